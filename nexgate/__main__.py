@@ -1,0 +1,164 @@
+"""``python -m nexgate serve | worker NAME | migrate | check | deadletters list|replay``."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from . import logs, migrations, workers
+from .config import Config, ConfigError
+from .db import UnmigratedDatabase
+from .platform import DependencyUnavailable
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = Config.from_env(**_overrides(args))
+        logs.configure(config.log_level, config.log_json)
+        return args.command(config, args) or 0
+    except (ConfigError, DependencyUnavailable, UnmigratedDatabase, workers.UnknownWorker) as error:
+        print(f"nexgate: {error}", file=sys.stderr)
+        return 1
+
+
+def _overrides(args: argparse.Namespace) -> dict:
+    return {name: getattr(args, name) for name in ("host", "port") if getattr(args, name, None) is not None}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nexgate", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve REST and WebSockets (and workers)")
+    serve.add_argument("--host", help="bind address (NEXGATE_HOST)")
+    serve.add_argument("--port", type=int, help="port (NEXGATE_PORT)")
+    serve.add_argument(
+        "--workers", default="all", help=f"all, none or a comma-separated list of: {', '.join(workers.NAMES)}"
+    )
+    serve.set_defaults(command=serve_command)
+
+    worker = commands.add_parser("worker", help="run one worker without the HTTP server")
+    worker.add_argument("name", choices=workers.NAMES)
+    worker.set_defaults(command=worker_command)
+
+    commands.add_parser("migrate", help="create both databases if missing and apply migrations").set_defaults(
+        command=migrate_command
+    )
+    commands.add_parser("check", help="say which dependencies are reachable").set_defaults(command=check_command)
+
+    deadletters = commands.add_parser("deadletters", help="inspect or replay a consumer group's dead letters")
+    actions = deadletters.add_subparsers(required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="show the dead letters (they stay where they are)")
+    listing.add_argument("--group", choices=list(workers.CONSUMER_GROUPS), help="one group (default: all)")
+    listing.set_defaults(command=deadletters_list_command)
+    replay = actions.add_parser("replay", help="put dead letters back on their group's queue")
+    replay.add_argument("--group", choices=list(workers.CONSUMER_GROUPS), required=True)
+    replay.add_argument("--id", action="append", dest="ids", help="only this message id (repeatable)")
+    replay.set_defaults(command=deadletters_replay_command)
+    return parser
+
+
+def _use_uvloop() -> None:
+    import uvloop
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+def serve_command(config: Config, args: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    from .app import create_app
+
+    _use_uvloop()
+    app = create_app(config, worker_names=workers.parse_names(args.workers))
+    web.run_app(app, host=config.host, port=config.port, access_log=None, shutdown_timeout=10, print=None)
+
+
+def worker_command(config: Config, args: argparse.Namespace) -> None:
+    _use_uvloop()
+    asyncio.run(_run_worker(config, args.name))
+
+
+async def _run_worker(config: Config, name: str) -> None:
+    from aiohttp import web
+
+    from .app import create_app
+
+    # The app's cleanup contexts open exactly what the worker needs; no HTTP site is started.
+    runner = web.AppRunner(create_app(config, worker_names=[name]))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await runner.setup()
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def migrate_command(config: Config, args: argparse.Namespace) -> None:
+    for database, url in (("core", config.database_url), ("notify", config.notify_database_url)):
+        applied = migrations.apply(url, database)
+        print(f"{database}: {'applied ' + ', '.join(applied) if applied else 'up to date'}")
+
+
+def check_command(config: Config, args: argparse.Namespace) -> int:
+    from .check import check_all
+
+    results = asyncio.run(check_all(config))
+    width = max(len(name) for name, _, _ in results)
+    for name, problem, where in results:
+        print(f"{'ok  ' if problem is None else 'DOWN'}  {name:<{width}}  {where}{'' if problem is None else '  ' + problem}")
+    return 0 if all(problem is None for _, problem, _ in results) else 1
+
+
+def deadletters_list_command(config: Config, args: argparse.Namespace) -> None:
+    from .bus import Broker
+    from .bus.deadletters import list_dead_letters
+
+    async def run() -> None:
+        broker = await _connect_broker(config)
+        try:
+            for group in [args.group] if args.group else list(workers.CONSUMER_GROUPS):
+                letters = await list_dead_letters(broker, group)
+                print(f"{group}: {len(letters)} dead letter(s)")
+                for letter in letters:
+                    when = letter.failed_at.isoformat() if letter.failed_at else "?"
+                    print(f"  {letter.message_id}  {letter.event_type}  attempts={letter.attempts}  failed_at={when}")
+                    print(f"    error: {letter.error}")
+        finally:
+            await broker.close()
+
+    asyncio.run(run())
+
+
+def deadletters_replay_command(config: Config, args: argparse.Namespace) -> None:
+    from .bus.deadletters import replay_dead_letters
+
+    async def run() -> None:
+        broker = await _connect_broker(config)
+        try:
+            replayed = await replay_dead_letters(broker, args.group, set(args.ids) if args.ids else None)
+            print(f"{args.group}: replayed {len(replayed)} message(s)")
+            for letter in replayed:
+                print(f"  {letter.message_id}  {letter.event_type}")
+        finally:
+            await broker.close()
+
+    asyncio.run(run())
+
+
+async def _connect_broker(config: Config):
+    from .bus import Broker
+
+    try:
+        return await Broker.connect(config)
+    except Exception as error:
+        raise DependencyUnavailable(f"RabbitMQ is unreachable: {error}") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

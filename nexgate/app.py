@@ -1,0 +1,164 @@
+"""The application factory: ``create_app(config)`` is used by ``serve``, ``worker``,
+the tests and the benchmarks alike."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+import aiohttp_cors
+from aiohttp import web
+
+from . import cpu, openapi, workers
+from .bus import Broker
+from .config import Config, redacted_url
+from .db import Database, ensure_migrated
+from .handlers import AREAS, docs
+from .keys import (
+    BROKER, CONFIG, CORE_DB, CPU_POOL, MAILER, METRICS, NOTIFY_DB, OPENAPI, PLATFORM, REDIS, WORKER_TASKS,
+)
+from .metrics import Metrics
+from .middlewares import access_log_middleware, error_middleware, request_id_middleware
+from .platform import DependencyUnavailable, Platform
+from .providers.email import SmtpMailer
+from .providers.email_sandbox import SmtpSandbox
+from .redis import Redis
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Application:
+    metrics = Metrics()
+    app = web.Application(
+        client_max_size=config.max_body_bytes,
+        middlewares=[request_id_middleware, access_log_middleware(metrics), error_middleware],
+    )
+    app[CONFIG] = config
+    app[METRICS] = metrics
+    app.cleanup_ctx.extend(
+        [
+            _database(CORE_DB, "core", config.database_url),
+            _database(NOTIFY_DB, "notify", config.notify_database_url),
+            _redis,
+            _broker,
+            _cpu_pool,
+            _smtp_sandbox,
+            _mailer,
+            _platform,
+            _workers(worker_names),
+        ]
+    )
+    for routes in AREAS:
+        routes.add_to(app)
+    docs.add_static(app)
+    app[OPENAPI] = openapi.build(AREAS, config.public_url)
+    _setup_cors(app, config.cors_origins)
+    return app
+
+
+def _database(key: web.AppKey, name: str, url: str):
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        config = app[CONFIG]
+        try:
+            database = await Database.connect(name, url, min_size=config.db_pool_min, max_size=config.db_pool_max)
+        except Exception as error:
+            raise DependencyUnavailable(f"PostgreSQL {name} database at {redacted_url(url)} is unreachable: {error}") from None
+        try:
+            await ensure_migrated(name, url)
+            app[key] = database
+            yield
+        finally:
+            await database.close()
+
+    return context
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    redis = Redis.from_config(config)
+    try:
+        await redis.ping()
+    except Exception as error:
+        await redis.close()
+        raise DependencyUnavailable(f"Redis at {redacted_url(config.redis_url)} is unreachable: {error}") from None
+    app[REDIS] = redis
+    yield
+    await redis.close()
+
+
+async def _broker(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    try:
+        broker = await Broker.connect(config)
+    except Exception as error:
+        raise DependencyUnavailable(f"RabbitMQ at {redacted_url(config.amqp_url)} is unreachable: {error}") from None
+    app[BROKER] = broker
+    yield
+    await broker.close()
+
+
+async def _cpu_pool(app: web.Application) -> AsyncIterator[None]:
+    pool = cpu.create_pool(app[CONFIG].cpu_workers)
+    app[CPU_POOL] = pool
+    yield
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def _smtp_sandbox(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    if not config.smtp_sandbox_dir:
+        yield
+        return
+    sandbox = SmtpSandbox(config.smtp_sandbox_dir, config.smtp_host, config.smtp_port)
+    await sandbox.start()
+    log.info("SMTP sandbox on %s:%d keeps mail in %s", config.smtp_host, sandbox.port, config.smtp_sandbox_dir)
+    yield
+    await sandbox.stop()
+
+
+async def _mailer(app: web.Application) -> AsyncIterator[None]:
+    app[MAILER] = SmtpMailer.from_config(app[CONFIG])
+    yield
+
+
+async def _platform(app: web.Application) -> AsyncIterator[None]:
+    app[PLATFORM] = Platform(
+        config=app[CONFIG],
+        metrics=app[METRICS],
+        core=app[CORE_DB],
+        notify=app[NOTIFY_DB],
+        redis=app[REDIS],
+        broker=app[BROKER],
+        cpu_pool=app[CPU_POOL],
+        mailer=app[MAILER],
+    )
+    yield
+
+
+def _workers(names: Sequence[str]):
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        tasks = [
+            asyncio.create_task(workers.supervise(workers.build(app[PLATFORM], name)), name=f"worker:{name}")
+            for name in names
+        ]
+        app[WORKER_TASKS] = tasks
+        if names:
+            log.info("running workers: %s", ", ".join(names))
+        yield
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    return context
+
+
+def _setup_cors(app: web.Application, origins: Sequence[str]) -> None:
+    if not origins:
+        return
+    options = aiohttp_cors.ResourceOptions(allow_credentials=True, expose_headers="*", allow_headers="*", max_age=600)
+    cors = aiohttp_cors.setup(app, defaults={origin: options for origin in origins})
+    for route in list(app.router.routes()):
+        if not isinstance(route.resource, web.StaticResource):
+            cors.add(route)

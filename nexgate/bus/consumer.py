@@ -1,0 +1,129 @@
+"""Consumer groups: a durable queue bound to routing keys, handled once per event id.
+
+A delivery is handled inside a transaction on the group's database that first claims
+the event id in ``processed_events``; a redelivered or re-published event finds it
+claimed and is acknowledged without running the handler again. A handler that raises
+rolls back its claim; the message goes to the group's retry queue for the next backoff
+step and, after ``max_attempts`` deliveries, to the group's dead-letter queue.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from aio_pika.abc import AbstractIncomingMessage
+
+from ..db import Database
+from . import outbox
+from .broker import Broker
+from .event import Event, MalformedEvent
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event, asyncpg.Connection], Awaitable[None]]
+ATTEMPT_HEADER = "x-attempt"
+
+
+@dataclasses.dataclass(frozen=True)
+class ConsumerGroup:
+    name: str
+    routing_keys: tuple[str, ...]
+    handle: Handler
+    database: Database
+
+
+async def declare_group_queues(broker: Broker, group_name: str, routing_keys: tuple[str, ...]):
+    """Declare the group's queue with its bindings, retry queues and dead-letter queue."""
+    topology = broker.topology
+    channel = await broker.channel()
+    try:
+        exchange = await channel.get_exchange(topology.exchange)
+        queue = await channel.declare_queue(topology.queue(group_name), durable=True)
+        for key in routing_keys:
+            await queue.bind(exchange, routing_key=key)
+        for delay in topology.retry_delays_ms():
+            await channel.declare_queue(
+                topology.retry_queue(group_name, delay),
+                durable=True,
+                arguments={
+                    "x-message-ttl": delay,
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": topology.queue(group_name),
+                },
+            )
+        await channel.declare_queue(topology.dead_queue(group_name), durable=True)
+    finally:
+        await channel.close()
+
+
+class Consumer:
+    def __init__(self, broker: Broker, group: ConsumerGroup, *, prefetch: int):
+        self.broker = broker
+        self.group = group
+        self.prefetch = prefetch
+        self.name = f"consumer:{group.name}"
+
+    async def run(self) -> None:
+        await declare_group_queues(self.broker, self.group.name, self.group.routing_keys)
+        channel = await self.broker.channel(prefetch=self.prefetch)
+        queue = await channel.get_queue(self.broker.topology.queue(self.group.name))
+        tag = await queue.consume(self._on_message)
+        log.info("consumer %s listening on %s", self.group.name, ", ".join(self.group.routing_keys))
+        try:
+            await asyncio.Future()  # runs until cancelled
+        finally:
+            if not channel.is_closed:
+                await queue.cancel(tag)
+                await channel.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        try:
+            event = Event.from_json(message.body)
+        except MalformedEvent as error:
+            await self._dead_letter(message, attempt, str(error))
+            return
+        started = time.perf_counter()
+        try:
+            async with self.group.database.transaction() as conn:
+                if await outbox.claim_event(conn, self.group.name, event.id):
+                    await self.group.handle(event, conn)
+                else:
+                    log.info("consumer %s skips %s: already handled", self.group.name, event.id)
+        except Exception as error:
+            log.warning(
+                "consumer %s failed on %s (attempt %d/%d): %r",
+                self.group.name, event.id, attempt, self.broker.topology.max_attempts, error,
+                exc_info=attempt >= self.broker.topology.max_attempts,
+            )
+            await self._retry_or_dead_letter(message, attempt, repr(error))
+            return
+        await message.ack()
+        log.debug("consumer %s handled %s in %.1f ms", self.group.name, event.id, 1000 * (time.perf_counter() - started))
+
+    async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, attempt: int, error: str) -> None:
+        topology = self.broker.topology
+        if attempt >= topology.max_attempts:
+            await self._dead_letter(message, attempt, error)
+            return
+        delay = topology.retry_delays_ms()[attempt - 1]
+        await self._move(message, topology.retry_queue(self.group.name, delay), {ATTEMPT_HEADER: attempt + 1})
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, attempt: int, error: str) -> None:
+        headers = {ATTEMPT_HEADER: attempt, "x-error": error[:1000], "x-failed-at": time.time()}
+        await self._move(message, self.broker.topology.dead_queue(self.group.name), headers)
+
+    async def _move(self, message: AbstractIncomingMessage, queue: str, headers: dict) -> None:
+        """Publish a copy to ``queue`` (confirmed), then ack the original; if the copy
+        cannot be published the original is requeued, so nothing is lost."""
+        try:
+            await self.broker.publish_to_queue(queue, message.body, message_id=message.message_id, headers=headers)
+        except Exception as error:
+            log.warning("consumer %s cannot move %s to %s: %r", self.group.name, message.message_id, queue, error)
+            await message.nack(requeue=True)
+            return
+        await message.ack()

@@ -1,0 +1,46 @@
+"""The outbox repository: events are rows written in the transaction of the change."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from ..sql import queries
+from .event import ROUTING_KEY
+
+_sql = queries("platform")
+
+
+async def emit(conn: asyncpg.Connection, routing_key: str, payload: dict[str, Any]) -> uuid.UUID:
+    """Record an event; it is published only if the caller's transaction commits.
+
+    The NOTIFY is transactional too, so the relay is woken exactly at commit.
+    """
+    if not ROUTING_KEY.match(routing_key):
+        raise ValueError(f"routing key {routing_key!r} is not <area>.<thing>.<verb>")
+    event_id = uuid.uuid4()
+    await _sql.insert_event(conn, id=event_id, routing_key=routing_key, payload=payload)
+    await _sql.wake_relay(conn)
+    return event_id
+
+
+async def lock_unpublished(conn: asyncpg.Connection, batch_size: int) -> list[asyncpg.Record]:
+    return [row async for row in _sql.lock_unpublished(conn, batch_size=batch_size)]
+
+
+async def mark_published(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> None:
+    await _sql.mark_published(conn, ids=ids)
+
+
+async def record_publish_failure(conn: asyncpg.Connection, event_id: uuid.UUID, error: str) -> None:
+    await _sql.record_publish_failure(conn, id=event_id, error=error[:1000])
+
+
+async def count_unpublished(conn: asyncpg.Connection) -> int:
+    return await _sql.count_unpublished(conn)
+
+
+async def claim_event(conn: asyncpg.Connection, consumer: str, event_id: uuid.UUID) -> bool:
+    """Record that ``consumer`` handles ``event_id``; False if it already had."""
+    return bool(await _sql.claim_event(conn, consumer=consumer, event_id=event_id))

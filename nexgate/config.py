@@ -1,0 +1,144 @@
+"""Every setting of Nexgate, read from ``NEXGATE_*`` environment variables.
+
+Defaults work on a developer machine with local PostgreSQL, Redis and RabbitMQ.
+A bad value stops start-up with a ``ConfigError`` that names the variable.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+PREFIX = "NEXGATE_"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _integer(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _boolean(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        scheme = raw.split("://", 1)[0] if "://" in raw else ""
+        if scheme not in schemes:
+            raise ValueError(f"must be a URL starting with {' or '.join(s + '://' for s in schemes)}")
+        return raw
+
+    return parse
+
+
+def _word_list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _name(raw: str) -> str:
+    if not raw or not all(c.isalnum() or c in "-_." for c in raw):
+        raise ValueError("may hold only letters, digits, '-', '_' and '.'")
+    return raw
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+    return level
+
+
+def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
+    return dataclasses.field(default=default, metadata={"parse": parse, "doc": doc})
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    host: str = _setting("0.0.0.0", str, "Address the HTTP server binds to")
+    port: int = _setting(8080, _integer(1, 65535), "Port the HTTP server listens on")
+    public_url: str = _setting("http://localhost:8080", _url("http", "https"), "Base URL clients reach the server at (links in emails)")
+    database_url: str = _setting(
+        "postgresql://postgres@127.0.0.1:5432/nexgate", _url("postgresql", "postgres"), "Core PostgreSQL database"
+    )
+    notify_database_url: str = _setting(
+        "postgresql://postgres@127.0.0.1:5432/nexgate_notify",
+        _url("postgresql", "postgres"),
+        "Notification service's own PostgreSQL database",
+    )
+    db_pool_min: int = _setting(2, _integer(1, 100), "Minimum connections per database pool")
+    db_pool_max: int = _setting(10, _integer(1, 500), "Maximum connections per database pool")
+    redis_url: str = _setting("redis://127.0.0.1:6379/0", _url("redis", "rediss", "unix"), "Redis")
+    redis_prefix: str = _setting("nexgate", _name, "Prefix of every Redis key this deployment writes")
+    amqp_url: str = _setting("amqp://guest:guest@127.0.0.1:5672/", _url("amqp", "amqps"), "RabbitMQ")
+    bus_namespace: str = _setting("nexgate", _name, "Prefix of the RabbitMQ exchange and queue names")
+    bus_prefetch: int = _setting(32, _integer(1, 10_000), "Unacknowledged messages a consumer holds at once")
+    bus_max_attempts: int = _setting(5, _integer(1, 20), "Deliveries of a message before it goes to the dead-letter queue")
+    bus_retry_base_ms: int = _setting(1000, _integer(1, 3_600_000), "First retry delay; each later one is 4 times longer")
+    outbox_poll_ms: int = _setting(1000, _integer(10, 60_000), "How often the outbox relay looks for events it was not woken for")
+    smtp_host: str = _setting("127.0.0.1", str, "SMTP server for outgoing email")
+    smtp_port: int = _setting(1025, _integer(1, 65535), "SMTP port")
+    smtp_username: str = _setting("", str, "SMTP user name (empty: no authentication)")
+    smtp_password: str = _setting("", str, "SMTP password")
+    smtp_starttls: bool = _setting(False, _boolean, "Upgrade the SMTP connection with STARTTLS")
+    smtp_sandbox_dir: str = _setting(
+        "", str, "If set, the server itself runs a local SMTP sandbox on NEXGATE_SMTP_HOST:PORT keeping mail in this Maildir"
+    )
+    email_from: str = _setting("Nexgate <no-reply@nexgate.local>", str, "From address of outgoing email")
+    cors_origins: tuple[str, ...] = _setting((), _word_list, "Comma-separated origins allowed by CORS (* for any)")
+    max_body_bytes: int = _setting(1_048_576, _integer(1024, 1 << 31), "Largest request body accepted, in bytes")
+    cpu_workers: int = _setting(2, _integer(1, 64), "Processes in the pool for CPU-bound work")
+    log_level: str = _setting("INFO", _log_level, "Logging level")
+    log_json: bool = _setting(True, _boolean, "Write logs as JSON lines")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            variable = env_name(field.name)
+            raw = environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                values[field.name] = field.metadata["parse"](raw)
+            except ValueError as error:
+                raise ConfigError(f"{variable}={raw!r} is invalid: {error}") from None
+        values.update(overrides)
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        if self.db_pool_min > self.db_pool_max:
+            raise ConfigError(f"{env_name('db_pool_min')} must not exceed {env_name('db_pool_max')}")
+
+
+def env_name(field_name: str) -> str:
+    return PREFIX + field_name.upper()
+
+
+def documented_settings() -> list[tuple[str, Any, str]]:
+    """(variable, default, description) for every setting, for .env.example and docs."""
+    return [(env_name(f.name), f.default, f.metadata["doc"]) for f in dataclasses.fields(Config)]
+
+
+def redacted_url(url: str) -> str:
+    """The URL with its password hidden, fit for logs and error messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    return urlunsplit(parts)

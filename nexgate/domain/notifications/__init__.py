@@ -1,0 +1,1 @@
+"""The notification service's rules: what to send, on which channel, and the record of it."""

@@ -1,0 +1,99 @@
+"""Each REST route is declared once, with its schemas: the same declaration registers the
+aiohttp route, validates the request and writes the route into the OpenAPI document."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import marshmallow
+import orjson
+from aiohttp import web
+
+from ..errors import DomainError, Invalid
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclasses.dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    body: type[marshmallow.Schema] | None = None
+    query: type[marshmallow.Schema] | None = None
+    response: type[marshmallow.Schema] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    auth: bool = True
+    content_type: str = "application/json"
+    in_openapi: bool = True
+
+
+class Routes:
+    """The routes of one area (``handlers/<area>.py`` holds ``routes = Routes("area")``)."""
+
+    def __init__(self, tag: str):
+        self.tag = tag
+        self.specs: list[RouteSpec] = []
+
+    def route(self, method: str, path: str, *, summary: str, **options: Any) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.specs.append(RouteSpec(method.upper(), path, handler, summary, self.tag, **options))
+            return handler
+
+        return register
+
+    def get(self, path: str, **options: Any):
+        return self.route("GET", path, **options)
+
+    def post(self, path: str, **options: Any):
+        return self.route("POST", path, **options)
+
+    def add_to(self, app: web.Application) -> None:
+        for spec in self.specs:
+            app.router.add_route(spec.method, spec.path, spec.handler)
+
+
+class BadRequest(DomainError):
+    status = 400
+    code = "bad_request"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+async def parse_json(request: web.Request, schema: type[marshmallow.Schema]) -> dict[str, Any]:
+    """The request body, validated; every bad field is named in the error's details."""
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            f"Content-Type must be application/json, not {request.content_type or 'missing'}"
+        )
+    raw = await request.read()
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise BadRequest(f"Request body is not valid JSON: {error}", code="malformed_json") from None
+    return _load(schema, data, "body")
+
+
+def parse_query(request: web.Request, schema: type[marshmallow.Schema]) -> dict[str, Any]:
+    return _load(schema, dict(request.query), "query")
+
+
+def _load(schema: type[marshmallow.Schema], data: Any, where: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise Invalid(f"The {where} must be a JSON object", details={where: ["Must be an object."]})
+    try:
+        return schema().load(data)
+    except marshmallow.ValidationError as error:
+        fields = error.normalized_messages()
+        raise Invalid(f"Invalid fields in the {where}: {', '.join(sorted(fields))}", details={"fields": fields}) from None
+
+
+def json_response(schema: type[marshmallow.Schema], data: Any, status: int = 200) -> web.Response:
+    return web.json_response(schema().dump(data), status=status, dumps=lambda v: orjson.dumps(v).decode())

@@ -1,0 +1,27 @@
+"""Typed application keys (``web.AppKey``) for what the factory puts on the app."""
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ProcessPoolExecutor
+
+from aiohttp import web
+
+from .bus import Broker
+from .config import Config
+from .db import Database
+from .metrics import Metrics
+from .platform import Platform
+from .providers.email import SmtpMailer
+from .redis import Redis
+
+CONFIG = web.AppKey("config", Config)
+METRICS = web.AppKey("metrics", Metrics)
+CORE_DB = web.AppKey("core_db", Database)
+NOTIFY_DB = web.AppKey("notify_db", Database)
+REDIS = web.AppKey("redis", Redis)
+BROKER = web.AppKey("broker", Broker)
+CPU_POOL = web.AppKey("cpu_pool", ProcessPoolExecutor)
+MAILER = web.AppKey("mailer", SmtpMailer)
+PLATFORM = web.AppKey("platform", Platform)
+WORKER_TASKS = web.AppKey("worker_tasks", list[asyncio.Task])
+OPENAPI = web.AppKey("openapi", dict)

@@ -1,0 +1,32 @@
+"""Prometheus metrics, one registry per application (so tests can build many apps)."""
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "nexgate_http_requests", "HTTP requests served", ["method", "route", "status"], registry=self.registry
+        )
+        self.latency = Histogram(
+            "nexgate_http_request_duration_seconds",
+            "Time to serve an HTTP request",
+            ["method", "route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.websocket_sessions = Gauge(
+            "nexgate_websocket_sessions", "Open WebSocket sessions in this process", registry=self.registry
+        )
+        self.outbox_backlog = Gauge(
+            "nexgate_outbox_backlog", "Events committed but not yet published to RabbitMQ", registry=self.registry
+        )
+        self.consumer_lag = Gauge(
+            "nexgate_consumer_lag", "Messages waiting in a consumer group's queue", ["group"], registry=self.registry
+        )
+        self.dead_letters = Gauge(
+            "nexgate_dead_letters", "Messages parked in a consumer group's dead-letter queue", ["group"],
+            registry=self.registry,
+        )

@@ -1,0 +1,111 @@
+"""Request id, access log + metrics, and the JSON error envelope for every error."""
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from aiohttp import web
+
+from .errors import DomainError, RateLimited
+from .logs import request_id
+from .metrics import Metrics
+
+log = logging.getLogger("nexgate.http")
+access_log = logging.getLogger("nexgate.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None, headers=None) -> web.Response:
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return web.json_response(body, status=status, headers=headers)
+
+
+@web.middleware
+async def request_id_middleware(request: web.Request, handler):
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    rid = incoming if _ACCEPTABLE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    token = request_id.set(rid)
+    try:
+        response = await handler(request)
+        response.headers[REQUEST_ID_HEADER] = rid
+        return response
+    finally:
+        request_id.reset(token)
+
+
+def _route_label(request: web.Request) -> str:
+    route = request.match_info.route
+    if route.resource is None:  # no route matched: don't let scanners blow up label cardinality
+        return "unmatched"
+    return route.resource.canonical
+
+
+def access_log_middleware(metrics: Metrics):
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_label(request)
+            metrics.requests.labels(request.method, route, str(status)).inc()
+            metrics.latency.labels(request.method, route).observe(elapsed)
+            access_log.info(
+                "%s %s %d", request.method, request.path, status,
+                extra={"method": request.method, "path": request.path, "route": route, "status": status,
+                       "duration_ms": round(elapsed * 1000, 2), "remote": request.remote},
+            )
+
+    return middleware
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except DomainError as error:
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+        return error_response(error.status, error.code, error.message, error.details, headers)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return _http_error(request, error)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal", "Something went wrong on our side; the request id identifies it.")
+
+
+def _http_error(request: web.Request, error: web.HTTPException) -> web.Response:
+    headers = {k: v for k, v in error.headers.items() if k in ("Allow", "Retry-After")}
+    if error.status == 404:
+        message = f"No route for {request.method} {request.path}"
+    elif error.status == 405:
+        message = f"Method {request.method} is not allowed on {request.path}; allowed: {headers.get('Allow', '')}"
+    elif error.status == 413:
+        message = error.text  # aiohttp names the limit and the size it saw
+    else:
+        message = error.reason or error.text or "Request refused"
+    return error_response(error.status, _CODES.get(error.status, "http_error"), message, headers=headers or None)

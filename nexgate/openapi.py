@@ -1,0 +1,87 @@
+"""The OpenAPI 3 document, generated (apispec) from the routes and marshmallow schemas
+that validate requests, so it cannot drift from what the server accepts."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+
+import marshmallow as ma
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from . import __version__
+from .handlers.routing import Routes, RouteSpec
+
+
+class ErrorDetailSchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"example": "invalid"})
+    message = ma.fields.String(required=True, metadata={"example": "Invalid fields in the body: email"})
+    details = ma.fields.Dict(required=True, metadata={"example": {"fields": {"email": ["Not a valid email address."]}}})
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorDetailSchema, required=True)
+
+
+def build(areas: Iterable[Routes], server_url: str) -> dict[str, Any]:
+    spec = APISpec(
+        title="Nexgate API",
+        version=__version__,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Social commerce for East Africa. Errors always use the Error envelope; "
+                             "the WebSocket protocol is described in docs/websocket.md."},
+        servers=[{"url": server_url}],
+    )
+    spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    for routes in areas:
+        spec.tag({"name": routes.tag})
+        for route in routes.specs:
+            if route.in_openapi:
+                spec.path(path=route.path, operations={route.method.lower(): _operation(route)})
+    return spec.to_dict()
+
+
+def _operation(route: RouteSpec) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": route.summary,
+        "tags": [route.tag],
+        "operationId": f"{route.tag}_{route.handler.__name__}",
+        "responses": {str(route.status): _success(route)},
+    }
+    if route.handler.__doc__:
+        operation["description"] = route.handler.__doc__.strip()
+    if route.body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+    if route.query is not None:
+        operation["parameters"] = [{"in": "query", "schema": route.query}]
+    if route.auth:
+        operation["security"] = [{"bearer": []}]
+    for status in _error_statuses(route):
+        operation["responses"][str(status)] = {
+            "description": HTTPStatus(status).phrase,
+            "content": {"application/json": {"schema": "Error"}},
+        }
+    return operation
+
+
+def _success(route: RouteSpec) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": HTTPStatus(route.status).phrase}
+    if route.response is not None:
+        response["content"] = {route.content_type: {"schema": route.response}}
+    elif route.content_type != "application/json":
+        response["content"] = {route.content_type: {"schema": {"type": "string"}}}
+    return response
+
+
+def _error_statuses(route: RouteSpec) -> list[int]:
+    statuses = set(route.errors)
+    if route.body is not None:
+        statuses |= {400, 413, 415, 422}
+    if route.query is not None:
+        statuses.add(422)
+    if route.auth:
+        statuses.add(401)
+    return sorted(statuses)

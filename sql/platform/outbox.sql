@@ -1,0 +1,22 @@
+-- name: insert_event(id, routing_key, payload)!
+INSERT INTO outbox (id, routing_key, payload) VALUES (:id, :routing_key, :payload);
+
+-- name: wake_relay()!
+SELECT pg_notify('nexgate_outbox', '');
+
+-- name: lock_unpublished(batch_size)
+SELECT id, routing_key, payload, created_at
+  FROM outbox
+ WHERE published_at IS NULL
+ ORDER BY created_at, id
+ LIMIT :batch_size
+   FOR UPDATE SKIP LOCKED;
+
+-- name: mark_published(ids)!
+UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY(:ids);
+
+-- name: record_publish_failure(id, error)!
+UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id = :id;
+
+-- name: count_unpublished()$
+SELECT count(*) FROM outbox WHERE published_at IS NULL;
