@@ -138,6 +138,7 @@ async def _platform(app: web.Application) -> AsyncIterator[None]:
 
 def _workers(names: Sequence[str]):
     async def context(app: web.Application) -> AsyncIterator[None]:
+        await workers.declare_topology(app[PLATFORM])
         tasks = [
             asyncio.create_task(workers.supervise(workers.build(app[PLATFORM], name)), name=f"worker:{name}")
             for name in names

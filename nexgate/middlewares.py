@@ -11,6 +11,7 @@ from aiohttp import web
 from .errors import DomainError, RateLimited
 from .logs import request_id
 from .metrics import Metrics
+from .responses import error as error_response
 
 log = logging.getLogger("nexgate.http")
 access_log = logging.getLogger("nexgate.access")
@@ -32,11 +33,6 @@ _CODES = {
     500: "internal",
     503: "unavailable",
 }
-
-
-def error_response(status: int, code: str, message: str, details: dict | None = None, headers=None) -> web.Response:
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
-    return web.json_response(body, status=status, headers=headers)
 
 
 @web.middleware

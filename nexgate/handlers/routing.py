@@ -10,6 +10,7 @@ import marshmallow
 import orjson
 from aiohttp import web
 
+from .. import responses
 from ..errors import DomainError, Invalid
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -96,4 +97,4 @@ def _load(schema: type[marshmallow.Schema], data: Any, where: str) -> dict[str, 
 
 
 def json_response(schema: type[marshmallow.Schema], data: Any, status: int = 200) -> web.Response:
-    return web.json_response(schema().dump(data), status=status, dumps=lambda v: orjson.dumps(v).decode())
+    return responses.json(schema().dump(data), status)

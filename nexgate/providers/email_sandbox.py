@@ -32,7 +32,9 @@ class SmtpSandbox:
         self.directory = Path(directory)
         self.host = host
         self.port = port
-        self.maildir = mailbox.Maildir(self.directory, create=True)
+        for folder in ("tmp", "new", "cur"):  # Maildir(create=True) skips an existing directory
+            (self.directory / folder).mkdir(parents=True, exist_ok=True)
+        self.maildir = mailbox.Maildir(self.directory, create=False)
         self._arrived = asyncio.Condition()
         self._server: asyncio.Server | None = None
 

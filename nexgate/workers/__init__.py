@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from ..bus.consumer import Consumer, ConsumerGroup
+from ..bus.consumer import Consumer, ConsumerGroup, declare_group_queues
 from ..bus.relay import OutboxRelay
 from ..platform import Platform
 from . import email
@@ -46,6 +46,14 @@ def parse_names(spec: str) -> list[str]:
     if unknown:
         raise UnknownWorker(f"unknown worker(s) {', '.join(unknown)}; known: {', '.join(NAMES)}")
     return names
+
+
+async def declare_topology(platform: Platform) -> None:
+    """Declare every consumer group's queues and bindings, whichever workers run here, so
+    that no event the relay publishes finds its group's queue missing and is dropped."""
+    for factory in CONSUMER_GROUPS.values():
+        group = factory(platform)
+        await declare_group_queues(platform.broker, group.name, group.routing_keys)
 
 
 def build(platform: Platform, name: str) -> Worker:

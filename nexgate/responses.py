@@ -1,0 +1,19 @@
+"""JSON responses, all serialised by orjson, and the one error envelope."""
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(body, status=status, headers=headers, dumps=dumps)
+
+
+def error(status: int, code: str, message: str, details: dict | None = None, headers=None) -> web.Response:
+    return json({"error": {"code": code, "message": message, "details": details or {}}}, status, headers)

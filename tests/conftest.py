@@ -1,0 +1,175 @@
+"""Test infrastructure: per-session databases cloned from a migrated template, per-session
+Redis prefix and RabbitMQ namespace, the app under test, an SMTP sandbox, fault proxies."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import aio_pika
+import psycopg2
+import pytest
+import redis as redis_sync
+
+from nexgate import migrations, workers
+from nexgate.app import create_app
+from nexgate.config import Config
+from nexgate.providers.email_sandbox import SmtpSandbox
+from tests.support.proxy import TcpProxy
+
+SESSION = uuid.uuid4().hex[:10]
+BASE = Config.from_env()
+TEST_GROUPS: set[str] = set(workers.CONSUMER_GROUPS)
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def _migrations_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(migrations.MIGRATIONS_ROOT.rglob("*.sql")):
+        digest.update(str(path.relative_to(migrations.MIGRATIONS_ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _template(database: str, url: str) -> str:
+    """A migrated template database for the current migrations, made once per change."""
+    name = f"nexgate_tpl_{database}_{_migrations_fingerprint()}"
+    template_url = _with_database(url, name)
+    lock = psycopg2.connect(_with_database(url, "postgres"))
+    lock.autocommit = True
+    try:
+        with lock.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if not cursor.fetchone():
+                try:
+                    migrations.apply(template_url, database)
+                except Exception:
+                    migrations.drop_database(template_url)
+                    raise
+    finally:
+        lock.close()
+    return name
+
+
+@pytest.fixture(scope="session")
+def database_urls():
+    urls = {}
+    for database, base_url in (("core", BASE.database_url), ("notify", BASE.notify_database_url)):
+        url = _with_database(base_url, f"nexgate_test_{SESSION}_{database}")
+        migrations.create_database_if_missing(url, template=_template(database, base_url))
+        urls[database] = url
+    yield urls
+    for url in urls.values():
+        migrations.drop_database(url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis_and_rabbitmq():
+    yield
+    client = redis_sync.Redis.from_url(BASE.redis_url)
+    keys = list(client.scan_iter(match=f"{redis_prefix()}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    asyncio.run(_delete_rabbitmq_namespace())
+
+
+def redis_prefix() -> str:
+    return f"nexgate-test-{SESSION}"
+
+
+def bus_namespace() -> str:
+    return f"nexgate-test-{SESSION}"
+
+
+async def _delete_rabbitmq_namespace() -> None:
+    connection = await aio_pika.connect(BASE.amqp_url)
+    async with connection:
+        for group in TEST_GROUPS:
+            base = f"{bus_namespace()}.{group}"
+            candidates = [base, f"{base}.dead"] + [f"{base}.retry.{50 * 4**n}ms" for n in range(5)]
+            for queue in candidates:
+                channel = await connection.channel()
+                try:
+                    await channel.queue_delete(queue)
+                except Exception:
+                    pass
+        channel = await connection.channel()
+        await channel.exchange_delete(f"{bus_namespace()}.events")
+
+
+@pytest.fixture
+def config(database_urls) -> Config:
+    return Config.from_env(
+        database_url=database_urls["core"],
+        notify_database_url=database_urls["notify"],
+        redis_prefix=redis_prefix(),
+        bus_namespace=bus_namespace(),
+        bus_retry_base_ms=50,
+        bus_max_attempts=3,
+        outbox_poll_ms=100,
+        cpu_workers=1,
+        log_json=False,
+        smtp_port=1,  # nothing listens there: a test that sends mail uses the smtp_sandbox fixture
+    )
+
+
+@pytest.fixture
+async def smtp_sandbox(tmp_path):
+    sandbox = SmtpSandbox(tmp_path / "mail")
+    await sandbox.start()
+    yield sandbox
+    await sandbox.stop()
+
+
+@pytest.fixture
+async def make_client(aiohttp_client):
+    """Start the real app (``worker_names`` run inside it) and return a test client for it."""
+
+    async def make(config: Config, worker_names=()):
+        return await aiohttp_client(create_app(config, worker_names=list(worker_names)))
+
+    return make
+
+
+@pytest.fixture
+async def client(make_client, config):
+    return await make_client(config)
+
+
+@pytest.fixture
+async def proxy_to():
+    """``await proxy_to(url)`` → (proxy, url that goes through it)."""
+    proxies: list[TcpProxy] = []
+
+    async def make(url: str):
+        parts = urlsplit(url)
+        proxy = TcpProxy(parts.hostname, parts.port)
+        await proxy.start()
+        proxies.append(proxy)
+        netloc = parts.netloc.rsplit("@", 1)
+        host = f"127.0.0.1:{proxy.port}"
+        return proxy, urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
+
+    yield make
+    for proxy in proxies:
+        await proxy.stop()
+
+
+async def eventually(check, timeout: float = 10.0, interval: float = 0.05):
+    """Poll ``check`` (sync or async) until it returns a truthy value; return that value."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)

@@ -1,0 +1,180 @@
+"""The event bus end to end: outbox → relay → RabbitMQ → consumer group, with faults."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+
+import pytest
+
+from nexgate import bus
+from nexgate.bus.consumer import Consumer, ConsumerGroup
+from nexgate.bus.deadletters import list_dead_letters, replay_dead_letters
+from nexgate.bus.relay import OutboxRelay
+from nexgate.keys import PLATFORM
+from tests.conftest import TEST_GROUPS, eventually
+
+
+class Recorder:
+    """A consumer handler that records the events it handled, failing while told to."""
+
+    def __init__(self, failing: bool = False):
+        self.handled: list[bus.Event] = []
+        self.calls = 0
+        self.failing = failing
+
+    async def __call__(self, event, conn) -> None:
+        self.calls += 1
+        if self.failing:
+            raise RuntimeError(f"cannot handle {event.type}")
+        self.handled.append(event)
+
+    def ids(self) -> list[uuid.UUID]:
+        return [event.id for event in self.handled]
+
+
+@pytest.fixture
+async def broker(config):
+    """A broker connection of the test's own, straight to RabbitMQ (never through a proxy)."""
+    connection = await bus.Broker.connect(config)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+async def consume(broker, config):
+    """``await consume(recorder)`` → a routing key whose events a fresh consumer group hands to it."""
+    tasks = []
+
+    async def start(recorder: Recorder, database):
+        suffix = uuid.uuid4().hex[:8]
+        group = ConsumerGroup(f"test{suffix}", (f"test.t{suffix}.happened",), recorder, database)
+        TEST_GROUPS.add(group.name)
+        consumer = Consumer(broker, group, prefetch=10)
+        tasks.append(asyncio.create_task(consumer.run()))
+        await eventually(lambda: _queue_exists(broker, group.name))
+        return group
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _queue_exists(broker, group: str) -> bool:
+    from nexgate.bus.broker import queue_depth
+
+    return await queue_depth(broker, broker.topology.dead_queue(group)) is not None
+
+
+async def _emit(database, routing_key: str, payload: dict) -> uuid.UUID:
+    async with database.transaction() as conn:
+        return await bus.emit(conn, routing_key, payload)
+
+
+async def _outbox_row(database, event_id):
+    async with database.connection() as conn:
+        return await conn.fetchrow("SELECT published_at, attempts, last_error FROM outbox WHERE id = $1", event_id)
+
+
+async def test_committed_event_reaches_consumer_and_rolled_back_one_never_does(make_client, config, consume):
+    client = await make_client(config, worker_names=["outbox-relay"])
+    core = client.app[PLATFORM].core
+    recorder = Recorder()
+    group = await consume(recorder, core)
+    key = group.routing_keys[0]
+
+    class Abort(Exception):
+        pass
+
+    rolled_back_ids = []
+    with pytest.raises(Abort):
+        async with core.transaction() as conn:
+            rolled_back_ids.append(await bus.emit(conn, key, {"n": 0}))
+            raise Abort
+    committed = await _emit(core, key, {"n": 1, "text": "Habari"})
+
+    await eventually(lambda: recorder.handled)
+    await asyncio.sleep(0.5)  # give a wrongly published event time to show up too
+    assert recorder.ids() == [committed]
+    assert recorder.handled[0].payload == {"n": 1, "text": "Habari"}
+    assert recorder.handled[0].type == key
+    assert await _outbox_row(core, rolled_back_ids[0]) is None
+    assert (await _outbox_row(core, committed))["published_at"] is not None
+
+
+async def test_event_written_during_broker_outage_is_delivered_once_after(make_client, config, consume, proxy_to):
+    proxy, amqp_url = await proxy_to(config.amqp_url)
+    client = await make_client(dataclasses.replace(config, amqp_url=amqp_url), worker_names=["outbox-relay"])
+    core = client.app[PLATFORM].core
+    recorder = Recorder()
+    group = await consume(recorder, core)
+
+    await proxy.stop()
+    event_id = await _emit(core, group.routing_keys[0], {"order": "A-17"})
+    row = await eventually(lambda: _failed_attempt(core, event_id), timeout=10)
+    assert row["published_at"] is None and row["last_error"]
+    assert recorder.calls == 0
+
+    await proxy.start()
+    await eventually(lambda: recorder.handled, timeout=20)
+    await asyncio.sleep(1.0)
+    assert recorder.ids() == [event_id]
+    assert recorder.calls == 1
+    assert (await _outbox_row(core, event_id))["published_at"] is not None
+
+
+async def _failed_attempt(core, event_id):
+    row = await _outbox_row(core, event_id)
+    return row if row and row["attempts"] > 0 else None
+
+
+async def test_redelivered_event_is_handled_once(config, broker, consume, make_client):
+    client = await make_client(config)
+    core = client.app[PLATFORM].core
+    recorder = Recorder()
+    group = await consume(recorder, core)
+    async with core.transaction() as conn:
+        event_id = await bus.emit(conn, group.routing_keys[0], {"x": 1})
+    relay = OutboxRelay(core, broker, poll_interval=0.1)
+    assert await relay.publish_batch() == (1, True)
+    # As if a relay crashed after publishing but before marking the row: publish it again.
+    async with core.transaction() as conn:
+        await conn.execute("UPDATE outbox SET published_at = NULL WHERE id = $1", event_id)
+    assert await relay.publish_batch() == (1, True)
+    await eventually(lambda: recorder.handled)
+    await asyncio.sleep(0.5)
+    assert recorder.ids() == [event_id]
+
+
+async def test_failing_consumer_dead_letters_after_retries_and_replay_brings_it_back(
+    config, broker, consume, make_client
+):
+    client = await make_client(config, worker_names=["outbox-relay"])
+    core = client.app[PLATFORM].core
+    recorder = Recorder(failing=True)
+    group = await consume(recorder, core)
+    event_id = await _emit(core, group.routing_keys[0], {"poison": True})
+
+    letters = await eventually(lambda: list_dead_letters(broker, group.name), timeout=15)
+    assert recorder.calls == config.bus_max_attempts == 3
+    assert [letter.message_id for letter in letters] == [str(event_id)]
+    assert letters[0].attempts == 3
+    assert "cannot handle" in letters[0].error
+    assert letters[0].event_type == group.routing_keys[0]
+    # Listing does not consume them.
+    assert len(await list_dead_letters(broker, group.name)) == 1
+
+    recorder.failing = False
+    replayed = await replay_dead_letters(broker, group.name)
+    assert [letter.message_id for letter in replayed] == [str(event_id)]
+    await eventually(lambda: recorder.handled)
+    assert recorder.ids() == [event_id]
+    assert await list_dead_letters(broker, group.name) == []
+
+
+async def test_emit_refuses_a_routing_key_that_is_not_area_thing_verb(client):
+    core = client.app[PLATFORM].core
+    async with core.transaction() as conn:
+        with pytest.raises(ValueError, match="area"):
+            await bus.emit(conn, "Not A Key", {})
