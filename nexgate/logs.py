@@ -47,5 +47,8 @@ def configure(level: str = "INFO", as_json: bool = True) -> None:
     root.setLevel(level)
     # aiohttp's own access log is replaced by ours (middlewares.access_log).
     logging.getLogger("aiohttp.access").propagate = False
-    for noisy in ("aiormq", "aio_pika", "yoyo"):
+    for noisy in ("aio_pika", "yoyo"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # aiormq logs every refused connection as an ERROR with a traceback; aio_pika's robust
+    # connection already reports reconnects, and start-up failures get our one-line message.
+    logging.getLogger("aiormq").setLevel(logging.CRITICAL)

@@ -1,0 +1,102 @@
+"""Start-up as an operator meets it: configuration errors, missing dependencies,
+unmigrated databases, ``migrate`` and ``check``."""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from nexgate import migrations
+from nexgate.app import create_app
+from nexgate.config import Config, ConfigError
+from nexgate.db import UnmigratedDatabase
+from tests import cli
+
+
+def test_bad_variable_is_named():
+    with pytest.raises(ConfigError, match="NEXGATE_PORT='eighty' is invalid"):
+        Config.from_env({"NEXGATE_PORT": "eighty"})
+    with pytest.raises(ConfigError, match="NEXGATE_REDIS_URL"):
+        Config.from_env({"NEXGATE_REDIS_URL": "localhost:6379"})
+    with pytest.raises(ConfigError, match="NEXGATE_DB_POOL_MIN must not exceed NEXGATE_DB_POOL_MAX"):
+        Config.from_env({"NEXGATE_DB_POOL_MIN": "20", "NEXGATE_DB_POOL_MAX": "5"})
+
+
+def test_defaults_suit_a_developer_machine():
+    config = Config.from_env({})
+    assert config.port == 8080
+    assert config.database_url.endswith("/nexgate") and config.notify_database_url.endswith("/nexgate_notify")
+
+
+async def test_serve_with_a_bad_variable_exits_with_one_line(config):
+    code, out, err = await cli.run(config, "serve", NEXGATE_BUS_MAX_ATTEMPTS="0")
+    assert code == 1
+    assert err.strip().splitlines() == ["nexgate: NEXGATE_BUS_MAX_ATTEMPTS='0' is invalid: must be between 1 and 20"]
+
+
+@pytest.mark.parametrize(
+    "variable, url, named",
+    [
+        ("NEXGATE_REDIS_URL", "redis://127.0.0.1:1/0", "Redis at redis://127.0.0.1:1/0 is unreachable"),
+        ("NEXGATE_AMQP_URL", "amqp://guest:guest@127.0.0.1:1/", "RabbitMQ at amqp://guest:***@127.0.0.1:1/ is unreachable"),
+        ("NEXGATE_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nexgate", "PostgreSQL core database at"),
+    ],
+)
+async def test_dependency_down_at_start_up_is_one_line_naming_it(config, variable, url, named):
+    code, out, err = await cli.run(config, "serve", "--port", "0", "--workers", "none", **{variable: url})
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0], err
+
+
+def _fresh_database_urls(config: Config) -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:8]
+    rename = lambda url, name: urlunsplit(urlsplit(url)._replace(path=f"/nexgate_fresh_{suffix}_{name}"))  # noqa: E731
+    return {"database_url": rename(config.database_url, "core"), "notify_database_url": rename(config.notify_database_url, "notify")}
+
+
+async def test_server_refuses_an_unmigrated_database_then_migrate_fixes_it(config, aiohttp_client):
+    fresh = dataclasses.replace(config, **_fresh_database_urls(config))
+    try:
+        migrations.create_database_if_missing(fresh.database_url)
+        migrations.create_database_if_missing(fresh.notify_database_url)
+        with pytest.raises(UnmigratedDatabase, match=r"pending migration.*run `python -m nexgate migrate`"):
+            await aiohttp_client(create_app(fresh))
+
+        code, out, err = await cli.run(fresh, "migrate")
+        assert code == 0, err
+        assert out.splitlines() == ["core: applied 0001.platform-outbox", "notify: applied 0001.platform-email"]
+        code, out, _ = await cli.run(fresh, "migrate")
+        assert out.splitlines() == ["core: up to date", "notify: up to date"]
+
+        client = await aiohttp_client(create_app(fresh))
+        assert (await client.get("/health/ready")).status == 200
+    finally:
+        migrations.drop_database(fresh.database_url)
+        migrations.drop_database(fresh.notify_database_url)
+
+
+async def test_migrate_creates_missing_databases(config):
+    fresh = dataclasses.replace(config, **_fresh_database_urls(config))
+    try:
+        code, out, err = await cli.run(fresh, "migrate")
+        assert code == 0, err
+        assert "core: applied" in out and "notify: applied" in out
+    finally:
+        migrations.drop_database(fresh.database_url)
+        migrations.drop_database(fresh.notify_database_url)
+
+
+async def test_check_says_what_is_reachable(config, smtp_sandbox):
+    code, out, _ = await cli.run(dataclasses.replace(config, smtp_port=smtp_sandbox.port), "check")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == ["ok"] * 5
+    assert [" ".join(line.split()[1:3]) for line in lines][:2] == ["postgres core", "postgres notify"]
+
+    code, out, _ = await cli.run(config, "check", NEXGATE_REDIS_URL="redis://127.0.0.1:1/0")
+    assert code == 1
+    redis_line = next(line for line in out.splitlines() if " redis " in line)
+    assert redis_line.startswith("DOWN") and "127.0.0.1:1" in redis_line
