@@ -45,6 +45,12 @@ def _template(database: str, url: str) -> str:
     try:
         with lock.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+                (f"nexgate_tpl_{database}_%", name),
+            )
+            for (stale,) in cursor.fetchall():  # templates of migrations that have since changed
+                migrations.drop_database(_with_database(url, stale))
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             if not cursor.fetchone():
                 try:

@@ -1,0 +1,1 @@
+"""Image and video processing, BlurHash, storage paths."""

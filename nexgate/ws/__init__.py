@@ -1,0 +1,1 @@
+"""The WebSocket gateway: sessions, protocol, subscriptions, presence (DESIGN.md §6)."""
