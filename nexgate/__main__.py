@@ -48,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("check", help="say which dependencies are reachable").set_defaults(command=check_command)
 
+    keys = commands.add_parser("keys", help="list, rotate or retire the keys that sign access tokens")
+    key_actions = keys.add_subparsers(required=True, metavar="ACTION")
+    key_actions.add_parser("list", help="every key, live or retired").set_defaults(command=keys_list_command)
+    key_actions.add_parser("rotate", help="add a key; it signs from now on, the old ones still verify").set_defaults(
+        command=keys_rotate_command
+    )
+    retire = key_actions.add_parser("retire", help="stop accepting tokens signed by a key")
+    retire.add_argument("kid")
+    retire.set_defaults(command=keys_retire_command)
+
     deadletters = commands.add_parser("deadletters", help="inspect or replay a consumer group's dead letters")
     actions = deadletters.add_subparsers(required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="show the dead letters (they stay where they are)")
@@ -113,6 +123,55 @@ def check_command(config: Config, args: argparse.Namespace) -> int:
     for name, problem, where in results:
         print(f"{'ok  ' if problem is None else 'DOWN'}  {name:<{width}}  {where}{'' if problem is None else '  ' + problem}")
     return 0 if all(problem is None for _, problem, _ in results) else 1
+
+
+def _with_core(config: Config, action):
+    """Run ``action(conn)`` on the core database and return its result."""
+    import asyncpg
+
+    async def run():
+        conn = await asyncpg.connect(config.database_url)
+        try:
+            return await action(conn)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def keys_list_command(config: Config, args: argparse.Namespace) -> None:
+    from .domain.auth import repository
+
+    rows = _with_core(config, repository.all_signing_keys)
+    signing = max((row for row in rows if row["retired_at"] is None), key=lambda r: r["created_at"], default=None)
+    for row in rows:
+        state = "signing" if row is signing else "verifying" if row["retired_at"] is None else "retired"
+        print(f"{row['kid']}  {row['algorithm']}  {state:<9}  created {row['created_at'].isoformat()}")
+
+
+def keys_rotate_command(config: Config, args: argparse.Namespace) -> None:
+    from .domain.auth.keys import RELOAD_INTERVAL, rotate
+
+    kid = _with_core(config, rotate)
+    print(f"added key {kid}; every server signs with it within {RELOAD_INTERVAL:.0f} s. "
+          f"Retire the previous key once its tokens have expired (NEXGATE_ACCESS_TOKEN_TTL_S).")
+
+
+def keys_retire_command(config: Config, args: argparse.Namespace) -> int:
+    from .domain.auth import repository
+
+    async def retire(conn):
+        live = await repository.live_signing_keys(conn)
+        if [row["kid"] for row in live] == [args.kid]:
+            return "it is the only live key; rotate first"
+        return None if await repository.retire_signing_key(conn, args.kid) else "no live key has that id"
+
+    problem = _with_core(config, retire)
+    if problem:
+        print(f"nexgate: cannot retire {args.kid}: {problem}", file=sys.stderr)
+        return 1
+    print(f"retired key {args.kid}; tokens it signed are refused")
+    return 0
 
 
 def deadletters_list_command(config: Config, args: argparse.Namespace) -> None:

@@ -14,15 +14,17 @@ from . import cpu, openapi, workers
 from .bus import Broker
 from .config import Config, redacted_url
 from .db import Database, ensure_migrated
+from .domain.auth.keys import Keyring
 from .handlers import AREAS, docs
 from .keys import (
-    BROKER, CONFIG, CORE_DB, CPU_POOL, MAILER, METRICS, NOTIFY_DB, OPENAPI, PLATFORM, REDIS, WORKER_TASKS,
+    BROKER, CONFIG, CORE_DB, CPU_POOL, KEYRING, MAILER, METRICS, NOTIFY_DB, OPENAPI, PLATFORM, REDIS, WORKER_TASKS,
 )
 from .metrics import Metrics
 from .middlewares import access_log_middleware, error_middleware, request_id_middleware
 from .platform import DependencyUnavailable, Platform
 from .providers.email import SmtpMailer
 from .providers.email_sandbox import SmtpSandbox
+from .ratelimit import RateLimiter
 from .redis import Redis
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Appli
             _cpu_pool,
             _smtp_sandbox,
             _mailer,
+            _keyring,
             _platform,
             _workers(worker_names),
         ]
@@ -122,6 +125,13 @@ async def _mailer(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _keyring(app: web.Application) -> AsyncIterator[None]:
+    keyring = Keyring(app[CORE_DB])
+    await keyring.load()
+    app[KEYRING] = keyring
+    yield
+
+
 async def _platform(app: web.Application) -> AsyncIterator[None]:
     app[PLATFORM] = Platform(
         config=app[CONFIG],
@@ -132,6 +142,8 @@ async def _platform(app: web.Application) -> AsyncIterator[None]:
         broker=app[BROKER],
         cpu_pool=app[CPU_POOL],
         mailer=app[MAILER],
+        keyring=app[KEYRING],
+        limiter=RateLimiter(app[REDIS]),
     )
     yield
 

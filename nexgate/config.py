@@ -57,6 +57,12 @@ def _name(raw: str) -> str:
     return raw
 
 
+def _region(raw: str) -> str:
+    if len(raw) != 2 or not raw.isalpha():
+        raise ValueError("must be a two-letter country code such as TZ, KE or UG")
+    return raw.upper()
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -73,6 +79,9 @@ class Config:
     host: str = _setting("0.0.0.0", str, "Address the HTTP server binds to")
     port: int = _setting(8080, _integer(1, 65535), "Port the HTTP server listens on")
     public_url: str = _setting("http://localhost:8080", _url("http", "https"), "Base URL clients reach the server at (links in emails)")
+    web_url: str = _setting(
+        "http://localhost:8080", _url("http", "https"), "Base URL of the web client (password-reset links open there)"
+    )
     database_url: str = _setting(
         "postgresql://postgres@127.0.0.1:5432/nexgate", _url("postgresql", "postgres"), "Core PostgreSQL database"
     )
@@ -103,6 +112,25 @@ class Config:
     cors_origins: tuple[str, ...] = _setting((), _word_list, "Comma-separated origins allowed by CORS (* for any)")
     max_body_bytes: int = _setting(1_048_576, _integer(1024, 1 << 31), "Largest request body accepted, in bytes")
     cpu_workers: int = _setting(2, _integer(1, 64), "Processes in the pool for CPU-bound work")
+    access_token_ttl_s: int = _setting(900, _integer(60, 86_400), "Lifetime of an access token (JWT), in seconds")
+    refresh_token_ttl_s: int = _setting(
+        7 * 86_400, _integer(3600, 365 * 86_400), "Lifetime of a session's refresh token, in seconds"
+    )
+    argon2_time_cost: int = _setting(3, _integer(1, 20), "Argon2id passes over memory when hashing a password")
+    argon2_memory_kib: int = _setting(65_536, _integer(1024, 4_194_304), "Argon2id memory per hash, in KiB")
+    argon2_parallelism: int = _setting(4, _integer(1, 16), "Argon2id lanes per hash")
+    auth_rate_per_minute: int = _setting(
+        10, _integer(1, 100_000), "Requests per minute one IP may make to each public auth endpoint"
+    )
+    login_failures_before_lockout: int = _setting(
+        5, _integer(1, 1000), "Failed logins (per account and per IP, within 15 minutes) before a lockout"
+    )
+    login_lockout_s: int = _setting(60, _integer(1, 86_400), "First lockout; each further one doubles, up to a day")
+    phone_region: str = _setting("TZ", _region, "Country assumed for phone numbers written without +country code")
+    trusted_proxies: tuple[str, ...] = _setting(
+        (), _word_list, "Comma-separated proxy addresses whose X-Forwarded-For names the client's IP"
+    )
+    cookie_secure: bool = _setting(True, _boolean, "Mark the refresh-token cookie Secure (HTTPS only)")
     log_level: str = _setting("INFO", _log_level, "Logging level")
     log_json: bool = _setting(True, _boolean, "Write logs as JSON lines")
 

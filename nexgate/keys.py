@@ -9,6 +9,7 @@ from aiohttp import web
 from .bus import Broker
 from .config import Config
 from .db import Database
+from .domain.auth.keys import Keyring
 from .metrics import Metrics
 from .platform import Platform
 from .providers.email import SmtpMailer
@@ -22,6 +23,7 @@ REDIS = web.AppKey("redis", Redis)
 BROKER = web.AppKey("broker", Broker)
 CPU_POOL = web.AppKey("cpu_pool", ProcessPoolExecutor)
 MAILER = web.AppKey("mailer", SmtpMailer)
+KEYRING = web.AppKey("keyring", Keyring)
 PLATFORM = web.AppKey("platform", Platform)
 WORKER_TASKS = web.AppKey("worker_tasks", list[asyncio.Task])
 OPENAPI = web.AppKey("openapi", dict)

@@ -2,6 +2,7 @@
 that validate requests, so it cannot drift from what the server accepts."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
@@ -36,8 +37,9 @@ def build(areas: Iterable[Routes], server_url: str) -> dict[str, Any]:
     )
     spec.components.schema("Error", schema=ErrorSchema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    for tag in dict.fromkeys(routes.tag for routes in areas):
+        spec.tag({"name": tag})
     for routes in areas:
-        spec.tag({"name": routes.tag})
         for route in routes.specs:
             if route.in_openapi:
                 spec.path(path=route.path, operations={route.method.lower(): _operation(route)})
@@ -55,8 +57,14 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         operation["description"] = route.handler.__doc__.strip()
     if route.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+    parameters = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", route.path)
+    ]
     if route.query is not None:
-        operation["parameters"] = [{"in": "query", "schema": route.query}]
+        parameters.append({"in": "query", "schema": route.query})
+    if parameters:
+        operation["parameters"] = parameters
     if route.auth:
         operation["security"] = [{"bearer": []}]
     for status in _error_statuses(route):
@@ -84,4 +92,8 @@ def _error_statuses(route: RouteSpec) -> list[int]:
         statuses.add(422)
     if route.auth:
         statuses.add(401)
+    if route.roles:
+        statuses.add(403)
+    if route.rate_limit:
+        statuses.add(429)
     return sorted(statuses)

@@ -12,8 +12,10 @@ from concurrent.futures import ProcessPoolExecutor
 from .bus import Broker
 from .config import Config
 from .db import Database
+from .domain.auth.keys import Keyring
 from .metrics import Metrics
 from .providers.email import SmtpMailer
+from .ratelimit import RateLimiter
 from .redis import Redis
 
 
@@ -31,6 +33,8 @@ class Platform:
     broker: Broker
     cpu_pool: ProcessPoolExecutor
     mailer: SmtpMailer
+    keyring: Keyring
+    limiter: RateLimiter
 
     async def health(self) -> dict[str, str | None]:
         """Each dependency's problem, or None where it answered."""

@@ -122,6 +122,13 @@ def config(database_urls) -> Config:
         cpu_workers=1,
         log_json=False,
         smtp_port=1,  # nothing listens there: a test that sends mail uses the smtp_sandbox fixture
+        # Cheap Argon2 parameters and a generous per-IP limit: every test client is 127.0.0.1.
+        # The tests of limits and hashing set their own.
+        argon2_time_cost=1,
+        argon2_memory_kib=8192,
+        argon2_parallelism=1,
+        auth_rate_per_minute=100_000,
+        cookie_secure=False,
     )
 
 

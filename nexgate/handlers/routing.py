@@ -3,6 +3,7 @@ aiohttp route, validates the request and writes the route into the OpenAPI docum
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,8 +12,13 @@ import orjson
 from aiohttp import web
 
 from .. import responses
-from ..errors import DomainError, Invalid
+from ..domain.auth import sessions
+from ..domain.auth.caller import Caller, require_role
+from ..errors import DomainError, Invalid, Unauthorized
+from ..keys import PLATFORM
+from ..ratelimit import Limit
 
+CALLER = web.RequestKey("caller", Caller)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -29,6 +35,8 @@ class RouteSpec:
     status: int = 200
     errors: tuple[int, ...] = ()
     auth: bool = True
+    roles: tuple[str, ...] = ()
+    rate_limit: str | None = None
     content_type: str = "application/json"
     in_openapi: bool = True
 
@@ -53,9 +61,59 @@ class Routes:
     def post(self, path: str, **options: Any):
         return self.route("POST", path, **options)
 
+    def delete(self, path: str, **options: Any):
+        return self.route("DELETE", path, **options)
+
+    def patch(self, path: str, **options: Any):
+        return self.route("PATCH", path, **options)
+
     def add_to(self, app: web.Application) -> None:
         for spec in self.specs:
-            app.router.add_route(spec.method, spec.path, spec.handler)
+            app.router.add_route(spec.method, spec.path, _guarded(spec))
+
+
+def _guarded(spec: RouteSpec) -> Handler:
+    """The handler behind its checks: the per-IP rate limit, then the caller and their role."""
+    if spec.rate_limit is None and not spec.auth:
+        return spec.handler
+
+    @functools.wraps(spec.handler)
+    async def guarded(request: web.Request) -> web.StreamResponse:
+        platform = request.app[PLATFORM]
+        if spec.rate_limit is not None:
+            limit = Limit(spec.rate_limit, platform.config.auth_rate_per_minute, 60)
+            await platform.limiter.check(limit, client_ip(request) or "unknown")
+        if spec.auth:
+            request[CALLER] = await sessions.authenticate(platform, bearer_token(request), client_ip(request))
+            if spec.roles:
+                require_role(request[CALLER], *spec.roles)
+        return await spec.handler(request)
+
+    return guarded
+
+
+def bearer_token(request: web.Request) -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send an access token: Authorization: Bearer <token>", code="token_missing")
+    return token.strip()
+
+
+def caller(request: web.Request) -> Caller:
+    """The authenticated caller of a route declared with ``auth=True`` (the default)."""
+    return request[CALLER]
+
+
+def client_ip(request: web.Request) -> str | None:
+    """The client's address; behind a trusted proxy, the last address it did not add itself."""
+    trusted = request.app[PLATFORM].config.trusted_proxies
+    remote = request.remote
+    if remote in trusted:
+        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if hop not in trusted:
+                return hop
+    return remote
 
 
 class BadRequest(DomainError):

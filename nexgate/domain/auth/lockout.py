@@ -1,0 +1,67 @@
+"""Failed logins: counted per account and per IP, with a lockout that doubles each time.
+
+After ``login_failures_before_lockout`` failures within ``WINDOW_S`` the subject is locked
+out for ``login_lockout_s``; every further lockout within a day doubles it (capped at a
+day). Each lockout emits ``auth.login.suspicious`` for the notification and trust areas.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from ... import bus
+from ...errors import RateLimited
+from ...platform import Platform
+
+WINDOW_S = 15 * 60
+STRIKES_MEMORY_S = 86_400
+MAX_LOCKOUT_S = 86_400
+SUSPICIOUS = "auth.login.suspicious"
+
+
+def _keys(platform: Platform, subject: str) -> tuple[str, str, str]:
+    key = platform.redis.key
+    return key("auth", "failures", subject), key("auth", "lockout", subject), key("auth", "strikes", subject)
+
+
+async def check(platform: Platform, subjects: list[str]) -> None:
+    """Raise ``RateLimited`` if any subject (``account:<id>``, ``ip:<addr>``) is locked out."""
+    async with platform.redis.client.pipeline(transaction=False) as pipe:
+        for subject in subjects:
+            pipe.pttl(_keys(platform, subject)[1])
+        waits = await pipe.execute()
+    wait_ms = max((w for w in waits if w and w > 0), default=0)
+    if wait_ms:
+        seconds = math.ceil(wait_ms / 1000)
+        raise RateLimited(
+            f"Too many failed logins; try again in {seconds} s", code="login_locked", retry_after=seconds,
+            details={"retry_after": seconds},
+        )
+
+
+async def record_failure(platform: Platform, subjects: list[str], context: dict) -> None:
+    """Count a failure against each subject; lock out (and report) those past the limit."""
+    config = platform.config
+    for subject in subjects:
+        failures, lockout, strikes = _keys(platform, subject)
+        async with platform.redis.client.pipeline(transaction=True) as pipe:
+            pipe.incr(failures)
+            pipe.expire(failures, WINDOW_S, nx=True)
+            count, _ = await pipe.execute()
+        if count < config.login_failures_before_lockout:
+            continue
+        async with platform.redis.client.pipeline(transaction=True) as pipe:
+            pipe.incr(strikes)
+            pipe.expire(strikes, STRIKES_MEMORY_S)
+            pipe.delete(failures)
+            strike, _, _ = await pipe.execute()
+        seconds = min(MAX_LOCKOUT_S, config.login_lockout_s * 2 ** (strike - 1))
+        await platform.redis.client.set(lockout, int(time.time()), ex=seconds)
+        async with platform.core.transaction() as conn:
+            await bus.emit(conn, SUSPICIOUS, {**context, "subject": subject, "failures": count,
+                                              "lockout_seconds": seconds, "strike": strike})
+
+
+async def clear(platform: Platform, subject: str) -> None:
+    failures, _, strikes = _keys(platform, subject)
+    await platform.redis.client.delete(failures, strikes)

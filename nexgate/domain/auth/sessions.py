@@ -1,0 +1,235 @@
+"""Devices, sessions and refresh tokens; resolving an access token to its caller.
+
+The durable state is in PostgreSQL; Redis keeps each session's live copy
+(``auth:session:<id>``: state, last-seen time and IP), which every authenticated request
+reads, so that revoking a session stops its access tokens at once rather than when they
+expire. If Redis lost a session's key, the database answers and the key is rebuilt.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+
+from ... import bus
+from ...errors import NotFound, Unauthorized
+from ...platform import Platform
+from . import repository, tokens
+from .caller import Caller
+from .repository import Account
+
+LAST_SEEN_RESOLUTION_S = 60
+DEVICE_ADDED = "auth.device.added"
+SESSION_REVOKED = "auth.session.revoked"
+REFRESH_REUSED = "auth.refresh_token.reused"
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceInfo:
+    """What the client says about itself, plus its User-Agent and IP as the server saw them."""
+
+    client_device_id: str | None
+    platform: str
+    name: str
+    user_agent: str
+    ip: str | None
+
+    @property
+    def fingerprint(self) -> str:
+        raw = "\x1f".join((self.client_device_id or "", self.platform, self.user_agent))
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenGrant:
+    account: Account
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session_id: uuid.UUID
+    device_id: uuid.UUID
+    new_account: bool = False
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _live_key(platform: Platform, session_id: uuid.UUID) -> str:
+    return platform.redis.key("auth", "session", str(session_id))
+
+
+def _live_ttl(platform: Platform) -> int:
+    # Long enough to spare the database, short enough that a lost revocation heals itself.
+    return 2 * platform.config.access_token_ttl_s
+
+
+async def _publish_live(platform: Platform, session_id: uuid.UUID, fields: dict[str, Any]) -> None:
+    key = _live_key(platform, session_id)
+    async with platform.redis.client.pipeline(transaction=True) as pipe:
+        pipe.hset(key, mapping={k: str(v) for k, v in fields.items()})
+        pipe.expire(key, _live_ttl(platform))
+        await pipe.execute()
+
+
+async def _mark_revoked(platform: Platform, session_ids: list[uuid.UUID]) -> None:
+    for session_id in session_ids:
+        await _publish_live(platform, session_id, {"state": "revoked"})
+
+
+async def _grant(platform: Platform, conn: asyncpg.Connection, account: Account, session_id, device_id, ip) -> TokenGrant:
+    """A new refresh token for the session, and an access token for it."""
+    config = platform.config
+    refresh_token = tokens.new_opaque_token()
+    expires_at = _now() + datetime.timedelta(seconds=config.refresh_token_ttl_s)
+    await repository.insert_refresh_token(
+        conn, token_hash=tokens.digest(refresh_token), session_id=session_id, expires_at=expires_at
+    )
+    await repository.extend_session(conn, session_id, ip, expires_at)
+    caller = Caller(account.id, account.username, account.roles, session_id, device_id)
+    access_token = await tokens.issue_access_token(platform.keyring, caller, config.access_token_ttl_s)
+    return TokenGrant(account, access_token, refresh_token, config.access_token_ttl_s, session_id, device_id)
+
+
+async def start_session(platform: Platform, conn: asyncpg.Connection, account: Account, device: DeviceInfo) -> TokenGrant:
+    """Open a session for ``account`` on ``device`` inside the caller's transaction.
+
+    The live copy is written before commit; a transaction that then rolls back leaves a
+    Redis key for a session id nobody holds a token for, which expires on its own.
+    """
+    row = await repository.upsert_device(
+        conn, user_id=account.id, fingerprint=device.fingerprint, client_device_id=device.client_device_id,
+        platform=device.platform, name=device.name, user_agent=device.user_agent, ip=device.ip,
+    )
+    session_id = uuid.uuid4()
+    await repository.insert_session(
+        conn, id=session_id, user_id=account.id, device_id=row["id"], ip=device.ip,
+        expires_at=_now() + datetime.timedelta(seconds=platform.config.refresh_token_ttl_s),
+    )
+    if row["is_new"]:
+        await bus.emit(conn, DEVICE_ADDED, {
+            "user_id": str(account.id), "device_id": str(row["id"]), "platform": device.platform,
+            "name": device.name, "ip": device.ip, "user_agent": device.user_agent,
+        })
+    grant = await _grant(platform, conn, account, session_id, row["id"], device.ip)
+    await _publish_live(platform, session_id, {
+        "state": "active", "user_id": account.id, "device_id": row["id"], "ip": device.ip or "",
+        "last_seen": int(time.time()),
+    })
+    return grant
+
+
+async def refresh(platform: Platform, refresh_token: str, ip: str | None) -> TokenGrant:
+    """Trade a refresh token for a new pair. A token already used revokes its whole session."""
+    token_hash = tokens.digest(refresh_token)
+    async with platform.core.transaction() as conn:
+        session_id = await repository.use_refresh_token(conn, token_hash)
+        if session_id is not None:
+            session = await repository.lock_live_session(conn, session_id)
+            account = await repository.user_by_id(conn, session["user_id"]) if session else None
+            if session is not None and account.status == "active":
+                grant = await _grant(platform, conn, account, session_id, session["device_id"], ip)
+                await repository.touch_device(conn, session["device_id"], ip)
+                return grant
+        known = None if session_id else await repository.refresh_token(conn, token_hash)
+        revoked = []
+        if known is not None and known["used_at"] is not None:
+            revoked = await repository.revoke_session(conn, known["session_id"], "refresh token reused")
+            if revoked:
+                await bus.emit(conn, REFRESH_REUSED, {"session_id": str(known["session_id"]), "ip": ip})
+    await _mark_revoked(platform, revoked)
+    if known is not None and known["used_at"] is not None:
+        raise Unauthorized(
+            "This refresh token was already used; the session is revoked, log in again", code="refresh_token_reused"
+        )
+    raise Unauthorized("The refresh token is not valid or has expired; log in again", code="refresh_token_invalid")
+
+
+async def authenticate(platform: Platform, access_token: str, ip: str | None) -> Caller:
+    """The caller of a request: a valid access token whose session is still live."""
+    caller = await tokens.read_access_token(platform.keyring, access_token)
+    key = _live_key(platform, caller.session_id)
+    state, last_seen = await platform.redis.client.hmget(key, "state", "last_seen")
+    if state is None:
+        state = await _reload_live(platform, caller.session_id)
+        last_seen = None
+    if state != b"active":
+        raise Unauthorized("This session has been signed out; log in again", code="session_revoked")
+    if last_seen is None or int(last_seen) < time.time() - LAST_SEEN_RESOLUTION_S:
+        await _publish_live(platform, caller.session_id, {"last_seen": int(time.time()), "ip": ip or ""})
+    return caller
+
+
+async def _reload_live(platform: Platform, session_id: uuid.UUID) -> bytes:
+    async with platform.core.connection() as conn:
+        row = await repository.session_state(conn, session_id)
+    active = row is not None and row["revoked_at"] is None and row["expires_at"] > _now()
+    fields: dict[str, Any] = {"state": "active" if active else "revoked"}
+    if row is not None:
+        fields |= {"user_id": row["user_id"], "device_id": row["device_id"]}
+    await _publish_live(platform, session_id, fields)
+    return fields["state"].encode()
+
+
+async def revoke_sessions(platform: Platform, conn: asyncpg.Connection, session_ids: list[uuid.UUID], reason: str) -> None:
+    """Emit the revocations made in ``conn`` and stop their access tokens at once."""
+    for session_id in session_ids:
+        await bus.emit(conn, SESSION_REVOKED, {"session_id": str(session_id), "reason": reason})
+    await _mark_revoked(platform, session_ids)
+
+
+async def logout(platform: Platform, caller: Caller) -> None:
+    async with platform.core.transaction() as conn:
+        await revoke_sessions(platform, conn, await repository.revoke_session(conn, caller.session_id, "logout"), "logout")
+
+
+async def logout_everywhere(platform: Platform, caller: Caller) -> int:
+    async with platform.core.transaction() as conn:
+        revoked = await repository.revoke_user_sessions(conn, caller.user_id, "logout of all devices")
+        await revoke_sessions(platform, conn, revoked, "logout of all devices")
+    return len(revoked)
+
+
+async def list_devices(platform: Platform, caller: Caller) -> list[dict[str, Any]]:
+    """The caller's devices with their sessions' live last-seen time and IP."""
+    async with platform.core.connection() as conn:
+        devices = await repository.devices_of_user(conn, caller.user_id)
+    session_ids = [sid for device in devices for sid in device["session_ids"]]
+    async with platform.redis.client.pipeline(transaction=False) as pipe:
+        for session_id in session_ids:
+            pipe.hmget(_live_key(platform, session_id), "last_seen", "ip")
+        live = dict(zip(session_ids, await pipe.execute()))
+    return [_device_view(device, live, caller) for device in devices]
+
+
+def _device_view(device: asyncpg.Record, live: dict, caller: Caller) -> dict[str, Any]:
+    last_seen, last_ip = device["last_seen_at"], device["last_ip"]
+    for session_id in device["session_ids"]:
+        seen, ip = live.get(session_id, (None, None))
+        if seen is not None and int(seen) > last_seen.timestamp():
+            last_seen = datetime.datetime.fromtimestamp(int(seen), datetime.UTC)
+            last_ip = ip.decode() or last_ip
+    return {
+        "id": device["id"], "platform": device["platform"], "name": device["name"],
+        "user_agent": device["user_agent"], "first_seen_at": device["first_seen_at"], "last_seen_at": last_seen,
+        "last_ip": last_ip, "active_sessions": len(device["session_ids"]), "current": device["id"] == caller.device_id,
+    }
+
+
+async def remove_device(platform: Platform, caller: Caller, device_id: uuid.UUID) -> None:
+    """Forget a device of the caller's and revoke every session on it."""
+    async with platform.core.transaction() as conn:
+        if not await repository.remove_device(conn, device_id, caller.user_id):
+            raise NotFound("You have no such device", details={"device_id": str(device_id)})
+        revoked = await repository.revoke_device_sessions(conn, device_id, "device removed")
+        await revoke_sessions(platform, conn, revoked, "device removed")
+
+
+async def revoke_all_for_user(platform: Platform, conn: asyncpg.Connection, user_id: uuid.UUID, reason: str) -> None:
+    """For other flows (password reset, suspension): every session of the user, in ``conn``."""
+    await revoke_sessions(platform, conn, await repository.revoke_user_sessions(conn, user_id, reason), reason)
