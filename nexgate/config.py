@@ -123,7 +123,12 @@ class Config:
         10, _integer(1, 100_000), "Requests per minute one IP may make to each public auth endpoint"
     )
     login_failures_before_lockout: int = _setting(
-        5, _integer(1, 1000), "Failed logins (per account and per IP, within 15 minutes) before a lockout"
+        5, _integer(1, 1000), "Failed logins on one account (within 15 minutes) before it is locked out"
+    )
+    login_failures_per_ip: int = _setting(
+        30, _integer(1, 100_000),
+        "Failed logins from one IP (within 15 minutes) before it is locked out; higher than per account "
+        "because many phones share one carrier NAT address",
     )
     login_lockout_s: int = _setting(60, _integer(1, 86_400), "First lockout; each further one doubles, up to a day")
     phone_region: str = _setting("TZ", _region, "Country assumed for phone numbers written without +country code")

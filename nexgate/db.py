@@ -16,7 +16,7 @@ class UnmigratedDatabase(RuntimeError):
     pass
 
 
-async def _init_connection(connection: asyncpg.Connection) -> None:
+async def init_connection(connection: asyncpg.Connection) -> None:
     for json_type in ("json", "jsonb"):
         await connection.set_type_codec(
             json_type, encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads, schema="pg_catalog"
@@ -33,7 +33,7 @@ class Database:
     @classmethod
     async def connect(cls, name: str, url: str, *, min_size: int, max_size: int) -> Database:
         pool = await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+            url, min_size=min_size, max_size=max_size, init=init_connection, command_timeout=30
         )
         return cls(name, pool)
 

@@ -79,7 +79,7 @@ def database_urls():
 def _clean_redis_and_rabbitmq():
     yield
     client = redis_sync.Redis.from_url(BASE.redis_url)
-    keys = list(client.scan_iter(match=f"{redis_prefix()}:*", count=1000))
+    keys = list(client.scan_iter(match=f"{redis_prefix()}*", count=1000))
     if keys:
         client.delete(*keys)
     asyncio.run(_delete_rabbitmq_namespace())
@@ -114,7 +114,7 @@ def config(database_urls) -> Config:
     return Config.from_env(
         database_url=database_urls["core"],
         notify_database_url=database_urls["notify"],
-        redis_prefix=redis_prefix(),
+        redis_prefix=f"{redis_prefix()}-{uuid.uuid4().hex[:8]}",  # each test its own rate limits and sessions
         bus_namespace=bus_namespace(),
         bus_retry_base_ms=50,
         bus_max_attempts=3,

@@ -1,7 +1,7 @@
 """Failed logins: counted per account and per IP, with a lockout that doubles each time.
 
-After ``login_failures_before_lockout`` failures within ``WINDOW_S`` the subject is locked
-out for ``login_lockout_s``; every further lockout within a day doubles it (capped at a
+After ``login_failures_before_lockout`` failures on an account (``login_failures_per_ip`` from
+an IP) within ``WINDOW_S`` it is locked out for ``login_lockout_s``; every further lockout within a day doubles it (capped at a
 day). Each lockout emits ``auth.login.suspicious`` for the notification and trust areas.
 """
 from __future__ import annotations
@@ -48,7 +48,8 @@ async def record_failure(platform: Platform, subjects: list[str], context: dict)
             pipe.incr(failures)
             pipe.expire(failures, WINDOW_S, nx=True)
             count, _ = await pipe.execute()
-        if count < config.login_failures_before_lockout:
+        threshold = config.login_failures_per_ip if subject.startswith("ip:") else config.login_failures_before_lockout
+        if count < threshold:
             continue
         async with platform.redis.client.pipeline(transaction=True) as pipe:
             pipe.incr(strikes)

@@ -1,0 +1,34 @@
+"""Clients of the auth API as an app would call it."""
+from __future__ import annotations
+
+import itertools
+
+PASSWORD = "kilimanjaro sunrise 42"
+_numbers = itertools.count(1)
+
+
+async def register(client, *, username: str | None = None, password: str = PASSWORD, device: dict | None = None,
+                   expect: int = 201, **fields) -> dict:
+    n = next(_numbers)
+    body = {"username": username or f"user_{n}", "display_name": f"User {n}", "password": password,
+            "email": fields.pop("email", f"user{n}@example.co.tz"), **fields}
+    if device is not None:
+        body["device"] = device
+    response = await client.post("/api/auth/register", json=body)
+    assert response.status == expect, await response.text()
+    return await response.json()
+
+
+async def login(client, login: str, password: str = PASSWORD, *, expect: int = 200, **fields) -> dict:
+    response = await client.post("/api/auth/login", json={"login": login, "password": password, **fields})
+    assert response.status == expect, await response.text()
+    return await response.json()
+
+
+def bearer(tokens: dict) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def me(client, tokens: dict) -> tuple[int, dict]:
+    response = await client.get("/api/users/me", headers=bearer(tokens))
+    return response.status, await response.json()
