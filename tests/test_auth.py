@@ -194,3 +194,31 @@ async def test_me_needs_a_token(client):
     assert (await response.json())["error"]["code"] == "token_missing"
     response = await client.get("/api/users/me", headers={"Authorization": "Basic abc"})
     assert response.status == 401
+
+
+async def test_role_guarded_routes_need_the_role_which_a_refresh_picks_up(aiohttp_client, config):
+    from aiohttp import web
+
+    from nexgate.app import create_app
+    from nexgate.domain.auth import repository
+    from nexgate.handlers.routing import Routes, caller
+
+    routes = Routes("test")
+
+    @routes.get("/test/moderation", summary="A moderators' page", roles=("moderator", "admin"))
+    async def moderation(request):
+        return web.json_response({"hello": caller(request).username})
+
+    app = create_app(config)
+    routes.add_to(app)
+    client = await aiohttp_client(app)
+    tokens = await register(client, username="Pendo")
+    refused = await client.get("/test/moderation", headers=bearer(tokens))
+    assert refused.status == 403 and (await refused.json())["error"]["code"] == "role_required"
+
+    async with client.app[PLATFORM].core.connection() as conn:
+        await repository.set_roles(conn, tokens["user"]["id"], ["user", "moderator"])
+    refreshed = await _refresh(client, tokens["refresh_token"], expect=200)
+    assert refreshed["user"]["roles"] == ["user", "moderator"]
+    allowed = await client.get("/test/moderation", headers=bearer(refreshed))
+    assert allowed.status == 200 and await allowed.json() == {"hello": "Pendo"}
