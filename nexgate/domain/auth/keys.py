@@ -10,9 +10,11 @@ microseconds, so unlike RSA it does not need the process pool.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 import asyncpg
@@ -26,6 +28,7 @@ from . import repository
 ALGORITHM = "EdDSA"
 RELOAD_INTERVAL = 60.0
 UNKNOWN_KID_RELOAD_INTERVAL = 5.0
+VERIFIED_CACHE_SIZE = 50_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +38,7 @@ class SigningKey:
     public_jwk: dict[str, Any]
     created_at: datetime.datetime
 
-    @property
+    @functools.cached_property
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key.public_key()
 
@@ -72,6 +75,7 @@ class Keyring:
         self.database = database
         self._keys: dict[str, SigningKey] = {}
         self._loaded_at = 0.0
+        self._verified: OrderedDict[tuple[str, str], tuple[dict[str, Any], str]] = OrderedDict()
 
     async def load(self) -> None:
         async with self.database.connection() as conn:
@@ -98,7 +102,28 @@ class Keyring:
         return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
 
     async def verify(self, token: str, *, audience: str, issuer: str, required: list[str]) -> dict[str, Any]:
-        """The claims of a token signed by a live key; raises ``jwt.InvalidTokenError``."""
+        """The claims of a token signed by a live key; raises ``jwt.InvalidTokenError``.
+
+        A client sends the same access token with every request for 15 minutes, so tokens
+        already verified are remembered (bounded LRU): the signature and PyJWT's parsing are
+        most of what authentication costs. A remembered token is still refused once it
+        expires or its key is retired.
+        """
+        remembered = self._verified.get((token, audience))
+        if remembered is not None:
+            claims, kid = remembered
+            await self._fresh()
+            if kid in self._keys and claims["exp"] > time.time():
+                self._verified.move_to_end((token, audience))
+                return claims
+            del self._verified[(token, audience)]
+        claims, kid = await self._verify_signed(token, audience=audience, issuer=issuer, required=required)
+        self._verified[(token, audience)] = (claims, kid)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return claims
+
+    async def _verify_signed(self, token: str, *, audience: str, issuer: str, required: list[str]):
         kid = jwt.get_unverified_header(token).get("kid")
         if not isinstance(kid, str):
             raise jwt.InvalidTokenError("token has no key id")
@@ -108,10 +133,11 @@ class Keyring:
         key = self._keys.get(kid)
         if key is None:
             raise jwt.InvalidTokenError("token was signed by an unknown or retired key")
-        return jwt.decode(
+        claims = jwt.decode(
             token, key.public_key, algorithms=[ALGORITHM], audience=audience, issuer=issuer,
             options={"require": required},
         )
+        return claims, kid
 
     async def jwks(self) -> dict[str, Any]:
         await self._fresh()

@@ -1,0 +1,73 @@
+"""Nexgate's real app with a probe of its event loop, for benchmarks that must show the loop
+never blocks. ``python -m bench.probed --port P`` serves what ``nexgate serve --workers none``
+serves, plus ``GET /bench/loop-lag`` (lag percentiles since the last ``POST /bench/loop-lag``).
+
+The probe sleeps ``INTERVAL`` again and again and records how late each wake-up is: a
+handler that held the loop (an Argon2 hash, say) shows up as a late wake-up.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import uvloop
+from aiohttp import web
+
+from nexgate import logs
+from nexgate.app import create_app
+from nexgate.config import Config
+
+INTERVAL = 0.005
+SAMPLES = web.AppKey("loop_lag_samples", list)
+
+
+async def _probe(app: web.Application) -> AsyncIterator[None]:
+    samples = app[SAMPLES]
+
+    async def run() -> None:
+        while True:  # perf_counter, not loop.time(): uvloop's clock ticks in whole milliseconds
+            started = time.perf_counter()
+            await asyncio.sleep(INTERVAL)
+            samples.append(max(0.0, time.perf_counter() - started - INTERVAL))
+
+    task = asyncio.create_task(run(), name="loop-lag-probe")
+    yield
+    task.cancel()
+
+
+def _percentile_ms(ordered: list[float], fraction: float) -> float | None:
+    if not ordered:
+        return None
+    return round(1000 * ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 3)
+
+
+async def loop_lag(request: web.Request) -> web.Response:
+    samples = request.app[SAMPLES]
+    if request.method == "POST":
+        samples.clear()
+        return web.json_response({"reset": True})
+    ordered = sorted(samples)
+    return web.json_response({
+        "samples": len(ordered), "p50_ms": _percentile_ms(ordered, 0.5), "p99_ms": _percentile_ms(ordered, 0.99),
+        "max_ms": round(1000 * ordered[-1], 3) if ordered else None,
+    })
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench.probed", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    config = Config.from_env(host="127.0.0.1", port=args.port)
+    logs.configure(config.log_level, config.log_json)
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    app = create_app(config)
+    app[SAMPLES] = []
+    app.cleanup_ctx.append(_probe)
+    app.router.add_route("*", "/bench/loop-lag", loop_lag)
+    web.run_app(app, host=config.host, port=config.port, access_log=None, shutdown_timeout=10, print=None)
+
+
+if __name__ == "__main__":
+    main()
