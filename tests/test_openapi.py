@@ -34,3 +34,12 @@ async def test_browsable_page_and_its_assets_are_served_locally(client):
     script = await client.get("/api/docs/static/swagger-ui-bundle.js")
     assert script.status == 200
     assert "SwaggerUIBundle" in await script.text()
+
+
+async def test_auth_routes_say_which_need_a_token_and_which_are_limited(client):
+    paths = (await (await client.get("/api/openapi.json")).json())["paths"]
+    register = paths["/api/auth/register"]["post"]
+    assert "security" not in register and {"409", "422", "429"} <= set(register["responses"])
+    me = paths["/api/users/me"]["get"]
+    assert me["security"] == [{"bearer": []}] and "401" in me["responses"]
+    assert paths["/api/auth/devices/{device_id}"]["delete"]["parameters"][0]["name"] == "device_id"
