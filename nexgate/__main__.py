@@ -158,8 +158,11 @@ def _with_core(config: Config, action):
     """Run ``action(conn)`` on the core database and return its result."""
     import asyncpg
 
+    from .db import init_connection
+
     async def run():
         conn = await asyncpg.connect(config.database_url)
+        await init_connection(conn)
         try:
             return await action(conn)
         finally:
