@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
+from urllib.parse import urlsplit
 
+import aiohttp
 import aiohttp_cors
 from aiohttp import web
 
@@ -17,13 +19,16 @@ from .db import Database, ensure_migrated
 from .domain.auth.keys import Keyring
 from .handlers import AREAS, docs
 from .keys import (
-    BROKER, CONFIG, CORE_DB, CPU_POOL, KEYRING, MAILER, METRICS, NOTIFY_DB, OPENAPI, PLATFORM, REDIS, WORKER_TASKS,
+    BROKER, CONFIG, CORE_DB, CPU_POOL, KEYRING, MAILER, METRICS, NOTIFY_DB, OPENAPI, PLATFORM, REDIS, SMS,
+    WORKER_TASKS,
 )
 from .metrics import Metrics
 from .middlewares import access_log_middleware, error_middleware, request_id_middleware
 from .platform import DependencyUnavailable, Platform
 from .providers.email import SmtpMailer
 from .providers.email_sandbox import SmtpSandbox
+from .providers.sms import TIMEOUT as SMS_TIMEOUT, SmsClient
+from .providers.sms_sandbox import SmsSandbox
 from .ratelimit import RateLimiter
 from .redis import Redis
 
@@ -47,6 +52,8 @@ def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Appli
             _cpu_pool,
             _smtp_sandbox,
             _mailer,
+            _sms_sandbox,
+            _sms,
             _keyring,
             _platform,
             _workers(worker_names),
@@ -125,6 +132,31 @@ async def _mailer(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _sms_sandbox(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    if not config.sms_sandbox:
+        yield
+        return
+    url = urlsplit(config.sms_api_url)
+    sandbox = SmsSandbox(
+        username=config.sms_username, api_key=config.sms_api_key, directory=config.sms_sandbox_dir or None,
+        host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 80),
+    )
+    try:
+        await sandbox.start()
+    except OSError as error:
+        raise DependencyUnavailable(f"SMS sandbox cannot listen on {url.netloc} (NEXGATE_SMS_API_URL): {error}") from None
+    log.info("SMS sandbox on %s keeps messages in %s", sandbox.url, config.sms_sandbox_dir or "memory")
+    yield
+    await sandbox.stop()
+
+
+async def _sms(app: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession(timeout=SMS_TIMEOUT) as session:
+        app[SMS] = SmsClient.from_config(app[CONFIG], session)
+        yield
+
+
 async def _keyring(app: web.Application) -> AsyncIterator[None]:
     keyring = Keyring(app[CORE_DB])
     await keyring.load()
@@ -142,6 +174,7 @@ async def _platform(app: web.Application) -> AsyncIterator[None]:
         broker=app[BROKER],
         cpu_pool=app[CPU_POOL],
         mailer=app[MAILER],
+        sms=app[SMS],
         keyring=app[KEYRING],
         limiter=RateLimiter(app[REDIS]),
     )

@@ -136,6 +136,47 @@ class Config:
         (), _word_list, "Comma-separated proxy addresses whose X-Forwarded-For names the client's IP"
     )
     cookie_secure: bool = _setting(True, _boolean, "Mark the refresh-token cookie Secure (HTTPS only)")
+    sms_api_url: str = _setting(
+        "https://api.africastalking.com", _url("http", "https"),
+        "Africa's Talking API base URL for outgoing SMS (https://api.sandbox.africastalking.com for their sandbox)",
+    )
+    sms_username: str = _setting("", str, "Africa's Talking app user name (empty: no SMS can be sent)")
+    sms_api_key: str = _setting("", str, "Africa's Talking API key")
+    sms_sender_id: str = _setting("", str, "Registered sender id or short code SMS come from (empty: the account's default)")
+    sms_sandbox: bool = _setting(
+        False, _boolean,
+        "Run a local Africa's Talking sandbox in the server on NEXGATE_SMS_API_URL's host and port, accepting "
+        "NEXGATE_SMS_USERNAME and NEXGATE_SMS_API_KEY",
+    )
+    sms_sandbox_dir: str = _setting("", str, "Directory where the SMS sandbox appends what it receives (messages.jsonl)")
+    oauth_google_client_ids: tuple[str, ...] = _setting(
+        (), _word_list,
+        "Comma-separated Google OAuth client ids (web, Android, iOS) whose ID tokens sign users in; empty: "
+        "Google sign-in is off",
+    )
+    oauth_google_jwks_url: str = _setting(
+        "https://www.googleapis.com/oauth2/v3/certs", _url("http", "https"), "Google's ID-token signing keys (JWKS)"
+    )
+    oauth_apple_client_ids: tuple[str, ...] = _setting(
+        (), _word_list,
+        "Comma-separated Apple app bundle ids and Services IDs whose ID tokens sign users in; empty: Apple sign-in is off",
+    )
+    oauth_apple_jwks_url: str = _setting(
+        "https://appleid.apple.com/auth/keys", _url("http", "https"), "Apple's ID-token signing keys (JWKS)"
+    )
+    oauth_facebook_app_id: str = _setting("", str, "Facebook app id; empty: Facebook sign-in is off")
+    oauth_facebook_app_secret: str = _setting("", str, "Facebook app secret (checks users' access tokens)")
+    oauth_facebook_graph_url: str = _setting(
+        "https://graph.facebook.com/v19.0", _url("http", "https"), "Facebook Graph API base URL, with its version"
+    )
+    oauth_jwks_cache_s: int = _setting(
+        3600, _integer(60, 7 * 86_400), "How long Google's and Apple's signing keys are cached (in Redis), in seconds"
+    )
+    oauth_jwks_refetch_floor_s: int = _setting(
+        60, _integer(1, 86_400),
+        "Shortest time between two fetches of a provider's keys when a token names a key id not in the cache",
+    )
+    oauth_http_timeout_s: int = _setting(10, _integer(1, 120), "Timeout of each request to a sign-in provider, in seconds")
     log_level: str = _setting("INFO", _log_level, "Logging level")
     log_json: bool = _setting(True, _boolean, "Write logs as JSON lines")
 

@@ -13,6 +13,7 @@ from .domain.auth.keys import Keyring
 from .metrics import Metrics
 from .platform import Platform
 from .providers.email import SmtpMailer
+from .providers.sms import SmsClient
 from .redis import Redis
 
 CONFIG = web.AppKey("config", Config)
@@ -23,6 +24,7 @@ REDIS = web.AppKey("redis", Redis)
 BROKER = web.AppKey("broker", Broker)
 CPU_POOL = web.AppKey("cpu_pool", ProcessPoolExecutor)
 MAILER = web.AppKey("mailer", SmtpMailer)
+SMS = web.AppKey("sms", SmsClient)
 KEYRING = web.AppKey("keyring", Keyring)
 PLATFORM = web.AppKey("platform", Platform)
 WORKER_TASKS = web.AppKey("worker_tasks", list[asyncio.Task])

@@ -15,6 +15,7 @@ from .db import Database
 from .domain.auth.keys import Keyring
 from .metrics import Metrics
 from .providers.email import SmtpMailer
+from .providers.sms import SmsClient
 from .ratelimit import RateLimiter
 from .redis import Redis
 
@@ -33,6 +34,7 @@ class Platform:
     broker: Broker
     cpu_pool: ProcessPoolExecutor
     mailer: SmtpMailer
+    sms: SmsClient
     keyring: Keyring
     limiter: RateLimiter
 

@@ -1,5 +1,5 @@
 """Test infrastructure: per-session databases cloned from a migrated template, per-session
-Redis prefix and RabbitMQ namespace, the app under test, an SMTP sandbox, fault proxies."""
+Redis prefix and RabbitMQ namespace, the app under test, SMTP and SMS sandboxes, fault proxies."""
 from __future__ import annotations
 
 import asyncio
@@ -17,6 +17,7 @@ from nexgate import migrations, workers
 from nexgate.app import create_app
 from nexgate.config import Config
 from nexgate.providers.email_sandbox import SmtpSandbox
+from nexgate.providers.sms_sandbox import SmsSandbox
 from tests.support.proxy import TcpProxy
 
 SESSION = uuid.uuid4().hex[:10]
@@ -122,6 +123,9 @@ def config(database_urls) -> Config:
         cpu_workers=1,
         log_json=False,
         smtp_port=1,  # nothing listens there: a test that sends mail uses the smtp_sandbox fixture
+        sms_api_url="http://127.0.0.1:1",  # likewise for SMS: the sms_sandbox fixture
+        sms_username="nexgate-test",
+        sms_api_key="nexgate-test-key",
         # Cheap Argon2 parameters and a generous per-IP limit: every test client is 127.0.0.1.
         # The tests of limits and hashing set their own.
         argon2_time_cost=1,
@@ -135,6 +139,15 @@ def config(database_urls) -> Config:
 @pytest.fixture
 async def smtp_sandbox(tmp_path):
     sandbox = SmtpSandbox(tmp_path / "mail")
+    await sandbox.start()
+    yield sandbox
+    await sandbox.stop()
+
+
+@pytest.fixture
+async def sms_sandbox(tmp_path):
+    """An Africa's Talking sandbox; ``dataclasses.replace(config, **sms_sandbox.settings())`` points the app at it."""
+    sandbox = SmsSandbox(username="nexgate-test", api_key="nexgate-test-key", directory=tmp_path / "sms")
     await sandbox.start()
     yield sandbox
     await sandbox.stop()

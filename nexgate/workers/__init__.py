@@ -13,13 +13,14 @@ from typing import Protocol
 from ..bus.consumer import Consumer, ConsumerGroup, declare_group_queues
 from ..bus.relay import OutboxRelay
 from ..platform import Platform
-from . import email
+from . import email, sms
 
 log = logging.getLogger(__name__)
 
 RELAY = "outbox-relay"
 CONSUMER_GROUPS: dict[str, Callable[[Platform], ConsumerGroup]] = {
     "email": email.consumer_group,
+    "sms": sms.consumer_group,
 }
 NAMES = (RELAY, *CONSUMER_GROUPS)
 RESTART_DELAY = 1.0

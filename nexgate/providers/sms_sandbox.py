@@ -1,0 +1,204 @@
+"""A local stand-in for Africa's Talking's SMS API that keeps every message it accepts.
+
+``POST /version1/messaging`` checks the ``apiKey`` header and ``username`` as the gateway
+does (401 otherwise), needs ``to`` and ``message`` (400 otherwise), checks each number
+(E.164 and valid for its country, else statusCode 403 InvalidPhoneNumber), and answers
+201 in the gateway's shape with a message id and a cost per recipient. Numbers put in
+``blacklist`` are refused with 406 UserInBlacklist, and a ``from`` not in ``sender_ids``
+(when that is set) with InvalidSenderId, as the gateway refuses them.
+
+Accepted messages are kept in memory (``messages()``, ``wait_for(number)``) and, given a
+directory, appended to ``messages.jsonl`` there; ``GET /sandbox/messages?to=+255...``
+lists them over HTTP. ``serve`` runs it in-process when ``NEXGATE_SMS_SANDBOX`` is true,
+and ``python -m nexgate.providers.sms_sandbox [PORT]`` runs it alone.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime
+import decimal
+import hmac
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+import phonenumbers
+from aiohttp import web
+
+from .sms import PATH, STATUSES
+
+log = logging.getLogger(__name__)
+
+USERNAME = "sandbox"
+API_KEY = "sandbox-api-key"
+# What one SMS part costs per country calling code, in the currency it is billed in.
+PRICES = {255: ("TZS", "20.0000"), 254: ("KES", "0.8000"), 256: ("UGX", "35.0000"), 250: ("RWF", "15.0000")}
+DEFAULT_PRICE = ("USD", "0.0500")
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxSms:
+    """One message the sandbox accepted for one recipient."""
+
+    message_id: str
+    to: str
+    text: str
+    sender: str | None
+    username: str
+    cost: str
+    sent_at: str
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(dataclasses.asdict(self))
+
+
+class SmsSandbox:
+    def __init__(
+        self, *, username: str = USERNAME, api_key: str = API_KEY, directory: Path | str | None = None,
+        host: str = "127.0.0.1", port: int = 0, sender_ids: set[str] | None = None,
+    ):
+        self.username = username
+        self.api_key = api_key
+        self.directory = Path(directory) if directory else None
+        self.host = host
+        self.port = port
+        self.sender_ids = sender_ids  # None: any sender id is accepted
+        self.blacklist: set[str] = set()  # numbers answered with 406 UserInBlacklist
+        self.refused: list[dict[str, Any]] = []  # every recipient the sandbox refused, as it answered
+        self._messages: list[SandboxSms] = []
+        self._arrived = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        if self.directory:
+            self.directory.mkdir(parents=True, exist_ok=True)
+
+    # serving
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post(PATH, self._messaging)
+        app.router.add_get("/sandbox/messages", self._list)
+        return app
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def settings(self) -> dict[str, Any]:
+        """``Config`` overrides that point the server at this sandbox."""
+        return {"sms_api_url": self.url, "sms_username": self.username, "sms_api_key": self.api_key}
+
+    # what arrived
+
+    def messages(self, to: str | None = None) -> list[SandboxSms]:
+        return [m for m in self._messages if to is None or m.to == to]
+
+    async def wait_for(self, to: str, timeout: float = 10.0, *, after: int = 0) -> SandboxSms:
+        """The first message to ``to`` beyond the first ``after`` of them, waiting for it to arrive."""
+        async with asyncio.timeout(timeout), self._arrived:
+            while True:
+                received = self.messages(to)
+                if len(received) > after:
+                    return received[after]
+                await self._arrived.wait()
+
+    # the API
+
+    async def _messaging(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        api_key = request.headers.get("apiKey", "")
+        username = str(form.get("username", ""))
+        if not (api_key and hmac.compare_digest(api_key, self.api_key) and username == self.username):
+            return web.Response(status=401, text="The supplied authentication is invalid")
+        for field in ("to", "message"):
+            if not str(form.get(field, "")).strip():
+                return web.Response(status=400, text=f"Request is missing required form field '{field}'")
+        sender = str(form["from"]) if form.get("from") else None
+        if sender is not None and self.sender_ids is not None and sender not in self.sender_ids:
+            return web.json_response({"SMSMessageData": {"Message": "InvalidSenderId", "Recipients": []}}, status=201)
+
+        text = str(form["message"])
+        parts = 1 if len(text) <= 160 else -(-len(text) // 153)
+        recipients, accepted, total = [], [], {}
+        for number in (n.strip() for n in str(form["to"]).split(",") if n.strip()):
+            code = self._refusal(number)
+            if code:
+                recipient = {"statusCode": code, "number": number, "status": STATUSES[code], "cost": "0", "messageId": "None"}
+                self.refused.append(recipient)
+            else:
+                currency, price = PRICES.get(phonenumbers.parse(number).country_code, DEFAULT_PRICE)
+                cost = decimal.Decimal(price) * parts
+                total[currency] = total.get(currency, 0) + cost
+                sms = SandboxSms(
+                    message_id=f"ATXid_{uuid.uuid4().hex}", to=number, text=text, sender=sender, username=username,
+                    cost=f"{currency} {cost:.4f}", sent_at=datetime.datetime.now(datetime.UTC).isoformat(),
+                )
+                accepted.append(sms)
+                recipient = {"statusCode": 101, "number": number, "status": "Success", "cost": sms.cost,
+                             "messageId": sms.message_id}
+            recipients.append(recipient)
+        await self._keep(accepted)
+        costs = " ".join(f"{currency} {amount:.4f}" for currency, amount in total.items()) or "0"
+        summary = f"Sent to {len(accepted)}/{len(recipients)} Total Cost: {costs}"
+        return web.json_response({"SMSMessageData": {"Message": summary, "Recipients": recipients}}, status=201)
+
+    def _refusal(self, number: str) -> int | None:
+        """The gateway's status code for a number it will not send to, or None."""
+        try:
+            valid = number.startswith("+") and phonenumbers.is_valid_number(phonenumbers.parse(number))
+        except phonenumbers.NumberParseException:
+            valid = False
+        if not valid:
+            return 403
+        if number in self.blacklist:
+            return 406
+        return None
+
+    async def _keep(self, accepted: list[SandboxSms]) -> None:
+        if not accepted:
+            return
+        if self.directory:
+            with open(self.directory / "messages.jsonl", "ab") as file:
+                file.write(b"".join(sms.to_json() + b"\n" for sms in accepted))
+        for sms in accepted:
+            log.info("SMS sandbox: to %s: %s", sms.to, sms.text)
+        async with self._arrived:
+            self._messages.extend(accepted)
+            self._arrived.notify_all()
+
+    async def _list(self, request: web.Request) -> web.Response:
+        to = request.query.get("to")
+        return web.json_response({"messages": [dataclasses.asdict(m) for m in self.messages(to)]})
+
+
+async def _serve(port: int) -> None:
+    from ..config import env_name
+
+    sandbox = SmsSandbox(port=port, directory=Path("var/sms"))
+    await sandbox.start()
+    print(f"SMS sandbox on {sandbox.url}, keeping messages in var/sms/messages.jsonl; point the server at it with:")
+    for name, value in sandbox.settings().items():
+        print(f"{env_name(name)}={value}")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await sandbox.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    asyncio.run(_serve(int(sys.argv[1]) if len(sys.argv) > 1 else 8026))

@@ -1,0 +1,15 @@
+"""Consumer group ``sms``: sends the SMS other areas request through the bus."""
+from __future__ import annotations
+
+from ..bus.consumer import ConsumerGroup
+from ..domain.notifications.sms import SMS_REQUESTED, deliver_requested_sms
+from ..platform import Platform
+
+ROUTING_KEYS = (SMS_REQUESTED,)
+
+
+def consumer_group(platform: Platform) -> ConsumerGroup:
+    async def handle(event, conn):
+        await deliver_requested_sms(conn, platform.sms, event)
+
+    return ConsumerGroup(name="sms", routing_keys=ROUTING_KEYS, handle=handle, database=platform.notify)
