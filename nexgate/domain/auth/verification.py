@@ -1,4 +1,5 @@
-"""Proving an email address: a signed, expiring, single-use link sent through the bus."""
+"""Proving an email address (a signed, expiring, single-use link) and a phone number (a
+6-digit code by SMS, see ``codes``), both sent through the bus."""
 from __future__ import annotations
 
 import uuid
@@ -8,21 +9,35 @@ import asyncpg
 
 from ... import bus
 from ...domain.notifications.email import request_email
-from ...errors import Conflict, Invalid
+from ...domain.notifications.sms import request_sms
+from ...errors import Conflict, Invalid, RateLimited
 from ...platform import Platform
-from . import repository, tokens
+from . import codes, repository, tokens
 from .caller import Caller
 from .repository import Account
 
 EMAIL_PURPOSE = "email_verification"
 EMAIL_LINK_TTL_S = 48 * 3600
 EMAIL_VERIFIED = "auth.email.verified"
+PHONE_PURPOSE = "phone_verification"
+PHONE_VERIFIED = "auth.phone.verified"
+PHONE_CODE_TEXT = "Your Nexgate code is {code}. It expires in {minutes} minutes."
+_PHONE_CODE_REFUSALS = {
+    "expired": ("code_expired", "This code has expired or was already used; ask for a new one"),
+    "invalid": ("code_invalid", "This code is not right"),
+    "exhausted": ("code_attempts_exceeded", "This code was tried too many times; ask for a new one"),
+}
 
 
 async def send_all(platform: Platform, conn: asyncpg.Connection, account: Account) -> None:
     """Everything a new account must prove, requested in the registration's transaction."""
     if account.email:
         await send_email_link(platform, conn, account)
+    if account.phone:
+        try:
+            await send_phone_code(platform, conn, account)
+        except RateLimited:
+            pass  # the number had its share of codes lately; the user can ask again later
 
 
 async def send_email_link(platform: Platform, conn: asyncpg.Connection, account: Account) -> None:
@@ -56,3 +71,48 @@ async def verify_email(platform: Platform, token: str) -> Account:
             raise Invalid("This link is for an email address your account no longer has", code="token_invalid")
         await bus.emit(conn, EMAIL_VERIFIED, {"user_id": str(user_id), "email": claims["email"]})
         return await repository.user_by_id(conn, user_id)
+
+
+async def send_phone_code(platform: Platform, conn: asyncpg.Connection, account: Account) -> None:
+    """Text a new code to the account's phone (``RateLimited`` if it had too many lately)."""
+    code = await codes.issue(platform, PHONE_PURPOSE, account.id, account.phone, {"phone": account.phone})
+    text = PHONE_CODE_TEXT.format(code=code, minutes=codes.minutes())
+    await request_sms(conn, to=account.phone, text=text, kind=PHONE_PURPOSE)
+
+
+async def resend_phone_code(platform: Platform, caller: Caller) -> None:
+    async with platform.core.transaction() as conn:
+        account = await _phone_to_verify(conn, caller)
+        await send_phone_code(platform, conn, account)
+
+
+async def verify_phone(platform: Platform, caller: Caller, code: str) -> Account:
+    """Mark the phone verified with the code texted to it; the code works once."""
+    async with platform.core.connection() as conn:
+        account = await _phone_to_verify(conn, caller)
+    try:
+        match = await codes.check(platform, PHONE_PURPOSE, account.id, code)
+    except codes.CodeRefused as refused:
+        raise _code_refused(refused.reason, refused.attempts_left) from None
+    async with platform.core.transaction() as conn:
+        if not await repository.mark_phone_verified(conn, account.id, match.data["phone"]):
+            raise Invalid("This code was sent to a phone number your account no longer has", code="code_expired")
+        if not await codes.spend(platform, match):
+            raise _code_refused("expired")
+        await bus.emit(conn, PHONE_VERIFIED, {"user_id": str(account.id), "phone": match.data["phone"]})
+        return await repository.user_by_id(conn, account.id)
+
+
+async def _phone_to_verify(conn: asyncpg.Connection, caller: Caller) -> Account:
+    account = await repository.user_by_id(conn, caller.user_id)
+    if not account.phone:
+        raise Invalid("Your account has no phone number", code="no_phone")
+    if account.phone_verified_at:
+        raise Conflict("Your phone number is already verified", code="already_verified")
+    return account
+
+
+def _code_refused(reason: str, attempts_left: int = 0) -> Invalid:
+    error_code, message = _PHONE_CODE_REFUSALS[reason]
+    details = {"attempts_left": attempts_left} if reason == "invalid" else {}
+    return Invalid(message, code=error_code, details=details)
