@@ -9,7 +9,7 @@ import asyncpg
 from ... import bus
 from ...errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ...platform import Platform
-from . import identifiers, lockout, passwords, repository, sessions, verification
+from . import identifiers, lockout, mfa, passwords, repository, sessions, verification
 from .caller import Caller
 from .repository import Account
 from .sessions import DeviceInfo, TokenGrant
@@ -74,8 +74,15 @@ async def find_by_login(conn: asyncpg.Connection, login: str, region: str) -> Ac
     return await repository.user_by_username(conn, login.strip())
 
 
-async def check_password(platform: Platform, login: str, password: str, ip: str | None) -> Account:
-    """The account a login and password name, counting failures and enforcing lockouts."""
+async def check_password(
+    platform: Platform, login: str, password: str, ip: str | None, *, clear_failures: bool = True
+) -> Account:
+    """The account a login and password name, counting failures and enforcing lockouts.
+
+    A login that still needs a second factor keeps the account's failures (``clear_failures``
+    False) until that factor is proven, so that a known password cannot reset the count of
+    wrong codes.
+    """
     subjects = [f"ip:{ip or 'unknown'}", f"login:{login.strip().lower()}"]
     await lockout.check(platform, subjects)
     async with platform.core.connection() as conn:
@@ -88,7 +95,8 @@ async def check_password(platform: Platform, login: str, password: str, ip: str 
         await lockout.record_failure(platform, subjects, {
             "user_id": str(account.id) if account else None, "ip": ip})
         raise Unauthorized("Wrong login or password", code="invalid_credentials")
-    await lockout.clear(platform, subjects[1])
+    if clear_failures:
+        await lockout.clear(platform, subjects[1])
     if account.status != "active":
         raise Forbidden("This account is suspended", code="account_suspended")
     if upgraded:
@@ -97,8 +105,15 @@ async def check_password(platform: Platform, login: str, password: str, ip: str 
     return account
 
 
-async def login(platform: Platform, *, login: str, password: str, device: DeviceInfo) -> TokenGrant:
-    account = await check_password(platform, login, password, device.ip)
+async def login(
+    platform: Platform, *, login: str, password: str, device: DeviceInfo, refresh_token_cookie: bool = False
+) -> TokenGrant | mfa.MfaChallenge:
+    """Tokens for a correct password, or, with two-step login on, a challenge that a code completes
+    (``mfa.complete_login``), which remembers the device and ``refresh_token_cookie``."""
+    account = await check_password(platform, login, password, device.ip, clear_failures=False)
+    if await mfa.is_enabled(platform, account.id):
+        return await mfa.start_challenge(platform, account, device, refresh_token_cookie=refresh_token_cookie)
+    await lockout.clear(platform, f"account:{account.id}")
     async with platform.core.transaction() as conn:
         return await sessions.start_session(platform, conn, account, device)
 

@@ -171,3 +171,28 @@ async def revoke_device_sessions(conn, device_id: uuid.UUID, reason: str) -> lis
 
 async def devices_of_user(conn, user_id: uuid.UUID) -> list[asyncpg.Record]:
     return [row async for row in _sql.devices_of_user(conn, user_id=user_id)]
+
+
+# OAuth identities (sql/auth/oauth.sql)
+
+async def use_oauth_identity(conn, *, provider: str, subject: str, email: str | None) -> uuid.UUID | None:
+    """The user an identity is linked to (noting this sign-in), or None."""
+    return await _sql.oauth_use_identity(conn, provider=provider, subject=subject, email=email)
+
+
+async def insert_oauth_identity(conn, *, provider: str, subject: str, user_id: uuid.UUID, email: str | None) -> bool:
+    """Link an identity; False if it is already linked (to anyone)."""
+    return bool(await _sql.oauth_insert_identity(conn, provider=provider, subject=subject, user_id=user_id, email=email))
+
+
+async def insert_oauth_user(conn, *, id, username, display_name, email, email_verified: bool) -> Account:
+    """An account without a password; its email counts as verified if the provider verified it."""
+    return Account.from_row(
+        await _sql.oauth_insert_user(
+            conn, id=id, username=username, display_name=display_name, email=email, email_verified=email_verified,
+        )
+    )
+
+
+async def usernames_taken(conn, names: list[str]) -> set[str]:
+    return {row["username"] async for row in _sql.oauth_usernames_taken(conn, names=[n.lower() for n in names])}

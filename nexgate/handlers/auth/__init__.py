@@ -1,4 +1,4 @@
 """The auth area's REST routes (``/api/auth/*`` and the JWKS)."""
-from . import accounts, devices, recovery
+from . import accounts, devices, mfa, oauth, phone, recovery
 
-ROUTES = (accounts.routes, devices.routes, recovery.routes)
+ROUTES = (accounts.routes, devices.routes, mfa.routes, oauth.routes, phone.routes, recovery.routes)

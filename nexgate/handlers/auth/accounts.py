@@ -4,12 +4,13 @@ from __future__ import annotations
 import marshmallow as ma
 from aiohttp import web
 
-from ...domain.auth import accounts, sessions
+from ...domain.auth import accounts, mfa, sessions
 from ...errors import Invalid
 from ...keys import PLATFORM
 from ... import responses
 from ..routing import Routes, caller, client_ip, parse_json
 from .grants import clear_cookies, device_info, grant_response, refresh_token_from_cookie
+from .mfa import LoginResponseSchema, challenge_response
 from .schemas import GrantRequestSchema, TokenResponseSchema
 
 routes = Routes("auth")
@@ -63,17 +64,21 @@ async def register(request: web.Request) -> web.Response:
 
 @routes.post(
     "/api/auth/login", summary="Log in with email, phone or username and password", body=LoginSchema,
-    response=TokenResponseSchema, errors=(403,), auth=False, rate_limit="auth.login",
+    response=LoginResponseSchema, errors=(403,), auth=False, rate_limit="auth.login",
 )
 async def login(request: web.Request) -> web.Response:
     """Wrong credentials answer 401 `invalid_credentials`; repeated failures lock the account
-    and the IP out for a growing time (429 `login_locked` with Retry-After)."""
+    and the IP out for a growing time (429 `login_locked` with Retry-After). With two-step login
+    on, a right password answers 200 `{"mfa_required": true, "challenge", "expires_in", "methods"}`
+    instead of tokens; POST /api/auth/mfa/verify with a code completes the login."""
     body = await parse_json(request, LoginSchema)
-    grant = await accounts.login(
+    result = await accounts.login(
         request.app[PLATFORM], login=body["login"], password=body["password"],
-        device=device_info(request, body["device"]),
+        device=device_info(request, body["device"]), refresh_token_cookie=body["refresh_token_cookie"],
     )
-    return grant_response(request, grant, cookie=body["refresh_token_cookie"])
+    if isinstance(result, mfa.MfaChallenge):
+        return challenge_response(result)
+    return grant_response(request, result, cookie=body["refresh_token_cookie"])
 
 
 @routes.post(
