@@ -28,6 +28,8 @@ import jwt
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .sandbox import HttpSandbox
+
 GOOGLE_CLIENT_ID = "sandbox-web.apps.googleusercontent.com"
 APPLE_CLIENT_ID = "tz.nexgate.sandbox"
 FACEBOOK_APP_ID = "100000000000001"
@@ -65,17 +67,15 @@ class FacebookUser:
     valid: bool = True
 
 
-class OAuthSandbox:
+class OAuthSandbox(HttpSandbox):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, facebook_app_secret: str | None = None):
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.keys: dict[str, list[SandboxKey]] = {"google": [SandboxKey.generate()], "apple": [SandboxKey.generate()]}
         self.facebook_app_id = FACEBOOK_APP_ID
         self.facebook_app_secret = facebook_app_secret or secrets.token_hex(16)
         self.facebook_tokens: dict[str, FacebookUser] = {}
         self.requests: collections.Counter[str] = collections.Counter()  # route name → requests served
         self.down: set[str] = set()  # providers that answer 503, to simulate an outage
-        self._runner: web.AppRunner | None = None
 
     # serving
 
@@ -88,21 +88,6 @@ class OAuthSandbox:
         app.router.add_post("/sandbox/{provider:google|apple}/id-token", self._mint_id_token)
         app.router.add_post("/sandbox/facebook/access-token", self._mint_access_token)
         return app
-
-    async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner:
-            await self._runner.cleanup()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def settings(self) -> dict[str, Any]:
         """``Config`` overrides that point the server at this sandbox."""

@@ -28,6 +28,7 @@ import orjson
 import phonenumbers
 from aiohttp import web
 
+from .sandbox import HttpSandbox
 from .sms import PATH, STATUSES
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class SandboxSms:
         return orjson.dumps(dataclasses.asdict(self))
 
 
-class SmsSandbox:
+class SmsSandbox(HttpSandbox):
     def __init__(
         self, *, username: str = USERNAME, api_key: str = API_KEY, directory: Path | str | None = None,
         host: str = "127.0.0.1", port: int = 0, sender_ids: set[str] | None = None,
@@ -63,14 +64,12 @@ class SmsSandbox:
         self.username = username
         self.api_key = api_key
         self.directory = Path(directory) if directory else None
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.sender_ids = sender_ids  # None: any sender id is accepted
         self.blacklist: set[str] = set()  # numbers answered with 406 UserInBlacklist
         self.refused: list[dict[str, Any]] = []  # every recipient the sandbox refused, as it answered
         self._messages: list[SandboxSms] = []
         self._arrived = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
         if self.directory:
             self.directory.mkdir(parents=True, exist_ok=True)
 
@@ -81,21 +80,6 @@ class SmsSandbox:
         app.router.add_post(PATH, self._messaging)
         app.router.add_get("/sandbox/messages", self._list)
         return app
-
-    async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-
-    async def stop(self) -> None:
-        if self._runner:
-            await self._runner.cleanup()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def settings(self) -> dict[str, Any]:
         """``Config`` overrides that point the server at this sandbox."""
