@@ -199,3 +199,12 @@ async def eventually(check, timeout: float = 10.0, interval: float = 0.05):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(interval)
+
+
+@pytest.fixture
+async def signed_in(client):
+    """A newly registered user of ``client``: the token response, plus ``headers`` that send its token."""
+    from tests.support.auth import bearer, register
+
+    tokens = await register(client)
+    return {**tokens, "headers": bearer(tokens)}
