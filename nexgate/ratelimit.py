@@ -51,12 +51,13 @@ class RateLimiter:
         )
         return math.ceil(int(wait_ms) / 1000) if int(wait_ms) > 0 else 0
 
-    async def check(self, limit: Limit, subject: str) -> None:
-        """Record one hit, or raise ``RateLimited`` with the wait in ``Retry-After``."""
+    async def check(self, limit: Limit, subject: str, *, code: str = "rate_limited", what: str | None = None) -> None:
+        """Record one hit, or raise ``RateLimited`` (``code``, saying ``what`` was too much)
+        with the wait in ``Retry-After``."""
         wait = await self.retry_after(limit, subject)
         if wait:
+            what = what or f"Too many requests ({limit.count} per {limit.window_s} s)"
             raise RateLimited(
-                f"Too many requests ({limit.count} per {limit.window_s} s); try again in {wait} s",
-                retry_after=wait,
+                f"{what}; try again in {wait} s", code=code, retry_after=wait,
                 details={"limit": limit.name, "retry_after": wait},
             )

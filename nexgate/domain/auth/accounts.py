@@ -20,10 +20,6 @@ _TAKEN = {"username": "This username is taken.", "email": "An account already us
           "phone": "An account already uses this phone number."}
 
 
-def verifier(platform: Platform) -> passwords.PasswordVerifier:
-    return passwords.PasswordVerifier(platform.cpu_pool, passwords.HashParameters.from_config(platform.config))
-
-
 async def register(
     platform: Platform, *, username: str, display_name: str, password: str, email: str | None, phone: str | None,
     device: DeviceInfo,
@@ -37,7 +33,7 @@ async def register(
     email = identifiers.email(email) if email else None
     phone = identifiers.phone(phone, platform.config.phone_region) if phone else None
     password_hash = await passwords.hash_new_password(
-        platform.cpu_pool, passwords.HashParameters.from_config(platform.config), password,
+        platform, password,
         personal=[username, display_name, email or "", (email or "").split("@")[0], phone or ""],
     )
     async with platform.core.transaction() as conn:
@@ -74,29 +70,25 @@ async def find_by_login(conn: asyncpg.Connection, login: str, region: str) -> Ac
     return await repository.user_by_username(conn, login.strip())
 
 
-async def check_password(
-    platform: Platform, login: str, password: str, ip: str | None, *, clear_failures: bool = True
-) -> Account:
+async def check_password(platform: Platform, login: str, password: str, ip: str | None) -> Account:
     """The account a login and password name, counting failures and enforcing lockouts.
 
-    A login that still needs a second factor keeps the account's failures (``clear_failures``
-    False) until that factor is proven, so that a known password cannot reset the count of
+    A right password does not clear the account's failures: the caller does once the login
+    is complete, so that with a second factor a known password cannot reset the count of
     wrong codes.
     """
-    subjects = [f"ip:{ip or 'unknown'}", f"login:{login.strip().lower()}"]
+    subjects = [lockout.ip_subject(ip), lockout.login_subject(login)]
     await lockout.check(platform, subjects)
     async with platform.core.connection() as conn:
         account = await find_by_login(conn, login, platform.config.phone_region)
     if account is not None:
-        subjects[1] = f"account:{account.id}"
+        subjects[1] = lockout.account_subject(account.id)
         await lockout.check(platform, subjects[1:])
-    matches, upgraded = await verifier(platform).verify(account.password_hash if account else None, password)
+    matches, upgraded = await passwords.verify_password(platform, account.password_hash if account else None, password)
     if not matches:
         await lockout.record_failure(platform, subjects, {
             "user_id": str(account.id) if account else None, "ip": ip})
         raise Unauthorized("Wrong login or password", code="invalid_credentials")
-    if clear_failures:
-        await lockout.clear(platform, subjects[1])
     if account.status != "active":
         raise Forbidden("This account is suspended", code="account_suspended")
     if upgraded:
@@ -110,10 +102,10 @@ async def login(
 ) -> TokenGrant | mfa.MfaChallenge:
     """Tokens for a correct password, or, with two-step login on, a challenge that a code completes
     (``mfa.complete_login``), which remembers the device and ``refresh_token_cookie``."""
-    account = await check_password(platform, login, password, device.ip, clear_failures=False)
+    account = await check_password(platform, login, password, device.ip)
     if await mfa.is_enabled(platform, account.id):
         return await mfa.start_challenge(platform, account, device, refresh_token_cookie=refresh_token_cookie)
-    await lockout.clear(platform, f"account:{account.id}")
+    await lockout.clear_account(platform, account.id)
     async with platform.core.transaction() as conn:
         return await sessions.start_session(platform, conn, account, device)
 

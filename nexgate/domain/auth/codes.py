@@ -24,7 +24,6 @@ from typing import Any
 
 import orjson
 
-from ...errors import RateLimited
 from ...platform import Platform
 from ...ratelimit import Limit
 
@@ -89,12 +88,10 @@ async def issue(platform: Platform, purpose: str, user_id: uuid.UUID, number: st
 
     Raises ``RateLimited`` if ``number`` was sent too many codes lately.
     """
-    wait = await platform.limiter.retry_after(Limit("auth.sms_code", CODES_PER_NUMBER, CODES_WINDOW_S), number)
-    if wait:
-        raise RateLimited(
-            f"Too many codes were sent to this number; try again in {wait} s", code="too_many_codes",
-            retry_after=wait, details={"retry_after": wait},
-        )
+    await platform.limiter.check(
+        Limit("auth.sms_code", CODES_PER_NUMBER, CODES_WINDOW_S), number,
+        code="too_many_codes", what="Too many codes were sent to this number",
+    )
     code, salt = new_code(), secrets.token_bytes(16)
     key = _key(platform, purpose, user_id)
     async with platform.redis.client.pipeline(transaction=True) as pipe:

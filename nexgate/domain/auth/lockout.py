@@ -19,6 +19,19 @@ MAX_LOCKOUT_S = 86_400
 SUSPICIOUS = "auth.login.suspicious"
 
 
+def ip_subject(ip: str | None) -> str:
+    return f"ip:{ip or 'unknown'}"
+
+
+def account_subject(user_id: object) -> str:
+    return f"account:{user_id}"
+
+
+def login_subject(login: str) -> str:
+    """For a login that names no account: failures still count against what was typed."""
+    return f"login:{login.strip().lower()}"
+
+
 def _keys(platform: Platform, subject: str) -> tuple[str, str, str]:
     key = platform.redis.key
     return key("auth", "failures", subject), key("auth", "lockout", subject), key("auth", "strikes", subject)
@@ -63,6 +76,7 @@ async def record_failure(platform: Platform, subjects: list[str], context: dict)
                                               "lockout_seconds": seconds, "strike": strike})
 
 
-async def clear(platform: Platform, subject: str) -> None:
-    failures, _, strikes = _keys(platform, subject)
+async def clear_account(platform: Platform, user_id: object) -> None:
+    """A login completed: the account's count starts again (an IP's does not)."""
+    failures, _, strikes = _keys(platform, account_subject(user_id))
     await platform.redis.client.delete(failures, strikes)

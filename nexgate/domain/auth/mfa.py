@@ -151,7 +151,7 @@ def _refusal(error: type[DomainError], refused: CodeRefused, **details) -> Domai
 
 
 def _subjects(user_id: uuid.UUID, ip: str | None) -> list[str]:
-    return [f"ip:{ip or 'unknown'}", f"account:{user_id}"]
+    return [lockout.ip_subject(ip), lockout.account_subject(user_id)]
 
 
 async def _record_failure(platform: Platform, user_id: uuid.UUID, ip: str | None) -> None:
@@ -231,8 +231,7 @@ async def disable(platform: Platform, caller: Caller, *, password: str, code: st
     async with platform.core.connection() as conn:
         account = await _account(conn, caller)
         factor = await _enabled_factor(conn, caller.user_id)
-    verifier = passwords.PasswordVerifier(platform.cpu_pool, passwords.HashParameters.from_config(platform.config))
-    if not (await verifier.verify(account.password_hash, password))[0]:
+    if not (await passwords.verify_password(platform, account.password_hash, password))[0]:
         await _record_failure(platform, caller.user_id, ip)
         raise Forbidden("Wrong password", code="invalid_password", details={"fields": {"password": ["Wrong password."]}})
     try:
@@ -330,5 +329,5 @@ async def complete_login(platform: Platform, challenge: str, code: str, ip: str 
         attempts_left = await _count_failure(platform, key)
         await _record_failure(platform, user_id, ip)
         raise _refusal(Unauthorized, refused, attempts_left=attempts_left) from None
-    await lockout.clear(platform, f"account:{user_id}")
+    await lockout.clear_account(platform, user_id)
     return MfaLogin(grant, login["refresh_token_cookie"])

@@ -7,7 +7,6 @@ rules, which accept "Password1!" and refuse long passphrases.
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import ProcessPoolExecutor
 
 import argon2
 from zxcvbn import zxcvbn
@@ -15,6 +14,7 @@ from zxcvbn import zxcvbn
 from ... import cpu
 from ...config import Config
 from ...errors import Invalid
+from ...platform import Platform
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
@@ -69,29 +69,34 @@ def _dummy_hash(parameters: HashParameters) -> str:
     return parameters.hasher().hash("no account has this password")
 
 
-async def hash_new_password(
-    pool: ProcessPoolExecutor, parameters: HashParameters, password: str, *, personal: list[str], field: str = "password"
-) -> str:
+def _parameters(platform: Platform) -> HashParameters:
+    return HashParameters.from_config(platform.config)
+
+
+async def hash_new_password(platform: Platform, password: str, *, personal: list[str], field: str = "password") -> str:
     """The Argon2id hash of an acceptable password; ``Invalid`` naming ``field`` otherwise."""
-    weakness, password_hash = await cpu.run(pool, _judge_and_hash, password, personal, parameters)
+    weakness, password_hash = await cpu.run(
+        platform.cpu_pool, _judge_and_hash, password, personal, _parameters(platform)
+    )
     if weakness:
         raise Invalid(f"The password is too weak: {weakness}", details={"fields": {field: [weakness]}})
     return password_hash
 
 
-class PasswordVerifier:
-    """Verifies in the pool; with no account to check against, it still spends the same
-    time on a dummy hash so that response times do not reveal which accounts exist."""
+# One dummy hash per parameter set and process, made the first time an unknown account logs in.
+_dummy_hashes: dict[HashParameters, str] = {}
 
-    def __init__(self, pool: ProcessPoolExecutor, parameters: HashParameters):
-        self.pool = pool
-        self.parameters = parameters
-        self._dummy: str | None = None
 
-    async def verify(self, password_hash: str | None, password: str) -> tuple[bool, str | None]:
-        if password_hash is None:
-            if self._dummy is None:
-                self._dummy = await cpu.run(self.pool, _dummy_hash, self.parameters)
-            await cpu.run(self.pool, _verify, self._dummy, password, self.parameters)
-            return False, None
-        return await cpu.run(self.pool, _verify, password_hash, password, self.parameters)
+async def verify_password(platform: Platform, password_hash: str | None, password: str) -> tuple[bool, str | None]:
+    """(matches, a new hash when the stored one used weaker parameters), verified in the pool.
+
+    With no account to check against (``password_hash`` None) it still spends the same time
+    on a dummy hash, so that response times do not reveal which accounts exist.
+    """
+    parameters = _parameters(platform)
+    if password_hash is None:
+        if parameters not in _dummy_hashes:
+            _dummy_hashes[parameters] = await cpu.run(platform.cpu_pool, _dummy_hash, parameters)
+        await cpu.run(platform.cpu_pool, _verify, _dummy_hashes[parameters], password, parameters)
+        return False, None
+    return await cpu.run(platform.cpu_pool, _verify, password_hash, password, parameters)

@@ -114,7 +114,7 @@ async def _reset(
     if account is None:
         raise stale()
     password_hash = await passwords.hash_new_password(
-        platform.cpu_pool, passwords.HashParameters.from_config(platform.config), new_password,
+        platform, new_password,
         personal=[account.username, account.display_name, account.email or "", account.phone or ""],
     )
     async with platform.core.transaction() as conn:
