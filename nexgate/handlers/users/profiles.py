@@ -1,12 +1,12 @@
-"""The users area's REST routes."""
+"""Profiles: the caller's own account, other users' profiles, their stats."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from ..domain.auth.accounts import account_view, get_account
-from ..keys import PLATFORM
-from .auth.schemas import AccountSchema
-from .routing import Routes, caller, json_response
+from ...domain.auth.accounts import account_view, get_account
+from ...keys import PLATFORM
+from ..auth.schemas import AccountSchema
+from ..routing import Routes, caller, json_response
 
 routes = Routes("users")
 

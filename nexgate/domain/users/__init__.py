@@ -1,0 +1,1 @@
+"""Profiles and the social graph: who may see and reach whom (see docs/privacy.md)."""
