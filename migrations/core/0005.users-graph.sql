@@ -14,6 +14,7 @@ ALTER TABLE users
     ADD COLUMN dm_policy            text        NOT NULL DEFAULT 'everyone'
                                                 CHECK (dm_policy IN ('everyone', 'following')),
     ADD COLUMN verified_at          timestamptz,
+    ADD COLUMN trust_score          smallint    CHECK (trust_score BETWEEN 0 AND 100),
     ADD COLUMN username_changed_at  timestamptz,
     ADD COLUMN followers_count      integer     NOT NULL DEFAULT 0 CHECK (followers_count >= 0),
     ADD COLUMN following_count      integer     NOT NULL DEFAULT 0 CHECK (following_count >= 0),
