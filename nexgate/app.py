@@ -13,6 +13,7 @@ import aiohttp_cors
 from aiohttp import web
 
 from . import cpu, openapi, workers
+from .ws import gateway
 from .bus import Broker
 from .config import Config, redacted_url
 from .db import Database, ensure_migrated
@@ -30,6 +31,7 @@ from .providers.email_sandbox import SmtpSandbox
 from .providers.sms import TIMEOUT as SMS_TIMEOUT, SmsClient
 from .providers.sms_sandbox import SmsSandbox
 from .ratelimit import RateLimiter
+from .realtime import Realtime
 from .redis import Redis
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Appli
     )
     for routes in AREAS:
         routes.add_to(app)
+    gateway.setup(app)
     docs.add_static(app)
     app[OPENAPI] = openapi.build(AREAS, config.public_url)
     _setup_cors(app, config.cors_origins)
@@ -177,6 +180,7 @@ async def _platform(app: web.Application) -> AsyncIterator[None]:
         sms=app[SMS],
         keyring=app[KEYRING],
         limiter=RateLimiter(app[REDIS]),
+        realtime=Realtime(app[REDIS], app[CONFIG]),
     )
     yield
 

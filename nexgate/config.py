@@ -177,6 +177,34 @@ class Config:
         "Shortest time between two fetches of a provider's keys when a token names a key id not in the cache",
     )
     oauth_http_timeout_s: int = _setting(10, _integer(1, 120), "Timeout of each request to a sign-in provider, in seconds")
+    ws_auth_timeout_s: int = _setting(5, _integer(1, 120), "Seconds a new WebSocket has to send its auth frame")
+    ws_heartbeat_s: int = _setting(
+        30, _integer(2, 600), "Seconds between the server's WebSocket pings; a peer silent for half of it is dropped"
+    )
+    ws_max_frame_bytes: int = _setting(
+        65_536, _integer(256, 1_048_576), "Largest client frame answered normally; larger ones get a frame_too_large error"
+    )
+    ws_hard_frame_bytes: int = _setting(
+        1_048_576, _integer(1024, 16_777_216), "Largest client frame read at all; a larger one closes the socket (1009)"
+    )
+    ws_send_queue: int = _setting(
+        256, _integer(8, 100_000), "Frames queued for one WebSocket; a client that falls further behind is disconnected"
+    )
+    ws_frames_per_second: int = _setting(20, _integer(1, 10_000), "Client frames per second one WebSocket may send")
+    ws_frame_burst: int = _setting(40, _integer(1, 100_000), "Client frames one WebSocket may send in a burst")
+    ws_max_strikes: int = _setting(
+        20, _integer(1, 10_000), "Refused client frames within a minute before the WebSocket is closed (4008)"
+    )
+    ws_drain_timeout_s: int = _setting(5, _integer(1, 300), "Seconds the server gives WebSockets to close on shutdown")
+    realtime_stream_length: int = _setting(
+        1000, _integer(10, 1_000_000), "Events kept (approximately) in each user's stream for resume"
+    )
+    realtime_stream_ttl_s: int = _setting(
+        7 * 86_400, _integer(60, 365 * 86_400), "A user's event stream is dropped after this long without events"
+    )
+    presence_ttl_s: int = _setting(
+        60, _integer(5, 3600), "Seconds a connection counts as online without its server refreshing it"
+    )
     log_level: str = _setting("INFO", _log_level, "Logging level")
     log_json: bool = _setting(True, _boolean, "Write logs as JSON lines")
 

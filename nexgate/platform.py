@@ -17,6 +17,7 @@ from .metrics import Metrics
 from .providers.email import SmtpMailer
 from .providers.sms import SmsClient
 from .ratelimit import RateLimiter
+from .realtime import Realtime
 from .redis import Redis
 
 
@@ -37,6 +38,7 @@ class Platform:
     sms: SmsClient
     keyring: Keyring
     limiter: RateLimiter
+    realtime: Realtime
 
     async def health(self) -> dict[str, str | None]:
         """Each dependency's problem, or None where it answered."""

@@ -16,6 +16,7 @@ class Caller:
     roles: tuple[str, ...]
     session_id: uuid.UUID
     device_id: uuid.UUID
+    expires_at: float = dataclasses.field(default=0.0, compare=False)  # the access token's expiry (epoch s)
 
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)

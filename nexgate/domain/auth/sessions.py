@@ -80,6 +80,7 @@ async def _publish_live(platform: Platform, session_id: uuid.UUID, fields: dict[
 async def _mark_revoked(platform: Platform, session_ids: list[uuid.UUID]) -> None:
     for session_id in session_ids:
         await _publish_live(platform, session_id, {"state": "revoked"})
+    await platform.realtime.sessions_revoked(session_ids)
 
 
 async def _grant(platform: Platform, conn: asyncpg.Connection, account: Account, session_id, device_id, ip) -> TokenGrant:

@@ -55,6 +55,7 @@ async def read_access_token(keyring: Keyring, token: str) -> Caller:
             roles=tuple(claims["roles"]),
             session_id=uuid.UUID(claims["sid"]),
             device_id=uuid.UUID(claims["did"]),
+            expires_at=float(claims["exp"]),
         )
     except jwt.ExpiredSignatureError:
         raise Unauthorized("The access token has expired; refresh it", code="token_expired") from None

@@ -1,0 +1,177 @@
+"""One device's WebSocket: its caller, its bounded send queue and writer, its stream cursor.
+
+Frames leave through one writer task draining a bounded queue. Live frames are pushed
+without waiting: a client whose queue is full is closed (4009) rather than buffered
+without bound. Replayed frames wait for room instead, since replay paces itself.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from aiohttp import web
+
+from ..config import Config
+from ..domain.auth.caller import Caller
+from ..errors import RateLimited
+from .protocol import Close
+
+log = logging.getLogger(__name__)
+STRIKE_WINDOW_S = 60.0
+
+
+class Connection:
+    def __init__(
+        self, ws: web.WebSocketResponse, caller: Caller, device_name: str | None, ip: str | None, config: Config
+    ):
+        self.id = uuid.uuid4().hex
+        self.ip = ip
+        self.ws = ws
+        self.caller = caller
+        self.device_name = device_name
+        self.user_id = str(caller.user_id)
+        self.session_id = str(caller.session_id)
+        self.topics: set[str] = set()
+        self.cursor: tuple[int, int] = (0, 0)
+        self.position = "0-0"
+        self._held: list[tuple[tuple[int, int], str, str]] | None = []  # None once live; a list while replaying
+        self._hold_limit = config.ws_send_queue * 4
+        self._queue: asyncio.Queue[str] = asyncio.Queue(config.ws_send_queue)
+        self._writer = asyncio.create_task(self._write(), name=f"ws-writer:{self.id}")
+        self._closer: asyncio.Task | None = None
+        self._expiry: asyncio.TimerHandle | None = None
+        self._limit = _FrameBudget(config.ws_frames_per_second, config.ws_frame_burst)
+        self._max_strikes = config.ws_max_strikes
+        self._strikes: list[float] = []
+        self.expire_at(caller.expires_at)
+
+    # -- sending -------------------------------------------------------------------------
+
+    def push(self, frame: str) -> None:
+        """Queue a live frame; a client too far behind is disconnected instead."""
+        if self._closer is not None:
+            return
+        try:
+            self._queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.abort(Close.TOO_SLOW, "send queue full: the client is not reading fast enough")
+
+    async def send(self, frame: str) -> None:
+        """Queue a frame, waiting for room (replies and replay)."""
+        if self._closer is None:
+            await self._queue.put(frame)
+
+    def deliver(self, position: tuple[int, int], position_text: str, frame: str) -> None:
+        """A live event of the user's stream: held while replaying, dropped if already sent."""
+        if self._held is not None:
+            self._held.append((position, position_text, frame))
+            if len(self._held) > self._hold_limit:
+                self.abort(Close.TOO_SLOW, "too many events arrived while catching up")
+            return
+        if self._advance(position, position_text):
+            self.push(frame)
+
+    def _advance(self, position: tuple[int, int], position_text: str) -> bool:
+        if position <= self.cursor:
+            return False
+        self.cursor, self.position = position, position_text
+        return True
+
+    async def replayed(self, position: tuple[int, int], position_text: str, frame: str) -> None:
+        if self._advance(position, position_text):
+            await self.send(frame)
+
+    def hold(self) -> None:
+        """Stop live delivery while the stream is read from the cursor (resume, Redis reconnect)."""
+        if self._held is None:
+            self._held = []
+
+    def go_live(self) -> None:
+        """Release what arrived during the replay, skipping what the replay already sent."""
+        held, self._held = self._held or [], None
+        for position, position_text, frame in held:
+            if self._advance(position, position_text):
+                self.push(frame)
+
+    @property
+    def replaying(self) -> bool:
+        return self._held is not None
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                frame = await self._queue.get()
+                await self.ws.send_str(frame)
+        except (ConnectionError, RuntimeError) as error:
+            log.debug("websocket %s stopped writing: %s", self.id, error)
+
+    # -- closing -------------------------------------------------------------------------
+
+    def abort(self, code: int, reason: str) -> None:
+        """Close the socket with ``code`` (once), without waiting."""
+        if self._closer is None:
+            self._closer = asyncio.create_task(self._close(code, reason), name=f"ws-close:{self.id}")
+
+    async def close(self, code: int, reason: str) -> None:
+        self.abort(code, reason)
+        await asyncio.shield(self._closer)
+
+    async def _close(self, code: int, reason: str) -> None:
+        log.info("closing websocket %s of user %s: %d %s", self.id, self.user_id, code, reason)
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+            await self._writer
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await self.ws.close(code=code, message=reason.encode()[:120])
+
+    async def release(self) -> None:
+        """After the socket is gone: stop the writer and timers."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+        self._writer.cancel()
+        tasks = [self._writer] + ([self._closer] if self._closer else [])
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def expire_at(self, expires_at: float) -> None:
+        """Close with 4004 when the access token expires, unless an ``auth`` frame renews it."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, expires_at - time.time())
+        self._expiry = loop.call_later(delay, self.abort, Close.TOKEN_EXPIRED, "access token expired")
+
+    # -- abuse ---------------------------------------------------------------------------
+
+    def check_rate(self) -> None:
+        retry_after = self._limit.take()
+        if retry_after:
+            raise RateLimited("Too many frames; slow down", code="rate_limited", retry_after=retry_after,
+                              details={"retry_after": retry_after})
+
+    def strike(self) -> None:
+        """Count a refused frame; too many within a minute close the socket (4008)."""
+        now = time.monotonic()
+        self._strikes = [t for t in self._strikes if t > now - STRIKE_WINDOW_S] + [now]
+        if len(self._strikes) >= self._max_strikes:
+            self.abort(Close.POLICY_VIOLATION, "too many refused frames")
+
+
+class _FrameBudget:
+    """A token bucket: ``rate`` frames a second, up to ``burst`` at once."""
+
+    def __init__(self, rate: int, burst: int):
+        self.rate, self.burst = rate, burst
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+
+    def take(self) -> int:
+        """0 if a frame may pass now, else the whole seconds until one may."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0
+        return max(1, int((1 - self.tokens) / self.rate + 0.999))

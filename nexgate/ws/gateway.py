@@ -1,0 +1,202 @@
+"""``/ws``: authenticate a device's socket, then serve its commands and deliver its events.
+
+The protocol is docs/websocket.md; the commands are in ``commands.py``, topics in
+``topics.py``, the fan-out between processes in ``hub.py``.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from redis.exceptions import RedisError
+
+from ..domain.auth import sessions
+from ..errors import DomainError, Invalid, Unauthorized
+from ..handlers.routing import client_ip
+from ..keys import PLATFORM
+from ..platform import Platform
+from . import commands, protocol
+from .connection import Connection
+from .hub import Hub
+from .presence import Presence
+from .protocol import Close
+
+log = logging.getLogger(__name__)
+class Gateway:
+    def __init__(self, platform: Platform):
+        self.platform = platform
+        self.config = platform.config
+        self.hub = Hub(platform.realtime, platform.metrics)
+        self.presence = Presence(platform.realtime, self.config.presence_ttl_s)
+        self._refresher: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await self.hub.start()
+        self._refresher = asyncio.create_task(self._refresh_presence(), name="ws-presence-refresh")
+
+    async def stop(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+        await self.hub.stop()
+
+    async def serve(self, request: web.Request) -> web.WebSocketResponse:
+        config = self.config
+        ws = web.WebSocketResponse(
+            heartbeat=config.ws_heartbeat_s, max_msg_size=config.ws_hard_frame_bytes, compress=False, timeout=2.0
+        )
+        await ws.prepare(request)
+        authenticated = await self._authenticate(ws, request)
+        if authenticated is None:
+            return ws
+        connection, frame_id, resume = authenticated
+        try:
+            try:
+                await self._open(connection, frame_id, resume)
+            except (RedisError, OSError) as error:
+                log.warning("websocket %s could not open: %s", connection.id, error)
+                connection.abort(Close.INTERNAL_ERROR, "temporarily unavailable; reconnect")
+            await self._read(connection)
+        finally:
+            await self.hub.detach(connection)
+            await connection.release()
+            with contextlib.suppress(Exception):
+                await self.presence.disconnected(connection.user_id, connection.id)
+        return ws
+
+    async def _authenticate(
+        self, ws: web.WebSocketResponse, request: web.Request
+    ) -> tuple[Connection, Any, str | None] | None:
+        """The connection its first frame authenticates, with that frame's id and resume
+        position; None after refusing it and closing the socket."""
+        try:
+            message = await ws.receive(timeout=self.config.ws_auth_timeout_s)
+        except asyncio.TimeoutError:
+            await ws.close(code=Close.AUTH_REQUIRED, message=b"no auth frame in time")
+            return None
+        if message.type != WSMsgType.TEXT:
+            if message.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                return None
+            return await _refuse(ws, None, Invalid("The first frame must be an auth text frame", code="auth_required"))
+        frame_id = None
+        try:
+            frame_id, frame_type, fields = protocol.decode_frame(message.data)
+            if frame_type != "auth":
+                raise Unauthorized("The first frame must be auth, with an access token", code="auth_required")
+            fields = protocol.validate(protocol.COMMANDS["auth"], fields)
+            caller = await sessions.authenticate(self.platform, fields["token"], client_ip(request))
+        except DomainError as failure:
+            return await _refuse(ws, frame_id, failure)
+        device_name = (fields["device"] or {}).get("name")
+        return Connection(ws, caller, device_name, client_ip(request), self.config), frame_id, fields["resume"]
+
+    async def _open(self, connection: Connection, frame_id: Any, resume: str | None) -> None:
+        """Attach to the hub, say ``ready``, replay what was missed, then go live."""
+        try:
+            resumed = await self.hub.attach(connection, resume)
+        except DomainError as failure:
+            await connection.send(protocol.error(frame_id, failure))
+            connection.abort(Close.AUTH_FAILED, failure.message)
+            return
+        caller = connection.caller
+        await connection.send(protocol.frame(
+            type="ready", id=frame_id, session_id=caller.session_id, user_id=caller.user_id,
+            device_id=caller.device_id, connection_id=connection.id, position=connection.position,
+            resync=resume is not None and not resumed, heartbeat_s=self.config.ws_heartbeat_s,
+            expires_at=int(caller.expires_at), limits=self._limits(),
+        ))
+        await self.hub.catch_up(connection)
+        await self.presence.connected(connection.user_id, connection.id)
+
+    async def _read(self, connection: Connection) -> None:
+        ws = connection.ws
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                await self._answer(connection, message.data)
+            elif message.type == WSMsgType.BINARY:
+                connection.strike()
+                await connection.send(protocol.error(None, Invalid(
+                    "Binary frames are not part of the protocol; send JSON text frames", code="binary_not_supported"
+                )))
+            elif message.type == WSMsgType.ERROR:
+                log.info("websocket %s failed: %s", connection.id, ws.exception())
+
+    async def _answer(self, connection: Connection, text: str) -> None:
+        frame_id = None
+        try:
+            if len(text) > self.config.ws_max_frame_bytes:
+                raise Invalid(f"Frames are limited to {self.config.ws_max_frame_bytes} bytes", code="frame_too_large",
+                              details={"limit": self.config.ws_max_frame_bytes})
+            frame_id, frame_type, fields = protocol.decode_frame(text)
+            connection.check_rate()
+            handler = protocol.COMMANDS.get(frame_type)
+            if handler is None:
+                raise Invalid(f"Unknown frame type {frame_type!r}", code="unknown_type",
+                              details={"type": frame_type, "known": sorted(protocol.COMMANDS)})
+            data = await handler.handler(self, connection, protocol.validate(handler, fields))
+        except DomainError as failure:
+            connection.strike()
+            await connection.send(protocol.error(frame_id, failure))
+            return
+        await connection.send(protocol.ack(frame_id, data))
+
+    def _limits(self) -> dict[str, int]:
+        config = self.config
+        return {
+            "max_frame_bytes": config.ws_max_frame_bytes, "frames_per_second": config.ws_frames_per_second,
+            "frame_burst": config.ws_frame_burst, "send_queue": config.ws_send_queue,
+        }
+
+    async def _refresh_presence(self) -> None:
+        interval = max(1.0, self.config.presence_ttl_s / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.presence.refresh((c.user_id, c.id) for c in tuple(self.hub.connections))
+            except Exception:
+                log.exception("refreshing presence failed; retrying in %.0f s", interval)
+
+
+async def _refuse(ws: web.WebSocketResponse, frame_id, failure: DomainError) -> None:
+    code = Close.AUTH_REQUIRED if failure.code == "auth_required" else Close.AUTH_FAILED
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.send_str(protocol.error(frame_id, failure))
+        await ws.close(code=code, message=failure.code.encode())
+    return None
+
+
+GATEWAY = web.AppKey("gateway", Gateway)
+
+
+async def _serve(request: web.Request) -> web.WebSocketResponse:
+    return await request.app[GATEWAY].serve(request)
+
+
+async def gateway_context(app: web.Application) -> AsyncIterator[None]:
+    gateway = Gateway(app[PLATFORM])
+    await gateway.start()
+    app[GATEWAY] = gateway
+    yield
+    await gateway.stop()
+
+
+async def _going_away(app: web.Application) -> None:
+    gateway = app.get(GATEWAY)
+    if gateway is not None:
+        await gateway.hub.close_all(Close.SERVICE_RESTART, "server restarting; reconnect",
+                                    timeout=gateway.config.ws_drain_timeout_s)
+
+
+def setup(app: web.Application) -> None:
+    """Serve ``/ws`` from the app (after the platform's cleanup context)."""
+    app.router.add_get("/ws", _serve)
+    app.cleanup_ctx.append(gateway_context)
+    app.on_shutdown.append(_going_away)
+
+
+__all__ = ["GATEWAY", "Gateway", "commands", "setup"]
