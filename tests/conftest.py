@@ -208,3 +208,13 @@ async def signed_in(client):
 
     tokens = await register(client)
     return {**tokens, "headers": bearer(tokens)}
+
+
+@pytest.fixture
+async def users():
+    """Registered users as ``NexgateClient``s (``await users.new(client)``), closed afterwards."""
+    from tests.support.live import Users
+
+    made = Users()
+    yield made
+    await made.close()

@@ -116,6 +116,13 @@ class Connection:
 
     async def close(self, code: int, reason: str) -> None:
         self.abort(code, reason)
+        await self.closed()
+
+    @property
+    def closing(self) -> bool:
+        return self._closer is not None
+
+    async def closed(self) -> None:
         await asyncio.shield(self._closer)
 
     async def _close(self, code: int, reason: str) -> None:

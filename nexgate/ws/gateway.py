@@ -115,6 +115,9 @@ class Gateway:
 
     async def _read(self, connection: Connection) -> None:
         ws = connection.ws
+        if connection.closing:  # aborted while opening: its close is already reading the socket
+            await connection.closed()
+            return
         async for message in ws:
             if message.type == WSMsgType.TEXT:
                 await self._answer(connection, message.data)

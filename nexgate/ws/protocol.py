@@ -88,12 +88,13 @@ def validate(command_: Command, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def ack(frame_id: Any, data: dict[str, Any] | None) -> str:
-    return orjson.dumps({"type": "ack", "id": frame_id, "data": data or {}}, default=str).decode()
+    return frame(type="ack", id=frame_id, data=data or {})
 
 
 def error(frame_id: Any, failure: DomainError) -> str:
-    return orjson.dumps({"type": "error", "id": frame_id, **failure.envelope()}, default=str).decode()
+    return frame(type="error", id=frame_id, **failure.envelope())
 
 
 def frame(**fields: Any) -> str:
-    return orjson.dumps(fields, default=str).decode()
+    # Non-string keys: marshmallow names a bad list item by its index.
+    return orjson.dumps(fields, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
