@@ -148,8 +148,10 @@ class Hub:
             raise ResumeTooOld  # from a stream that no longer exists (or never did)
         if wanted < parse_position(tail):
             info = await self.realtime.redis.client.xinfo_stream(self.realtime.stream_key(user_id))
-            trimmed = info.get("max-deleted-entry-id", b"0-0")
-            if wanted < parse_position(trimmed):
+            trimmed = info["entries-added"] > info["length"]
+            # The entry just before the first one kept is unknown: only a client that saw the
+            # first kept entry (or anything later) is sure to have missed nothing trimmed.
+            if trimmed and wanted < parse_position(info["first-entry"][0]):
                 raise ResumeTooOld
         return resume
 

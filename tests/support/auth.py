@@ -7,14 +7,19 @@ PASSWORD = "kilimanjaro sunrise 42"
 _numbers = itertools.count(1)
 
 
-async def register(client, *, username: str | None = None, password: str = PASSWORD, device: dict | None = None,
-                   expect: int = 201, **fields) -> dict:
+def registration(*, username: str | None = None, password: str = PASSWORD, device: dict | None = None,
+                 **fields) -> dict:
+    """The body of a registration with unique defaults."""
     n = next(_numbers)
     body = {"username": username or f"user_{n}", "display_name": f"User {n}", "password": password,
             "email": fields.pop("email", f"user{n}@example.co.tz"), **fields}
     if device is not None:
         body["device"] = device
-    response = await client.post("/api/auth/register", json=body)
+    return body
+
+
+async def register(client, *, expect: int = 201, **fields) -> dict:
+    response = await client.post("/api/auth/register", json=registration(**fields))
     assert response.status == expect, await response.text()
     return await response.json()
 

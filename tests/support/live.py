@@ -8,7 +8,7 @@ import orjson
 
 from nexgate.client import NexgateClient
 from nexgate.keys import PLATFORM
-from tests.support.auth import register
+from tests.support.auth import registration
 
 
 def base_url(server) -> str:
@@ -22,10 +22,10 @@ class Users:
     def __init__(self):
         self.made: list[NexgateClient] = []
 
-    async def new(self, client, **fields) -> NexgateClient:
-        api = NexgateClient(base_url(client))
+    async def new(self, server, **fields) -> NexgateClient:
+        api = NexgateClient(base_url(server))
         self.made.append(api)
-        api.tokens = await register(client, **fields)
+        await api.register(**registration(**fields))
         api.user_id = uuid.UUID(api.tokens["user"]["id"])
         return api
 
