@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # Close codes after which the client reconnects (docs/websocket.md, "Close codes").
 RECONNECT = {1001, 1006, 1011, 1012, 4004, 4009}
 REFRESH_FIRST = {4004}
+HEARTBEAT_S = 30.0  # the client pings too: a server silent for half of it is dropped and reconnected
 
 
 class ApiError(Exception):
@@ -80,7 +81,7 @@ class NexgateClient:
         headers = {"Authorization": f"Bearer {self.tokens['access_token']}"} if self.tokens else {}
         async with self._session.request(method, self.base_url + path, json=json, params=params,
                                          headers=headers) as response:
-            body = await response.json(loads=orjson.loads) if response.content_length != 0 else None
+            body = await response.json(loads=orjson.loads) if response.status != 204 else None
             if response.status >= 400:
                 raise ApiError(response.status, body)
             return body
@@ -127,7 +128,7 @@ class LiveSession:
         self._closed: Closed | None = None
 
     async def connect(self) -> dict[str, Any]:
-        ws = await self.api._session.ws_connect(self.api.ws_url(), heartbeat=None, autoping=True)
+        ws = await self.api._session.ws_connect(self.api.ws_url(), heartbeat=HEARTBEAT_S, autoping=True)
         auth: dict[str, Any] = {"type": "auth", "id": 0, "token": self.api.access_token}
         if self.device_name:
             auth["device"] = {"name": self.device_name}

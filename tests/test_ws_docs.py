@@ -1,0 +1,64 @@
+"""docs/websocket.md stays true: every frame type and close code it names exists and is used."""
+from __future__ import annotations
+
+import pathlib
+import re
+
+import aiohttp
+import orjson
+
+from nexgate.ws.protocol import COMMANDS, Close
+from tests.support.live import publisher, raw, send
+
+DOC = (pathlib.Path(__file__).parent.parent / "docs" / "websocket.md").read_text()
+
+
+def _section(title: str) -> str:
+    return DOC.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _frame_types(title: str) -> set[str]:
+    return set(re.findall(r"^### `([a-z.]+)`$", _section(title), re.MULTILINE))
+
+
+def test_the_document_names_every_client_command_and_nothing_else():
+    assert _frame_types("Client frames") == set(COMMANDS)
+
+
+def test_the_document_names_every_close_code():
+    documented = {int(code) for code in re.findall(r"^\| `(\d{4})` \|", _section("Close codes"), re.MULTILINE)}
+    assert documented == {int(code) for code in Close}
+
+
+async def test_a_session_uses_every_documented_frame_type(client, users):
+    """Drive one session through each client frame and see each server frame come back."""
+    alice, bob = await users.new(client), await users.new(client)
+    ws, ready = await raw(client, alice.access_token)
+    received = {ready["type"]}
+    sent = {"auth"}
+    requests = [
+        {"type": "ping", "id": 1},
+        {"type": "subscribe", "id": 2, "topic": f"presence:{bob.user_id}"},
+        {"type": "presence.query", "id": 3, "user_ids": [str(bob.user_id)]},
+        {"type": "auth", "id": 4, "token": alice.access_token},
+        {"type": "unsubscribe", "id": 5, "topic": f"presence:{bob.user_id}"},
+        {"type": "subscribe", "id": 6, "topic": "nonsense"},
+    ]
+    for request in requests:
+        await send(ws, **request)
+        sent.add(request["type"])
+        received.add((await _next(ws))["type"])
+    await send(ws, type="subscribe", id=7, topic=f"presence:{bob.user_id}")
+    await _next(ws)
+    await publisher(client).publish_to_topic(f"presence:{bob.user_id}", "presence.changed", {"online": True})
+    await publisher(client).publish_to_user(alice.user_id, "test.ping", {})
+    received |= {(await _next(ws))["type"], (await _next(ws))["type"]}
+    await ws.close()
+    assert sent == _frame_types("Client frames")
+    assert received == _frame_types("Server frames")
+
+
+async def _next(ws) -> dict:
+    message = await ws.receive(timeout=5)
+    assert message.type == aiohttp.WSMsgType.TEXT, message
+    return orjson.loads(message.data)
