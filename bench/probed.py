@@ -16,7 +16,7 @@ import uvloop
 from aiohttp import web
 
 from nexgate import logs
-from nexgate.app import create_app
+from nexgate.app import create_app, tune_for_serving
 from nexgate.config import Config
 
 INTERVAL = 0.005
@@ -62,11 +62,17 @@ def main(argv: list[str] | None = None) -> None:
     config = Config.from_env(host="127.0.0.1", port=args.port)
     logs.configure(config.log_level, config.log_json)
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    app = create_app(config)
+    app = probed_app(config)
+    web.run_app(app, host=config.host, port=config.port, access_log=None, shutdown_timeout=10, print=None)
+
+
+def probed_app(config: Config) -> web.Application:
+    """Nexgate's app (no workers, as ``nexgate serve --workers none``) with the loop-lag probe."""
+    app = tune_for_serving(create_app(config))
     app[SAMPLES] = []
     app.cleanup_ctx.append(_probe)
     app.router.add_route("*", "/bench/loop-lag", loop_lag)
-    web.run_app(app, host=config.host, port=config.port, access_log=None, shutdown_timeout=10, print=None)
+    return app
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""``python -m nexgate serve | worker NAME | migrate | check | settings | keys ... | deadletters list|replay``."""
+"""``python -m nexgate serve | worker NAME | migrate | check | settings | keys ... | deadletters list|replay
+| users reconcile``."""
 from __future__ import annotations
 
 import argparse
@@ -70,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--group", choices=list(workers.CONSUMER_GROUPS), required=True)
     replay.add_argument("--id", action="append", dest="ids", help="only this message id (repeatable)")
     replay.set_defaults(command=deadletters_replay_command)
+
+    users = commands.add_parser("users", help="maintain the users area's data")
+    user_actions = users.add_subparsers(required=True, metavar="ACTION")
+    user_actions.add_parser(
+        "reconcile", help="recount every user's followers and following from the follows and fix drift"
+    ).set_defaults(command=users_reconcile_command)
     return parser
 
 
@@ -82,10 +89,10 @@ def _use_uvloop() -> None:
 def serve_command(config: Config, args: argparse.Namespace) -> None:
     from aiohttp import web
 
-    from .app import create_app
+    from .app import create_app, tune_for_serving
 
     _use_uvloop()
-    app = create_app(config, worker_names=workers.parse_names(args.workers))
+    app = tune_for_serving(create_app(config, worker_names=workers.parse_names(args.workers)))
     web.run_app(app, host=config.host, port=config.port, access_log=None, shutdown_timeout=10, print=None)
 
 
@@ -204,6 +211,18 @@ def keys_retire_command(config: Config, args: argparse.Namespace) -> int:
         return 1
     print(f"retired key {args.kid}; tokens it signed are refused")
     return 0
+
+
+def users_reconcile_command(config: Config, args: argparse.Namespace) -> None:
+    from .domain.users.follows import reconcile_counters
+
+    drift = _with_core(config, reconcile_counters)
+    for user in drift:
+        changes = [f"{name} {old} -> {new}" for name, old, new in (
+            ("followers", user.old_followers, user.followers), ("following", user.old_following, user.following))
+            if old != new]
+        print(f"{user.username}: {', '.join(changes)}")
+    print(f"fixed {len(drift)} user(s)")
 
 
 def deadletters_list_command(config: Config, args: argparse.Namespace) -> None:

@@ -10,6 +10,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutErr
 
 from .config import Config
 
+POOL_SIZE = 100
+POOL_WAIT_S = 5
+
 
 class Redis:
     """The client plus the key prefix every key of this deployment carries."""
@@ -20,15 +23,19 @@ class Redis:
 
     @classmethod
     def from_config(cls, config: Config) -> Redis:
-        client = redis_asyncio.Redis.from_url(
+        # A blocking pool: a burst (thousands of WebSockets reconnecting after a restart) waits
+        # for a connection instead of failing with MaxConnectionsError.
+        pool = redis_asyncio.BlockingConnectionPool.from_url(
             config.redis_url,
+            max_connections=POOL_SIZE,
+            timeout=POOL_WAIT_S,
             socket_connect_timeout=2,
             socket_timeout=5,
             health_check_interval=15,
             retry=Retry(ExponentialBackoff(cap=1, base=0.05), retries=2),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
-        return cls(client, config.redis_prefix)
+        return cls(redis_asyncio.Redis.from_pool(pool), config.redis_prefix)
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))

@@ -1,6 +1,7 @@
 """Presence: online, offline and last seen across devices and processes, for those allowed."""
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -72,3 +73,16 @@ async def test_a_private_accounts_followers_may_watch_its_presence(client, users
     await live.call("ping")
     assert live.events.empty()  # unsubscribed: the offline change is not sent
     await live.close()
+
+
+async def test_hiding_presence_stops_announcing_it_to_existing_watchers(client, users):
+    watcher, amina = await users.new(client), await users.new(client)
+    watching = await watcher.live()
+    await watching.subscribe(f"presence:{amina.user_id}")
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"show_presence": False})
+    amina_live = await amina.live()
+    await amina_live.close()
+    await watching.call("ping")
+    await asyncio.sleep(0.2)
+    assert watching.events.empty()
+    await watching.close()

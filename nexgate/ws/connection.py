@@ -1,16 +1,20 @@
 """One device's WebSocket: its caller, its bounded send queue and writer, its stream cursor.
 
-Frames leave through one writer task draining a bounded queue. Live frames are pushed
-without waiting: a client whose queue is full is closed (4009) rather than buffered
-without bound. Replayed frames wait for room instead, since replay paces itself.
+Frames leave in order through a bounded queue that a writer task drains; the task exists
+only while frames are waiting, so an idle connection holds no task, future or queue
+machinery (tens of thousands of them sit idle: bench/ws.py). Live frames are pushed without
+waiting: a client whose queue is full is closed (4009) rather than buffered without bound.
+Replayed frames wait for room instead, since replay paces itself.
 """
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
 import uuid
+
 from aiohttp import web
 
 from ..config import Config
@@ -38,13 +42,16 @@ class Connection:
         self.position = "0-0"
         self._held: list[tuple[tuple[int, int], str, str]] | None = []  # None once live; a list while replaying
         self._hold_limit = config.ws_send_queue * 4
-        self._queue: asyncio.Queue[str] = asyncio.Queue(config.ws_send_queue)
-        self._writer = asyncio.create_task(self._write(), name=f"ws-writer:{self.id}")
+        self._queue_limit = config.ws_send_queue
+        self._queue: collections.deque[str] | None = None  # None while empty: an empty deque costs 760 bytes
+        self._writer: asyncio.Task | None = None  # draining the queue; None while it is empty
+        self._write_failed = False
+        self._room: asyncio.Event | None = None  # made when a sender first waits for room
         self._closer: asyncio.Task | None = None
         self._expiry: asyncio.TimerHandle | None = None
         self._limit = _FrameBudget(config.ws_frames_per_second, config.ws_frame_burst)
         self._max_strikes = config.ws_max_strikes
-        self._strikes: list[float] = []
+        self._strikes: list[float] | tuple = ()
         self.expire_at(caller.expires_at)
 
     # -- sending -------------------------------------------------------------------------
@@ -53,15 +60,27 @@ class Connection:
         """Queue a live frame; a client too far behind is disconnected instead."""
         if self._closer is not None:
             return
-        try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if self._queue is not None and len(self._queue) >= self._queue_limit:
             self.abort(Close.TOO_SLOW, "send queue full: the client is not reading fast enough")
+            return
+        self._enqueue(frame)
 
     async def send(self, frame: str) -> None:
         """Queue a frame, waiting for room (replies and replay)."""
+        while self._closer is None and self._queue is not None and len(self._queue) >= self._queue_limit:
+            if self._room is None:
+                self._room = asyncio.Event()
+            self._room.clear()
+            await self._room.wait()
         if self._closer is None:
-            await self._queue.put(frame)
+            self._enqueue(frame)
+
+    def _enqueue(self, frame: str) -> None:
+        if self._queue is None:
+            self._queue = collections.deque()
+        self._queue.append(frame)
+        if self._writer is None and not self._write_failed:
+            self._writer = asyncio.create_task(self._write(), name=f"ws-writer:{self.id}")
 
     def deliver(self, position: tuple[int, int], position_text: str, frame: str) -> None:
         """A live event of the user's stream: held while replaying, dropped if already sent."""
@@ -100,12 +119,21 @@ class Connection:
         return self._held is not None
 
     async def _write(self) -> None:
+        """Send what is queued, in order, then end (the next frame starts a new writer)."""
+        queue = self._queue
         try:
-            while True:
-                frame = await self._queue.get()
+            while queue:
+                frame = queue.popleft()
+                if self._room is not None:
+                    self._room.set()
                 await self.ws.send_str(frame)
+            if queue is self._queue:
+                self._queue = None
         except (ConnectionError, RuntimeError) as error:
+            self._write_failed = True  # the queue now fills up, and a full one closes (4009)
             log.debug("websocket %s stopped writing: %s", self.id, error)
+        finally:
+            self._writer = None
 
     # -- closing -------------------------------------------------------------------------
 
@@ -127,9 +155,14 @@ class Connection:
 
     async def _close(self, code: int, reason: str) -> None:
         log.info("closing websocket %s of user %s: %d %s", self.id, self.user_id, code, reason)
-        self._writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
-            await self._writer
+        writer = self._writer
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+                await writer
+        self._queue = None
+        if self._room is not None:
+            self._room.set()  # senders waiting for room see the connection closing and give up
         with contextlib.suppress(ConnectionError, RuntimeError):
             await self.ws.close(code=code, message=reason.encode()[:120])
 
@@ -137,9 +170,11 @@ class Connection:
         """After the socket is gone: stop the writer and timers."""
         if self._expiry is not None:
             self._expiry.cancel()
-        self._writer.cancel()
-        tasks = [self._writer] + ([self._closer] if self._closer else [])
-        await asyncio.gather(*tasks, return_exceptions=True)
+        tasks = [task for task in (self._writer, self._closer) if task is not None]
+        if self._writer is not None:
+            self._writer.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def expire_at(self, expires_at: float) -> None:
         """Close with 4004 when the access token expires, unless an ``auth`` frame renews it."""
@@ -167,6 +202,8 @@ class Connection:
 
 class _FrameBudget:
     """A token bucket: ``rate`` frames a second, up to ``burst`` at once."""
+
+    __slots__ = ("rate", "burst", "tokens", "updated")
 
     def __init__(self, rate: int, burst: int):
         self.rate, self.burst = rate, burst

@@ -15,6 +15,7 @@ from aiohttp import WSMsgType, web
 from redis.exceptions import RedisError
 
 from ..domain.auth import sessions
+from ..domain.users import visibility
 from ..errors import DomainError, Invalid, Unauthorized
 from ..handlers.routing import client_ip
 from ..keys import PLATFORM
@@ -26,6 +27,7 @@ from .presence import Presence
 from .protocol import Close
 
 log = logging.getLogger(__name__)
+PRESENCE_REFRESH_BATCH = 500  # one pipeline of 20,000 commands would hold the event loop for 0.1-0.4 s
 class Gateway:
     def __init__(self, platform: Platform):
         self.platform = platform
@@ -66,7 +68,8 @@ class Gateway:
             await self.hub.detach(connection)
             await connection.release()
             with contextlib.suppress(Exception):
-                await self.presence.disconnected(connection.user_id, connection.id)
+                await self.presence.disconnected(connection.user_id, connection.id,
+                                                 announce=await self._shows_presence(connection))
         return ws
 
     async def _authenticate(
@@ -92,11 +95,16 @@ class Gateway:
             caller = await sessions.authenticate(self.platform, fields["token"], client_ip(request))
         except DomainError as failure:
             return await _refuse(ws, frame_id, failure)
+        except (RedisError, OSError) as error:  # the socket is upgraded: no HTTP error page now
+            log.warning("websocket authentication failed: %s", error)
+            await ws.close(code=Close.INTERNAL_ERROR, message=b"temporarily unavailable; reconnect")
+            return None
         device_name = (fields["device"] or {}).get("name")
         return Connection(ws, caller, device_name, client_ip(request), self.config), frame_id, fields["resume"]
 
     async def _open(self, connection: Connection, frame_id: Any, resume: str | None) -> None:
-        """Attach to the hub, say ``ready``, replay what was missed, then go live."""
+        """Attach to the hub, count the device online, say ``ready``, replay what was missed,
+        then go live."""
         try:
             resumed = await self.hub.attach(connection, resume)
         except DomainError as failure:
@@ -104,6 +112,7 @@ class Gateway:
             connection.abort(Close.AUTH_FAILED, failure.message)
             return
         caller = connection.caller
+        await self.presence.connected(connection.user_id, connection.id, announce=await self._shows_presence(connection))
         await connection.send(protocol.frame(
             type="ready", id=frame_id, session_id=caller.session_id, user_id=caller.user_id,
             device_id=caller.device_id, connection_id=connection.id, position=connection.position,
@@ -111,7 +120,10 @@ class Gateway:
             expires_at=int(caller.expires_at), limits=self._limits(),
         ))
         await self.hub.catch_up(connection)
-        await self.presence.connected(connection.user_id, connection.id)
+
+    async def _shows_presence(self, connection: Connection) -> bool:
+        """Whether the user's online changes are announced at all (they may hide them)."""
+        return (await visibility.relationship(self.platform, None, connection.caller.user_id)).show_presence
 
     async def _read(self, connection: Connection) -> None:
         ws = connection.ws
@@ -160,7 +172,9 @@ class Gateway:
         while True:
             await asyncio.sleep(interval)
             try:
-                await self.presence.refresh((c.user_id, c.id) for c in tuple(self.hub.connections))
+                connections = [(c.user_id, c.id) for c in self.hub.connections]
+                for start in range(0, len(connections), PRESENCE_REFRESH_BATCH):
+                    await self.presence.refresh(connections[start:start + PRESENCE_REFRESH_BATCH])
             except Exception:
                 log.exception("refreshing presence failed; retrying in %.0f s", interval)
 

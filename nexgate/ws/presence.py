@@ -3,7 +3,8 @@
 Each open connection is a member of ``rt:online:<user>`` (a sorted set scored by when it
 stops counting); its process refreshes it while it is open, so a crashed process's
 connections fall out within ``presence_ttl_s``. The first connection of a user and the
-disconnection of its last one are announced on the topic ``presence:<user id>``.
+disconnection of its last one are announced on the topic ``presence:<user id>``, unless the
+user hides their presence (then the state is kept but not announced).
 """
 from __future__ import annotations
 
@@ -53,15 +54,15 @@ class Presence:
     def _seen_key(self, user_id: str) -> str:
         return self.redis.key("rt", "seen", user_id)
 
-    async def connected(self, user_id: str, connection_id: str) -> None:
+    async def connected(self, user_id: str, connection_id: str, *, announce: bool) -> None:
         count = await self._connected(keys=[self._online_key(user_id)], args=[time.time(), self.ttl_s, connection_id])
-        if count == 1:
+        if count == 1 and announce:
             await self._announce(user_id, online=True, last_seen=None)
 
-    async def disconnected(self, user_id: str, connection_id: str) -> None:
+    async def disconnected(self, user_id: str, connection_id: str, *, announce: bool) -> None:
         now = int(time.time())
         left = await self._disconnected(keys=[self._online_key(user_id), self._seen_key(user_id)], args=[now, connection_id])
-        if left == 0:
+        if left == 0 and announce:
             await self._announce(user_id, online=False, last_seen=now)
 
     async def refresh(self, members: Iterable[tuple[str, str]]) -> None:
