@@ -13,7 +13,7 @@ from typing import Protocol
 from ..bus.consumer import Consumer, ConsumerGroup, declare_group_queues
 from ..bus.relay import OutboxRelay
 from ..platform import Platform
-from . import email, sms
+from . import email, sms, trust
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,7 @@ RELAY = "outbox-relay"
 CONSUMER_GROUPS: dict[str, Callable[[Platform], ConsumerGroup]] = {
     "email": email.consumer_group,
     "sms": sms.consumer_group,
+    "trust": trust.consumer_group,
 }
 NAMES = (RELAY, *CONSUMER_GROUPS)
 RESTART_DELAY = 1.0

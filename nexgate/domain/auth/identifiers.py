@@ -15,7 +15,8 @@ RESERVED_USERNAMES = frozenset(
     moderator moderators mod security abuse legal billing payments payment escrow api www mail email info
     noreply no_reply postmaster webmaster hostmaster me settings account accounts login logout register signup
     signin auth oauth explore search feed home notifications messages inbox shop shops store stores products
-    product events event tickets ticket checkout orders cart null undefined anonymous everyone""".split()
+    product events event tickets ticket checkout orders cart null undefined anonymous everyone
+    suggestions verification blocked muted followers following requests follows stats""".split()
 )
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 

@@ -1,6 +1,68 @@
 """Blocks and mutes."""
 from __future__ import annotations
 
-from ..routing import Routes
+from aiohttp import web
+
+from ...domain.users import blocks
+from ...keys import PLATFORM
+from ..routing import Routes, caller, json_response, parse_query
+from .schemas import PageQuerySchema, UserPageSchema, page_body, path_user_id
 
 routes = Routes("blocks")
+
+
+@routes.post("/api/users/{user_id}/block", summary="Block a user", status=204, errors=(404, 422))
+async def block(request: web.Request) -> web.Response:
+    """Removes the follows and follow requests between you, both ways. From then on neither of
+    you sees the other's profile or content, and neither can follow, message, mention or tag
+    the other. They are not told. Blocking twice changes nothing."""
+    await blocks.block(request.app[PLATFORM], caller(request), path_user_id(request))
+    return web.Response(status=204)
+
+
+@routes.delete("/api/users/{user_id}/unblock", summary="Unblock a user", status=204, errors=(404,))
+async def unblock(request: web.Request) -> web.Response:
+    """Follows the block removed are not restored. 404 `not_blocked` if you had not blocked them."""
+    await blocks.unblock(request.app[PLATFORM], caller(request), path_user_id(request))
+    return web.Response(status=204)
+
+
+@routes.delete("/api/users/{user_id}/block", summary="Unblock a user (same as DELETE /api/users/{user_id}/unblock)",
+               status=204, errors=(404,))
+async def delete_block(request: web.Request) -> web.Response:
+    return await unblock(request)
+
+
+@routes.post("/api/users/{user_id}/mute", summary="Mute a user", status=204, errors=(404, 422))
+async def mute(request: web.Request) -> web.Response:
+    """Their posts leave your feeds; you still follow them and can open their profile. They are
+    not told. Muting twice changes nothing."""
+    await blocks.mute(request.app[PLATFORM], caller(request), path_user_id(request))
+    return web.Response(status=204)
+
+
+@routes.delete("/api/users/{user_id}/unmute", summary="Unmute a user", status=204, errors=(404,))
+async def unmute(request: web.Request) -> web.Response:
+    """404 `not_muted` if you had not muted them."""
+    await blocks.unmute(request.app[PLATFORM], caller(request), path_user_id(request))
+    return web.Response(status=204)
+
+
+@routes.delete("/api/users/{user_id}/mute", summary="Unmute a user (same as DELETE /api/users/{user_id}/unmute)",
+               status=204, errors=(404,))
+async def delete_mute(request: web.Request) -> web.Response:
+    return await unmute(request)
+
+
+@routes.get("/api/users/blocked", summary="The users you blocked, most recent first", query=PageQuerySchema,
+            response=UserPageSchema)
+async def blocked(request: web.Request) -> web.Response:
+    query = parse_query(request, PageQuerySchema)
+    return json_response(UserPageSchema, page_body(await blocks.blocked(request.app[PLATFORM], caller(request), **query)))
+
+
+@routes.get("/api/users/muted", summary="The users you muted, most recent first", query=PageQuerySchema,
+            response=UserPageSchema)
+async def muted(request: web.Request) -> web.Response:
+    query = parse_query(request, PageQuerySchema)
+    return json_response(UserPageSchema, page_body(await blocks.muted(request.app[PLATFORM], caller(request), **query)))

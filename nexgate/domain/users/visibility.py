@@ -1,0 +1,123 @@
+"""The one answer to "may V see U?" and "may A reach U?" (docs/privacy.md).
+
+Every area asks here: profiles, feeds, DMs, mentions, tags and the WebSocket gateway's
+presence. Each question is one query of primary-key lookups (sql/users/visibility.sql).
+"""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterable
+
+from ...errors import Forbidden, Invalid, NotFound
+from ...platform import Platform
+from . import repository
+
+ACTIONS = ("follow", "message", "mention", "tag")
+
+
+@dataclasses.dataclass(frozen=True)
+class Relationship:
+    """What lies between a viewer and a user, both ways. ``exists`` is False for no such user."""
+
+    exists: bool
+    following: bool = False  # viewer follows user
+    followed_by: bool = False  # user follows viewer
+    requested: bool = False  # viewer's follow request to user is pending
+    blocking: bool = False  # viewer blocked user
+    blocked_by: bool = False  # user blocked viewer
+    muting: bool = False  # viewer muted user
+    is_private: bool = False
+    show_presence: bool = False
+    dm_policy: str = "everyone"
+
+    @property
+    def blocked(self) -> bool:
+        """A block either way."""
+        return self.blocking or self.blocked_by
+
+
+async def relationship_in(conn, viewer_id: uuid.UUID | None, user_id: uuid.UUID) -> Relationship:
+    """The relationship, read on a connection the caller holds (inside its transaction)."""
+    row = await repository.relationship(conn, viewer_id, user_id)
+    return Relationship(exists=False) if row is None else Relationship(exists=True, **dict(row))
+
+
+async def relationship(platform: Platform, viewer_id: uuid.UUID | None, user_id: uuid.UUID) -> Relationship:
+    async with platform.core.connection() as conn:
+        return await relationship_in(conn, viewer_id, user_id)
+
+
+# The rules, on a relationship already read. A viewer is always allowed everything on themself.
+
+def profile_visible(rel: Relationship) -> bool:
+    return rel.exists and not rel.blocked
+
+
+def content_visible(rel: Relationship) -> bool:
+    return profile_visible(rel) and (not rel.is_private or rel.following)
+
+
+def presence_visible(rel: Relationship) -> bool:
+    return content_visible(rel) and rel.show_presence
+
+
+def require_profile(rel: Relationship) -> None:
+    """Raise unless the viewer may see the user's profile. Someone the user blocked learns
+    nothing: for them the user does not exist. The blocker is told why."""
+    if not rel.exists or rel.blocked_by:
+        raise NotFound("No such user", code="user_not_found")
+    if rel.blocking:
+        raise Forbidden("You blocked this user; unblock them first", code="user_blocked")
+
+
+def require_reach(rel: Relationship, actor_id: uuid.UUID, user_id: uuid.UUID, action: str) -> None:
+    """Raise unless the actor may ``action`` (follow, message, mention, tag) the user."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; one of {ACTIONS}")
+    if actor_id == user_id:
+        if action == "follow":
+            raise Invalid("You cannot follow yourself", code="cannot_follow_self")
+        return
+    require_profile(rel)
+    if action == "message" and rel.dm_policy == "following" and not rel.followed_by:
+        raise Forbidden("This user only accepts messages from people they follow", code="messages_restricted")
+
+
+# The questions other areas ask.
+
+async def can_see_profile(platform: Platform, viewer_id: uuid.UUID | None, user_id: uuid.UUID) -> bool:
+    return viewer_id == user_id or profile_visible(await relationship(platform, viewer_id, user_id))
+
+
+async def can_see_content(platform: Platform, viewer_id: uuid.UUID | None, user_id: uuid.UUID) -> bool:
+    """Posts, stories, followers and following lists: public accounts, or followers of private ones."""
+    return viewer_id == user_id or content_visible(await relationship(platform, viewer_id, user_id))
+
+
+async def can_see_presence(platform: Platform, viewer_id: uuid.UUID | None, user_id: uuid.UUID) -> bool:
+    """Online status and last seen: as content, and only if the user shows their presence."""
+    return viewer_id == user_id or presence_visible(await relationship(platform, viewer_id, user_id))
+
+
+async def check_reach(platform: Platform, actor_id: uuid.UUID, user_id: uuid.UUID, action: str) -> Relationship:
+    """Raise ``NotFound`` (``user_not_found``: no such user, or they blocked the actor),
+    ``Forbidden`` (``user_blocked``: the actor blocked them; ``messages_restricted``: their
+    dm_policy is ``following`` and they do not follow the actor) or ``Invalid``
+    (``cannot_follow_self``); otherwise return the relationship."""
+    rel = await relationship(platform, actor_id, user_id)
+    require_reach(rel, actor_id, user_id, action)
+    return rel
+
+
+async def visible_authors(
+    platform: Platform, viewer_id: uuid.UUID | None, author_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The authors whose content belongs in the viewer's feed: not blocked either way, not
+    muted by the viewer, public or followed (the viewer always sees themself). An anonymous
+    viewer (None) sees public accounts."""
+    ids = list(dict.fromkeys(author_ids))
+    if not ids:
+        return set()
+    async with platform.core.connection() as conn:
+        return await repository.visible_authors(conn, viewer_id, ids)

@@ -1,0 +1,130 @@
+"""Request and response schemas of the profile, follow, block and mute routes, and the
+parsing they share."""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+import marshmallow as ma
+from aiohttp import web
+
+from ...domain.users import pages
+from ...errors import NotFound
+
+_URL = ma.validate.URL(relative=False, schemes={"http", "https"}, require_tld=True,
+                       error="Give a full http:// or https:// address with a host name.")
+
+
+def _website(value: str) -> None:
+    if value.strip():
+        _URL(value.strip())
+
+
+class ProfileUpdateSchema(ma.Schema):
+    """Only the fields sent change; send null (or "") to clear an optional text."""
+
+    username = ma.fields.String(metadata={
+        "description": "3-30 of a-z, A-Z, 0-9, _; unique in any letter case; once every 30 days"})
+    display_name = ma.fields.String(validate=ma.validate.Length(min=1, max=60))
+    bio = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=250))
+    location = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100),
+                                metadata={"example": "Arusha, Tanzania"})
+    website = ma.fields.String(allow_none=True, validate=[ma.validate.Length(max=200), _website],
+                               metadata={"example": "https://amina.co.tz"})
+    is_private = ma.fields.Boolean(metadata={
+        "description": "Private: new followers need approval. Turning it off accepts every pending request"})
+    show_presence = ma.fields.Boolean(metadata={"description": "Whether others who may see your content see you online"})
+    dm_policy = ma.fields.String(validate=ma.validate.OneOf(("everyone", "following")), metadata={
+        "description": "following: only people you follow may message you"})
+    avatar_media_id = ma.fields.UUID(allow_none=True, metadata={
+        "description": "Only null (clear) for now: setting an image waits for media uploads"})
+    cover_media_id = ma.fields.UUID(allow_none=True, metadata={
+        "description": "Only null (clear) for now: setting an image waits for media uploads"})
+
+
+class StatsSchema(ma.Schema):
+    posts = ma.fields.Integer(required=True)
+    followers = ma.fields.Integer(required=True)
+    following = ma.fields.Integer(required=True)
+    likes_received = ma.fields.Integer(required=True)
+
+
+class TrustSchema(ma.Schema):
+    score = ma.fields.Integer(allow_none=True, required=True, metadata={"description": "0-100; null until scored"})
+    level = ma.fields.String(required=True, metadata={"example": "good"})
+
+
+class RelationshipSchema(ma.Schema):
+    following = ma.fields.Boolean(required=True, metadata={"description": "You follow them"})
+    followed_by = ma.fields.Boolean(required=True, metadata={"description": "They follow you"})
+    requested = ma.fields.Boolean(required=True, metadata={"description": "Your follow request is pending"})
+    muted = ma.fields.Boolean(required=True, metadata={"description": "You muted them"})
+
+
+class SettingsSchema(ma.Schema):
+    show_presence = ma.fields.Boolean(required=True)
+    dm_policy = ma.fields.String(required=True, metadata={"example": "everyone"})
+
+
+class ProfileSchema(ma.Schema):
+    """A profile as others see it: never an email or a phone number."""
+
+    id = ma.fields.UUID(required=True)
+    username = ma.fields.String(required=True)
+    display_name = ma.fields.String(required=True)
+    bio = ma.fields.String(allow_none=True, required=True)
+    avatar_media_id = ma.fields.UUID(allow_none=True, required=True)
+    cover_media_id = ma.fields.UUID(allow_none=True, required=True)
+    location = ma.fields.String(allow_none=True, required=True)
+    website = ma.fields.String(allow_none=True, required=True)
+    is_private = ma.fields.Boolean(required=True)
+    is_verified = ma.fields.Boolean(required=True)
+    joined_at = ma.fields.AwareDateTime(required=True)
+    stats = ma.fields.Nested(StatsSchema, required=True)
+    trust = ma.fields.Nested(TrustSchema, required=True)
+    content_visible = ma.fields.Boolean(required=True, metadata={
+        "description": "False for a private account you do not follow: its posts and lists are hidden"})
+    relationship = ma.fields.Nested(RelationshipSchema, allow_none=True, required=True,
+                                    metadata={"description": "null on your own profile"})
+    settings = ma.fields.Nested(SettingsSchema, metadata={"description": "Your own profile only"})
+
+
+class PageQuerySchema(ma.Schema):
+    limit = ma.fields.Integer(load_default=pages.DEFAULT_LIMIT,
+                              validate=ma.validate.Range(min=1, max=pages.MAX_LIMIT))
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200),
+                              metadata={"description": "next_cursor of the previous page"})
+
+
+class UserListItemSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    username = ma.fields.String(required=True)
+    display_name = ma.fields.String(required=True)
+    avatar_media_id = ma.fields.UUID(allow_none=True, required=True)
+    is_verified = ma.fields.Boolean(required=True)
+    since = ma.fields.AwareDateTime(required=True, metadata={
+        "description": "When the follow, request, block or mute began"})
+
+
+class UserPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(UserListItemSchema), required=True)
+    next_cursor = ma.fields.String(allow_none=True, required=True, metadata={"description": "null on the last page"})
+
+
+class FollowStateSchema(ma.Schema):
+    state = ma.fields.String(required=True, validate=ma.validate.OneOf(("following", "requested")), metadata={
+        "description": "following, or requested for a private account (pending its approval)"})
+
+
+def page_body(page: pages.Page) -> dict[str, Any]:
+    items = [{**dataclasses.asdict(item), "is_verified": item.verified_at is not None} for item in page.items]
+    return {"items": items, "next_cursor": page.next_cursor}
+
+
+def path_user_id(request: web.Request, name: str = "user_id") -> uuid.UUID:
+    """The user id in the path; anything but a UUID names no user."""
+    try:
+        return uuid.UUID(request.match_info[name])
+    except ValueError:
+        raise NotFound("No such user", code="user_not_found") from None
