@@ -103,7 +103,7 @@ class Broker:
             raise ConnectionError("RabbitMQ connection is down")
         async with asyncio.timeout(timeout):
             channel = await self.connection.channel()
-            await channel.close()
+            await close_channel(channel)
 
     async def close(self) -> None:
         await self.connection.close()
@@ -118,5 +118,11 @@ async def queue_depth(broker: Broker, queue: str) -> int | None:
     except aio_pika.exceptions.ChannelNotFoundEntity:
         return None
     finally:
-        if not channel.is_closed:
-            await channel.close()
+        await close_channel(channel)
+
+
+async def close_channel(channel: aio_pika.abc.AbstractChannel) -> None:
+    """Close a channel even if the caller is being cancelled: a Channel.Close cut short makes
+    aiormq send a second one, which RabbitMQ answers by closing the whole connection."""
+    if not channel.is_closed:
+        await asyncio.shield(channel.close())

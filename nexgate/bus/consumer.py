@@ -19,7 +19,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from ..db import Database
 from . import outbox
-from .broker import Broker
+from .broker import Broker, close_channel
 from .event import Event, MalformedEvent
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ async def declare_group_queues(broker: Broker, group_name: str, routing_keys: tu
             )
         await channel.declare_queue(topology.dead_queue(group_name), durable=True)
     finally:
-        await channel.close()
+        await close_channel(channel)
 
 
 class Consumer:
@@ -76,9 +76,13 @@ class Consumer:
         try:
             await asyncio.Future()  # runs until cancelled
         finally:
-            if not channel.is_closed:
-                await queue.cancel(tag)
-                await channel.close()
+            await asyncio.shield(self._stop(queue, tag, channel))
+
+    @staticmethod
+    async def _stop(queue, tag: str, channel) -> None:
+        if not channel.is_closed:
+            await queue.cancel(tag)
+        await close_channel(channel)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))

@@ -6,7 +6,7 @@ import datetime
 
 from aio_pika.abc import AbstractIncomingMessage
 
-from .broker import Broker
+from .broker import Broker, close_channel
 from .consumer import ATTEMPT_HEADER
 from .event import Event, MalformedEvent
 
@@ -55,7 +55,7 @@ async def list_dead_letters(broker: Broker, group: str) -> list[DeadLetter]:
     try:
         return [_describe(group, message) for message in await _drain(broker, group, channel)]
     finally:
-        await channel.close()
+        await close_channel(channel)
 
 
 async def replay_dead_letters(broker: Broker, group: str, message_ids: set[str] | None = None) -> list[DeadLetter]:
@@ -72,5 +72,5 @@ async def replay_dead_letters(broker: Broker, group: str, message_ids: set[str] 
             await message.ack()
             replayed.append(_describe(group, message))
     finally:
-        await channel.close()  # the ones not replayed go back to the dead-letter queue
+        await close_channel(channel)  # the ones not replayed go back to the dead-letter queue
     return replayed

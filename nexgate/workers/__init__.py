@@ -74,5 +74,7 @@ async def supervise(worker: Worker) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
+            if asyncio.current_task().cancelling():
+                raise  # stopping: aio-pika may report a cancelled call as a channel error
             log.exception("worker %s failed; restarting in %.0f s", worker.name, RESTART_DELAY)
             await asyncio.sleep(RESTART_DELAY)

@@ -26,6 +26,7 @@ from .protocol import Close
 log = logging.getLogger(__name__)
 REPLAY_PAGE = 200
 RECONNECT_DELAY_S = 0.5
+LISTEN_POLL_S = 1.0
 
 
 class ResumeTooOld(Exception):
@@ -44,6 +45,7 @@ class Hub:
         self._pubsub = realtime.redis.client.pubsub()
         self._listener: asyncio.Task | None = None
         self._recovery: asyncio.Task | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         await self._pubsub.subscribe(self.realtime.control_channel)
@@ -51,13 +53,17 @@ class Hub:
         self._listener = asyncio.create_task(self._listen(), name="ws-hub-listener")
 
     async def stop(self) -> None:
-        for task in (self._listener, self._recovery):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        with contextlib.suppress(RedisConnectionError, RedisTimeoutError, OSError):
-            await self._pubsub.aclose()
+        self._stopping = True
+        tasks = [task for task in (self._listener, self._recovery) if task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            # redis-py can swallow a cancellation that lands inside a timed read; the flag
+            # then ends the listener at its next poll, and the wait is bounded regardless.
+            await asyncio.wait(tasks, timeout=LISTEN_POLL_S * 2)
+        with contextlib.suppress(RedisConnectionError, RedisTimeoutError, OSError, TimeoutError):
+            async with asyncio.timeout(LISTEN_POLL_S * 2):
+                await self._pubsub.aclose()
 
     # -- connections ---------------------------------------------------------------------
 
@@ -179,9 +185,9 @@ class Hub:
             self._pongs.pop(token, None)
 
     async def _listen(self) -> None:
-        while True:
+        while not self._stopping:
             try:
-                message = await self._pubsub.get_message(timeout=5.0)
+                message = await self._pubsub.get_message(timeout=LISTEN_POLL_S)
             except (RedisConnectionError, RedisTimeoutError, OSError) as error:
                 log.warning("realtime pub/sub connection lost (%s); reconnecting", error)
                 await asyncio.sleep(RECONNECT_DELAY_S)
@@ -231,7 +237,7 @@ class Hub:
             self._recovery = asyncio.create_task(self._recover(), name="ws-hub-recovery")
 
     async def _recover(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._barrier()
                 for connection in tuple(self.connections):
