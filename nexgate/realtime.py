@@ -81,26 +81,26 @@ class Realtime:
         Pass the originating event's id when a retry may publish it again (bus consumers): the
         same id within an hour is appended once.
         """
-        payload = orjson.dumps({"event": event, "id": str(event_id or uuid.uuid4()), "data": data}).decode()
-        keys = [self.stream_key(user_id), self.user_channel(user_id)]
+        keys = self._keys(user_id)
         if event_id is not None:
             keys.append(self.redis.key("rt", "published", str(event_id)))
-        position = await self._publish(
-            keys=keys, args=[self.stream_length, payload, self.stream_ttl_s, DEDUPE_TTL_S]
-        )
+        position = await self._publish(keys=keys, args=self._args(event, data, event_id))
         return position.decode()
 
     async def publish_to_users(self, user_ids: Iterable[uuid.UUID], event: str, data: Mapping[str, Any]) -> None:
         """The same event to several users (a group conversation), in one round trip."""
-        payload = orjson.dumps({"event": event, "id": str(uuid.uuid4()), "data": data}).decode()
+        args = self._args(event, data, None)
         async with self.redis.client.pipeline(transaction=False) as pipe:
             for user_id in user_ids:
-                await self._publish(
-                    keys=[self.stream_key(user_id), self.user_channel(user_id)],
-                    args=[self.stream_length, payload, self.stream_ttl_s, DEDUPE_TTL_S],
-                    client=pipe,
-                )
+                await self._publish(keys=self._keys(user_id), args=args, client=pipe)
             await pipe.execute()
+
+    def _keys(self, user_id: uuid.UUID) -> list[str]:
+        return [self.stream_key(user_id), self.user_channel(user_id)]
+
+    def _args(self, event: str, data: Mapping[str, Any], event_id: uuid.UUID | None) -> list:
+        payload = orjson.dumps({"event": event, "id": str(event_id or uuid.uuid4()), "data": data}).decode()
+        return [self.stream_length, payload, self.stream_ttl_s, DEDUPE_TTL_S]
 
     async def publish_to_topic(self, topic: str, event: str, data: Mapping[str, Any]) -> int:
         """Deliver ``event`` to whoever is subscribed to ``topic`` right now; the processes reached."""

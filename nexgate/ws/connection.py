@@ -38,6 +38,7 @@ class Connection:
         self.user_id = str(caller.user_id)
         self.session_id = str(caller.session_id)
         self.topics: set[str] = set()
+        self.counted_online = False  # in presence; a socket refused while opening never was
         self.cursor: tuple[int, int] = (0, 0)
         self.position = "0-0"
         self._held: list[tuple[tuple[int, int], str, str]] | None = []  # None once live; a list while replaying

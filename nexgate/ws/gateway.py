@@ -67,9 +67,10 @@ class Gateway:
         finally:
             await self.hub.detach(connection)
             await connection.release()
-            with contextlib.suppress(Exception):
-                await self.presence.disconnected(connection.user_id, connection.id,
-                                                 announce=await self._shows_presence(connection))
+            if connection.counted_online:
+                with contextlib.suppress(Exception):
+                    await self.presence.disconnected(connection.user_id, connection.id,
+                                                     announce=await self._shows_presence(connection))
         return ws
 
     async def _authenticate(
@@ -113,6 +114,7 @@ class Gateway:
             return
         caller = connection.caller
         await self.presence.connected(connection.user_id, connection.id, announce=await self._shows_presence(connection))
+        connection.counted_online = True
         await connection.send(protocol.frame(
             type="ready", id=frame_id, session_id=caller.session_id, user_id=caller.user_id,
             device_id=caller.device_id, connection_id=connection.id, position=connection.position,

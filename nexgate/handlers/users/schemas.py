@@ -97,12 +97,17 @@ class PageQuerySchema(ma.Schema):
                               metadata={"description": "next_cursor of the previous page"})
 
 
-class UserListItemSchema(ma.Schema):
+class UserCardSchema(ma.Schema):
+    """A user as lists, search results and suggestions show them."""
+
     id = ma.fields.UUID(required=True)
     username = ma.fields.String(required=True)
     display_name = ma.fields.String(required=True)
     avatar_media_id = ma.fields.UUID(allow_none=True, required=True)
     is_verified = ma.fields.Boolean(required=True)
+
+
+class UserListItemSchema(UserCardSchema):
     since = ma.fields.AwareDateTime(required=True, metadata={
         "description": "When the follow, request, block or mute began"})
 

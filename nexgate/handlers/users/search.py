@@ -7,7 +7,7 @@ from aiohttp import web
 from ...domain.users import search, suggestions
 from ...keys import PLATFORM
 from ..routing import Routes, caller, json_response, parse_query
-from .schemas import PageQuerySchema
+from .schemas import PageQuerySchema, UserCardSchema
 
 routes = Routes("search")
 
@@ -20,14 +20,6 @@ class SearchQuerySchema(PageQuerySchema):
 class SuggestionsQuerySchema(ma.Schema):
     limit = ma.fields.Integer(load_default=suggestions.DEFAULT_LIMIT,
                               validate=ma.validate.Range(min=1, max=suggestions.MAX_LIMIT))
-
-
-class UserCardSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    username = ma.fields.String(required=True)
-    display_name = ma.fields.String(required=True)
-    avatar_media_id = ma.fields.UUID(allow_none=True, required=True)
-    is_verified = ma.fields.Boolean(required=True)
 
 
 class FoundSchema(UserCardSchema):
