@@ -155,7 +155,7 @@ def _env_value(default: object) -> str:
     if isinstance(default, bool):
         text = "true" if default else "false"
     elif isinstance(default, tuple):
-        text = ",".join(default)
+        text = ",".join(map(str, default))
     else:
         text = str(default)
     return shlex.quote(text) if text else ""

@@ -70,6 +70,25 @@ def _log_level(raw: str) -> str:
     return level
 
 
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return raw
+
+    return parse
+
+
+def _integer_list(low: int, high: int) -> Callable[[str], tuple[int, ...]]:
+    def parse(raw: str) -> tuple[int, ...]:
+        values = tuple(sorted({_integer(low, high)(part) for part in _word_list(raw)}))
+        if not values:
+            raise ValueError("must list at least one number")
+        return values
+
+    return parse
+
+
 def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
     return dataclasses.field(default=default, metadata={"parse": parse, "doc": doc})
 
@@ -204,6 +223,37 @@ class Config:
     )
     presence_ttl_s: int = _setting(
         60, _integer(5, 3600), "Seconds a connection counts as online without its server refreshing it"
+    )
+    media_storage: str = _setting(
+        "local", _choice("local", "s3"),
+        "Where media is stored: local (files under NEXGATE_MEDIA_LOCAL_DIR, served by the app) or s3 (MinIO or any S3 API)",
+    )
+    media_local_dir: str = _setting("var/media", str, "Directory of the local media store")
+    media_public_url: str = _setting(
+        "", str,
+        "Base URL of public media (a CDN in front of the bucket or of /media); empty: the app's own /media on "
+        "NEXGATE_PUBLIC_URL for local storage, the bucket's own URL for s3",
+    )
+    s3_endpoint: str = _setting("http://127.0.0.1:9000", _url("http", "https"), "S3 API endpoint (MinIO)")
+    s3_access_key: str = _setting("minioadmin", str, "S3 access key")
+    s3_secret_key: str = _setting("minioadmin", str, "S3 secret key")
+    s3_bucket: str = _setting("nexgate-media", _name, "S3 bucket holding every media object")
+    s3_region: str = _setting("us-east-1", str, "S3 region of the bucket")
+    media_max_image_bytes: int = _setting(10 * 1024 * 1024, _integer(1024, 1 << 31), "Largest image upload, in bytes")
+    media_max_video_bytes: int = _setting(100 * 1024 * 1024, _integer(1024, 1 << 34), "Largest video upload, in bytes")
+    media_max_pixels: int = _setting(
+        40_000_000, _integer(10_000, 1_000_000_000),
+        "Most pixels an image may declare; larger ones (decompression bombs) are refused before decoding",
+    )
+    media_max_files: int = _setting(10, _integer(1, 100), "Files one upload request may carry")
+    media_url_ttl_s: int = _setting(
+        900, _integer(30, 7 * 86_400), "Lifetime of a signed URL of private media (message attachments), in seconds"
+    )
+    media_video_heights: tuple[int, ...] = _setting(
+        (480, 720), _integer_list(144, 2160), "Comma-separated heights videos are transcoded to (never upscaled)"
+    )
+    media_transcode_concurrency: int = _setting(
+        1, _integer(1, 64), "Videos one media worker transcodes at once (each FFmpeg uses every core)"
     )
     log_level: str = _setting("INFO", _log_level, "Logging level")
     log_json: bool = _setting(True, _boolean, "Write logs as JSON lines")

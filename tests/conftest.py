@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import time
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,6 +24,7 @@ from tests.support.proxy import TcpProxy
 SESSION = uuid.uuid4().hex[:10]
 BASE = Config.from_env()
 TEST_GROUPS: set[str] = set(workers.CONSUMER_GROUPS)
+STALE_TEMPLATE_AGE_S = 3600
 
 
 def _with_database(url: str, name: str) -> str:
@@ -46,11 +48,15 @@ def _template(database: str, url: str) -> str:
     try:
         with lock.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+            # Templates of migrations that have since changed. Another work tree's test run may be
+            # cloning from a recent one, so only those made over an hour ago go.
             cursor.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
-                (f"nexgate_tpl_{database}_%", name),
+                "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s"
+                " AND coalesce(substring(shobj_description(oid, 'pg_database') from 'made at ([0-9]+)')::bigint, 0)"
+                " < extract(epoch FROM now()) - %s",
+                (f"nexgate_tpl_{database}_%", name, STALE_TEMPLATE_AGE_S),
             )
-            for (stale,) in cursor.fetchall():  # templates of migrations that have since changed
+            for (stale,) in cursor.fetchall():
                 migrations.drop_database(_with_database(url, stale))
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             if not cursor.fetchone():
@@ -59,6 +65,7 @@ def _template(database: str, url: str) -> str:
                 except Exception:
                     migrations.drop_database(template_url)
                     raise
+                cursor.execute(f"COMMENT ON DATABASE \"{name}\" IS 'made at {int(time.time())}'")
     finally:
         lock.close()
     return name
