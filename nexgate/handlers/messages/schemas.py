@@ -24,7 +24,7 @@ class ConversationCreateSchema(ma.Schema):
                                   "description": "direct: the one other user; group: the members besides you"})
     name = ma.fields.String(validate=ma.validate.Length(1, 100), metadata={"description": "A group's name (required)"})
 
-    @ma.validates_schema
+    @ma.validates_schema(skip_on_field_errors=False)
     def _shape(self, data, **kwargs):
         if data.get("type") == "direct" and len(data.get("user_ids", ())) != 1:
             raise ma.ValidationError("A direct conversation has exactly one other user.", "user_ids")
@@ -43,7 +43,7 @@ class MembersAddSchema(ma.Schema):
 
 
 class PriceSchema(ma.Schema):
-    amount = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0), metadata={
+    amount = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=0), metadata={
         "description": "Minor units of the currency"})
     currency = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[A-Z]{3}$"), metadata={
         "example": "TZS", "description": "ISO 4217 code"})
