@@ -15,7 +15,7 @@ routes = Routes("messages")
 
 @routes.post("/api/conversations", summary="Start a conversation", body=ConversationCreateSchema,
              response=ConversationSchema, status=201, errors=(403, 404))
-async def create(request: web.Request) -> web.Response:
+async def create_conversation(request: web.Request) -> web.Response:
     """`direct` (the default): the one conversation you have with that user, made on first use:
     201 when new, 200 when it existed. `group`: a new named group you own. You can only start or
     add people you may message: a user who blocked you is 404 `user_not_found`, one you blocked
@@ -41,7 +41,7 @@ async def list_conversations(request: web.Request) -> web.Response:
 
 @routes.get("/api/conversations/{conversation_id}", summary="One of your conversations",
             response=ConversationSchema, errors=(404,))
-async def get(request: web.Request) -> web.Response:
+async def get_conversation(request: web.Request) -> web.Response:
     """404 `conversation_not_found` unless you are or were a member."""
     view = await conversations.get(request.app[PLATFORM], caller(request), conversation_id(request))
     return json_response(ConversationSchema, view)
@@ -49,7 +49,7 @@ async def get(request: web.Request) -> web.Response:
 
 @routes.delete("/api/conversations/{conversation_id}", summary="Delete a conversation for yourself",
                status=204, errors=(404,))
-async def delete(request: web.Request) -> web.Response:
+async def delete_conversation(request: web.Request) -> web.Response:
     """Its history up to now disappears for you only; the others keep theirs. A later message
     brings the conversation back to your list, without the old history."""
     await conversations.delete_for_me(request.app[PLATFORM], caller(request), conversation_id(request))
@@ -58,7 +58,7 @@ async def delete(request: web.Request) -> web.Response:
 
 @routes.post("/api/conversations/{conversation_id}/mute", summary="Mute a conversation", status=204,
              errors=(403, 404))
-async def mute(request: web.Request) -> web.Response:
+async def mute_conversation(request: web.Request) -> web.Response:
     """Messages still arrive live (flagged `muted`), but no push notification is sent."""
     await conversations.set_muted(request.app[PLATFORM], caller(request), conversation_id(request), True)
     return web.Response(status=204)
@@ -66,20 +66,20 @@ async def mute(request: web.Request) -> web.Response:
 
 @routes.delete("/api/conversations/{conversation_id}/unmute", summary="Unmute a conversation", status=204,
                errors=(403, 404))
-async def unmute(request: web.Request) -> web.Response:
+async def unmute_conversation(request: web.Request) -> web.Response:
     await conversations.set_muted(request.app[PLATFORM], caller(request), conversation_id(request), False)
     return web.Response(status=204)
 
 
 @routes.delete("/api/conversations/{conversation_id}/mute", summary="Unmute a conversation (same as "
                "DELETE /api/conversations/{conversation_id}/unmute)", status=204, errors=(403, 404))
-async def delete_mute(request: web.Request) -> web.Response:
-    return await unmute(request)
+async def delete_conversation_mute(request: web.Request) -> web.Response:
+    return await unmute_conversation(request)
 
 
 @routes.post("/api/conversations/{conversation_id}/read", summary="Mark a conversation read",
              body=ReadSchema, response=PositionSchema, errors=(404,))
-async def read(request: web.Request) -> web.Response:
+async def read_conversation(request: web.Request) -> web.Response:
     """Up to `seq`, or everything you can see. The position never moves back; the other members'
     devices get `messages.conversation.read` (their messages now show `read`)."""
     body = await parse_json(request, ReadSchema) if request.can_read_body else {"seq": None}

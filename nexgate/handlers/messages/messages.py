@@ -25,7 +25,7 @@ async def list_messages(request: web.Request) -> web.Response:
 
 @routes.get("/api/messages/search", summary="Search all your conversations", query=SearchQuerySchema,
             response=MessagePageSchema)
-async def search(request: web.Request) -> web.Response:
+async def search_messages(request: web.Request) -> web.Response:
     """Full-text search (words; "quoted phrases", -excluded) over the messages you can see, newest first."""
     query = parse_query(request, SearchQuerySchema)
     page = await history.search(request.app[PLATFORM], caller(request), query.pop("q"), **query)
@@ -34,7 +34,7 @@ async def search(request: web.Request) -> web.Response:
 
 @routes.post("/api/conversations/{conversation_id}/messages", summary="Send a message", body=MessageSendSchema,
              response=MessageSchema, status=201, errors=(403, 404, 409, 429))
-async def send(request: web.Request) -> web.Response:
+async def send_message(request: web.Request) -> web.Response:
     """Stored, then pushed to every device of every member (`messages.message.created`). With a
     `client_id` already used, answers 200 with the stored message instead of sending it twice.
     Not a member: 404 `conversation_not_found`; left: 403 `not_a_member`; blocked either way or
@@ -47,7 +47,7 @@ async def send(request: web.Request) -> web.Response:
 
 @routes.post("/api/messages/{message_id}/forward", summary="Forward a message to another conversation",
              body=ForwardSchema, response=MessageSchema, status=201, errors=(403, 404, 409, 429))
-async def forward(request: web.Request) -> web.Response:
+async def forward_message(request: web.Request) -> web.Response:
     body = await parse_json(request, ForwardSchema)
     sent = await sending.forward(request.app[PLATFORM], caller(request), message_id(request), body["conversation_id"],
                                  client_id=body.get("client_id"))
@@ -56,7 +56,7 @@ async def forward(request: web.Request) -> web.Response:
 
 @routes.patch("/api/messages/{message_id}", summary="Edit your message", body=MessageEditSchema,
               response=MessageSchema, errors=(403, 404, 409))
-async def edit(request: web.Request) -> web.Response:
+async def edit_message(request: web.Request) -> web.Response:
     """Within 15 minutes of sending (`NEXGATE_MESSAGE_EDIT_WINDOW_S`; later: 403
     `edit_window_passed`); someone else's: 403 `not_message_sender`. The message shows `edited_at`."""
     body = await parse_json(request, MessageEditSchema)
@@ -66,7 +66,7 @@ async def edit(request: web.Request) -> web.Response:
 
 @routes.delete("/api/messages/{message_id}", summary="Delete a message for yourself or for everyone",
                query=MessageDeleteQuerySchema, status=204, errors=(403, 404))
-async def delete(request: web.Request) -> web.Response:
+async def delete_message(request: web.Request) -> web.Response:
     """`scope=me` (default) hides it from you; `scope=everyone` (its sender only) replaces it
     with a "deleted" marker for every member."""
     query = parse_query(request, MessageDeleteQuerySchema)
