@@ -222,7 +222,7 @@ async def _client(plan_path: str) -> dict[str, Any]:
             elif frame.get("type") in ("ack", "error"):
                 super()._receive(frame)
 
-    async with aiohttp.ClientSession() as http:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:  # a socket per user
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
         async def connect(user: dict[str, Any]) -> TimedLive:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema, fields, validate
 
 from ..domain.messages import conversations, sending
-from ..handlers.messages.schemas import MessageSchema, MessageSendFrameSchema
+from ..handlers.messages.schemas import MessageSendFrameSchema
 from .connection import Connection
 from .protocol import command
 
@@ -35,7 +35,7 @@ async def send(gateway: Gateway, connection: Connection, frame: dict[str, Any]) 
     already used, and this is the message it sent)."""
     conversation_id = frame.pop("conversation_id")
     sent = await sending.send(gateway.platform, connection.caller, conversation_id, **frame)
-    return {"message": MessageSchema().dump(sent.message), "duplicate": not sent.created}
+    return {"message": sent.message, "duplicate": not sent.created}  # the REST shape, serialised by the frame
 
 
 @command("message.delivered", PositionFields)

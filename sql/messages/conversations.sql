@@ -13,11 +13,6 @@ SELECT id FROM conversations WHERE kind = 'direct' AND user_low = :user_low AND 
 -- name: lock_conversation(conversation_id)^
 SELECT id, kind, name, owner_id, last_seq FROM conversations WHERE id = :conversation_id FOR UPDATE;
 
--- name: next_seq(conversation_id)$
-UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
- WHERE id = :conversation_id
-RETURNING last_seq;
-
 -- name: rename_conversation(conversation_id, name)!
 UPDATE conversations SET name = :name, updated_at = now() WHERE id = :conversation_id;
 
@@ -29,6 +24,15 @@ UPDATE conversations SET owner_id = :owner_id, updated_at = now() WHERE id = :co
 SELECT c.id AS conversation_id, c.kind, c.name, c.owner_id, c.last_seq, m.user_id, m.role, m.joined_seq,
        m.read_seq, m.delivered_seq, m.cleared_seq, m.left_seq, m.muted
   FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = :user_id
+ WHERE c.id = :conversation_id;
+
+-- name: send_state(conversation_id, user_id, client_id)
+-- What a send checks, in one query: every member row (current and past) with the
+-- conversation's columns, and the message the sender already sent with client_id, if any.
+SELECT c.id AS conversation_id, c.kind, c.name, c.owner_id, c.last_seq, m.user_id, m.role, m.joined_seq,
+       m.read_seq, m.delivered_seq, m.cleared_seq, m.left_seq, m.muted, m.joined_at,
+       (SELECT id FROM messages WHERE sender_id = :user_id AND client_id = :client_id) AS earlier_id
+  FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id
  WHERE c.id = :conversation_id;
 
 -- name: active_members(conversation_id)

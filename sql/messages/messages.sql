@@ -2,13 +2,33 @@
 -- conversation with greatest(joined_seq, cleared_seq) < seq <= coalesce(left_seq, last_seq)
 -- that they did not hide; each query that lists messages applies that range.
 
--- name: insert_message(id, conversation_id, seq, sender_id, client_id, kind, body, entities, reply_to_id, forwarded, product, media_ids)$
-INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, kind, body, entities, reply_to_id, forwarded,
-                      product, media_ids)
-VALUES (:id, :conversation_id, :seq, :sender_id, :client_id, :kind, :body, :entities, :reply_to_id, :forwarded,
-        :product, :media_ids)
-ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-RETURNING id;
+-- name: insert_message(id, conversation_id, sender_id, client_id, kind, body, entities, reply_to_id, forwarded, product, media_ids)^
+-- In one statement: take the conversation's next seq (locking its row until commit, so seqs
+-- follow commit order), store the message, move the sender's read position to it; the stored
+-- message. Nothing comes back if the sender already used client_id.
+WITH next AS (
+    UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
+     WHERE id = :conversation_id
+    RETURNING last_seq
+), stored AS (
+    INSERT INTO messages (id, conversation_id, seq, sender_id, client_id, kind, body, entities, reply_to_id,
+                          forwarded, product, media_ids)
+    SELECT CAST(:id AS uuid), CAST(:conversation_id AS uuid), next.last_seq, CAST(:sender_id AS uuid),
+           CAST(:client_id AS text), CAST(:kind AS text), CAST(:body AS text), CAST(:entities AS jsonb),
+           CAST(:reply_to_id AS uuid), CAST(:forwarded AS boolean), CAST(:product AS jsonb),
+           CAST(:media_ids AS uuid[])
+      FROM next
+    ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+    RETURNING *
+), sender AS (
+    UPDATE conversation_members m SET read_seq = stored.seq, delivered_seq = greatest(m.delivered_seq, stored.seq)
+      FROM stored
+     WHERE m.conversation_id = stored.conversation_id AND m.user_id = stored.sender_id
+)
+SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.client_id, x.kind, x.body, x.entities, x.reply_to_id,
+       r.sender_id AS reply_sender_id, left(r.body, 200) AS reply_body, r.deleted_at IS NOT NULL AS reply_deleted,
+       x.forwarded, x.product, x.media_ids, x.created_at, x.edited_at, x.deleted_at
+  FROM stored x LEFT JOIN messages r ON r.id = x.reply_to_id;
 
 -- name: message_by_id(id)^
 SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.client_id, x.kind, x.body, x.entities, x.reply_to_id,

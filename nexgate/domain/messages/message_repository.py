@@ -57,15 +57,15 @@ async def _all(query, conn, **params) -> list[asyncpg.Record]:
     return [row async for row in query(conn, **params)]
 
 
-async def insert_message(conn, *, conversation_id: uuid.UUID, seq: int, sender_id: uuid.UUID,
-                         draft: Draft) -> uuid.UUID | None:
-    """The new message's id; None if the sender already used ``draft.client_id``."""
-    return await _sql.insert_message(
-        conn, id=uuid.uuid4(), conversation_id=conversation_id, seq=seq, sender_id=sender_id,
+async def insert_message(conn, *, conversation_id: uuid.UUID, sender_id: uuid.UUID, draft: Draft) -> Message | None:
+    """Store the message with the conversation's next seq (locking the conversation until
+    commit); None if the sender already used ``draft.client_id``."""
+    return Message.from_row(await _sql.insert_message(
+        conn, id=uuid.uuid4(), conversation_id=conversation_id, sender_id=sender_id,
         client_id=draft.client_id, kind=draft.kind, body=draft.body, entities=draft.entities,
         reply_to_id=draft.reply_to_id, forwarded=draft.forwarded, product=draft.product,
         media_ids=list(draft.media_ids),
-    )
+    ))
 
 
 async def message_by_id(conn, message_id: uuid.UUID) -> Message | None:

@@ -75,11 +75,6 @@ async def lock_conversation(conn, conversation_id: uuid.UUID) -> asyncpg.Record 
     return await _sql.lock_conversation(conn, conversation_id=conversation_id)
 
 
-async def next_seq(conn, conversation_id: uuid.UUID) -> int:
-    """Lock the conversation and take its next sequence number."""
-    return await _sql.next_seq(conn, conversation_id=conversation_id)
-
-
 async def rename_conversation(conn, conversation_id: uuid.UUID, name: str) -> None:
     await _sql.rename_conversation(conn, conversation_id=conversation_id, name=name)
 
@@ -91,6 +86,23 @@ async def set_owner(conn, conversation_id: uuid.UUID, owner_id: uuid.UUID | None
 async def membership(conn, conversation_id: uuid.UUID, user_id: uuid.UUID) -> Membership | None:
     row = await _sql.membership(conn, conversation_id=conversation_id, user_id=user_id)
     return None if row is None else Membership(**dict(row))
+
+
+@dataclasses.dataclass(frozen=True)
+class SendState:
+    sender: Membership | None  # None: not (and never) a member
+    members: list[Member]  # the current ones
+    earlier_id: uuid.UUID | None  # the message the sender already sent with this client id
+
+
+async def send_state(conn, conversation_id: uuid.UUID, sender_id: uuid.UUID, client_id: str | None) -> SendState:
+    rows = await _all(_sql.send_state, conn, conversation_id=conversation_id, user_id=sender_id, client_id=client_id)
+    member_fields = [field.name for field in dataclasses.fields(Member)]
+    membership_fields = [field.name for field in dataclasses.fields(Membership)]
+    sender = next((Membership(**{name: row[name] for name in membership_fields})
+                   for row in rows if row["user_id"] == sender_id), None)
+    members = [Member(**{name: row[name] for name in member_fields}) for row in rows if row["left_seq"] is None]
+    return SendState(sender, members, rows[0]["earlier_id"] if rows else None)
 
 
 async def active_members(conn, conversation_id: uuid.UUID) -> list[Member]:

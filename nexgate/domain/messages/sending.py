@@ -40,11 +40,6 @@ async def send(platform: Platform, caller: Caller, conversation_id: uuid.UUID, *
                client_id: str | None = None, reply_to_id: uuid.UUID | None = None,
                product: dict[str, Any] | None = None, media_ids: tuple[uuid.UUID, ...] = ()) -> Sent:
     """Send a message (text, a product banner, media) into a conversation the caller is in."""
-    if client_id is not None:
-        earlier = await _earlier(platform, caller.user_id, client_id, conversation_id)
-        if earlier is not None:
-            return earlier
-    await _limit(platform, caller)
     draft = await compose(platform, text=text, product=product, media_ids=media_ids, client_id=client_id,
                           reply_to_id=reply_to_id)
     return await store(platform, caller.user_id, conversation_id, draft)
@@ -53,23 +48,18 @@ async def send(platform: Platform, caller: Caller, conversation_id: uuid.UUID, *
 async def forward(platform: Platform, caller: Caller, message_id: uuid.UUID, conversation_id: uuid.UUID, *,
                   client_id: str | None = None) -> Sent:
     """Send a copy of a message the caller can see into another conversation they are in."""
-    if client_id is not None:
-        earlier = await _earlier(platform, caller.user_id, client_id, conversation_id)
-        if earlier is not None:
-            return earlier
     async with platform.core.connection() as conn:
         source, _ = await access.visible_message(conn, message_id, caller.user_id)
     if source.deleted_at is not None:
         raise Conflict("A deleted message cannot be forwarded", code="message_deleted")
-    await _limit(platform, caller)
     draft = Draft(kind=source.kind, body=source.body, entities=source.entities, client_id=client_id,
                   forwarded=True, product=source.product, media_ids=tuple(source.media_ids))
     return await store(platform, caller.user_id, conversation_id, draft)
 
 
-async def _limit(platform: Platform, caller: Caller) -> None:
+async def _limit(platform: Platform, sender_id: uuid.UUID) -> None:
     limit = Limit("messages", platform.config.messages_per_hour, 3600)
-    await platform.limiter.check(limit, str(caller.user_id), what=f"Too many messages ({limit.count} per hour)")
+    await platform.limiter.check(limit, str(sender_id), what=f"Too many messages ({limit.count} per hour)")
 
 
 async def compose(platform: Platform, *, text: str | None, product: dict[str, Any] | None,
@@ -94,28 +84,30 @@ def _invalid(field: str, problem: str) -> Invalid:
 
 
 async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.UUID, draft: Draft) -> Sent:
+    """Store the draft and deliver it. A client id the sender already used answers with that
+    message (not counted against the rate limit)."""
     try:
         async with platform.core.transaction() as conn:
-            seq = await repository.next_seq(conn, conversation_id)
-            if seq is None:
+            state = await repository.send_state(conn, conversation_id, sender_id, draft.client_id)
+            if state.earlier_id is not None:
+                raise _AlreadySent()
+            if state.sender is None:
                 raise access.conversation_not_found()
-            membership = await access.active_member_of(conn, conversation_id, sender_id)
-            members = await repository.active_members(conn, conversation_id)
-            if membership.kind == "direct":
-                await _check_reach(conn, membership, members)
+            access.require_active(state.sender)
+            await _limit(platform, sender_id)
+            if state.sender.kind == "direct":
+                await _check_reach(conn, state.sender, state.members)
             if draft.reply_to_id is not None:
                 await _check_reply(conn, draft.reply_to_id, conversation_id, sender_id)
-            message_id = await message_repository.insert_message(
-                conn, conversation_id=conversation_id, seq=seq, sender_id=sender_id, draft=draft)
-            if message_id is None:
+            message = await message_repository.insert_message(
+                conn, conversation_id=conversation_id, sender_id=sender_id, draft=draft)
+            if message is None:
                 raise _AlreadySent()
-            await repository.advance_read(conn, conversation_id, sender_id, seq)
-            message = await message_repository.message_by_id(conn, message_id)
-            await _emit_created(conn, message, members)
+            await _emit_created(conn, message, state.members)
     except _AlreadySent:
         return await _earlier(platform, sender_id, draft.client_id, conversation_id)
     view = views.message_view(message, status="sent")
-    await live.message_created(platform, members, view)
+    await live.message_created(platform, state.members, view)
     return Sent(view, True)
 
 
@@ -153,13 +145,11 @@ async def _emit_created(conn, message: Message, members: list[Member]) -> None:
     })
 
 
-async def _earlier(platform: Platform, sender_id: uuid.UUID, client_id: str, conversation_id: uuid.UUID) -> Sent | None:
+async def _earlier(platform: Platform, sender_id: uuid.UUID, client_id: str, conversation_id: uuid.UUID) -> Sent:
     """The message the sender already sent with this client id, published again (each device
-    still gets it once); None if there is none."""
+    still gets it once)."""
     async with platform.core.connection() as conn:
         message_id = await message_repository.message_id_by_client_id(conn, sender_id, client_id)
-        if message_id is None:
-            return None
         message = await message_repository.message_by_id(conn, message_id)
         if message.conversation_id != conversation_id:
             raise Conflict("This client_id was used for a message in another conversation",
