@@ -30,13 +30,13 @@ SELECT c.id AS conversation_id, c.kind, c.name, c.owner_id, c.last_seq, m.user_i
 -- What a send checks, in one query: every member row (current and past) with the
 -- conversation's columns, and the message the sender already sent with client_id, if any.
 SELECT c.id AS conversation_id, c.kind, c.name, c.owner_id, c.last_seq, m.user_id, m.role, m.joined_seq,
-       m.read_seq, m.delivered_seq, m.cleared_seq, m.left_seq, m.muted, m.joined_at,
+       m.read_seq, m.delivered_seq, m.cleared_seq, m.left_seq, m.muted, m.joined_at, m.last_sent_seq,
        (SELECT id FROM messages WHERE sender_id = :user_id AND client_id = :client_id) AS earlier_id
   FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id
  WHERE c.id = :conversation_id;
 
 -- name: active_members(conversation_id)
-SELECT user_id, role, muted, read_seq, delivered_seq, joined_at
+SELECT user_id, role, muted, read_seq, delivered_seq, joined_at, last_sent_seq
   FROM conversation_members
  WHERE conversation_id = :conversation_id AND left_at IS NULL
  ORDER BY joined_at, user_id;
@@ -94,9 +94,6 @@ RETURNING read_seq;
 UPDATE conversation_members SET delivered_seq = :seq
  WHERE conversation_id = :conversation_id AND user_id = :user_id AND delivered_seq < :seq
 RETURNING delivered_seq;
-
--- name: has_written(conversation_id, sender_id)$
-SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = :conversation_id AND sender_id = :sender_id);
 
 -- name: conversation_page(user_id, conversation_id, before_at, before_id, limit)
 -- The caller's conversations, latest activity first (one of them with conversation_id), each

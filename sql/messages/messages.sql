@@ -4,8 +4,8 @@
 
 -- name: insert_message(id, conversation_id, sender_id, client_id, kind, body, entities, reply_to_id, forwarded, product, media_ids)^
 -- In one statement: take the conversation's next seq (locking its row until commit, so seqs
--- follow commit order), store the message, move the sender's read position to it; the stored
--- message. Nothing comes back if the sender already used client_id.
+-- follow commit order), store the message, move the sender's read position and last_sent_seq
+-- to it; the stored message. Nothing comes back if the sender already used client_id.
 WITH next AS (
     UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
      WHERE id = :conversation_id
@@ -21,7 +21,8 @@ WITH next AS (
     ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
     RETURNING *
 ), sender AS (
-    UPDATE conversation_members m SET read_seq = stored.seq, delivered_seq = greatest(m.delivered_seq, stored.seq)
+    UPDATE conversation_members m
+       SET read_seq = stored.seq, delivered_seq = greatest(m.delivered_seq, stored.seq), last_sent_seq = stored.seq
       FROM stored
      WHERE m.conversation_id = stored.conversation_id AND m.user_id = stored.sender_id
 )

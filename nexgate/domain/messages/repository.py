@@ -54,6 +54,7 @@ class Member:
     read_seq: int
     delivered_seq: int
     joined_at: datetime.datetime
+    last_sent_seq: int = 0  # 0: has not written in the conversation
 
 
 async def _all(query, conn, **params) -> list[asyncpg.Record]:
@@ -146,10 +147,6 @@ async def advance_read(conn, conversation_id: uuid.UUID, user_id: uuid.UUID, seq
 
 async def advance_delivered(conn, conversation_id: uuid.UUID, user_id: uuid.UUID, seq: int) -> bool:
     return await _sql.advance_delivered(conn, conversation_id=conversation_id, user_id=user_id, seq=seq) is not None
-
-
-async def has_written(conn, conversation_id: uuid.UUID, sender_id: uuid.UUID) -> bool:
-    return await _sql.has_written(conn, conversation_id=conversation_id, sender_id=sender_id)
 
 
 async def conversation_page(conn, user_id: uuid.UUID, before: tuple, limit: int,

@@ -115,14 +115,14 @@ async def _check_reach(conn, membership: Membership, members: list[Member]) -> N
     """In a one-to-one conversation: a block either way stops it; the other's "only people I
     follow" setting applies until they have written in it themselves."""
     sender_id = membership.user_id
-    other = next((m.user_id for m in members if m.user_id != sender_id), None)
+    other = next((m for m in members if m.user_id != sender_id), None)
     if other is None:
         return
-    rel = await visibility.relationship_in(conn, sender_id, other)
-    if await repository.has_written(conn, membership.conversation_id, other):
+    rel = await visibility.relationship_in(conn, sender_id, other.user_id)
+    if other.last_sent_seq:
         visibility.require_profile(rel)
     else:
-        visibility.require_reach(rel, sender_id, other, "message")
+        visibility.require_reach(rel, sender_id, other.user_id, "message")
 
 
 async def _check_reply(conn, reply_to_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID) -> None:
