@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
+from redis.exceptions import NoScriptError
 
 from .config import Config
 from .redis import Redis
@@ -93,12 +94,26 @@ class Realtime:
         """The same event to several users (a group conversation), in one round trip. With
         ``event_id``, publishing it again within an hour reaches each user once."""
         args = self._args(event, data, event_id)
+        calls = []
+        for user_id in user_ids:
+            keys = self._keys(user_id)
+            if event_id is not None:
+                keys.append(self.redis.key("rt", "published", str(event_id), str(user_id)))
+            calls.append([len(keys), *keys, *args])
+        if not calls:
+            return
+        try:
+            await self._publish_pipelined(calls)
+        except NoScriptError:  # the server lost its scripts (restart, SCRIPT FLUSH): nothing ran
+            await self.redis.client.script_load(_PUBLISH)
+            await self._publish_pipelined(calls)
+
+    async def _publish_pipelined(self, calls: list[list]) -> None:
+        # EVALSHA by hand: a pipeline running a registered Script first asks SCRIPT EXISTS, a
+        # round trip of its own on every publish.
         async with self.redis.client.pipeline(transaction=False) as pipe:
-            for user_id in user_ids:
-                keys = self._keys(user_id)
-                if event_id is not None:
-                    keys.append(self.redis.key("rt", "published", str(event_id), str(user_id)))
-                await self._publish(keys=keys, args=args, client=pipe)
+            for call in calls:
+                pipe.evalsha(self._publish.sha, *call)
             await pipe.execute()
 
     def _keys(self, user_id: uuid.UUID) -> list[str]:
