@@ -9,7 +9,8 @@ history page of a long conversation, read through the API.
 It makes its own databases and Redis prefix (dropped afterwards), writes the users, devices
 and sessions straight into them with ``bench.ws.seed`` (no Argon2 for 1,000 logins), and the
 conversations and the reading user's history with ``COPY``. The servers are
-``nexgate serve --workers none`` (the message rate limit raised for the run). The users are
+``python -m bench.ws serve``: ``nexgate serve --workers none`` plus the event-loop lag probe of
+``bench.probed`` (the message rate limit raised for the run). The users are
 held by ``--clients`` load processes (``python -m bench.messages client PLAN``), each user a
 ``LiveSession`` on ``/ws``; users 2k and 2k+1 share a one-to-one conversation and each sends
 its partner ``message.send`` frames, round robin, at ``--rate`` in all. Latency is from just
@@ -32,9 +33,9 @@ from typing import Any
 import aiohttp
 import orjson
 
-from bench.load import ROOT, ServerFailed, free_port, nexgate_server, running
-from bench.ws import (_bench_databases, _delete_redis_keys, _latency_figures, _load, _raise_open_files_limit,
-                      _server_env, seed)
+from bench.load import ROOT, ServerFailed, free_port, running
+from bench.ws import (Server, _bench_databases, _delete_redis_keys, _latency_figures, _load, _raise_open_files_limit,
+                      _server_argv, _server_env, seed)
 from nexgate import migrations
 from nexgate.config import Config
 
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["client"]:
         import uvloop
 
-        print(orjson.dumps(uvloop.run(_client(argv[1]))).decode(), flush=True)
+        print(orjson.dumps(uvloop.run(_client(argv[1]))).decode(), flush=True)  # after {"connected": n}
         return 0
     args = _parser().parse_args(argv)
     if args.users < 2 or args.users % 2:
@@ -101,13 +102,15 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
     env = {**_server_env(run, databases, prefix), "NEXGATE_MESSAGES_PER_HOUR": "10000000"}
     port_a, port_b = free_port(), free_port()
     url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
-    async with running(nexgate_server(port_a), f"{url_a}/health/live", env=env):
-        one = await exchange(args, seeded, pairs, [url_a, url_a])
-        _say("one process", one)
-        async with running(nexgate_server(port_b), f"{url_b}/health/live", env=env):
-            two = await exchange(args, seeded, pairs, [url_a, url_b])
-            _say("two processes", two)
-        reads = await read_phase(url_a, seeded.tokens[0], heavy, args.samples)
+    async with aiohttp.ClientSession() as http:
+        async with running(_server_argv(port_a), f"{url_a}/health/live", env=env) as process_a:
+            server_a = Server("A", port_a, process_a, http)
+            one = await exchange(args, seeded, pairs, [server_a, server_a])
+            _say("one process", one)
+            async with running(_server_argv(port_b), f"{url_b}/health/live", env=env) as process_b:
+                two = await exchange(args, seeded, pairs, [server_a, Server("B", port_b, process_b, http)])
+                _say("two processes", two)
+            reads = await read_phase(url_a, seeded.tokens[0], heavy, args.samples)
     for name, figures in reads.items():
         verdict = "met" if figures["p99_ms"] is not None and figures["p99_ms"] < TARGET_READ_P99_MS else "MISSED"
         print(f"{name}: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms "
@@ -119,9 +122,11 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
 def _say(phase: str, figures: dict[str, Any]) -> None:
     latency = figures["latency"]
     verdict = "met" if latency["p99_ms"] is not None and latency["p99_ms"] < TARGET_SEND_P99_MS else "MISSED"
+    lag = ", ".join(f"{name} p99 {value['p99_ms']} ms max {value['max_ms']} ms" for name, value in figures["loop_lag"].items())
     print(f"{phase}: {figures['sent']} messages at {figures['rate']}/s, {latency['received']} received "
           f"(lost {figures['lost']}, errors {figures['errors']}): send-to-receive p50 {latency['p50_ms']} ms, "
-          f"p99 {latency['p99_ms']} ms (target p99 < {TARGET_SEND_P99_MS} ms: {verdict})", flush=True)
+          f"p99 {latency['p99_ms']} ms (target p99 < {TARGET_SEND_P99_MS} ms: {verdict}); event-loop lag {lag}",
+          flush=True)
 
 
 # -- seeding ---------------------------------------------------------------------------------
@@ -175,10 +180,11 @@ async def seed_conversations(config: Config, run: str, user_ids: list[str], conv
 # -- the exchange ----------------------------------------------------------------------------
 
 
-async def exchange(args: argparse.Namespace, seeded, pairs: list[str], urls: list[str]) -> dict[str, Any]:
-    """Every user on ``urls[index % 2]`` sends its partner messages; figures from every load process."""
+async def exchange(args: argparse.Namespace, seeded, pairs: list[str], servers: list[Server]) -> dict[str, Any]:
+    """Every user on ``servers[index % 2]`` sends its partner messages; figures from every load
+    process, and the servers' event-loop lag from when every user was connected."""
     users = [{"token": seeded.tokens[n], "user_id": seeded.user_ids[n], "conversation_id": pairs[n // 2],
-              "url": urls[n % 2]} for n in range(args.users)]
+              "url": servers[n % 2].url} for n in range(args.users)]
     with tempfile.TemporaryDirectory() as folder:
         processes = []
         for c in range(args.clients):
@@ -189,17 +195,27 @@ async def exchange(args: argparse.Namespace, seeded, pairs: list[str], urls: lis
                 out.write(orjson.dumps(plan))
             processes.append(await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bench.messages", "client", path, cwd=ROOT, stdout=asyncio.subprocess.PIPE))
-        replies = []
         for process in processes:
-            out, _ = await process.communicate()
-            if process.returncode:
-                raise RuntimeError(f"load process {process.pid} exited with {process.returncode}")
-            replies.append(orjson.loads(out.splitlines()[-1]))
+            await _line(process)  # {"connected": n}
+        distinct = list({server.name: server for server in servers}.values())
+        for server in distinct:
+            await server.reset_lag()
+        replies = [await _line(process) for process in processes]
+        lag = {server.name: await server.lag() for server in distinct}
+        for process in processes:
+            await process.wait()
     latencies = [x for reply in replies for x in reply["latencies"]]
     sent = sum(r["sent"] for r in replies)
     return {"sent": sent, "rate": round(sum(r["rate"] for r in replies), 1), "errors": sum(r["errors"] for r in replies),
             "lost": sum(r["measured"] for r in replies) - len(latencies), "latency": _latency_figures(latencies),
-            "ack": _latency_figures([x for reply in replies for x in reply["acks"]])}
+            "ack": _latency_figures([x for reply in replies for x in reply["acks"]]), "loop_lag": lag}
+
+
+async def _line(process) -> dict[str, Any]:
+    line = await process.stdout.readline()
+    if not line:
+        raise RuntimeError(f"load process {process.pid} exited with {await process.wait()}")
+    return orjson.loads(line)
 
 
 async def _client(plan_path: str) -> dict[str, Any]:
@@ -235,6 +251,7 @@ async def _client(plan_path: str) -> dict[str, Any]:
             return live
 
         sessions = await asyncio.gather(*(connect(user) for user in plan["users"]))
+        print(orjson.dumps({"connected": len(sessions)}).decode(), flush=True)
         figures = await _send(plan, sessions)
         await asyncio.sleep(1.0)  # stragglers
         for live in sessions:
