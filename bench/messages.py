@@ -194,7 +194,8 @@ async def exchange(args: argparse.Namespace, seeded, pairs: list[str], servers: 
             with open(path, "wb") as out:
                 out.write(orjson.dumps(plan))
             processes.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.messages", "client", path, cwd=ROOT, stdout=asyncio.subprocess.PIPE))
+                sys.executable, "-m", "bench.messages", "client", path, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+                limit=2**26))
         for process in processes:
             await _line(process)  # {"connected": n}
         distinct = list({server.name: server for server in servers}.values())
