@@ -13,8 +13,6 @@ from . import message_repository
 from .message_repository import Message
 from .repository import Member
 
-PREVIEW_CHARS = 200
-
 
 def message_view(message: Message, *, reactions: list[dict] | None = None, status: str | None = None) -> dict[str, Any]:
     deleted = message.deleted_at is not None
