@@ -10,6 +10,7 @@ import os
 import pickle
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageCms
@@ -83,8 +84,8 @@ def videos(tmp_path_factory) -> dict[str, str]:
 def test_sniffing_knows_each_type_by_its_bytes(videos):
     heads = {
         sniff.JPEG: jpeg_bytes(8, 8), sniff.PNG: png_bytes(8, 8), sniff.WEBP: webp_bytes(8, 8),
-        sniff.MP4: open(videos["hd"], "rb").read(sniff.HEAD_BYTES),
-        sniff.MOV: open(videos["mov"], "rb").read(sniff.HEAD_BYTES),
+        sniff.MP4: Path(videos["hd"]).read_bytes(),
+        sniff.MOV: Path(videos["mov"]).read_bytes(),
     }
     for expected, data in heads.items():
         assert sniff.detect(data[: sniff.HEAD_BYTES]) == expected
@@ -161,7 +162,7 @@ def test_every_variant_is_stripped_of_metadata(tmp_path, make):
         with Image.open(variant["path"]) as image:
             assert len(image.getexif()) == 0, variant
             assert not {"exif", "xmp", "XML:com.adobe.xmp", "comment", "icc_profile"} & set(image.info), variant
-        raw = open(variant["path"], "rb").read()
+        raw = Path(variant["path"]).read_bytes()
         for trace in (b"Exif\x00\x00", b"EXIF", b"ns.adobe.com", b"GPS", COMMENT):
             assert trace not in raw, (variant["path"], trace)
 
@@ -407,16 +408,17 @@ async def test_a_video_over_the_length_limit_is_refused(videos):
     assert refused.value.code == "video_too_long"
 
 
-def _ffmpeg_children() -> list[int]:
-    children = []
+def _ffmpeg_children() -> dict[int, int]:
+    """{pid: niceness} of the FFmpeg processes this test process started."""
+    children = {}
     for entry in os.listdir("/proc"):
         try:
-            stat = open(f"/proc/{entry}/stat").read()
+            stat = Path(f"/proc/{entry}/stat").read_text()
         except OSError:  # not a process, or one that has just ended
             continue
         name, fields = stat[stat.index("(") + 1: stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
         if name == "ffmpeg" and int(fields[1]) == os.getpid():
-            children.append(int(entry))
+            children[int(entry)] = int(fields[16])
     return children
 
 
@@ -425,15 +427,15 @@ async def test_ffmpeg_is_killed_on_timeout_and_on_cancel(videos, tmp_path):
     with pytest.raises(MediaRejected) as refused:
         await video.transcode(videos["hd"], str(tmp_path), (480, 720), info, timeout_s=0.2)
     assert refused.value.code == "video_timeout"
-    assert _ffmpeg_children() == []
+    assert _ffmpeg_children() == {}
 
     task = asyncio.create_task(video.transcode(videos["hd"], str(tmp_path), (480, 720), info))
     for _ in range(100):
         await asyncio.sleep(0.01)
         if _ffmpeg_children():
             break
-    assert _ffmpeg_children()
+    assert list(_ffmpeg_children().values()) == [cpu.WORKER_NICENESS]  # below the event loop's priority
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert _ffmpeg_children() == []
+    assert _ffmpeg_children() == {}

@@ -1,5 +1,6 @@
 """Uploaded videos through FFmpeg and ffprobe, run as subprocesses (never a shell) with a time limit;
-a process is killed if it overruns or its task is cancelled.
+a process is killed if it overruns or its task is cancelled. They run at the process pool's lower
+priority, so a transcode beside the server (`serve --workers all`) leaves the event loop the CPU first.
 
 Renditions are progressive MP4 (H.264 yuv420p + AAC, index first), not HLS: uploads are short clips
 (100 MB at most), every phone and browser plays such a file straight from S3 or a CDN with range
@@ -14,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from nexgate.cpu import WORKER_NICENESS
 from nexgate.media.errors import MediaRejected
 
 PROBE_TIMEOUT_S = 30.0
@@ -168,7 +170,7 @@ def _require_output(path: str) -> None:
 async def _run(args: list[str], timeout_s: float, path: str) -> bytes:
     """The output of a command that succeeded; ``video_corrupt`` with its last error line if it failed."""
     process = await asyncio.create_subprocess_exec(
-        *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        "nice", "-n", str(WORKER_NICENESS), *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     try:
         async with asyncio.timeout(timeout_s):
