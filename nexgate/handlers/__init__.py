@@ -1,4 +1,4 @@
 """REST handlers, one module (or package) per area; ``AREAS`` lists every area's routes."""
-from . import auth, docs, health, users
+from . import auth, docs, health, media, users
 
-AREAS = (health.routes, docs.routes, *auth.ROUTES, *users.ROUTES)
+AREAS = (health.routes, docs.routes, *auth.ROUTES, *users.ROUTES, *media.ROUTES)

@@ -1,0 +1,4 @@
+"""The media area's REST routes."""
+from . import files
+
+ROUTES = (files.routes,)
