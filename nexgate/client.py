@@ -76,15 +76,23 @@ class NexgateClient:
             raise RuntimeError("not signed in: call register() or login() first")
         return self.tokens["access_token"]
 
-    async def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None) -> Any:
+    async def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
+                      data: Any = None) -> Any:
         """Call the REST API (with the access token, if signed in); raise ApiError on 4xx/5xx."""
         headers = {"Authorization": f"Bearer {self.tokens['access_token']}"} if self.tokens else {}
-        async with self._session.request(method, self.base_url + path, json=json, params=params,
+        async with self._session.request(method, self.base_url + path, json=json, params=params, data=data,
                                          headers=headers) as response:
             body = await response.json(loads=orjson.loads) if response.status != 204 else None
             if response.status >= 400:
                 raise ApiError(response.status, body)
             return body
+
+    async def upload(self, purpose: str, files: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+        """Upload ``(filename, content)`` pairs in one request; the media it made."""
+        form = aiohttp.FormData()
+        for filename, content in files:
+            form.add_field("file", content, filename=filename, content_type="application/octet-stream")
+        return (await self.request("POST", "/api/media", params={"purpose": purpose}, data=form))["media"]
 
     async def register(self, **fields: Any) -> dict[str, Any]:
         self.tokens = await self.request("POST", "/api/auth/register", json=fields)

@@ -62,6 +62,8 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         operation["description"] = route.handler.__doc__.strip()
     if route.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+    elif route.body_doc is not None:
+        operation["requestBody"] = route.body_doc
     parameters = [
         {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"{(\w+)}", openapi_path(route.path))

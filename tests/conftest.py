@@ -237,10 +237,9 @@ async def eventually(check, timeout: float = 10.0, interval: float = 0.05):
 @pytest.fixture
 async def signed_in(client):
     """A newly registered user of ``client``: the token response, plus ``headers`` that send its token."""
-    from tests.support.auth import bearer, register
+    from tests.support.auth import signed_in_user
 
-    tokens = await register(client)
-    return {**tokens, "headers": bearer(tokens)}
+    return await signed_in_user(client)
 
 
 @pytest.fixture

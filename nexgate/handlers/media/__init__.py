@@ -1,4 +1,4 @@
-"""The media area's REST routes."""
-from . import files
+"""The media area's REST routes: uploads and media records, and the local store's files."""
+from . import files, library
 
-ROUTES = (files.routes,)
+ROUTES = (library.routes, files.routes)

@@ -1,0 +1,125 @@
+"""Videos through the real app, RabbitMQ and the media worker: transcoded renditions checked
+independently with ffprobe, a poster with its BlurHash, live status on the uploader's socket,
+and a corrupt video that fails with a reason and leaves nothing stored."""
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+
+from nexgate.keys import PLATFORM
+
+from tests.conftest import eventually
+from tests.support.media import broken_mp4_bytes, make_video, moov_before_mdat
+from tests.support.media_api import fetch, stored_files
+
+WORKERS = ("outbox-relay", "media")
+
+
+@pytest.fixture
+async def video_app(make_client, config):
+    return await make_client(config, worker_names=WORKERS)
+
+
+async def ffprobe(path) -> dict:
+    process = await asyncio.create_subprocess_exec(
+        "ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", str(path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return json.loads(out)
+
+
+async def statuses_until_done(live, media_id: str) -> list[dict]:
+    seen = []
+    while not seen or seen[-1]["status"] not in ("ready", "failed"):
+        event = await live.next_event(timeout=90)
+        if event["event"] == "media.status" and event["data"]["media_id"] == media_id:
+            seen.append(event["data"])
+    return seen
+
+
+async def test_a_video_is_transcoded_with_a_poster_and_its_status_arrives_live(video_app, config, users, tmp_path):
+    uploader = await users.new(video_app.server)
+    live = await uploader.live(device_name="phone")
+    source = tmp_path / "clip.mov"
+    make_video(source, width=1280, height=720, seconds=3, audio=True, container="mov")
+    [media] = await uploader.upload("post", [("clip.mov", source.read_bytes())])
+    assert media["status"] == "uploaded" and media["kind"] == "video" and media["variants"] == []
+
+    statuses = await statuses_until_done(live, media["id"])
+    assert [s["status"] for s in statuses] == ["processing", "ready"]
+    ready = await uploader.request("GET", f"/api/media/{media['id']}")
+    assert ready["status"] == "ready" and (ready["width"], ready["height"]) == (1280, 720)
+    assert 2.5 <= ready["duration_s"] <= 3.5
+    renditions = {v["name"]: v for v in ready["variants"]}
+    assert set(renditions) == {"480p", "720p"}
+    for name, height in (("480p", 480), ("720p", 720)):
+        path = tmp_path / f"{name}.mp4"
+        path.write_bytes(await fetch(video_app, renditions[name]["url"]))
+        probe = await ffprobe(path)
+        video = next(s for s in probe["streams"] if s["codec_type"] == "video")
+        audio = next(s for s in probe["streams"] if s["codec_type"] == "audio")
+        assert (video["codec_name"], video["height"], audio["codec_name"]) == ("h264", height, "aac")
+        assert moov_before_mdat(path), "not faststart: the moov atom must come before mdat"
+    poster = ready["poster"]
+    assert poster["blurhash"] == ready["blurhash"] and (poster["width"], poster["height"]) == (1280, 720)
+    assert {v["name"] for v in poster["variants"]} == {"thumbnail", "medium", "large", "original"}
+    await fetch(video_app, poster["variants"][0]["url"])
+    assert not any("source" in name for name in stored_files(config))  # the upload itself is gone
+    await live.close()
+
+
+async def test_a_small_video_is_not_upscaled(video_app, users, tmp_path):
+    uploader = await users.new(video_app.server)
+    source = tmp_path / "small.mp4"
+    make_video(source, width=320, height=240, seconds=1, audio=False, container="mp4")
+    [media] = await uploader.upload("message", [("small.mp4", source.read_bytes())])
+    ready = await eventually(lambda: _ready(uploader, media["id"]), timeout=90)
+    assert [(v["name"], v["height"]) for v in ready["variants"]] == [("240p", 240)]
+    assert ready["is_private"] and "token=" in ready["variants"][0]["url"]
+
+
+async def _ready(api, media_id: str):
+    media = await api.request("GET", f"/api/media/{media_id}")
+    return media if media["status"] in ("ready", "failed") else None
+
+
+async def test_a_corrupt_video_fails_with_a_reason_and_the_worker_moves_on(video_app, config, users, tmp_path):
+    uploader = await users.new(video_app.server)
+    live = await uploader.live()
+    [broken] = await uploader.upload("post", [("broken.mp4", broken_mp4_bytes())])
+    source = tmp_path / "next.mp4"
+    make_video(source, width=640, height=360, seconds=1, audio=True, container="mp4")
+    [after] = await uploader.upload("post", [("next.mp4", source.read_bytes())])
+
+    statuses = await statuses_until_done(live, broken["id"])
+    assert statuses[-1]["status"] == "failed" and statuses[-1]["failure"]["code"] == "video_corrupt"
+    failed = await uploader.request("GET", f"/api/media/{broken['id']}")
+    assert failed["status"] == "failed" and failed["failure"]["reason"]
+    assert failed["variants"] == [] and failed["poster"] is None
+    assert (await eventually(lambda: _ready(uploader, after["id"]), timeout=90))["status"] == "ready"
+    assert not any(broken["id"] in name for name in stored_files(config))
+    await live.close()
+
+
+async def test_a_video_deleted_while_waiting_is_never_processed(make_client, config, users, tmp_path):
+    app = await make_client(config, worker_names=("outbox-relay",))  # no media worker: the job waits
+    uploader = await users.new(app.server)
+    source = tmp_path / "clip.mp4"
+    make_video(source, width=320, height=240, seconds=1, audio=False, container="mp4")
+    [deleted] = await uploader.upload("post", [("clip.mp4", source.read_bytes())])
+    assert len(stored_files(config)) == 1
+    await uploader.request("DELETE", f"/api/media/{deleted['id']}")
+    assert stored_files(config) == []
+
+    worker_app = await make_client(config, worker_names=WORKERS)
+    [later] = await users.on(worker_app.server, uploader).upload("post", [("again.mp4", source.read_bytes())])
+    assert (await eventually(lambda: _ready(uploader, later["id"]), timeout=90))["status"] == "ready"
+    async with worker_app.app[PLATFORM].core.connection() as conn:
+        row = await conn.fetchrow("SELECT status, deleted_at FROM media WHERE id = $1", uuid.UUID(deleted["id"]))
+    assert row["status"] == "uploaded" and row["deleted_at"] is not None
+    assert not any(deleted["id"] in name for name in stored_files(config))
