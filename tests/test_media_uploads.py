@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import uuid
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -178,3 +179,27 @@ async def test_an_avatar_must_be_your_own_ready_image_uploaded_as_an_avatar(clie
     assert status == 200 and body["avatar_media_id"] == mine["id"]
     video_avatar = await upload(client, me, "avatar", [("clip.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)])
     assert video_avatar[0] == 422 and video_avatar[1]["error"]["code"] == "video_not_allowed"
+
+
+async def test_images_on_s3_are_stored_served_and_deleted(make_client, s3_config):
+    client = await make_client(s3_config)
+    owner = await signed_in_user(client)
+    status, body = await upload(client, owner, "post", [("a.jpg", jpeg_bytes(800, 600))])
+    assert status == 201, body
+    public = body["media"][0]
+    bucket_url = f"{s3_config.s3_endpoint}/{s3_config.s3_bucket}/public/post/{owner['user']['id']}/{public['id']}/"
+    for variant in public["variants"]:
+        assert variant["url"] == bucket_url + f"{variant['name']}.{variant['format']}"
+        assert Image.open(io.BytesIO(await fetch(client, variant["url"]))).size == (variant["width"], variant["height"])
+    _, body = await upload(client, owner, "message", [("dm.png", png_bytes(50, 40))])
+    private = body["media"][0]
+    signed = private["variants"][0]["url"]
+    assert "/private/message/" in signed and "X-Amz-Signature=" in signed and "X-Amz-Expires=900" in signed
+    assert len(await fetch(client, signed)) == private["variants"][0]["bytes"]
+
+    storage = client.app[PLATFORM].storage
+    keys = [urlsplit(v["url"]).path.split(f"/{s3_config.s3_bucket}/", 1)[1] for v in public["variants"]]
+    assert all([await storage.exists(key) for key in keys])
+    assert (await client.delete(f"/api/media/{public['id']}", headers=owner["headers"])).status == 204
+    assert not any([await storage.exists(key) for key in keys])
+    assert (await get_url(client, public["variants"][0]["url"]))[0] in (403, 404)

@@ -12,7 +12,7 @@ import pytest
 from nexgate.keys import PLATFORM
 
 from tests.conftest import eventually
-from tests.support.media import broken_mp4_bytes, make_video, moov_before_mdat
+from tests.support.media import break_stream, broken_mp4_bytes, make_video, moov_before_mdat
 from tests.support.media_api import fetch, stored_files
 
 WORKERS = ("outbox-relay", "media")
@@ -91,19 +91,50 @@ async def _ready(api, media_id: str):
 async def test_a_corrupt_video_fails_with_a_reason_and_the_worker_moves_on(video_app, config, users, tmp_path):
     uploader = await users.new(video_app.server)
     live = await uploader.live()
-    [broken] = await uploader.upload("post", [("broken.mp4", broken_mp4_bytes())])
-    source = tmp_path / "next.mp4"
-    make_video(source, width=640, height=360, seconds=1, audio=True, container="mp4")
-    [after] = await uploader.upload("post", [("next.mp4", source.read_bytes())])
+    damaged = tmp_path / "damaged.mp4"
+    make_video(damaged, width=640, height=360, seconds=2, audio=True, container="mp4")
+    break_stream(damaged)  # sound headers, undecodable frames
+    good = tmp_path / "next.mp4"
+    make_video(good, width=640, height=360, seconds=1, audio=True, container="mp4")
+    broken = await uploader.upload("post", [("garbage.mp4", broken_mp4_bytes()), ("damaged.mp4", damaged.read_bytes())])
+    [after] = await uploader.upload("post", [("next.mp4", good.read_bytes())])
 
-    statuses = await statuses_until_done(live, broken["id"])
-    assert statuses[-1]["status"] == "failed" and statuses[-1]["failure"]["code"] == "video_corrupt"
-    failed = await uploader.request("GET", f"/api/media/{broken['id']}")
-    assert failed["status"] == "failed" and failed["failure"]["reason"]
-    assert failed["variants"] == [] and failed["poster"] is None
+    for media in broken:
+        statuses = await statuses_until_done(live, media["id"])
+        assert statuses[-1]["status"] == "failed" and statuses[-1]["failure"]["code"] == "video_corrupt"
+        failed = await uploader.request("GET", f"/api/media/{media['id']}")
+        assert failed["status"] == "failed" and failed["failure"]["reason"]
+        assert failed["variants"] == [] and failed["poster"] is None
+        assert not any(media["id"] in name for name in stored_files(config))
     assert (await eventually(lambda: _ready(uploader, after["id"]), timeout=90))["status"] == "ready"
-    assert not any(broken["id"] in name for name in stored_files(config))
     await live.close()
+
+
+async def test_videos_on_s3_are_transcoded_served_and_deleted(make_client, s3_config, users, tmp_path):
+    app = await make_client(s3_config, worker_names=WORKERS)
+    uploader = await users.new(app.server)
+    source = tmp_path / "clip.mp4"
+    make_video(source, width=854, height=480, seconds=1, audio=True, container="mp4")
+    [media] = await uploader.upload("event", [("clip.mp4", source.read_bytes())])
+    ready = await eventually(lambda: _ready(uploader, media["id"]), timeout=90)
+    [rendition] = ready["variants"]
+    assert rendition["name"] == "480p" and rendition["url"].startswith(s3_config.s3_endpoint)
+    path = tmp_path / "480p.mp4"
+    path.write_bytes(await fetch(app, rendition["url"]))
+    video = next(s for s in (await ffprobe(path))["streams"] if s["codec_type"] == "video")
+    assert (video["codec_name"], video["height"]) == ("h264", 480) and moov_before_mdat(path)
+    storage = app.app[PLATFORM].storage
+    keys = await _keys_of(app, media["id"])
+    assert keys and all([await storage.exists(key) for key in keys])
+    assert not any("source" in key for key in keys)
+    await uploader.request("DELETE", f"/api/media/{media['id']}")
+    assert not any([await storage.exists(key) for key in keys])
+
+
+async def _keys_of(client, media_id: str) -> list[str]:
+    async with client.app[PLATFORM].core.connection() as conn:
+        row = await conn.fetchrow("SELECT variants, poster FROM media WHERE id = $1", uuid.UUID(media_id))
+    return [v["key"] for v in row["variants"]] + [v["key"] for v in (row["poster"] or {}).get("variants", [])]
 
 
 async def test_a_video_deleted_while_waiting_is_never_processed(make_client, config, users, tmp_path):
