@@ -93,3 +93,75 @@ async def fail_media(conn: asyncpg.Connection, media_id: uuid.UUID, code: str, r
 
 async def mark_deleted(conn: asyncpg.Connection, media_id: uuid.UUID) -> bool:
     return await _sql.mark_deleted(conn, id=media_id) is not None
+
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """A resumable upload: ``received_bytes`` of ``size_bytes`` have arrived."""
+
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    purpose: str
+    filename: str | None
+    size_bytes: int
+    received_bytes: int
+    media_id: uuid.UUID | None
+    completed_at: datetime.datetime | None
+    created_at: datetime.datetime
+    expires_at: datetime.datetime
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record | None) -> Upload | None:
+        return None if row is None else cls(**dict(row))
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadPart:
+    offset_bytes: int
+    length_bytes: int
+    key: str
+
+
+async def insert_upload(conn: asyncpg.Connection, *, id: uuid.UUID, owner_id: uuid.UUID, purpose: str,
+                        filename: str | None, size_bytes: int, expires_at: datetime.datetime) -> Upload:
+    return Upload.from_row(await _sql.insert_upload(
+        conn, id=id, owner_id=owner_id, purpose=purpose, filename=filename, size_bytes=size_bytes, expires_at=expires_at,
+    ))
+
+
+async def upload_by_id(conn: asyncpg.Connection, upload_id: uuid.UUID) -> Upload | None:
+    return Upload.from_row(await _sql.upload_by_id(conn, id=upload_id))
+
+
+async def count_open_uploads(conn: asyncpg.Connection, owner_id: uuid.UUID) -> int:
+    return await _sql.count_open_uploads(conn, owner_id=owner_id)
+
+
+async def advance_upload(conn: asyncpg.Connection, upload_id: uuid.UUID, offset: int, length: int) -> Upload | None:
+    return Upload.from_row(await _sql.advance_upload(conn, id=upload_id, offset_bytes=offset, length_bytes=length))
+
+
+async def insert_part(conn: asyncpg.Connection, upload_id: uuid.UUID, part: UploadPart) -> None:
+    await _sql.insert_part(conn, upload_id=upload_id, offset_bytes=part.offset_bytes, length_bytes=part.length_bytes,
+                           key=part.key)
+
+
+async def parts_of(conn: asyncpg.Connection, upload_id: uuid.UUID) -> list[UploadPart]:
+    return [UploadPart(**dict(row)) async for row in _sql.parts_of(conn, upload_id=upload_id)]
+
+
+async def complete_upload(conn: asyncpg.Connection, upload_id: uuid.UUID, media_id: uuid.UUID) -> bool:
+    return await _sql.complete_upload(conn, id=upload_id, media_id=media_id) is not None
+
+
+async def delete_parts(conn: asyncpg.Connection, upload_id: uuid.UUID) -> None:
+    await _sql.delete_parts(conn, upload_id=upload_id)
+
+
+async def delete_upload(conn: asyncpg.Connection, upload_id: uuid.UUID) -> None:
+    await _sql.delete_parts(conn, upload_id=upload_id)
+    await _sql.delete_upload(conn, id=upload_id)
+
+
+async def lock_expired_uploads(conn: asyncpg.Connection, batch: int) -> list[tuple[uuid.UUID, list[str]]]:
+    return [(row["id"], list(row["keys"])) async for row in _sql.lock_expired_uploads(conn, batch=batch)]

@@ -14,9 +14,11 @@ import logging
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
+
+import asyncpg
 
 from ... import bus, cpu
 from ...config import Config
@@ -64,23 +66,60 @@ class UploadLimits:
             )
 
 
+class FileCheck:
+    """What is known of one file of an upload, and the refusals that name it: its type, decided
+    by its first bytes, and its size against the limit of that type."""
+
+    def __init__(self, index: int, name: str | None, limits: UploadLimits):
+        if index >= limits.files:
+            raise TooLarge(f"An upload may carry at most {limits.files} files", code="too_many_files",
+                           details={"max_files": limits.files})
+        self.index = index
+        self.name = (name or "").strip()[:255] or None
+        self.limits = limits
+        self.type: sniff.MediaType | None = None
+
+    def decide_type(self, head: bytes) -> sniff.MediaType:
+        self.type = sniff.detect(head)
+        if self.type is None:
+            raise self.refusal(UnsupportedMediaType, "unsupported_type",
+                               "is not a JPEG, PNG or WebP image nor an MP4 or MOV video (judged by its content)")
+        return self.type
+
+    def check_size(self, size: int) -> None:
+        limit = self.limits.video_bytes if self.type.kind == "video" else self.limits.image_bytes
+        if size > limit:
+            raise self.refusal(TooLarge, "file_too_large", f"is over the {limit}-byte limit for {self.type.kind}s",
+                               max_bytes=limit)
+
+    def refusal(self, kind: type, code: str, problem: str, **details):
+        label = f"File {self.index + 1}" + (f" ({self.name})" if self.name else "")
+        return kind(f"{label} {problem}", code=code, details={"file": self.index, "filename": self.name, **details})
+
+
 class IncomingFile:
     """One file of an upload, written to a temporary file as it arrives. Its type is decided by
     its first bytes, and its size limit by its type, so an oversized file is refused as soon as
     it crosses the limit rather than after the whole body is read."""
 
     def __init__(self, index: int, name: str | None, directory: Path, limits: UploadLimits):
-        if index >= limits.files:
-            raise TooLarge(f"An upload may carry at most {limits.files} files", code="too_many_files",
-                           details={"max_files": limits.files})
-        self.index = index
-        self.name = (name or "").strip()[:255] or None
+        self.check = FileCheck(index, name, limits)
         self.path = directory / f"upload-{index}"
-        self.limits = limits
-        self.type: sniff.MediaType | None = None
         self.size = 0
         self._head = b""
         self._file: BinaryIO = self.path.open("wb")
+
+    @property
+    def index(self) -> int:
+        return self.check.index
+
+    @property
+    def name(self) -> str | None:
+        return self.check.name
+
+    @property
+    def type(self) -> sniff.MediaType | None:
+        return self.check.type
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -88,44 +127,25 @@ class IncomingFile:
             self._head += chunk
             if len(self._head) < sniff.HEAD_BYTES:
                 return
-            self._decide_type()
+            self.check.decide_type(self._head)
             chunk, self._head = self._head, b""
-        self._check_size()
+        self.check.check_size(self.size)
         self._file.write(chunk)
 
     def finish(self) -> None:
         """The file has arrived whole: refuse an empty one, type a short one."""
         try:
             if self.size == 0:
-                raise self.refusal(Invalid, "empty_file", "is empty")
+                raise self.check.refusal(Invalid, "empty_file", "is empty")
             if self.type is None:
-                self._decide_type()
-                self._check_size()
+                self.check.decide_type(self._head)
+                self.check.check_size(self.size)
                 self._file.write(self._head)
         finally:
             self._file.close()
 
     def discard(self) -> None:
         self._file.close()
-
-    @property
-    def limit(self) -> int:
-        return self.limits.video_bytes if self.type and self.type.kind == "video" else self.limits.image_bytes
-
-    def _decide_type(self) -> None:
-        self.type = sniff.detect(self._head)
-        if self.type is None:
-            raise self.refusal(UnsupportedMediaType, "unsupported_type",
-                              "is not a JPEG, PNG or WebP image nor an MP4 or MOV video (judged by its content)")
-
-    def _check_size(self) -> None:
-        if self.size > self.limit:
-            raise self.refusal(TooLarge, "file_too_large", f"is over the {self.limit}-byte limit for {self.type.kind}s",
-                              max_bytes=self.limit)
-
-    def refusal(self, kind: type, code: str, problem: str, **details):
-        label = f"File {self.index + 1}" + (f" ({self.name})" if self.name else "")
-        return kind(f"{label} {problem}", code=code, details={"file": self.index, "filename": self.name, **details})
 
 
 @contextlib.contextmanager
@@ -144,15 +164,17 @@ def check_purpose(purpose: str) -> None:
 
 
 async def store_uploads(platform: Platform, caller: Caller, purpose: str, files: Sequence[IncomingFile],
-                        directory: Path) -> list[Media]:
-    """Store every file of one upload, processing images in parallel; all or nothing."""
+                        directory: Path, *, record: Callable[[asyncpg.Connection, list[Media]], Awaitable[None]] | None = None,
+                        ) -> list[Media]:
+    """Store every file of one upload, processing images in parallel; all or nothing. ``record``
+    runs in the transaction that inserts the media, and can still refuse them by raising."""
     check_purpose(purpose)
     if not files:
         raise Invalid("Send at least one file (multipart/form-data)", code="no_files",
                       details={"fields": {"file": ["Missing file."]}})
     for incoming in files:
         if incoming.type.kind == "video" and purpose in PROFILE_PURPOSES:
-            raise incoming.refusal(Invalid, "video_not_allowed", f"is a video; {purpose} media must be an image")
+            raise incoming.check.refusal(Invalid, "video_not_allowed", f"is a video; {purpose} media must be an image")
     stored: list[str] = []
     try:
         prepared = await _gather_all_or_raise(
@@ -162,6 +184,8 @@ async def store_uploads(platform: Platform, caller: Caller, purpose: str, files:
             rows = [await repository.insert_media(conn, media) for media in prepared]
             for media in rows:
                 await bus.emit(conn, VIDEO_UPLOADED if media.kind == "video" else IMAGE_PROCESSED, event_payload(media))
+            if record is not None:
+                await record(conn, rows)
         return rows
     except BaseException:
         await _remove_quietly(platform, stored)
@@ -192,7 +216,7 @@ async def _prepare(platform: Platform, owner_id: uuid.UUID, purpose: str, incomi
         await _put(platform, stored, key, incoming.path, incoming.type.mime)
         return Media(**base, status="uploaded", source_key=key, width=None, height=None, blurhash=None, variants=[])
     processed = await process_image_file(platform, incoming.path, directory / f"variants-{incoming.index}",
-                                         on_reject=incoming.refusal)
+                                         on_reject=incoming.check.refusal)
     variants = await store_variants(platform, stored, processed["variants"], private=private, purpose=purpose,
                                     owner_id=owner_id, media_id=media_id)
     return Media(**base, status="ready", source_key=None, width=processed["width"], height=processed["height"],

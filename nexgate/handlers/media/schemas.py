@@ -7,6 +7,7 @@ import marshmallow as ma
 from aiohttp import web
 
 from ...domain.media.library import not_found
+from ...domain.media.resumable import not_found as upload_not_found
 from ...domain.media.uploads import PURPOSES
 
 
@@ -64,6 +65,33 @@ class MediaListSchema(ma.Schema):
     media = ma.fields.List(ma.fields.Nested(MediaSchema), required=True)
 
 
+class BeginUploadSchema(ma.Schema):
+    purpose = ma.fields.String(required=True, validate=ma.validate.OneOf(PURPOSES))
+    filename = ma.fields.String(load_default=None, validate=ma.validate.Length(max=255))
+    size = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1),
+                             metadata={"description": "The whole file's size in bytes"})
+
+
+class PieceQuerySchema(ma.Schema):
+    offset = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0),
+                               metadata={"description": "Where this piece starts: the upload's current offset"})
+
+
+class UploadSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    purpose = ma.fields.String(required=True)
+    filename = ma.fields.String(allow_none=True)
+    size_bytes = ma.fields.Integer(required=True)
+    offset = ma.fields.Integer(required=True, metadata={"description": "Bytes received so far: where the next piece starts"})
+    completed = ma.fields.Boolean(required=True)
+    expires_at = ma.fields.DateTime(required=True)
+    media = ma.fields.Nested(MediaSchema, allow_none=True, metadata={"description": "Once the last byte arrived"})
+
+
+PIECE_BODY = {
+    "required": True,
+    "content": {"application/offset+octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+}
 UPLOAD_BODY = {
     "required": True,
     "content": {"multipart/form-data": {
@@ -77,7 +105,15 @@ UPLOAD_BODY = {
 
 def path_media_id(request: web.Request) -> uuid.UUID:
     """The media id in the path; anything but a UUID names no media."""
+    return _path_uuid(request, "media_id", not_found)
+
+
+def path_upload_id(request: web.Request) -> uuid.UUID:
+    return _path_uuid(request, "upload_id", upload_not_found)
+
+
+def _path_uuid(request: web.Request, name: str, not_found_error) -> uuid.UUID:
     try:
-        return uuid.UUID(request.match_info["media_id"])
+        return uuid.UUID(request.match_info[name])
     except ValueError:
-        raise not_found(request.match_info["media_id"]) from None
+        raise not_found_error(request.match_info[name]) from None
