@@ -59,6 +59,7 @@ class NexgateClient:
         self._session = session or aiohttp.ClientSession()
         self._owns_session = session is None
         self.tokens: dict[str, Any] | None = None
+        self._live_sessions: list[LiveSession] = []
 
     async def __aenter__(self) -> NexgateClient:
         return self
@@ -67,6 +68,9 @@ class NexgateClient:
         await self.close()
 
     async def close(self) -> None:
+        """Close the live sessions it opened (so none tries to reconnect), then its HTTP session."""
+        for live in self._live_sessions:
+            await live.close()
         if self._owns_session:
             await self._session.close()
 
@@ -109,6 +113,7 @@ class NexgateClient:
 
     async def live(self, *, device_name: str | None = None, reconnect: bool = True) -> LiveSession:
         session = LiveSession(self, device_name=device_name, reconnect=reconnect)
+        self._live_sessions.append(session)
         await session.connect()
         return session
 

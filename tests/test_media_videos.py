@@ -33,12 +33,14 @@ async def ffprobe(path) -> dict:
     return json.loads(out)
 
 
-async def statuses_until_done(live, media_id: str) -> list[dict]:
-    seen = []
-    while not seen or seen[-1]["status"] not in ("ready", "failed"):
+async def statuses_until_done(live, *media_ids: str) -> dict[str, list[dict]]:
+    """The ``media.status`` events of each media until every one is ready or failed; the worker
+    may take them in any order (the events of one upload request are published together)."""
+    seen: dict[str, list[dict]] = {media_id: [] for media_id in media_ids}
+    while not all(s and s[-1]["status"] in ("ready", "failed") for s in seen.values()):
         event = await live.next_event(timeout=90)
-        if event["event"] == "media.status" and event["data"]["media_id"] == media_id:
-            seen.append(event["data"])
+        if event["event"] == "media.status" and event["data"]["media_id"] in seen:
+            seen[event["data"]["media_id"]].append(event["data"])
     return seen
 
 
@@ -50,7 +52,7 @@ async def test_a_video_is_transcoded_with_a_poster_and_its_status_arrives_live(v
     [media] = await uploader.upload("post", [("clip.mov", source.read_bytes())])
     assert media["status"] == "uploaded" and media["kind"] == "video" and media["variants"] == []
 
-    statuses = await statuses_until_done(live, media["id"])
+    statuses = (await statuses_until_done(live, media["id"]))[media["id"]]
     assert [s["status"] for s in statuses] == ["processing", "ready"]
     ready = await uploader.request("GET", f"/api/media/{media['id']}")
     assert ready["status"] == "ready" and (ready["width"], ready["height"]) == (1280, 720)
@@ -70,7 +72,6 @@ async def test_a_video_is_transcoded_with_a_poster_and_its_status_arrives_live(v
     assert {v["name"] for v in poster["variants"]} == {"thumbnail", "medium", "large", "original"}
     await fetch(video_app, poster["variants"][0]["url"])
     assert not any("source" in name for name in stored_files(config))  # the upload itself is gone
-    await live.close()
 
 
 async def test_a_small_video_is_not_upscaled(video_app, users, tmp_path):
@@ -99,15 +100,15 @@ async def test_a_corrupt_video_fails_with_a_reason_and_the_worker_moves_on(video
     broken = await uploader.upload("post", [("garbage.mp4", broken_mp4_bytes()), ("damaged.mp4", damaged.read_bytes())])
     [after] = await uploader.upload("post", [("next.mp4", good.read_bytes())])
 
+    statuses = await statuses_until_done(live, *(media["id"] for media in broken))
     for media in broken:
-        statuses = await statuses_until_done(live, media["id"])
-        assert statuses[-1]["status"] == "failed" and statuses[-1]["failure"]["code"] == "video_corrupt"
+        assert [s["status"] for s in statuses[media["id"]]] == ["processing", "failed"]
+        assert statuses[media["id"]][-1]["failure"]["code"] == "video_corrupt"
         failed = await uploader.request("GET", f"/api/media/{media['id']}")
         assert failed["status"] == "failed" and failed["failure"]["reason"]
         assert failed["variants"] == [] and failed["poster"] is None
         assert not any(media["id"] in name for name in stored_files(config))
     assert (await eventually(lambda: _ready(uploader, after["id"]), timeout=90))["status"] == "ready"
-    await live.close()
 
 
 async def test_videos_on_s3_are_transcoded_served_and_deleted(make_client, s3_config, users, tmp_path):

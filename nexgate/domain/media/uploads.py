@@ -236,13 +236,18 @@ async def process_image_file(platform: Platform, source: Path, out_dir: Path, *,
 
 async def store_variants(platform: Platform, stored: list[str], variants: list[dict], *, private: bool, purpose: str,
                          owner_id: uuid.UUID, media_id: uuid.UUID, prefix: str = "") -> list[dict]:
-    """Put each processed file in storage; what the media row records of each."""
-    records = []
-    for variant in variants:
-        filename = f"{prefix}{variant['name']}.{variant['format']}"
-        key = object_key(private=private, purpose=purpose, owner_id=owner_id, media_id=media_id, filename=filename)
-        await _put(platform, stored, key, Path(variant["path"]), CONTENT_TYPES[variant["format"]])
-        records.append({field: variant[field] for field in ("name", "format", "width", "height", "bytes")} | {"key": key})
+    """Put the processed files in storage, all at once; what the media row records of each."""
+    records = [
+        {field: variant[field] for field in ("name", "format", "width", "height", "bytes")} | {"key": object_key(
+            private=private, purpose=purpose, owner_id=owner_id, media_id=media_id,
+            filename=f"{prefix}{variant['name']}.{variant['format']}",
+        )}
+        for variant in variants
+    ]
+    await _gather_all_or_raise(
+        _put(platform, stored, record["key"], Path(variant["path"]), CONTENT_TYPES[variant["format"]])
+        for record, variant in zip(records, variants)
+    )
     return records
 
 
