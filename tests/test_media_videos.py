@@ -34,12 +34,12 @@ async def ffprobe(path) -> dict:
 
 
 async def statuses_until_done(live, *media_ids: str) -> dict[str, list[dict]]:
-    """The ``media.status`` events of each media until every one is ready or failed; the worker
+    """The ``media.status.changed`` events of each media until every one is ready or failed; the worker
     may take them in any order (the events of one upload request are published together)."""
     seen: dict[str, list[dict]] = {media_id: [] for media_id in media_ids}
     while not all(s and s[-1]["status"] in ("ready", "failed") for s in seen.values()):
         event = await live.next_event(timeout=90)
-        if event["event"] == "media.status" and event["data"]["media_id"] in seen:
+        if event["event"] == "media.status.changed" and event["data"]["media_id"] in seen:
             seen[event["data"]["media_id"]].append(event["data"])
     return seen
 

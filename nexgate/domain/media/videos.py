@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 VIDEO_PROCESSED = "media.video.processed"
 VIDEO_FAILED = "media.video.failed"
-STATUS_EVENT = "media.status"
+STATUS_EVENT = "media.status.changed"
 
 
 async def process_video(platform: Platform, media_id: uuid.UUID) -> None:
