@@ -22,7 +22,7 @@ from .domain.auth.keys import Keyring
 from .handlers import AREAS, docs
 from .keys import (
     BROKER, CONFIG, CORE_DB, CPU_POOL, KEYRING, MAILER, METRICS, NOTIFY_DB, OPENAPI, PLATFORM, REDIS, SMS,
-    WORKER_TASKS,
+    STORAGE, WORKER_TASKS,
 )
 from .metrics import Metrics
 from .middlewares import access_log_middleware, error_middleware, request_id_middleware
@@ -34,6 +34,7 @@ from .providers.sms_sandbox import SmsSandbox
 from .ratelimit import RateLimiter
 from .realtime import Realtime
 from .redis import Redis
+from .storage import create_storage
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Appli
             _sms_sandbox,
             _sms,
             _keyring,
+            _storage,
             _platform,
             _workers(worker_names),
         ]
@@ -182,6 +184,24 @@ async def _keyring(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _storage(app: web.Application) -> AsyncIterator[None]:
+    storage = create_storage(app[CONFIG], app[KEYRING])
+    try:
+        await storage.prepare()
+    except Exception as error:
+        await storage.close()
+        raise DependencyUnavailable(f"{storage.where} is unreachable: {_reason(error)}") from None
+    app[STORAGE] = storage
+    yield
+    await storage.close()
+
+
+def _reason(error: Exception) -> str:
+    """The cause of an urllib3 retry failure (minio's), without the request it was retrying."""
+    reason = getattr(error, "reason", None) or error
+    return " ".join(str(reason).split()) or type(error).__name__
+
+
 async def _platform(app: web.Application) -> AsyncIterator[None]:
     app[PLATFORM] = Platform(
         config=app[CONFIG],
@@ -194,6 +214,7 @@ async def _platform(app: web.Application) -> AsyncIterator[None]:
         mailer=app[MAILER],
         sms=app[SMS],
         keyring=app[KEYRING],
+        storage=app[STORAGE],
         limiter=RateLimiter(app[REDIS]),
         realtime=Realtime(app[REDIS], app[CONFIG]),
     )

@@ -59,6 +59,7 @@ class NexgateClient:
         self._session = session or aiohttp.ClientSession()
         self._owns_session = session is None
         self.tokens: dict[str, Any] | None = None
+        self._live_sessions: list[LiveSession] = []
 
     async def __aenter__(self) -> NexgateClient:
         return self
@@ -67,6 +68,9 @@ class NexgateClient:
         await self.close()
 
     async def close(self) -> None:
+        """Close the live sessions it opened (so none tries to reconnect), then its HTTP session."""
+        for live in self._live_sessions:
+            await live.close()
         if self._owns_session:
             await self._session.close()
 
@@ -76,15 +80,23 @@ class NexgateClient:
             raise RuntimeError("not signed in: call register() or login() first")
         return self.tokens["access_token"]
 
-    async def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None) -> Any:
+    async def request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
+                      data: Any = None) -> Any:
         """Call the REST API (with the access token, if signed in); raise ApiError on 4xx/5xx."""
         headers = {"Authorization": f"Bearer {self.tokens['access_token']}"} if self.tokens else {}
-        async with self._session.request(method, self.base_url + path, json=json, params=params,
+        async with self._session.request(method, self.base_url + path, json=json, params=params, data=data,
                                          headers=headers) as response:
             body = await response.json(loads=orjson.loads) if response.status != 204 else None
             if response.status >= 400:
                 raise ApiError(response.status, body)
             return body
+
+    async def upload(self, purpose: str, files: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+        """Upload ``(filename, content)`` pairs in one request; the media it made."""
+        form = aiohttp.FormData()
+        for filename, content in files:
+            form.add_field("file", content, filename=filename, content_type="application/octet-stream")
+        return (await self.request("POST", "/api/media", params={"purpose": purpose}, data=form))["media"]
 
     async def register(self, **fields: Any) -> dict[str, Any]:
         self.tokens = await self.request("POST", "/api/auth/register", json=fields)
@@ -101,6 +113,7 @@ class NexgateClient:
 
     async def live(self, *, device_name: str | None = None, reconnect: bool = True) -> LiveSession:
         session = LiveSession(self, device_name=device_name, reconnect=reconnect)
+        self._live_sessions.append(session)
         await session.connect()
         return session
 

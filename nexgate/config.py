@@ -47,6 +47,18 @@ def _url(*schemes: str) -> Callable[[str], str]:
     return parse
 
 
+def _origin(raw: str) -> str:
+    """scheme://host[:port] of an HTTP service addressed at its root (an S3 endpoint)."""
+    parts = urlsplit(_url("http", "https")(raw))
+    if not parts.netloc or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("must be http(s)://host[:port] with no path")
+    return raw.rstrip("/")
+
+
+def _optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    return lambda raw: parse(raw) if raw else raw
+
+
 def _word_list(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
@@ -240,7 +252,12 @@ class Config:
         "Base URL of public media (a CDN in front of the bucket or of /media); empty: the app's own /media on "
         "NEXGATE_PUBLIC_URL for local storage, the bucket's own URL for s3",
     )
-    s3_endpoint: str = _setting("http://127.0.0.1:9000", _url("http", "https"), "S3 API endpoint (MinIO)")
+    s3_endpoint: str = _setting("http://127.0.0.1:9000", _origin, "S3 API endpoint (MinIO)")
+    s3_public_endpoint: str = _setting(
+        "", _optional(_origin),
+        "S3 API endpoint as clients reach it, for the URLs of media (signed URLs are made for it); "
+        "empty: NEXGATE_S3_ENDPOINT",
+    )
     s3_access_key: str = _setting("minioadmin", str, "S3 access key")
     s3_secret_key: str = _setting("minioadmin", str, "S3 secret key")
     s3_bucket: str = _setting("nexgate-media", _name, "S3 bucket holding every media object")

@@ -57,6 +57,16 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class TooLarge(DomainError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unavailable(DomainError):
     status = 503
     code = "unavailable"

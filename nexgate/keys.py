@@ -15,6 +15,7 @@ from .platform import Platform
 from .providers.email import SmtpMailer
 from .providers.sms import SmsClient
 from .redis import Redis
+from .storage import Storage
 
 CONFIG = web.AppKey("config", Config)
 METRICS = web.AppKey("metrics", Metrics)
@@ -26,6 +27,7 @@ CPU_POOL = web.AppKey("cpu_pool", ProcessPoolExecutor)
 MAILER = web.AppKey("mailer", SmtpMailer)
 SMS = web.AppKey("sms", SmsClient)
 KEYRING = web.AppKey("keyring", Keyring)
+STORAGE = web.AppKey("storage", Storage)
 PLATFORM = web.AppKey("platform", Platform)
 WORKER_TASKS = web.AppKey("worker_tasks", list[asyncio.Task])
 OPENAPI = web.AppKey("openapi", dict)

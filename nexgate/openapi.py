@@ -42,8 +42,13 @@ def build(areas: Iterable[Routes], server_url: str) -> dict[str, Any]:
     for routes in areas:
         for route in routes.specs:
             if route.in_openapi:
-                spec.path(path=route.path, operations={route.method.lower(): _operation(route)})
+                spec.path(path=openapi_path(route.path), operations={route.method.lower(): _operation(route)})
     return spec.to_dict()
+
+
+def openapi_path(path: str) -> str:
+    """An aiohttp path as an OpenAPI template: ``/media/{key:.+}`` → ``/media/{key}``."""
+    return re.sub(r"{(\w+):[^}]*}", r"{\1}", path)
 
 
 def _operation(route: RouteSpec) -> dict[str, Any]:
@@ -57,9 +62,11 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         operation["description"] = route.handler.__doc__.strip()
     if route.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+    elif route.body_doc is not None:
+        operation["requestBody"] = route.body_doc
     parameters = [
         {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-        for name in re.findall(r"{(\w+)}", route.path)
+        for name in re.findall(r"{(\w+)}", openapi_path(route.path))
     ]
     if route.query is not None:
         parameters.append({"in": "query", "schema": route.query})

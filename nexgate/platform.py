@@ -19,6 +19,7 @@ from .providers.sms import SmsClient
 from .ratelimit import RateLimiter
 from .realtime import Realtime
 from .redis import Redis
+from .storage import Storage
 
 
 class DependencyUnavailable(RuntimeError):
@@ -37,6 +38,7 @@ class Platform:
     mailer: SmtpMailer
     sms: SmsClient
     keyring: Keyring
+    storage: Storage
     limiter: RateLimiter
     realtime: Realtime
 
@@ -47,6 +49,7 @@ class Platform:
             "postgres_notify": self.notify.ping(),
             "redis": self.redis.ping(),
             "rabbitmq": self.broker.ping(),
+            "storage": self.storage.ping(),
         }
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
         return {name: _describe(result) for name, result in zip(checks, results)}

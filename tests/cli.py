@@ -16,7 +16,7 @@ def environment(config: Config, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEXGATE_")}
     for field in dataclasses.fields(config):
         value = getattr(config, field.name)
-        env[env_name(field.name)] = ",".join(value) if isinstance(value, tuple) else str(value).lower() if isinstance(value, bool) else str(value)
+        env[env_name(field.name)] = ",".join(map(str, value)) if isinstance(value, tuple) else str(value).lower() if isinstance(value, bool) else str(value)
     env.update(extra)
     return env
 

@@ -3,7 +3,9 @@ Redis prefix and RabbitMQ namespace, the app under test, SMTP and SMS sandboxes,
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
+import logging
 import os
 import time
 import uuid
@@ -13,6 +15,7 @@ import aio_pika
 import psycopg2
 import pytest
 import redis as redis_sync
+from moto.server import ThreadedMotoServer
 
 from nexgate import migrations, workers
 from nexgate.app import create_app
@@ -118,7 +121,7 @@ async def _delete_rabbitmq_namespace() -> None:
 
 
 @pytest.fixture
-def config(database_urls) -> Config:
+def config(database_urls, tmp_path) -> Config:
     return Config.from_env(
         database_url=database_urls["core"],
         notify_database_url=database_urls["notify"],
@@ -140,6 +143,29 @@ def config(database_urls) -> Config:
         argon2_parallelism=1,
         auth_rate_per_minute=100_000,
         cookie_secure=False,
+        media_storage="local",  # each test its own media directory; tests of S3 use s3_config
+        media_local_dir=str(tmp_path / "media"),
+        media_public_url="",
+    )
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3-compatible server, over HTTP on 127.0.0.1 and a free port: its endpoint URL."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_config(config, s3_server) -> Config:
+    """``config`` with S3 media storage on the moto server, in a bucket of this test's own."""
+    return dataclasses.replace(
+        config, media_storage="s3", s3_endpoint=s3_server, s3_public_endpoint="", media_public_url="",
+        s3_bucket=f"nexgate-test-{uuid.uuid4().hex[:12]}", s3_access_key="nexgate-test", s3_secret_key="nexgate-test-secret",
     )
 
 
@@ -211,10 +237,9 @@ async def eventually(check, timeout: float = 10.0, interval: float = 0.05):
 @pytest.fixture
 async def signed_in(client):
     """A newly registered user of ``client``: the token response, plus ``headers`` that send its token."""
-    from tests.support.auth import bearer, register
+    from tests.support.auth import signed_in_user
 
-    tokens = await register(client)
-    return {**tokens, "headers": bearer(tokens)}
+    return await signed_in_user(client)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ async def test_ready_when_everything_answers(client):
     assert response.status == 200
     body = await response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"postgres_core", "postgres_notify", "redis", "rabbitmq"}
+    assert set(body["checks"]) == {"postgres_core", "postgres_notify", "redis", "rabbitmq", "storage"}
     assert all(check == {"ok": True, "error": None} for check in body["checks"].values())
 
 

@@ -98,7 +98,7 @@ async def test_check_says_what_is_reachable(config, smtp_sandbox):
     code, out, _ = await cli.run(dataclasses.replace(config, smtp_port=smtp_sandbox.port), "check")
     assert code == 0
     lines = out.splitlines()
-    assert [line.split()[0] for line in lines] == ["ok"] * 5
+    assert [line.split()[0] for line in lines] == ["ok"] * 6
     assert [" ".join(line.split()[1:3]) for line in lines][:2] == ["postgres core", "postgres notify"]
 
     code, out, _ = await cli.run(config, "check", NEXGATE_REDIS_URL="redis://127.0.0.1:1/0")

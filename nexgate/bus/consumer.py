@@ -34,6 +34,7 @@ class ConsumerGroup:
     routing_keys: tuple[str, ...]
     handle: Handler
     database: Database
+    prefetch: int | None = None  # the group's own limit on deliveries in hand, if not the bus-wide one
 
 
 async def declare_group_queues(broker: Broker, group_name: str, routing_keys: tuple[str, ...]):

@@ -39,7 +39,7 @@ async def live(request: web.Request) -> web.Response:
 
 @routes.get(
     "/health/ready",
-    summary="Every dependency (PostgreSQL core and notify, Redis, RabbitMQ) answers; 503 naming those that do not",
+    summary="Every dependency (PostgreSQL core and notify, Redis, RabbitMQ, media storage) answers; 503 naming those that do not",
     response=ReadySchema,
     errors=(503,),
     auth=False,

@@ -14,7 +14,7 @@ from aiohttp import web
 from .. import responses
 from ..domain.auth import sessions
 from ..domain.auth.caller import Caller, require_role
-from ..errors import DomainError, Invalid, Unauthorized
+from ..errors import DomainError, Invalid, Unauthorized, UnsupportedMediaType
 from ..keys import PLATFORM
 from ..ratelimit import Limit
 
@@ -30,6 +30,7 @@ class RouteSpec:
     summary: str
     tag: str
     body: type[marshmallow.Schema] | None = None
+    body_doc: dict[str, Any] | None = None  # the OpenAPI requestBody of a body that is not JSON
     query: type[marshmallow.Schema] | None = None
     response: type[marshmallow.Schema] | None = None
     status: int = 200
@@ -119,11 +120,6 @@ def client_ip(request: web.Request) -> str | None:
 class BadRequest(DomainError):
     status = 400
     code = "bad_request"
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 async def parse_json(request: web.Request, schema: type[marshmallow.Schema]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Protocol
 from ..bus.consumer import Consumer, ConsumerGroup, declare_group_queues
 from ..bus.relay import OutboxRelay
 from ..platform import Platform
-from . import email, sms, trust
+from . import email, media, sms, trust
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,7 @@ CONSUMER_GROUPS: dict[str, Callable[[Platform], ConsumerGroup]] = {
     "email": email.consumer_group,
     "sms": sms.consumer_group,
     "trust": trust.consumer_group,
+    "media": media.consumer_group,
 }
 NAMES = (RELAY, *CONSUMER_GROUPS)
 RESTART_DELAY = 1.0
@@ -62,7 +63,7 @@ def build(platform: Platform, name: str) -> Worker:
     if name == RELAY:
         return OutboxRelay(platform.core, platform.broker, poll_interval=platform.config.outbox_poll_ms / 1000)
     group = CONSUMER_GROUPS[name](platform)
-    return Consumer(platform.broker, group, prefetch=platform.config.bus_prefetch)
+    return Consumer(platform.broker, group, prefetch=group.prefetch or platform.config.bus_prefetch)
 
 
 async def supervise(worker: Worker) -> None:

@@ -30,6 +30,12 @@ async def login(client, login: str, password: str = PASSWORD, *, expect: int = 2
     return await response.json()
 
 
+async def signed_in_user(client, **fields) -> dict:
+    """A newly registered user: the token response, plus ``headers`` that send its token."""
+    tokens = await register(client, **fields)
+    return {**tokens, "headers": bearer(tokens)}
+
+
 def bearer(tokens: dict) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 

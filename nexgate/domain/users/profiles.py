@@ -9,10 +9,11 @@ from typing import Any
 import asyncpg
 
 from ... import bus
-from ...errors import Conflict, Forbidden, Invalid, NotFound
+from ...errors import Conflict, DomainError, Forbidden, NotFound
 from ...platform import Platform
 from ..auth import identifiers
 from ..auth.caller import Caller
+from ..media import attachments
 from . import follows, repository, visibility
 from .repository import Profile
 from .trust import level_for
@@ -20,6 +21,7 @@ from .trust import level_for
 USERNAME_COOLDOWN = datetime.timedelta(days=30)
 PROFILE_UPDATED = "users.profile.updated"
 USERNAME_CHANGED = "users.username.changed"
+PROFILE_IMAGES = {"avatar_media_id": "avatar", "cover_media_id": "cover"}
 EDITABLE = ("username", "display_name", "bio", "avatar_media_id", "cover_media_id", "location", "website",
             "is_private", "show_presence", "dm_policy")
 
@@ -79,6 +81,7 @@ async def update_profile(platform: Platform, caller: Caller, user_id: uuid.UUID,
             changed = sorted(name for name in EDITABLE if getattr(new, name) != getattr(old, name))
             if not changed:
                 return ProfileView(old, None, True)
+            await _attach_images(conn, user_id, {name: getattr(new, name) for name in changed})
             profile = await repository.update_profile(conn, new)
             if old.is_private and not profile.is_private and await follows.accept_all_requests(conn, user_id):
                 profile = await repository.profile_by_id(conn, user_id)
@@ -102,12 +105,19 @@ def _normalize(changes: dict[str, Any]) -> dict[str, Any]:
         raise identifiers.invalid_field("display_name", "Give a display name.")
     if "username" in changes:
         changes["username"] = identifiers.username(changes["username"])
-    bad = {field: ["Setting an image waits for the media area; send null to clear it."]
-           for field in ("avatar_media_id", "cover_media_id") if changes.get(field) is not None}
-    if bad:
-        raise Invalid(f"Invalid fields in the body: {', '.join(sorted(bad))}", code="media_unavailable",
-                      details={"fields": bad})
     return changes
+
+
+async def _attach_images(conn, user_id: uuid.UUID, changed: dict[str, Any]) -> None:
+    """A new avatar or cover must be the user's own ready image uploaded for that purpose."""
+    for field, purpose in PROFILE_IMAGES.items():
+        if changed.get(field) is None:
+            continue
+        try:
+            await attachments.attach(conn, owner_id=user_id, media_ids=[changed[field]], purpose=purpose)
+        except DomainError as refused:
+            refused.details = {**refused.details, "fields": {field: [refused.message]}}
+            raise
 
 
 def _apply(old: Profile, changes: dict[str, Any]) -> Profile:

@@ -1,0 +1,2 @@
+DROP TABLE media_upload_parts;
+DROP TABLE media_uploads;

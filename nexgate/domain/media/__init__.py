@@ -1,0 +1,1 @@
+"""The media area: uploads, their processing, storage and delivery (docs/media.md)."""
