@@ -51,7 +51,7 @@ async def edit(platform: Platform, caller: Caller, message_id: uuid.UUID, text: 
     await live.to_members(platform, members, live.MESSAGE_UPDATED, {
         "message_id": str(message.id), "conversation_id": str(message.conversation_id), "seq": message.seq,
         "text": message.body, "entities": message.entities, "edited_at": message.edited_at})
-    return view
+    return (await views.with_media(platform, [view]))[0]
 
 
 async def delete(platform: Platform, caller: Caller, message_id: uuid.UUID, scope: str) -> None:

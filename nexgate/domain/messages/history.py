@@ -31,6 +31,7 @@ async def history(platform: Platform, caller: Caller, conversation_id: uuid.UUID
             high=membership.high, before_seq=before, q=q, limit=limit + 1)
         members = await repository.active_members(conn, conversation_id)
         items = await views.message_views(conn, messages[:limit], caller.user_id, {conversation_id: members})
+    items = await views.with_media(platform, items)
     return Page(items, _encode(messages[limit - 1].seq) if len(messages) > limit else None)
 
 
@@ -43,6 +44,7 @@ async def search(platform: Platform, caller: Caller, q: str, *, cursor: str | No
         page = messages[:limit]
         members = {cid: await repository.active_members(conn, cid) for cid in {m.conversation_id for m in page}}
         items = await views.message_views(conn, page, caller.user_id, members)
+    items = await views.with_media(platform, items)
     more = len(messages) > limit
     return Page(items, pages.encode(page[-1].created_at, page[-1].id) if more else None)
 

@@ -17,6 +17,7 @@ from ...errors import Conflict, Invalid
 from ...platform import Platform
 from ...ratelimit import Limit
 from ..auth.caller import Caller
+from ..media import attachments
 from ..users import visibility
 from . import access, entities, live, message_repository, products, repository, views
 from .message_repository import Draft, Message
@@ -99,6 +100,8 @@ async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.
                 await _check_reach(conn, state.sender, state.members)
             if draft.reply_to_id is not None:
                 await _check_reply(conn, draft.reply_to_id, conversation_id, sender_id)
+            if draft.media_ids and not draft.forwarded:  # a forward carries media the forwarder was shown
+                await attachments.attach(conn, owner_id=sender_id, media_ids=draft.media_ids, purpose="message")
             message = await message_repository.insert_message(
                 conn, conversation_id=conversation_id, sender_id=sender_id, draft=draft)
             if message is None:
@@ -106,7 +109,7 @@ async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.
             await _emit_created(conn, message, state.members)
     except _AlreadySent:
         return await _earlier(platform, sender_id, draft.client_id, conversation_id)
-    view = views.message_view(message, status="sent")
+    [view] = await views.with_media(platform, [views.message_view(message, status="sent")])
     await live.message_created(platform, state.members, view)
     return Sent(view, True)
 
@@ -155,6 +158,7 @@ async def _earlier(platform: Platform, sender_id: uuid.UUID, client_id: str, con
             raise Conflict("This client_id was used for a message in another conversation",
                            code="client_id_reused", details={"message_id": str(message.id)})
         members = await repository.active_members(conn, conversation_id)
-    view = views.message_view(message, status=views.status_of(message.seq, sender_id, sender_id, members))
+    [view] = await views.with_media(platform, [
+        views.message_view(message, status=views.status_of(message.seq, sender_id, sender_id, members))])
     await live.message_created(platform, members, view)
     return Sent(view, False)

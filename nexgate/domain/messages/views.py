@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from ...platform import Platform
+from ..media import attachments
 from . import message_repository
 from .message_repository import Message
 from .repository import Member
@@ -29,6 +31,19 @@ def message_view(message: Message, *, reactions: list[dict] | None = None, statu
         "reactions": reactions or [], "status": status, "created_at": message.created_at,
         "edited_at": message.edited_at, "deleted": deleted,
     }
+
+
+async def with_media(platform: Platform, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The views with each attached media's own view (state, dimensions, BlurHash, short-lived
+    signed URLs) in place of its id; media deleted since is left out. Only for viewers already
+    known to see the messages (members)."""
+    ids = [media["id"] for view in views for media in view["media"]]
+    if not ids:
+        return views
+    found = await attachments.attachment_views(platform, ids)
+    for view in views:
+        view["media"] = [found[media["id"]] for media in view["media"] if media["id"] in found]
+    return views
 
 
 def status_of(seq: int, sender_id: uuid.UUID | None, viewer_id: uuid.UUID, members: Iterable[Member]) -> str | None:

@@ -10,6 +10,7 @@ from ...domain.messages.conversations import MAX_GROUP_MEMBERS
 from ...domain.messages.sending import MAX_TEXT
 from ...domain.users import pages
 from ...errors import NotFound
+from ..media.schemas import MediaSchema
 from ..users.schemas import PageQuerySchema
 
 _CLIENT_ID = ma.fields.String(validate=ma.validate.Length(1, 64), metadata={
@@ -76,7 +77,7 @@ class MessageSendSchema(ma.Schema):
     product = ma.fields.Nested(ProductSnapshotSchema, load_default=None, allow_none=True, metadata={
         "description": "Makes it a product-context message (type product)"})
     media_ids = ma.fields.List(ma.fields.UUID(), load_default=list, validate=ma.validate.Length(max=10), metadata={
-        "description": "Media you uploaded (File Manager)"})
+        "description": "Up to 10 of your own ready media uploaded with purpose=message (POST /api/media)"})
 
 
 class MessageSendFrameSchema(MessageSendSchema):
@@ -188,10 +189,6 @@ class EntitySchema(ma.Schema):
     url = ma.fields.String(required=True)
 
 
-class MediaRefSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-
-
 class ProductViewSchema(ProductSnapshotSchema):
     image_url = ma.fields.String(allow_none=True, required=True)
     shop = ma.fields.Nested(ShopRefSchema, allow_none=True, required=True)
@@ -209,7 +206,8 @@ class MessageSchema(ma.Schema):
     reply_to = ma.fields.Nested(ReplySchema, allow_none=True, required=True)
     forwarded = ma.fields.Boolean(required=True)
     product = ma.fields.Nested(ProductViewSchema, allow_none=True, required=True)
-    media = ma.fields.List(ma.fields.Nested(MediaRefSchema), required=True)
+    media = ma.fields.List(ma.fields.Nested(MediaSchema), required=True, metadata={
+        "description": "Attached media, with short-lived signed URLs (see urls_expire_at); deleted media is left out"})
     reactions = ma.fields.List(ma.fields.Nested(ReactionCountSchema), required=True)
     status = ma.fields.String(allow_none=True, required=True, metadata={
         "description": "On your own messages: sent, delivered or read; null on others'"})
