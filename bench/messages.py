@@ -33,10 +33,9 @@ from typing import Any
 import aiohttp
 import orjson
 
-from bench.load import ROOT, ServerFailed, free_port, running
-from bench.ws import (Server, _bench_databases, _delete_redis_keys, _latency_figures, _load, _raise_open_files_limit,
-                      _server_argv, _server_env, seed)
-from nexgate import migrations
+from bench.load import ROOT, free_port, running
+from bench.ws import (Server, _latency_figures, _load, _raise_open_files_limit, _server_argv, _server_env,
+                      run_in_own_databases, seed)
 from nexgate.config import Config
 
 TARGET_SEND_P99_MS = 50
@@ -55,22 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 2 or args.users % 2:
         raise SystemExit("bench.messages: --users must be an even number, at least 2")
     _raise_open_files_limit()
-    import uvloop
-
-    run = uuid.uuid4().hex[:8]
-    databases = _bench_databases(Config.from_env(), run)
-    prefix = f"nexgate-bench-{run}"
-    try:
-        for name, url in databases.items():
-            migrations.apply(url, name)
-        summary = uvloop.run(measure(args, run, databases, prefix))
-    except (ServerFailed, RuntimeError) as error:
-        print(f"bench.messages: {error}", file=sys.stderr)
+    summary = run_in_own_databases("bench.messages", measure, args)
+    if summary is None:
         return 1
-    finally:
-        for url in databases.values():
-            migrations.drop_database(url)
-        _delete_redis_keys(Config.from_env().redis_url, prefix)
     print(json.dumps(summary), flush=True)
     return 0
 
