@@ -31,6 +31,10 @@ async def test_the_list_is_ordered_by_last_message_with_unread_counts_and_previe
     await me.request("POST", f"/api/conversations/{with_a['id']}/read", json={})
     page = await me.request("GET", "/api/conversations")
     assert [c["unread_count"] for c in page["items"]] == [0, 1]
+    await me.request("POST", f"/api/conversations/{with_a['id']}/unread")
+    assert (await me.request("GET", f"/api/conversations/{with_a['id']}"))["marked_unread"] is True
+    await me.request("POST", f"/api/conversations/{with_a['id']}/read")
+    assert (await me.request("GET", f"/api/conversations/{with_a['id']}"))["marked_unread"] is False
     first = await me.request("GET", "/api/conversations", params={"limit": 1})
     second = await me.request("GET", "/api/conversations", params={"limit": 1, "cursor": first["next_cursor"]})
     assert [c["id"] for c in first["items"] + second["items"]] == [with_a["id"], with_b["id"]]

@@ -36,6 +36,7 @@ CREATE TABLE conversation_members (
     left_seq        bigint,
     left_at         timestamptz,
     muted           boolean     NOT NULL DEFAULT false,
+    marked_unread   boolean     NOT NULL DEFAULT false,  -- "mark as unread", until read again
     last_sent_seq   bigint      NOT NULL DEFAULT 0,  -- the seq of the member's latest message (0: none yet)
     joined_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (conversation_id, user_id),

@@ -86,9 +86,13 @@ UPDATE conversation_members
  WHERE conversation_id = :conversation_id AND user_id = :user_id;
 
 -- name: advance_read(conversation_id, user_id, seq)$
-UPDATE conversation_members SET read_seq = :seq, delivered_seq = greatest(delivered_seq, :seq)
- WHERE conversation_id = :conversation_id AND user_id = :user_id AND read_seq < :seq
+UPDATE conversation_members
+   SET read_seq = greatest(read_seq, :seq), delivered_seq = greatest(delivered_seq, :seq), marked_unread = false
+ WHERE conversation_id = :conversation_id AND user_id = :user_id AND (read_seq < :seq OR marked_unread)
 RETURNING read_seq;
+
+-- name: mark_unread(conversation_id, user_id)!
+UPDATE conversation_members SET marked_unread = true WHERE conversation_id = :conversation_id AND user_id = :user_id;
 
 -- name: advance_delivered(conversation_id, user_id, seq)$
 UPDATE conversation_members SET delivered_seq = :seq
@@ -109,8 +113,8 @@ SELECT p.*, last.id AS last_id, last.seq AS last_seq_seen, last.sender_id AS las
        ) AS unread_count
   FROM (
       SELECT * FROM (
-          SELECT c.id, c.kind, c.name, c.owner_id, c.last_seq, c.created_at, m.role, m.muted, m.read_seq,
-                 m.joined_seq, m.cleared_seq, m.left_seq, coalesce(m.left_seq, c.last_seq) AS visible_to,
+          SELECT c.id, c.kind, c.name, c.owner_id, c.last_seq, c.created_at, m.role, m.muted, m.marked_unread,
+                 m.read_seq, m.joined_seq, m.cleared_seq, m.left_seq, coalesce(m.left_seq, c.last_seq) AS visible_to,
                  coalesce(least(c.last_message_at, m.left_at), c.created_at) AS since
             FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
            WHERE m.user_id = :user_id

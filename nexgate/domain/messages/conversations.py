@@ -127,6 +127,16 @@ async def mark_read(platform: Platform, caller: Caller, conversation_id: uuid.UU
                           "read_seq")
 
 
+async def mark_unread(platform: Platform, caller: Caller, conversation_id: uuid.UUID) -> None:
+    """Flag the conversation unread for the caller (``marked_unread``) until they read it again;
+    the caller's other devices hear of it."""
+    async with platform.core.transaction() as conn:
+        await access.member_of(conn, conversation_id, caller.user_id)
+        await repository.mark_unread(conn, conversation_id, caller.user_id)
+    await live.to_members(platform, [caller.user_id], live.CONVERSATION_UPDATED, {
+        "conversation_id": str(conversation_id), "marked_unread": True, "by": str(caller.user_id)})
+
+
 async def mark_delivered(platform: Platform, caller: Caller, conversation_id: uuid.UUID, seq: int) -> int:
     """A device of the caller received the messages up to ``seq``; the senders see "delivered"."""
     return await _advance(platform, caller, conversation_id, seq, repository.advance_delivered,

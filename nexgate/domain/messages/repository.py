@@ -145,6 +145,10 @@ async def advance_read(conn, conversation_id: uuid.UUID, user_id: uuid.UUID, seq
     return await _sql.advance_read(conn, conversation_id=conversation_id, user_id=user_id, seq=seq) is not None
 
 
+async def mark_unread(conn, conversation_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    await _sql.mark_unread(conn, conversation_id=conversation_id, user_id=user_id)
+
+
 async def advance_delivered(conn, conversation_id: uuid.UUID, user_id: uuid.UUID, seq: int) -> bool:
     return await _sql.advance_delivered(conn, conversation_id=conversation_id, user_id=user_id, seq=seq) is not None
 

@@ -87,7 +87,8 @@ def conversation_view(row: asyncpg.Record, members: list[asyncpg.Record]) -> dic
                 "deleted": row["last_deleted"], "created_at": row["last_created_at"]}
     return {
         "id": row["id"], "type": row["kind"], "name": row["name"], "owner_id": row["owner_id"],
-        "role": row["role"], "muted": row["muted"], "left": row["left_seq"] is not None,
+        "role": row["role"], "muted": row["muted"], "marked_unread": row["marked_unread"],
+        "left": row["left_seq"] is not None,
         "last_seq": row["visible_to"], "read_seq": row["read_seq"], "unread_count": row["unread_count"],
         "last_message": last, "last_activity_at": row["since"], "created_at": row["created_at"],
         "members": [member_view(m) for m in members],

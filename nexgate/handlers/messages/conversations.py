@@ -85,3 +85,11 @@ async def read_conversation(request: web.Request) -> web.Response:
     body = await parse_json(request, ReadSchema) if request.can_read_body else {"seq": None}
     seq = await conversations.mark_read(request.app[PLATFORM], caller(request), conversation_id(request), body["seq"])
     return json_response(PositionSchema, {"seq": seq})
+
+
+@routes.post("/api/conversations/{conversation_id}/unread", summary="Mark a conversation unread", status=204,
+             errors=(404,))
+async def unread_conversation(request: web.Request) -> web.Response:
+    """Shows `marked_unread` until you read it again (`POST .../read`, or the `message.read` frame)."""
+    await conversations.mark_unread(request.app[PLATFORM], caller(request), conversation_id(request))
+    return web.Response(status=204)

@@ -154,6 +154,8 @@ class ConversationSchema(ma.Schema):
     owner_id = ma.fields.UUID(allow_none=True, required=True)
     role = ma.fields.String(required=True, metadata={"description": "Yours"})
     muted = ma.fields.Boolean(required=True)
+    marked_unread = ma.fields.Boolean(required=True, metadata={
+        "description": "You marked it unread (POST .../unread); reading it clears the mark"})
     left = ma.fields.Boolean(required=True, metadata={"description": "You left (or were removed); history stays readable up to then"})
     last_seq = ma.fields.Integer(required=True, metadata={"description": "The newest message's seq you can see"})
     read_seq = ma.fields.Integer(required=True)
