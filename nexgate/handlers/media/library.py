@@ -21,9 +21,9 @@ async def upload(request: web.Request) -> web.Response:
     """A multipart/form-data body with one part per file. Each file's type is judged by its
     content (JPEG, PNG, WebP, MP4, MOV), never by its name or header. Images come back `ready`,
     with their variants and BlurHash; videos come back `uploaded` and are transcoded in the
-    background: their status changes arrive as `media.status` events on the WebSocket. One bad
-    file refuses the whole upload (the error's details name it by `file` index) and nothing is
-    stored. Limits: images 10 MB, videos 100 MB (413 `file_too_large` as soon as a file crosses
+    background: their status changes arrive as `media.status.changed` events on the WebSocket.
+    One bad file refuses the whole upload (the error's details name it by `file` index) and
+    nothing is stored. Limits: images 10 MB, videos 100 MB (413 `file_too_large` as soon as a file crosses
     it, 413 `upload_too_large` for a declared Content-Length no upload can need)."""
     platform = request.app[PLATFORM]
     purpose = parse_query(request, UploadQuerySchema)["purpose"]
