@@ -111,7 +111,8 @@ def _say(phase: str, figures: dict[str, Any]) -> None:
     lag = ", ".join(f"{name} p99 {value['p99_ms']} ms max {value['max_ms']} ms" for name, value in figures["loop_lag"].items())
     print(f"{phase}: {figures['sent']} messages at {figures['rate']}/s, {latency['received']} received "
           f"(lost {figures['lost']}, errors {figures['errors']}): send-to-receive p50 {latency['p50_ms']} ms, "
-          f"p99 {latency['p99_ms']} ms (target p99 < {TARGET_SEND_P99_MS} ms: {verdict}); event-loop lag {lag}",
+          f"p99 {latency['p99_ms']} ms (target p99 < {TARGET_SEND_P99_MS} ms: {verdict}); event-loop lag {lag}; "
+          f"server CPU {figures['server_cpu_ms_per_message']} ms a message",
           flush=True)
 
 
@@ -187,15 +188,25 @@ async def exchange(args: argparse.Namespace, seeded, pairs: list[str], servers: 
         distinct = list({server.name: server for server in servers}.values())
         for server in distinct:
             await server.reset_lag()
+        cpu_before = {server.name: _cpu_seconds(server.process.pid) for server in distinct}
         replies = [await _line(process) for process in processes]
         lag = {server.name: await server.lag() for server in distinct}
+        cpu = {server.name: _cpu_seconds(server.process.pid) - cpu_before[server.name] for server in distinct}
         for process in processes:
             await process.wait()
     latencies = [x for reply in replies for x in reply["latencies"]]
     sent = sum(r["sent"] for r in replies)
     return {"sent": sent, "rate": round(sum(r["rate"] for r in replies), 1), "errors": sum(r["errors"] for r in replies),
             "lost": sum(r["measured"] for r in replies) - len(latencies), "latency": _latency_figures(latencies),
-            "ack": _latency_figures([x for reply in replies for x in reply["acks"]]), "loop_lag": lag}
+            "ack": _latency_figures([x for reply in replies for x in reply["acks"]]), "loop_lag": lag,
+            "server_cpu_ms_per_message": round(1000 * sum(cpu.values()) / max(sent, 1), 3)}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _line(process) -> dict[str, Any]:
