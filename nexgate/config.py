@@ -268,6 +268,9 @@ class Config:
         40_000_000, _integer(10_000, 1_000_000_000),
         "Most pixels an image may declare; larger ones (decompression bombs) are refused before decoding",
     )
+    media_uploads_per_hour: int = _setting(
+        120, _integer(1, 1_000_000), "Upload requests (and resumable uploads begun) one user may make per hour"
+    )
     media_max_files: int = _setting(10, _integer(1, 100), "Files one upload request may carry")
     media_url_ttl_s: int = _setting(
         900, _integer(30, 7 * 86_400), "Lifetime of a signed URL of private media (message attachments), in seconds"

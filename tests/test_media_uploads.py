@@ -203,3 +203,17 @@ async def test_images_on_s3_are_stored_served_and_deleted(make_client, s3_config
     assert (await client.delete(f"/api/media/{public['id']}", headers=owner["headers"])).status == 204
     assert not any([await storage.exists(key) for key in keys])
     assert (await get_url(client, public["variants"][0]["url"]))[0] in (403, 404)
+
+
+async def test_uploads_per_hour_are_limited_per_user(make_client, config):
+    client = await make_client(dataclasses.replace(config, media_uploads_per_hour=2))
+    owner, other = await signed_in_user(client), await signed_in_user(client)
+    photo = [("a.jpg", jpeg_bytes(32, 32))]
+    for _ in range(2):
+        assert (await upload(client, owner, "post", photo))[0] == 201
+    status, body = await upload(client, owner, "post", photo)
+    assert status == 429 and body["error"]["code"] == "rate_limited" and body["error"]["details"]["retry_after"] > 0
+    resumable = await client.post("/api/media/uploads", json={"purpose": "post", "size": 10}, headers=owner["headers"])
+    assert resumable.status == 429
+    assert (await upload(client, other, "post", photo))[0] == 201
+    assert await media_rows(client, owner) == 2

@@ -48,6 +48,7 @@ async def begin(platform: Platform, caller: Caller, *, purpose: str, filename: s
     if size > largest:
         raise TooLarge(f"A media may be at most {largest} bytes; this one declares {size}", code="file_too_large",
                        details={"max_bytes": largest})
+    await uploads.admit(platform, caller)
     await sweep_expired(platform)
     async with platform.core.transaction() as conn:
         if await repository.count_open_uploads(conn, caller.user_id) >= MAX_OPEN_UPLOADS:

@@ -26,6 +26,7 @@ from ...errors import Invalid, TooLarge, UnsupportedMediaType
 from ...media import images, sniff
 from ...media.errors import MediaRejected
 from ...platform import Platform
+from ...ratelimit import Limit
 from ...storage import object_key
 from ..auth.caller import Caller
 from . import repository
@@ -156,6 +157,12 @@ def workspace() -> Iterator[Path]:
         yield directory
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+async def admit(platform: Platform, caller: Caller) -> None:
+    """Count an upload against the user's hourly limit, before any of its bytes are read."""
+    limit = Limit("media-uploads", platform.config.media_uploads_per_hour, 3600)
+    await platform.limiter.check(limit, str(caller.user_id), what=f"Too many uploads ({limit.count} per hour)")
 
 
 def check_purpose(purpose: str) -> None:

@@ -15,7 +15,7 @@ routes = Routes("media")
 
 @routes.post(
     "/api/media", summary="Upload one or more images or videos", query=UploadQuerySchema, body_doc=UPLOAD_BODY,
-    response=MediaListSchema, status=201, errors=(400, 413, 415, 422),
+    response=MediaListSchema, status=201, errors=(400, 413, 415, 422, 429),
 )
 async def upload(request: web.Request) -> web.Response:
     """A multipart/form-data body with one part per file. Each file's type is judged by its
@@ -24,11 +24,13 @@ async def upload(request: web.Request) -> web.Response:
     background: their status changes arrive as `media.status.changed` events on the WebSocket.
     One bad file refuses the whole upload (the error's details name it by `file` index) and
     nothing is stored. Limits: images 10 MB, videos 100 MB (413 `file_too_large` as soon as a file crosses
-    it, 413 `upload_too_large` for a declared Content-Length no upload can need)."""
+    it, 413 `upload_too_large` for a declared Content-Length no upload can need). A user may
+    make 120 uploads an hour (429 `rate_limited` with Retry-After)."""
     platform = request.app[PLATFORM]
     purpose = parse_query(request, UploadQuerySchema)["purpose"]
     limits = uploads.UploadLimits.from_config(platform.config)
     limits.check_request_size(request.content_length)
+    await uploads.admit(platform, caller(request))
     if request.content_type != "multipart/form-data":
         raise UnsupportedMediaType(f"Send files as multipart/form-data, not {request.content_type or 'nothing'}")
     with uploads.workspace() as directory:

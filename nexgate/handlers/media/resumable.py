@@ -17,7 +17,7 @@ READ_CHUNK = 256 * 1024
 
 
 @routes.post("/api/media/uploads", summary="Begin a resumable upload", body=BeginUploadSchema,
-             response=UploadSchema, status=201, errors=(409, 413))
+             response=UploadSchema, status=201, errors=(409, 413, 429))
 async def begin_upload(request: web.Request) -> web.Response:
     """For large files on connections that drop: declare the file, then send it in pieces with
     `PATCH /api/media/uploads/{upload_id}?offset=N`. An upload expires 24 hours after it
