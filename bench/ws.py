@@ -63,6 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.fanout <= args.sessions:
         raise SystemExit("bench.ws: --fanout must be between 1 and --sessions")
     _raise_open_files_limit()  # the servers and the load processes inherit it
+    summary = run_in_own_databases("bench.ws", measure, args)
+    if summary is None:
+        return 1
+    print(json.dumps(summary), flush=True)
+    return 0 if summary["clean"] else 1
+
+
+def run_in_own_databases(prog: str, measure, args: argparse.Namespace) -> dict[str, Any] | None:
+    """``measure(args, run, databases, prefix)`` on uvloop, with databases and a Redis prefix of
+    the run's own, migrated first and removed afterwards; its summary, or None after saying why
+    it failed."""
     import uvloop
 
     run = uuid.uuid4().hex[:8]
@@ -71,16 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name, url in databases.items():
             migrations.apply(url, name)
-        summary = uvloop.run(measure(args, run, databases, prefix))
+        return uvloop.run(measure(args, run, databases, prefix))
     except (ServerFailed, RuntimeError) as error:
-        print(f"bench.ws: {error}", file=sys.stderr)
-        return 1
+        print(f"{prog}: {error}", file=sys.stderr)
+        return None
     finally:
         for url in databases.values():
             migrations.drop_database(url)
         _delete_redis_keys(Config.from_env().redis_url, prefix)
-    print(json.dumps(summary), flush=True)
-    return 0 if summary["clean"] else 1
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -236,6 +236,12 @@ class Config:
     presence_ttl_s: int = _setting(
         60, _integer(5, 3600), "Seconds a connection counts as online without its server refreshing it"
     )
+    messages_per_hour: int = _setting(
+        100, _integer(1, 10_000_000), "Direct messages (sent or forwarded) one user may send per hour"
+    )
+    message_edit_window_s: int = _setting(
+        900, _integer(0, 7 * 86_400), "Seconds after sending during which a direct message can be edited"
+    )
     media_storage: str = _setting(
         "local", _choice("local", "s3"),
         "Where media is stored: local (files under NEXGATE_MEDIA_LOCAL_DIR, served by the app) or s3 (MinIO or any S3 API)",

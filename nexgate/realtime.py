@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
+from redis.exceptions import NoScriptError
 
 from .config import Config
 from .redis import Redis
@@ -87,19 +88,40 @@ class Realtime:
         position = await self._publish(keys=keys, args=self._args(event, data, event_id))
         return position.decode()
 
-    async def publish_to_users(self, user_ids: Iterable[uuid.UUID], event: str, data: Mapping[str, Any]) -> None:
-        """The same event to several users (a group conversation), in one round trip."""
-        args = self._args(event, data, None)
+    async def publish_to_users(
+        self, user_ids: Iterable[uuid.UUID], event: str, data: Mapping[str, Any], *, event_id: uuid.UUID | None = None
+    ) -> None:
+        """The same event to several users (a group conversation), in one round trip. With
+        ``event_id``, publishing it again within an hour reaches each user once."""
+        args = self._args(event, data, event_id)
+        calls = []
+        for user_id in user_ids:
+            keys = self._keys(user_id)
+            if event_id is not None:
+                keys.append(self.redis.key("rt", "published", str(event_id), str(user_id)))
+            calls.append([len(keys), *keys, *args])
+        if not calls:
+            return
+        try:
+            await self._publish_pipelined(calls)
+        except NoScriptError:  # the server lost its scripts (restart, SCRIPT FLUSH): nothing ran
+            await self.redis.client.script_load(_PUBLISH)
+            await self._publish_pipelined(calls)
+
+    async def _publish_pipelined(self, calls: list[list]) -> None:
+        # EVALSHA by hand: a pipeline running a registered Script first asks SCRIPT EXISTS, a
+        # round trip of its own on every publish.
         async with self.redis.client.pipeline(transaction=False) as pipe:
-            for user_id in user_ids:
-                await self._publish(keys=self._keys(user_id), args=args, client=pipe)
+            for call in calls:
+                pipe.evalsha(self._publish.sha, *call)
             await pipe.execute()
 
     def _keys(self, user_id: uuid.UUID) -> list[str]:
         return [self.stream_key(user_id), self.user_channel(user_id)]
 
     def _args(self, event: str, data: Mapping[str, Any], event_id: uuid.UUID | None) -> list:
-        payload = orjson.dumps({"event": event, "id": str(event_id or uuid.uuid4()), "data": data}).decode()
+        # default=str: asyncpg's own UUID type, which orjson does not know, as its text.
+        payload = orjson.dumps({"event": event, "id": str(event_id or uuid.uuid4()), "data": data}, default=str).decode()
         return [self.stream_length, payload, self.stream_ttl_s, DEDUPE_TTL_S]
 
     async def publish_to_topic(self, topic: str, event: str, data: Mapping[str, Any]) -> int:

@@ -8,7 +8,8 @@ from aiohttp import web
 
 
 def dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    # Non-string keys: marshmallow names a bad list item by its index.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

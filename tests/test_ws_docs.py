@@ -9,6 +9,7 @@ import orjson
 
 from nexgate.ws.protocol import COMMANDS, Close
 from tests.support.live import publisher, raw, send
+from tests.support.messages import direct
 
 DOC = (pathlib.Path(__file__).parent.parent / "docs" / "websocket.md").read_text()
 
@@ -53,6 +54,19 @@ async def test_a_session_uses_every_documented_frame_type(client, users):
     await publisher(client).publish_to_topic(f"presence:{bob.user_id}", "presence.changed", {"online": True})
     await publisher(client).publish_to_user(alice.user_id, "test.ping", {})
     received |= {(await _next(ws))["type"], (await _next(ws))["type"]}
+    conversation = (await direct(alice, bob))["id"]
+    message_frames = [
+        {"type": "message.send", "id": 8, "conversation_id": conversation, "client_id": "docs-1", "text": "Habari"},
+        {"type": "message.delivered", "id": 9, "conversation_id": conversation, "seq": 1},
+        {"type": "message.read", "id": 10, "conversation_id": conversation},
+        {"type": "typing", "id": 11, "conversation_id": conversation},
+    ]
+    for request in message_frames:  # these also put events on alice's own stream: read up to the reply
+        await send(ws, **request)
+        sent.add(request["type"])
+        while (frame := await _next(ws)).get("id") != request["id"]:
+            received.add(frame["type"])
+        assert frame["type"] == "ack", frame
     await ws.close()
     assert sent == _frame_types("Client frames")
     assert received == _frame_types("Server frames")

@@ -20,8 +20,7 @@ async def emit(conn: asyncpg.Connection, routing_key: str, payload: dict[str, An
     if not ROUTING_KEY.match(routing_key):
         raise ValueError(f"routing key {routing_key!r} is not <area>.<thing>.<verb>")
     event_id = uuid.uuid4()
-    await _sql.insert_event(conn, id=event_id, routing_key=routing_key, payload=payload)
-    await _sql.wake_relay(conn)
+    await _sql.insert_event(conn, id=event_id, routing_key=routing_key, payload=payload)  # and NOTIFY
     return event_id
 
 

@@ -20,7 +20,7 @@ from ..errors import DomainError, Invalid, Unauthorized
 from ..handlers.routing import client_ip
 from ..keys import PLATFORM
 from ..platform import Platform
-from . import commands, protocol
+from . import commands, messages, protocol
 from .connection import Connection
 from .hub import Hub
 from .presence import Presence
@@ -218,4 +218,4 @@ def setup(app: web.Application) -> None:
     app.on_shutdown.append(_going_away)
 
 
-__all__ = ["GATEWAY", "Gateway", "commands", "setup"]
+__all__ = ["GATEWAY", "Gateway", "commands", "messages", "setup"]

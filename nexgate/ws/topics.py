@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from ..domain.auth.caller import Caller
+from ..domain.messages import conversations
 from ..domain.users import visibility
 from ..errors import Forbidden, Invalid
 from ..platform import Platform
@@ -36,11 +37,11 @@ async def authorize(platform: Platform, caller: Caller, topic: str) -> None:
     await check(platform, caller, ident)
 
 
-def _uuid(ident: str, topic: str) -> uuid.UUID:
+def _uuid(ident: str, topic: str, what: str = "user") -> uuid.UUID:
     try:
         return uuid.UUID(ident)
     except ValueError:
-        raise Invalid(f"{topic} needs a user id", code="unknown_topic", details={"topic": topic}) from None
+        raise Invalid(f"{topic} needs a {what} id", code="unknown_topic", details={"topic": topic}) from None
 
 
 @kind("presence")
@@ -49,3 +50,9 @@ async def _presence(platform: Platform, caller: Caller, ident: str) -> None:
     if not await visibility.can_see_presence(platform, caller.user_id, user_id):
         raise Forbidden("This user's presence is not visible to you", code="presence_not_visible",
                         details={"user_id": ident})
+
+
+@kind("conversation")
+async def _conversation(platform: Platform, caller: Caller, ident: str) -> None:
+    """A conversation's typing indicators: its current members only."""
+    await conversations.require_active_member(platform, caller, _uuid(ident, "conversation", "conversation"))

@@ -1,8 +1,9 @@
 -- name: insert_event(id, routing_key, payload)!
-INSERT INTO outbox (id, routing_key, payload) VALUES (:id, :routing_key, :payload);
-
--- name: wake_relay()!
-SELECT pg_notify('nexgate_outbox', '');
+-- The event, and the relay woken at commit (NOTIFY is transactional), in one round trip.
+WITH stored AS (
+    INSERT INTO outbox (id, routing_key, payload) VALUES (:id, :routing_key, :payload) RETURNING id
+)
+SELECT pg_notify('nexgate_outbox', '') FROM stored;
 
 -- name: lock_unpublished(batch_size)
 SELECT id, routing_key, payload, created_at

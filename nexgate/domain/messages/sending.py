@@ -1,0 +1,164 @@
+"""Sending and forwarding: the one path every new message takes, over REST or the WebSocket.
+
+A message is stored with the conversation's next sequence number (taking it locks the
+conversation's row, so concurrent sends are numbered in commit order), its
+``messages.message.created`` event goes into the outbox in the same transaction, and once
+committed it is pushed to every device of every member. A client id makes sending
+idempotent: the same sender and client id give back the stored message, never a second one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from ... import bus
+from ...errors import Conflict, Invalid
+from ...platform import Platform
+from ...ratelimit import Limit
+from ..auth.caller import Caller
+from ..media import attachments
+from ..users import visibility
+from . import access, entities, live, message_repository, products, repository, views
+from .message_repository import Draft, Message
+from .repository import Member, Membership
+
+MAX_TEXT = 4000
+PREVIEW_CHARS = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class Sent:
+    message: dict[str, Any]
+    created: bool  # False: the client id was already used, and this is that message
+
+
+class _AlreadySent(Exception):
+    """The sender's client id was taken while this send waited: roll back, answer with that one."""
+
+
+async def send(platform: Platform, caller: Caller, conversation_id: uuid.UUID, *, text: str | None = None,
+               client_id: str | None = None, reply_to_id: uuid.UUID | None = None,
+               product: dict[str, Any] | None = None, media_ids: tuple[uuid.UUID, ...] = ()) -> Sent:
+    """Send a message (text, a product banner, media) into a conversation the caller is in."""
+    draft = await compose(platform, text=text, product=product, media_ids=media_ids, client_id=client_id,
+                          reply_to_id=reply_to_id)
+    return await store(platform, caller.user_id, conversation_id, draft)
+
+
+async def forward(platform: Platform, caller: Caller, message_id: uuid.UUID, conversation_id: uuid.UUID, *,
+                  client_id: str | None = None) -> Sent:
+    """Send a copy of a message the caller can see into another conversation they are in."""
+    async with platform.core.connection() as conn:
+        source, _ = await access.visible_message(conn, message_id, caller.user_id)
+    if source.deleted_at is not None:
+        raise Conflict("A deleted message cannot be forwarded", code="message_deleted")
+    draft = Draft(kind=source.kind, body=source.body, entities=source.entities, client_id=client_id,
+                  forwarded=True, product=source.product, media_ids=tuple(source.media_ids))
+    return await store(platform, caller.user_id, conversation_id, draft)
+
+
+async def _limit(platform: Platform, sender_id: uuid.UUID) -> None:
+    limit = Limit("messages", platform.config.messages_per_hour, 3600)
+    await platform.limiter.check(limit, str(sender_id), what=f"Too many messages ({limit.count} per hour)")
+
+
+async def compose(platform: Platform, *, text: str | None, product: dict[str, Any] | None,
+                  media_ids: tuple[uuid.UUID, ...], client_id: str | None, reply_to_id: uuid.UUID | None) -> Draft:
+    """Check what the sender wrote and turn it into a draft: its kind, text and link entities."""
+    text = text or ""
+    if len(text) > MAX_TEXT:
+        raise _invalid("text", f"Longer than maximum length {MAX_TEXT}.")
+    snapshot = None
+    if product is not None:
+        snapshot = await products.product_snapshot(platform, product_id=product["product_id"], given=product)
+        text = text.strip() and text or products.default_text(snapshot)
+    if not text.strip() and not media_ids:
+        raise _invalid("text", "Write something, or attach media or a product.")
+    kind = "product" if snapshot else "media" if media_ids else "text"
+    return Draft(kind=kind, body=text, entities=entities.links(text), client_id=client_id, reply_to_id=reply_to_id,
+                 product=snapshot, media_ids=tuple(media_ids))
+
+
+def _invalid(field: str, problem: str) -> Invalid:
+    return Invalid(f"Invalid fields in the body: {field}", details={"fields": {field: [problem]}})
+
+
+async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.UUID, draft: Draft) -> Sent:
+    """Store the draft and deliver it. A client id the sender already used answers with that
+    message (not counted against the rate limit)."""
+    try:
+        async with platform.core.transaction() as conn:
+            state = await repository.send_state(conn, conversation_id, sender_id, draft.client_id)
+            if state.earlier_id is not None:
+                raise _AlreadySent()
+            if state.sender is None:
+                raise access.conversation_not_found()
+            access.require_active(state.sender)
+            await _limit(platform, sender_id)
+            if state.sender.kind == "direct":
+                await _check_reach(conn, state.sender, state.members)
+            if draft.reply_to_id is not None:
+                await _check_reply(conn, draft.reply_to_id, conversation_id, sender_id)
+            if draft.media_ids and not draft.forwarded:  # a forward carries media the forwarder was shown
+                await attachments.attach(conn, owner_id=sender_id, media_ids=draft.media_ids, purpose="message")
+            message = await message_repository.insert_message(
+                conn, conversation_id=conversation_id, sender_id=sender_id, draft=draft)
+            if message is None:
+                raise _AlreadySent()
+            await _emit_created(conn, message, state.members)
+    except _AlreadySent:
+        return await _earlier(platform, sender_id, draft.client_id, conversation_id)
+    [view] = await views.with_media(platform, [views.message_view(message, status="sent")])
+    await live.message_created(platform, state.members, view)
+    return Sent(view, True)
+
+
+async def _check_reach(conn, membership: Membership, members: list[Member]) -> None:
+    """In a one-to-one conversation: a block either way stops it; the other's "only people I
+    follow" setting applies until they have written in it themselves."""
+    sender_id = membership.user_id
+    other = next((m for m in members if m.user_id != sender_id), None)
+    if other is None:
+        return
+    rel = await visibility.relationship_in(conn, sender_id, other.user_id)
+    if other.last_sent_seq:
+        visibility.require_profile(rel)
+    else:
+        visibility.require_reach(rel, sender_id, other.user_id, "message")
+
+
+async def _check_reply(conn, reply_to_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID) -> None:
+    quoted = await message_repository.message_by_id(conn, reply_to_id)
+    if (quoted is None or quoted.conversation_id != conversation_id
+            or not await message_repository.visible_to(conn, reply_to_id, sender_id)):
+        raise _invalid("reply_to_id", "Not a message of this conversation that you can see.")
+
+
+async def _emit_created(conn, message: Message, members: list[Member]) -> None:
+    """For the notification service: recipients who did not mute the conversation. It pushes
+    to those of them with no device online when it handles the event (docs/events.md)."""
+    recipients = [str(m.user_id) for m in members if m.user_id != message.sender_id and not m.muted]
+    if not recipients:
+        return
+    await bus.emit(conn, live.MESSAGE_CREATED, {
+        "message_id": str(message.id), "conversation_id": str(message.conversation_id), "seq": message.seq,
+        "sender_id": str(message.sender_id), "type": message.kind, "preview": message.body[:PREVIEW_CHARS],
+        "recipient_ids": recipients, "product_id": (message.product or {}).get("product_id"),
+    })
+
+
+async def _earlier(platform: Platform, sender_id: uuid.UUID, client_id: str, conversation_id: uuid.UUID) -> Sent:
+    """The message the sender already sent with this client id, published again (each device
+    still gets it once)."""
+    async with platform.core.connection() as conn:
+        message_id = await message_repository.message_id_by_client_id(conn, sender_id, client_id)
+        message = await message_repository.message_by_id(conn, message_id)
+        if message.conversation_id != conversation_id:
+            raise Conflict("This client_id was used for a message in another conversation",
+                           code="client_id_reused", details={"message_id": str(message.id)})
+        members = await repository.active_members(conn, conversation_id)
+    [view] = await views.with_media(platform, [
+        views.message_view(message, status=views.status_of(message.seq, sender_id, sender_id, members))])
+    await live.message_created(platform, members, view)
+    return Sent(view, False)
