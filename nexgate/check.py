@@ -10,7 +10,7 @@ from .bus import Broker
 from .config import Config, redacted_url
 from .providers.email import SmtpMailer
 from .redis import Redis
-from .storage import create_storage
+from .storage import Storage, create_storage
 
 TIMEOUT = 3.0
 
@@ -37,8 +37,7 @@ async def _rabbitmq(config: Config) -> None:
     await broker.close()
 
 
-async def _storage(config: Config) -> None:
-    storage = create_storage(config, keyring=None)
+async def _storage(storage: Storage) -> None:
     try:
         async with asyncio.timeout(TIMEOUT * 4):
             await storage.ping()
@@ -46,21 +45,16 @@ async def _storage(config: Config) -> None:
         await storage.close()
 
 
-def _storage_location(config: Config) -> str:
-    if config.media_storage == "s3":
-        return f"{config.s3_endpoint} bucket {config.s3_bucket}"
-    return config.media_local_dir
-
-
 async def check_all(config: Config) -> list[tuple[str, str | None, str]]:
     """(dependency, problem or None, where it was looked for)."""
+    storage = create_storage(config, keyring=None)
     checks = [
         ("postgres core", _postgres(config.database_url, "core"), redacted_url(config.database_url)),
         ("postgres notify", _postgres(config.notify_database_url, "notify"), redacted_url(config.notify_database_url)),
         ("redis", _redis(config), redacted_url(config.redis_url)),
         ("rabbitmq", _rabbitmq(config), redacted_url(config.amqp_url)),
         ("smtp", SmtpMailer.from_config(config).ping(TIMEOUT), f"{config.smtp_host}:{config.smtp_port}"),
-        ("storage", _storage(config), _storage_location(config)),
+        ("storage", _storage(storage), storage.where),
     ]
     results = await asyncio.gather(*(check for _, check, _ in checks), return_exceptions=True)
     return [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -91,6 +92,14 @@ def _guarded(spec: RouteSpec) -> Handler:
         return await spec.handler(request)
 
     return guarded
+
+
+def path_uuid(request: web.Request, name: str, not_found: Callable[[], DomainError]) -> uuid.UUID:
+    """An id in the path. Anything but a UUID names nothing, so it answers as an unknown id does."""
+    try:
+        return uuid.UUID(request.match_info[name])
+    except ValueError:
+        raise not_found() from None
 
 
 def bearer_token(request: web.Request) -> str:

@@ -9,6 +9,7 @@ from aiohttp import web
 from ...domain.media.library import not_found
 from ...domain.media.resumable import not_found as upload_not_found
 from ...domain.media.uploads import PURPOSES
+from ..routing import path_uuid
 
 
 class UploadQuerySchema(ma.Schema):
@@ -104,16 +105,8 @@ UPLOAD_BODY = {
 
 
 def path_media_id(request: web.Request) -> uuid.UUID:
-    """The media id in the path; anything but a UUID names no media."""
-    return _path_uuid(request, "media_id", not_found)
+    return path_uuid(request, "media_id", lambda: not_found(request.match_info["media_id"]))
 
 
 def path_upload_id(request: web.Request) -> uuid.UUID:
-    return _path_uuid(request, "upload_id", upload_not_found)
-
-
-def _path_uuid(request: web.Request, name: str, not_found_error) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.match_info[name])
-    except ValueError:
-        raise not_found_error(request.match_info[name]) from None
+    return path_uuid(request, "upload_id", lambda: upload_not_found(request.match_info["upload_id"]))

@@ -6,7 +6,7 @@ from aiohttp import web
 from ...domain.messages import groups
 from ...keys import PLATFORM
 from ..routing import Routes, caller, json_response, parse_json
-from .schemas import ConversationSchema, GroupUpdateSchema, MembersAddSchema, conversation_id, path_uuid
+from .schemas import ConversationSchema, GroupUpdateSchema, MembersAddSchema, conversation_id, member_id
 
 routes = Routes("messages")
 
@@ -28,7 +28,7 @@ async def remove_member(request: web.Request) -> web.Response:
     """Your own id: you leave (you keep reading the history up to now). Someone else's: owner
     and admins remove members; only the owner removes admins."""
     await groups.remove_member(request.app[PLATFORM], caller(request), conversation_id(request),
-                               path_uuid(request, "user_id", "member"))
+                               member_id(request))
     return web.Response(status=204)
 
 
@@ -63,5 +63,5 @@ async def remove_admin(request: web.Request) -> web.Response:
 
 async def _set_admin(request: web.Request, admin: bool) -> web.Response:
     view = await groups.set_admin(request.app[PLATFORM], caller(request), conversation_id(request),
-                                  path_uuid(request, "user_id", "member"), admin)
+                                  member_id(request), admin)
     return json_response(ConversationSchema, view)

@@ -6,11 +6,13 @@ import uuid
 import marshmallow as ma
 from aiohttp import web
 
+from ...domain.messages import access
 from ...domain.messages.conversations import MAX_GROUP_MEMBERS
 from ...domain.messages.sending import MAX_TEXT
 from ...domain.users import pages
 from ...errors import NotFound
 from ..media.schemas import MediaSchema
+from ..routing import path_uuid
 from ..users.schemas import PageQuerySchema
 
 _CLIENT_ID = ma.fields.String(validate=ma.validate.Length(1, 64), metadata={
@@ -227,20 +229,16 @@ class ReactionsSchema(ma.Schema):
     reactions = ma.fields.List(ma.fields.Nested(ReactionCountSchema), required=True)
 
 
-def path_uuid(request: web.Request, name: str, what: str) -> uuid.UUID:
-    """An id in the path; anything but a UUID names nothing."""
-    try:
-        return uuid.UUID(request.match_info[name])
-    except ValueError:
-        raise NotFound(f"No such {what}", code=f"{what}_not_found") from None
-
-
 def conversation_id(request: web.Request) -> uuid.UUID:
-    return path_uuid(request, "conversation_id", "conversation")
+    return path_uuid(request, "conversation_id", access.conversation_not_found)
 
 
 def message_id(request: web.Request) -> uuid.UUID:
-    return path_uuid(request, "message_id", "message")
+    return path_uuid(request, "message_id", access.message_not_found)
+
+
+def member_id(request: web.Request) -> uuid.UUID:
+    return path_uuid(request, "user_id", lambda: NotFound("No such member", code="member_not_found"))
 
 
 def page_body(page: pages.Page) -> dict:

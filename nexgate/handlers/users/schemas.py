@@ -11,6 +11,7 @@ from aiohttp import web
 
 from ...domain.users import pages
 from ...errors import NotFound
+from ..routing import path_uuid
 
 _URL = ma.validate.URL(relative=False, schemes={"http", "https"}, require_tld=True,
                        error="Give a full http:// or https:// address with a host name.")
@@ -128,8 +129,4 @@ def page_body(page: pages.Page) -> dict[str, Any]:
 
 
 def path_user_id(request: web.Request, name: str = "user_id") -> uuid.UUID:
-    """The user id in the path; anything but a UUID names no user."""
-    try:
-        return uuid.UUID(request.match_info[name])
-    except ValueError:
-        raise NotFound("No such user", code="user_not_found") from None
+    return path_uuid(request, name, lambda: NotFound("No such user", code="user_not_found"))
