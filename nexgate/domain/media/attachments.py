@@ -15,7 +15,7 @@ import asyncpg
 from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...platform import Platform
 from . import repository
-from .uploads import PURPOSES
+from .purposes import PURPOSES
 from .views import media_view
 
 

@@ -10,7 +10,7 @@ from ..auth.caller import Caller
 from ..users import visibility
 from . import repository
 from .repository import Media
-from .uploads import PROFILE_PURPOSES
+from .purposes import PROFILE_PURPOSES
 
 MEDIA_DELETED = "media.media.deleted"
 

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from ...sql import queries
+from .purposes import PRIVATE_PURPOSES
 
 _sql = queries("media")
 
@@ -21,7 +22,6 @@ class Media:
     kind: str
     source_format: str
     status: str
-    is_private: bool
     original_name: str | None
     size_bytes: int
     source_key: str | None
@@ -39,6 +39,10 @@ class Media:
     @classmethod
     def from_row(cls, row: asyncpg.Record | None) -> Media | None:
         return None if row is None else cls(**dict(row))
+
+    @property
+    def is_private(self) -> bool:
+        return self.purpose in PRIVATE_PURPOSES
 
     def stored_keys(self) -> list[str]:
         """Every object this media has in storage: its upload, variants, renditions, poster."""

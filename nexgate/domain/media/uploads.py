@@ -30,13 +30,11 @@ from ...ratelimit import Limit
 from ...storage import object_key
 from ..auth.caller import Caller
 from . import repository
+from .purposes import PRIVATE_PURPOSES, PROFILE_PURPOSES, PURPOSES
 from .repository import Media
 
 log = logging.getLogger(__name__)
 
-PURPOSES = ("post", "product", "event", "message", "avatar", "cover")
-PRIVATE_PURPOSES = frozenset({"message"})  # seen only through short-lived signed URLs
-PROFILE_PURPOSES = frozenset({"avatar", "cover"})  # images only: a profile header shows no video
 MULTIPART_OVERHEAD = 64 * 1024  # part headers and boundaries on top of the files themselves
 CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp", "png": "image/png", "mp4": "video/mp4",
                  "mov": "video/quicktime"}
@@ -214,7 +212,7 @@ async def _prepare(platform: Platform, owner_id: uuid.UUID, purpose: str, incomi
     media_id = uuid.uuid4()
     private = purpose in PRIVATE_PURPOSES
     base = dict(id=media_id, owner_id=owner_id, purpose=purpose, kind=incoming.type.kind,
-                source_format=incoming.type.format, is_private=private, original_name=incoming.name,
+                source_format=incoming.type.format, original_name=incoming.name,
                 size_bytes=incoming.size, duration_ms=None, poster=None, failure_code=None, failure_reason=None,
                 created_at=None, processed_at=None)
     if incoming.type.kind == "video":

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from ...domain.media.library import not_found
 from ...domain.media.resumable import not_found as upload_not_found
-from ...domain.media.uploads import PURPOSES
+from ...domain.media.purposes import PURPOSES
 from ..routing import path_uuid
 
 
