@@ -16,6 +16,14 @@ class UnmigratedDatabase(RuntimeError):
     pass
 
 
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """Release a connection to the pool as it is. asyncpg's default reset (a ``RESET ALL``,
+    ``UNLISTEN *``, ``CLOSE ALL`` and advisory unlock) is a round trip on every release for
+    state nothing here leaves behind: no session settings or session advisory locks, cursors
+    live in transactions, and the outbox relay unlistens its own channel. asyncpg still rolls
+    back an open transaction and forgets listeners before calling this."""
+
+
 async def init_connection(connection: asyncpg.Connection) -> None:
     for json_type in ("json", "jsonb"):
         await connection.set_type_codec(
@@ -33,7 +41,8 @@ class Database:
     @classmethod
     async def connect(cls, name: str, url: str, *, min_size: int, max_size: int) -> Database:
         pool = await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size, init=init_connection, command_timeout=30
+            url, min_size=min_size, max_size=max_size, init=init_connection, reset=keep_session,
+            command_timeout=30
         )
         return cls(name, pool)
 

@@ -61,6 +61,21 @@ async def test_the_send_frame_is_idempotent_by_client_id(client, users):
     await receiver.close()
 
 
+async def test_retries_racing_the_first_send_store_one_message_and_leave_no_gap(client, users):
+    """A client that retries before the first send answered: every copy gets the one message,
+    and the next message takes the very next seq (a lost race writes nothing, not even a seq)."""
+    amina, baraka = await users.new(client), await users.new(client)
+    conversation = await direct(amina, baraka)
+    copies = await asyncio.gather(*(send(amina, conversation, "Bei gani?", client_id="retry-1") for _ in range(6)))
+    assert len({m["id"] for m in copies}) == 1 and {m["seq"] for m in copies} == {1}
+    following = await send(amina, conversation, "Nijibu tafadhali")
+    assert following["seq"] == 2
+    assert await texts(baraka, conversation) == ["Bei gani?", "Nijibu tafadhali"]
+    listed = (await baraka.request("GET", "/api/conversations"))["items"]
+    assert [c["unread_count"] for c in listed if c["id"] == conversation["id"]] == [2]
+    assert [e["seq"] for e in await graph.events(client, "messages.message.created", conversation_id=conversation["id"])] == [1, 2]
+
+
 async def test_the_send_frame_refuses_what_rest_refuses(client, users):
     amina, baraka, eve = await users.new(client), await users.new(client), await users.new(client)
     conversation = await direct(amina, baraka)
@@ -214,6 +229,7 @@ async def test_a_muted_conversation_still_delivers_but_asks_for_no_push(client, 
     events = await graph.events(client, "messages.message.created", message_id=sent["id"])
     assert len(events) == 1 and events[0]["recipient_ids"] == [str(baraka.user_id)]
     assert events[0]["preview"] == "Tunaondoka saa kumi" and events[0]["conversation_id"] == team["id"]
+    assert events[0]["seq"] == sent["seq"] and events[0]["sender_id"] == str(amina.user_id)
     await muted_device.close()
 
 

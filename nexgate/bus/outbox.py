@@ -15,12 +15,12 @@ _sql = queries("platform")
 async def emit(conn: asyncpg.Connection, routing_key: str, payload: dict[str, Any]) -> uuid.UUID:
     """Record an event; it is published only if the caller's transaction commits.
 
-    The NOTIFY is transactional too, so the relay is woken exactly at commit.
+    The outbox's trigger notifies the relay, and NOTIFY is transactional: it is woken at commit.
     """
     if not ROUTING_KEY.match(routing_key):
         raise ValueError(f"routing key {routing_key!r} is not <area>.<thing>.<verb>")
     event_id = uuid.uuid4()
-    await _sql.insert_event(conn, id=event_id, routing_key=routing_key, payload=payload)  # and NOTIFY
+    await _sql.insert_event(conn, id=event_id, routing_key=routing_key, payload=payload)
     return event_id
 
 

@@ -2,10 +2,11 @@
 -- conversation with greatest(joined_seq, cleared_seq) < seq <= coalesce(left_seq, last_seq)
 -- that they did not hide; each query that lists messages applies that range.
 
--- name: insert_message(id, conversation_id, sender_id, client_id, kind, body, entities, reply_to_id, forwarded, product, media_ids)^
+-- name: insert_message(id, conversation_id, sender_id, client_id, kind, body, entities, reply_to_id, forwarded, product, media_ids, event_type, event)^
 -- In one statement: take the conversation's next seq (locking its row until commit, so seqs
 -- follow commit order), store the message, move the sender's read position and last_sent_seq
--- to it; the stored message. Nothing comes back if the sender already used client_id.
+-- to it, and put its event (when there is one) in the outbox with the seq added; the stored
+-- message. A client_id the sender already used fails it (messages_client_id): nothing is written.
 WITH next AS (
     UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now(), updated_at = now()
      WHERE id = :conversation_id
@@ -18,13 +19,17 @@ WITH next AS (
            CAST(:reply_to_id AS uuid), CAST(:forwarded AS boolean), CAST(:product AS jsonb),
            CAST(:media_ids AS uuid[])
       FROM next
-    ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
     RETURNING *
 ), sender AS (
     UPDATE conversation_members m
        SET read_seq = stored.seq, delivered_seq = greatest(m.delivered_seq, stored.seq), last_sent_seq = stored.seq
       FROM stored
      WHERE m.conversation_id = stored.conversation_id AND m.user_id = stored.sender_id
+), event AS (
+    INSERT INTO outbox (id, routing_key, payload)
+    SELECT gen_random_uuid(), CAST(:event_type AS text), CAST(:event AS jsonb) || jsonb_build_object('seq', stored.seq)
+      FROM stored
+     WHERE CAST(:event AS jsonb) IS NOT NULL
 )
 SELECT x.id, x.conversation_id, x.seq, x.sender_id, x.client_id, x.kind, x.body, x.entities, x.reply_to_id,
        r.sender_id AS reply_sender_id, left(r.body, 200) AS reply_body, r.deleted_at IS NOT NULL AS reply_deleted,

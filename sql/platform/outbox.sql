@@ -1,9 +1,6 @@
 -- name: insert_event(id, routing_key, payload)!
--- The event, and the relay woken at commit (NOTIFY is transactional), in one round trip.
-WITH stored AS (
-    INSERT INTO outbox (id, routing_key, payload) VALUES (:id, :routing_key, :payload) RETURNING id
-)
-SELECT pg_notify('nexgate_outbox', '') FROM stored;
+-- The relay is woken at commit by the outbox's own trigger (migration 0011).
+INSERT INTO outbox (id, routing_key, payload) VALUES (:id, :routing_key, :payload);
 
 -- name: lock_unpublished(batch_size)
 SELECT id, routing_key, payload, created_at

@@ -57,15 +57,24 @@ async def _all(query, conn, **params) -> list[asyncpg.Record]:
     return [row async for row in query(conn, **params)]
 
 
-async def insert_message(conn, *, conversation_id: uuid.UUID, sender_id: uuid.UUID, draft: Draft) -> Message | None:
+async def insert_message(conn, *, message_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID,
+                         draft: Draft, event: tuple[str, dict[str, Any]] | None) -> Message | None:
     """Store the message with the conversation's next seq (locking the conversation until
-    commit); None if the sender already used ``draft.client_id``."""
-    return Message.from_row(await _sql.insert_message(
-        conn, id=uuid.uuid4(), conversation_id=conversation_id, sender_id=sender_id,
-        client_id=draft.client_id, kind=draft.kind, body=draft.body, entities=draft.entities,
-        reply_to_id=draft.reply_to_id, forwarded=draft.forwarded, product=draft.product,
-        media_ids=list(draft.media_ids),
-    ))
+    commit) and ``event`` (its type and payload, to which the seq is added) in the outbox, in
+    one statement; None, with nothing written, if the sender already used ``draft.client_id``."""
+    event_type, payload = event or (None, None)
+    try:
+        row = await _sql.insert_message(
+            conn, id=message_id, conversation_id=conversation_id, sender_id=sender_id,
+            client_id=draft.client_id, kind=draft.kind, body=draft.body, entities=draft.entities,
+            reply_to_id=draft.reply_to_id, forwarded=draft.forwarded, product=draft.product,
+            media_ids=list(draft.media_ids), event_type=event_type, event=payload,
+        )
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name != "messages_client_id":
+            raise
+        return None
+    return Message.from_row(row)
 
 
 async def message_by_id(conn, message_id: uuid.UUID) -> Message | None:

@@ -2,7 +2,7 @@
 
 A message is stored with the conversation's next sequence number (taking it locks the
 conversation's row, so concurrent sends are numbered in commit order), its
-``messages.message.created`` event goes into the outbox in the same transaction, and once
+``messages.message.created`` event goes into the outbox in the same statement, and once
 committed it is pushed to every device of every member. A client id makes sending
 idempotent: the same sender and client id give back the stored message, never a second one.
 """
@@ -12,7 +12,6 @@ import dataclasses
 import uuid
 from typing import Any
 
-from ... import bus
 from ...errors import Conflict, Invalid
 from ...platform import Platform
 from ...ratelimit import Limit
@@ -87,8 +86,13 @@ def _invalid(field: str, problem: str) -> Invalid:
 async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.UUID, draft: Draft) -> Sent:
     """Store the draft and deliver it. A client id the sender already used answers with that
     message (not counted against the rate limit)."""
+    attaching = bool(draft.media_ids) and not draft.forwarded  # a forward carries media the forwarder was shown
+    # The message, the sender's positions and its event are written by one statement; only
+    # attaching media writes more, so only then do the checks and writes need a transaction.
+    unit = platform.core.transaction if attaching else platform.core.connection
+    message_id = uuid.uuid4()
     try:
-        async with platform.core.transaction() as conn:
+        async with unit() as conn:
             state = await repository.send_state(conn, conversation_id, sender_id, draft.client_id)
             if state.earlier_id is not None:
                 raise _AlreadySent()
@@ -100,13 +104,13 @@ async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.
                 await _check_reach(conn, state.sender, state.members)
             if draft.reply_to_id is not None:
                 await _check_reply(conn, draft.reply_to_id, conversation_id, sender_id)
-            if draft.media_ids and not draft.forwarded:  # a forward carries media the forwarder was shown
+            if attaching:
                 await attachments.attach(conn, owner_id=sender_id, media_ids=draft.media_ids, purpose="message")
             message = await message_repository.insert_message(
-                conn, conversation_id=conversation_id, sender_id=sender_id, draft=draft)
+                conn, message_id=message_id, conversation_id=conversation_id, sender_id=sender_id, draft=draft,
+                event=_created_event(message_id, conversation_id, sender_id, draft, state.members))
             if message is None:
                 raise _AlreadySent()
-            await _emit_created(conn, message, state.members)
     except _AlreadySent:
         return await _earlier(platform, sender_id, draft.client_id, conversation_id)
     [view] = await views.with_media(platform, [views.message_view(message, status="sent")])
@@ -135,17 +139,19 @@ async def _check_reply(conn, reply_to_id: uuid.UUID, conversation_id: uuid.UUID,
         raise _invalid("reply_to_id", "Not a message of this conversation that you can see.")
 
 
-async def _emit_created(conn, message: Message, members: list[Member]) -> None:
-    """For the notification service: recipients who did not mute the conversation. It pushes
-    to those of them with no device online when it handles the event (docs/events.md)."""
-    recipients = [str(m.user_id) for m in members if m.user_id != message.sender_id and not m.muted]
+def _created_event(message_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID, draft: Draft,
+                   members: list[Member]) -> tuple[str, dict[str, Any]] | None:
+    """For the notification service, without the seq the store adds: recipients who did not
+    mute the conversation. It pushes to those of them with no device online when it handles
+    the event (docs/events.md). None when there is no one to tell."""
+    recipients = [str(m.user_id) for m in members if m.user_id != sender_id and not m.muted]
     if not recipients:
-        return
-    await bus.emit(conn, live.MESSAGE_CREATED, {
-        "message_id": str(message.id), "conversation_id": str(message.conversation_id), "seq": message.seq,
-        "sender_id": str(message.sender_id), "type": message.kind, "preview": message.body[:PREVIEW_CHARS],
-        "recipient_ids": recipients, "product_id": (message.product or {}).get("product_id"),
-    })
+        return None
+    return live.MESSAGE_CREATED, {
+        "message_id": str(message_id), "conversation_id": str(conversation_id), "sender_id": str(sender_id),
+        "type": draft.kind, "preview": draft.body[:PREVIEW_CHARS], "recipient_ids": recipients,
+        "product_id": (draft.product or {}).get("product_id"),
+    }
 
 
 async def _earlier(platform: Platform, sender_id: uuid.UUID, client_id: str, conversation_id: uuid.UUID) -> Sent:
