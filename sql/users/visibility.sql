@@ -2,15 +2,7 @@
 
 -- name: relationship(viewer_id, user_id)^
 -- Every flag between viewer and user, both ways, in one round trip; no row if the user does not exist.
-SELECT u.is_private, u.show_presence, u.dm_policy,
-       EXISTS (SELECT 1 FROM user_follows WHERE follower_id = :viewer_id AND followee_id = u.id) AS following,
-       EXISTS (SELECT 1 FROM user_follows WHERE follower_id = u.id AND followee_id = :viewer_id) AS followed_by,
-       EXISTS (SELECT 1 FROM user_follow_requests WHERE requester_id = :viewer_id AND target_id = u.id) AS requested,
-       EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = :viewer_id AND blocked_id = u.id) AS blocking,
-       EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = u.id AND blocked_id = :viewer_id) AS blocked_by,
-       EXISTS (SELECT 1 FROM user_mutes WHERE muter_id = :viewer_id AND muted_id = u.id) AS muting
-  FROM users u
- WHERE u.id = :user_id;
+SELECT * FROM user_relationship(:viewer_id, :user_id);
 
 -- name: visible_authors(viewer_id, author_ids)
 -- The authors whose content the viewer may see in a feed; a NULL viewer (anonymous) sees public accounts.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import uuid
+from typing import Any
 
 import asyncpg
 
@@ -94,16 +95,21 @@ class SendState:
     sender: Membership | None  # None: not (and never) a member
     members: list[Member]  # the current ones
     earlier_id: uuid.UUID | None  # the message the sender already sent with this client id
+    # One-to-one: the columns of user_relationship(sender, other member); None in a group.
+    relationship: dict[str, Any] | None
+
+
+_MEMBER_FIELDS = [field.name for field in dataclasses.fields(Member)]
+_MEMBERSHIP_FIELDS = [field.name for field in dataclasses.fields(Membership)]
 
 
 async def send_state(conn, conversation_id: uuid.UUID, sender_id: uuid.UUID, client_id: str | None) -> SendState:
     rows = await _all(_sql.send_state, conn, conversation_id=conversation_id, user_id=sender_id, client_id=client_id)
-    member_fields = [field.name for field in dataclasses.fields(Member)]
-    membership_fields = [field.name for field in dataclasses.fields(Membership)]
-    sender = next((Membership(**{name: row[name] for name in membership_fields})
+    sender = next((Membership(**{name: row[name] for name in _MEMBERSHIP_FIELDS})
                    for row in rows if row["user_id"] == sender_id), None)
-    members = [Member(**{name: row[name] for name in member_fields}) for row in rows if row["left_seq"] is None]
-    return SendState(sender, members, rows[0]["earlier_id"] if rows else None)
+    members = [Member(**{name: row[name] for name in _MEMBER_FIELDS}) for row in rows if row["left_seq"] is None]
+    relationship = next((row["relationship"] for row in rows if row["relationship"] is not None), None)
+    return SendState(sender, members, rows[0]["earlier_id"] if rows else None, relationship)
 
 
 async def active_members(conn, conversation_id: uuid.UUID) -> list[Member]:

@@ -19,8 +19,8 @@ from ..auth.caller import Caller
 from ..media import attachments
 from ..users import visibility
 from . import access, entities, live, message_repository, products, repository, views
-from .message_repository import Draft, Message
-from .repository import Member, Membership
+from .message_repository import Draft
+from .repository import Member
 
 MAX_TEXT = 4000
 PREVIEW_CHARS = 100
@@ -101,7 +101,7 @@ async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.
             access.require_active(state.sender)
             await _limit(platform, sender_id)
             if state.sender.kind == "direct":
-                await _check_reach(conn, state.sender, state.members)
+                _check_reach(state)
             if draft.reply_to_id is not None:
                 await _check_reply(conn, draft.reply_to_id, conversation_id, sender_id)
             if attaching:
@@ -118,18 +118,17 @@ async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.
     return Sent(view, True)
 
 
-async def _check_reach(conn, membership: Membership, members: list[Member]) -> None:
+def _check_reach(state: repository.SendState) -> None:
     """In a one-to-one conversation: a block either way stops it; the other's "only people I
     follow" setting applies until they have written in it themselves."""
-    sender_id = membership.user_id
-    other = next((m for m in members if m.user_id != sender_id), None)
+    other = next((m for m in state.members if m.user_id != state.sender.user_id), None)
     if other is None:
         return
-    rel = await visibility.relationship_in(conn, sender_id, other.user_id)
+    rel = visibility.relationship_of(state.relationship)
     if other.last_sent_seq:
         visibility.require_profile(rel)
     else:
-        visibility.require_reach(rel, sender_id, other.user_id, "message")
+        visibility.require_reach(rel, state.sender.user_id, other.user_id, "message")
 
 
 async def _check_reply(conn, reply_to_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ...errors import Forbidden, Invalid, NotFound
 from ...platform import Platform
@@ -39,8 +40,13 @@ class Relationship:
 
 async def relationship_in(conn, viewer_id: uuid.UUID | None, user_id: uuid.UUID) -> Relationship:
     """The relationship, read on a connection the caller holds (inside its transaction)."""
-    row = await repository.relationship(conn, viewer_id, user_id)
-    return Relationship(exists=False) if row is None else Relationship(exists=True, **dict(row))
+    return relationship_of(await repository.relationship(conn, viewer_id, user_id))
+
+
+def relationship_of(columns: Mapping[str, Any] | None) -> Relationship:
+    """The relationship from the columns of ``user_relationship(viewer, user)`` (migration
+    0012), for a query that read them on its way; None: no such user."""
+    return Relationship(exists=False) if columns is None else Relationship(exists=True, **dict(columns))
 
 
 async def relationship(platform: Platform, viewer_id: uuid.UUID | None, user_id: uuid.UUID) -> Relationship:
