@@ -113,7 +113,8 @@ def _say(phase: str, figures: dict[str, Any]) -> None:
     print(f"{phase}: {figures['sent']} messages at {figures['rate']}/s, {latency['received']} received "
           f"(lost {figures['lost']}, errors {figures['errors']}): send-to-receive p50 {latency['p50_ms']} ms, "
           f"p99 {latency['p99_ms']} ms (target p99 < {TARGET_SEND_P99_MS} ms: {verdict}); event-loop lag {lag}; "
-          f"server CPU {figures['server_cpu_ms_per_message']} ms a message",
+          f"server CPU {figures['server_cpu_ms_per_message']} ms a message (load processes "
+          f"{figures['load_cpu_ms_per_message']} ms; machine {figures['machine_busy_pct']}% busy)",
           flush=True)
 
 
@@ -190,7 +191,9 @@ async def exchange(args: argparse.Namespace, seeded, pairs: list[str], servers: 
         for server in distinct:
             await server.reset_lag()
         cpu_before = {server.name: _cpu_seconds(server.process.pid) for server in distinct}
+        machine_before = _machine_cpu()
         replies = [await _line(process) for process in processes]
+        machine = [after - before for after, before in zip(_machine_cpu(), machine_before)]
         lag = {server.name: await server.lag() for server in distinct}
         cpu = {server.name: _cpu_seconds(server.process.pid) - cpu_before[server.name] for server in distinct}
         for process in processes:
@@ -200,7 +203,16 @@ async def exchange(args: argparse.Namespace, seeded, pairs: list[str], servers: 
     return {"sent": sent, "rate": round(sum(r["rate"] for r in replies), 1), "errors": sum(r["errors"] for r in replies),
             "lost": sum(r["measured"] for r in replies) - len(latencies), "latency": _latency_figures(latencies),
             "ack": _latency_figures([x for reply in replies for x in reply["acks"]]), "loop_lag": lag,
-            "server_cpu_ms_per_message": round(1000 * sum(cpu.values()) / max(sent, 1), 3)}
+            "server_cpu_ms_per_message": round(1000 * sum(cpu.values()) / max(sent, 1), 3),
+            "load_cpu_ms_per_message": round(1000 * sum(r["cpu_s"] for r in replies) / max(sent, 1), 3),
+            "machine_busy_pct": round(100 * machine[0] / max(machine[1], 1), 1)}
+
+
+def _machine_cpu() -> tuple[int, int]:
+    """Busy and total jiffies of every CPU so far (/proc/stat; idle and iowait are not busy)."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    return sum(fields) - fields[3] - fields[4], sum(fields)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -255,7 +267,9 @@ async def _client(plan_path: str) -> dict[str, Any]:
         gc.freeze()
         gc.disable()
         print(orjson.dumps({"connected": len(sessions)}).decode(), flush=True)
+        cpu_started = time.process_time()
         figures = await _send(plan, sessions)
+        figures["cpu_s"] = time.process_time() - cpu_started
         await asyncio.sleep(1.0)  # stragglers
         for live in sessions:
             await live.close()

@@ -15,23 +15,28 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
-from redis.exceptions import NoScriptError
 
 from .config import Config
 from .redis import Redis
 
-# Appends the event, keeps the stream capped and alive, and announces "<position>\n<payload>".
-# With a dedupe key (the caller's event id), a repeated publish returns the first position.
+# For each user (KEYS in groups of ARGV[5]: stream, channel and, with an event id, a dedupe
+# key): append the event, keep the stream capped and alive, and announce
+# "<position>\n<payload>"; the positions. With a dedupe key, a repeated publish gives the
+# first position and appends nothing. One script for any number of users: one round trip.
 _PUBLISH = """
-if KEYS[3] then
-    local seen = redis.call('GET', KEYS[3])
-    if seen then return seen end
+local per = tonumber(ARGV[5])
+local positions = {}
+for i = 1, #KEYS, per do
+    local position = per == 3 and redis.call('GET', KEYS[i + 2])
+    if not position then
+        position = redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[1], '*', 'p', ARGV[2])
+        redis.call('EXPIRE', KEYS[i], ARGV[3])
+        redis.call('PUBLISH', KEYS[i + 1], position .. '\\n' .. ARGV[2])
+        if per == 3 then redis.call('SET', KEYS[i + 2], position, 'EX', ARGV[4]) end
+    end
+    positions[#positions + 1] = position
 end
-local position = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'p', ARGV[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', KEYS[2], position .. '\\n' .. ARGV[2])
-if KEYS[3] then redis.call('SET', KEYS[3], position, 'EX', ARGV[4]) end
-return position
+return positions
 """
 DEDUPE_TTL_S = 3600
 
@@ -82,47 +87,30 @@ class Realtime:
         Pass the originating event's id when a retry may publish it again (bus consumers): the
         same id within an hour is appended once.
         """
-        keys = self._keys(user_id)
-        if event_id is not None:
-            keys.append(self.redis.key("rt", "published", str(event_id)))
-        position = await self._publish(keys=keys, args=self._args(event, data, event_id))
-        return position.decode()
+        [position] = await self._publish_to((user_id,), event, data, event_id)
+        return position
 
     async def publish_to_users(
         self, user_ids: Iterable[uuid.UUID], event: str, data: Mapping[str, Any], *, event_id: uuid.UUID | None = None
     ) -> None:
         """The same event to several users (a group conversation), in one round trip. With
         ``event_id``, publishing it again within an hour reaches each user once."""
-        args = self._args(event, data, event_id)
-        calls = []
+        await self._publish_to(tuple(user_ids), event, data, event_id)
+
+    async def _publish_to(self, user_ids: tuple[uuid.UUID, ...], event: str, data: Mapping[str, Any],
+                          event_id: uuid.UUID | None) -> list[str]:
+        if not user_ids:
+            return []
+        keys = []
         for user_id in user_ids:
-            keys = self._keys(user_id)
+            keys += (self.stream_key(user_id), self.user_channel(user_id))
             if event_id is not None:
                 keys.append(self.redis.key("rt", "published", str(event_id), str(user_id)))
-            calls.append([len(keys), *keys, *args])
-        if not calls:
-            return
-        try:
-            await self._publish_pipelined(calls)
-        except NoScriptError:  # the server lost its scripts (restart, SCRIPT FLUSH): nothing ran
-            await self.redis.client.script_load(_PUBLISH)
-            await self._publish_pipelined(calls)
-
-    async def _publish_pipelined(self, calls: list[list]) -> None:
-        # EVALSHA by hand: a pipeline running a registered Script first asks SCRIPT EXISTS, a
-        # round trip of its own on every publish.
-        async with self.redis.client.pipeline(transaction=False) as pipe:
-            for call in calls:
-                pipe.evalsha(self._publish.sha, *call)
-            await pipe.execute()
-
-    def _keys(self, user_id: uuid.UUID) -> list[str]:
-        return [self.stream_key(user_id), self.user_channel(user_id)]
-
-    def _args(self, event: str, data: Mapping[str, Any], event_id: uuid.UUID | None) -> list:
         # default=str: asyncpg's own UUID type, which orjson does not know, as its text.
         payload = orjson.dumps({"event": event, "id": str(event_id or uuid.uuid4()), "data": data}, default=str).decode()
-        return [self.stream_length, payload, self.stream_ttl_s, DEDUPE_TTL_S]
+        positions = await self._publish(keys=keys, args=[
+            self.stream_length, payload, self.stream_ttl_s, DEDUPE_TTL_S, 2 if event_id is None else 3])
+        return [position.decode() for position in positions]
 
     async def publish_to_topic(self, topic: str, event: str, data: Mapping[str, Any]) -> int:
         """Deliver ``event`` to whoever is subscribed to ``topic`` right now; the processes reached."""
