@@ -1,7 +1,9 @@
-"""publish_to_users: one pipeline of EVALSHA, idempotent by event id per user, and it recovers
-when Redis no longer has the script (a restart or SCRIPT FLUSH)."""
+"""publish_to_users: one script call for all the users, idempotent by event id per user;
+publishes made at once share a round trip, each with its own answer; and it recovers when
+Redis no longer has the script (a restart or SCRIPT FLUSH)."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from nexgate import realtime
@@ -28,4 +30,17 @@ async def test_a_script_redis_does_not_know_is_loaded_and_the_publish_goes_throu
     await publisher.publish_to_users([user], "test.loaded", {})
     await publisher.publish_to_users([user], "test.loaded", {})
     assert await redis.client.xlen(publisher.stream_key(user)) == 2
+    await redis.close()
+
+
+async def test_publishes_made_at_once_share_a_trip_and_each_gets_its_own_position(config, monkeypatch):
+    monkeypatch.setattr(realtime, "_PUBLISH", realtime._PUBLISH + f"\n-- {uuid.uuid4()}")  # the pipelined reload too
+    redis = Redis.from_config(config)
+    publisher = Realtime(redis, config)
+    users = [uuid.uuid4() for _ in range(6)]
+    positions = await asyncio.gather(*(publisher.publish_to_user(u, "test.together", {"n": n})
+                                       for n, u in enumerate(users)))
+    for n, (user, position) in enumerate(zip(users, positions)):
+        [(stored, fields)] = await redis.client.xrange(publisher.stream_key(user))
+        assert stored.decode() == position and f'"n":{n}' in fields[b"p"].decode()
     await redis.close()
