@@ -12,7 +12,7 @@ import time
 import uuid
 
 from .errors import RateLimited
-from .redis import Redis, SharedTripScript
+from .redis import Redis
 
 _HIT = """
 local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
@@ -40,7 +40,7 @@ class Limit:
 class RateLimiter:
     def __init__(self, redis: Redis):
         self.redis = redis
-        self._script = SharedTripScript(redis, _HIT)
+        self._script = redis.script(_HIT)
 
     async def retry_after(self, limit: Limit, subject: str) -> int:
         """Record one hit for ``subject``; 0 if it fits, else the seconds until one would."""

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from .config import Config
-from .redis import Redis, SharedTripScript
+from .redis import Redis
 
 # For each user (KEYS in groups of ARGV[5]: stream, channel and, with an event id, a dedupe
 # key): append the event, keep the stream capped and alive, and announce
@@ -67,7 +67,7 @@ class Realtime:
         self.redis = redis
         self.stream_length = config.realtime_stream_length
         self.stream_ttl_s = config.realtime_stream_ttl_s
-        self._publish = SharedTripScript(redis, _PUBLISH)
+        self._publish = redis.script(_PUBLISH)
         self.control_channel = redis.key("rt", "control")
 
     def stream_key(self, user_id: uuid.UUID | str) -> str:

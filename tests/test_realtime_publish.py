@@ -44,3 +44,21 @@ async def test_publishes_made_at_once_share_a_trip_and_each_gets_its_own_positio
         [(stored, fields)] = await redis.client.xrange(publisher.stream_key(user))
         assert stored.decode() == position and f'"n":{n}' in fields[b"p"].decode()
     await redis.close()
+
+
+async def test_different_scripts_called_at_once_share_a_trip_and_recover_together(config, monkeypatch):
+    """A publish and a rate-limit hit in one iteration go out in one pipeline; neither script is
+    known to Redis, and both are loaded and answered."""
+    from nexgate import ratelimit
+
+    monkeypatch.setattr(realtime, "_PUBLISH", realtime._PUBLISH + f"\n-- {uuid.uuid4()}")
+    monkeypatch.setattr(ratelimit, "_HIT", ratelimit._HIT + f"\n-- {uuid.uuid4()}")
+    redis = Redis.from_config(config)
+    publisher, limiter = Realtime(redis, config), ratelimit.RateLimiter(redis)
+    limit, user = ratelimit.Limit("test_shared", 1, 60), uuid.uuid4()
+    position, first, second = await asyncio.gather(
+        publisher.publish_to_user(user, "test.shared", {}), limiter.retry_after(limit, str(user)),
+        limiter.retry_after(limit, str(user)))
+    assert [entry[0].decode() for entry in await redis.client.xrange(publisher.stream_key(user))] == [position]
+    assert sorted([first, second])[0] == 0 and sorted([first, second])[1] > 0
+    await redis.close()

@@ -45,8 +45,8 @@ class Presence:
         self.realtime = realtime
         self.redis = realtime.redis
         self.ttl_s = ttl_s
-        self._connected = self.redis.client.register_script(_CONNECTED)
-        self._disconnected = self.redis.client.register_script(_DISCONNECTED)
+        self._connected = self.redis.script(_CONNECTED)
+        self._disconnected = self.redis.script(_DISCONNECTED)
 
     def _online_key(self, user_id: str) -> str:
         return self.redis.key("rt", "online", user_id)
