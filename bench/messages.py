@@ -113,7 +113,8 @@ def _say(phase: str, figures: dict[str, Any]) -> None:
     print(f"{phase}: {figures['sent']} messages at {figures['rate']}/s, {latency['received']} received "
           f"(lost {figures['lost']}, errors {figures['errors']}): send-to-receive p50 {latency['p50_ms']} ms, "
           f"p99 {latency['p99_ms']} ms (target p99 < {TARGET_SEND_P99_MS} ms: {verdict}); event-loop lag {lag}; "
-          f"server CPU {figures['server_cpu_ms_per_message']} ms a message (load processes "
+          f"server CPU {figures['server_cpu_ms_per_message']} ms a message (PostgreSQL "
+          f"{figures['postgres_cpu_ms_per_message']} ms, Redis {figures['redis_cpu_ms_per_message']} ms, load processes "
           f"{figures['load_cpu_ms_per_message']} ms; machine {figures['machine_busy_pct']}% busy)",
           flush=True)
 
@@ -191,9 +192,10 @@ async def exchange(args: argparse.Namespace, seeded, pairs: list[str], servers: 
         for server in distinct:
             await server.reset_lag()
         cpu_before = {server.name: _cpu_seconds(server.process.pid) for server in distinct}
-        machine_before = _machine_cpu()
+        machine_before, services_before = _machine_cpu(), _services_cpu()
         replies = [await _line(process) for process in processes]
         machine = [after - before for after, before in zip(_machine_cpu(), machine_before)]
+        services = {name: seconds - services_before.get(name, 0.0) for name, seconds in _services_cpu().items()}
         lag = {server.name: await server.lag() for server in distinct}
         cpu = {server.name: _cpu_seconds(server.process.pid) - cpu_before[server.name] for server in distinct}
         for process in processes:
@@ -205,6 +207,7 @@ async def exchange(args: argparse.Namespace, seeded, pairs: list[str], servers: 
             "ack": _latency_figures([x for reply in replies for x in reply["acks"]]), "loop_lag": lag,
             "server_cpu_ms_per_message": round(1000 * sum(cpu.values()) / max(sent, 1), 3),
             "load_cpu_ms_per_message": round(1000 * sum(r["cpu_s"] for r in replies) / max(sent, 1), 3),
+            **{f"{name}_cpu_ms_per_message": round(1000 * seconds / max(sent, 1), 3) for name, seconds in services.items()},
             "machine_busy_pct": round(100 * machine[0] / max(machine[1], 1), 1)}
 
 
@@ -213,6 +216,28 @@ def _machine_cpu() -> tuple[int, int]:
     with open("/proc/stat") as stat:
         fields = [int(x) for x in stat.readline().split()[1:]]
     return sum(fields) - fields[3] - fields[4], sum(fields)
+
+
+SERVICES = {"postgres": "postgres", "redis-server": "redis"}
+
+
+def _services_cpu() -> dict[str, float]:
+    """CPU seconds so far of every PostgreSQL and Redis process on the machine, by service (the
+    bench's databases are the busy ones while it runs)."""
+    seconds = dict.fromkeys(SERVICES.values(), 0.0)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+        except OSError:  # ended meanwhile
+            continue
+        service = SERVICES.get(text[text.index("(") + 1:text.rindex(")")])
+        if service is not None:
+            fields = text.rsplit(")", 1)[1].split()
+            seconds[service] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
 
 
 def _cpu_seconds(pid: int) -> float:

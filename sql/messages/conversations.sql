@@ -30,14 +30,14 @@ SELECT c.id AS conversation_id, c.kind, c.name, c.owner_id, c.last_seq, m.user_i
 -- What a send checks, in one query: every member row (current and past) with the
 -- conversation's columns, the message the sender already sent with client_id, if any, and
 -- in a one-to-one conversation what lies between the sender and the other member (on the
--- other member's row).
+-- other member's row; a subquery per row, so it is one primary-key lookup whatever the planner
+-- knows of the tables).
 SELECT c.id AS conversation_id, c.kind, c.name, c.owner_id, c.last_seq, m.user_id, m.role, m.joined_seq,
        m.read_seq, m.delivered_seq, m.cleared_seq, m.left_seq, m.muted, m.joined_at, m.last_sent_seq,
        (SELECT id FROM messages WHERE sender_id = :user_id AND client_id = :client_id) AS earlier_id,
-       to_jsonb(r) AS relationship
-  FROM conversations c
-  JOIN conversation_members m ON m.conversation_id = c.id
-  LEFT JOIN LATERAL user_relationship(:user_id, m.user_id) r ON c.kind = 'direct' AND m.user_id <> :user_id
+       (SELECT to_jsonb(r) FROM user_relationship(:user_id, m.user_id) r
+         WHERE c.kind = 'direct' AND m.user_id <> :user_id) AS relationship
+  FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id
  WHERE c.id = :conversation_id;
 
 -- name: active_members(conversation_id)
