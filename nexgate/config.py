@@ -130,7 +130,9 @@ class Config:
     bus_prefetch: int = _setting(32, _integer(1, 10_000), "Unacknowledged messages a consumer holds at once")
     bus_max_attempts: int = _setting(5, _integer(1, 20), "Deliveries of a message before it goes to the dead-letter queue")
     bus_retry_base_ms: int = _setting(1000, _integer(1, 3_600_000), "First retry delay; each later one is 4 times longer")
-    outbox_poll_ms: int = _setting(1000, _integer(10, 60_000), "How often the outbox relay looks for events it was not woken for")
+    outbox_poll_ms: int = _setting(
+        50, _integer(10, 60_000), "How often an idle outbox relay looks for new events, in ms (a busy one does not wait)"
+    )
     smtp_host: str = _setting("127.0.0.1", str, "SMTP server for outgoing email")
     smtp_port: int = _setting(1025, _integer(1, 65535), "SMTP port")
     smtp_username: str = _setting("", str, "SMTP user name (empty: no authentication)")

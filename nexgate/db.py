@@ -19,9 +19,9 @@ class UnmigratedDatabase(RuntimeError):
 async def keep_session(connection: asyncpg.Connection) -> None:
     """Release a connection to the pool as it is. asyncpg's default reset (a ``RESET ALL``,
     ``UNLISTEN *``, ``CLOSE ALL`` and advisory unlock) is a round trip on every release for
-    state nothing here leaves behind: no session settings or session advisory locks, cursors
-    live in transactions, and the outbox relay unlistens its own channel. asyncpg still rolls
-    back an open transaction and forgets listeners before calling this."""
+    state nothing here leaves behind: no session settings, session advisory locks or LISTEN,
+    and cursors live in transactions. asyncpg still rolls back an open transaction before
+    calling this."""
 
 
 async def init_connection(connection: asyncpg.Connection) -> None:

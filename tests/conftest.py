@@ -129,7 +129,7 @@ def config(database_urls, tmp_path) -> Config:
         bus_namespace=bus_namespace(),
         bus_retry_base_ms=50,
         bus_max_attempts=3,
-        outbox_poll_ms=100,
+        outbox_poll_ms=20,
         cpu_workers=1,
         log_json=False,
         smtp_port=1,  # nothing listens there: a test that sends mail uses the smtp_sandbox fixture

@@ -15,7 +15,7 @@ _sql = queries("platform")
 async def emit(conn: asyncpg.Connection, routing_key: str, payload: dict[str, Any]) -> uuid.UUID:
     """Record an event; it is published only if the caller's transaction commits.
 
-    The outbox's trigger notifies the relay, and NOTIFY is transactional: it is woken at commit.
+    The relay finds it within ``NEXGATE_OUTBOX_POLL_MS`` of the commit.
     """
     if not ROUTING_KEY.match(routing_key):
         raise ValueError(f"routing key {routing_key!r} is not <area>.<thing>.<verb>")

@@ -1,5 +1,6 @@
 -- name: insert_event(id, routing_key, payload)!
--- The relay is woken at commit by the outbox's own trigger (migration 0011).
+-- No NOTIFY: a transaction that notifies holds a cluster-wide lock through its commit, which
+-- would queue every commit that writes an event behind the others. The relay polls instead.
 INSERT INTO outbox (id, routing_key, payload) VALUES (:id, :routing_key, :payload);
 
 -- name: lock_unpublished(batch_size)

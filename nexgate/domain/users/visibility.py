@@ -45,7 +45,7 @@ async def relationship_in(conn, viewer_id: uuid.UUID | None, user_id: uuid.UUID)
 
 def relationship_of(columns: Mapping[str, Any] | None) -> Relationship:
     """The relationship from the columns of ``user_relationship(viewer, user)`` (migration
-    0012), for a query that read them on its way; None: no such user."""
+    0011), for a query that read them on its way; None: no such user."""
     return Relationship(exists=False) if columns is None else Relationship(exists=True, **dict(columns))
 
 

@@ -1,3 +1,4 @@
+-- depends: 0010.media-privacy-derived
 -- What lies between a viewer and a user, both ways, defined once: the users area's
 -- relationship query reads it, and so does any statement that must check it on the way
 -- (a message send checks its one-to-one reach in the query that reads the conversation).
