@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import orjson
+from asyncpg.pool import PoolAcquireContext
 
 from . import migrations
 from .config import env_name
@@ -46,10 +47,10 @@ class Database:
         )
         return cls(name, pool)
 
-    @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self.pool.acquire() as connection:
-            yield connection
+    def connection(self) -> PoolAcquireContext:
+        """``async with database.connection() as conn``: a pooled connection, each statement its
+        own transaction."""
+        return self.pool.acquire()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

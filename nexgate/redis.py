@@ -71,6 +71,9 @@ class SharedTripScript:
         return await self._trips.call(self._script, keys, args)
 
 
+_Call = tuple[AsyncScript, list, list, asyncio.Future]  # a script, its keys and args, and its caller's answer
+
+
 class _SharedTrips:
     """Script calls made in the same event-loop iteration reach Redis together.
 
@@ -81,7 +84,7 @@ class _SharedTrips:
 
     def __init__(self, client: redis_asyncio.Redis):
         self.client = client
-        self._waiting: list[tuple[AsyncScript, list, list, asyncio.Future]] = []
+        self._waiting: list[_Call] = []
         self._sending: set[asyncio.Task] = set()
 
     async def call(self, script: AsyncScript, keys: list, args: list) -> Any:
@@ -98,7 +101,7 @@ class _SharedTrips:
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
-    async def _send(self, calls: list[tuple[AsyncScript, list, list, asyncio.Future]]) -> None:
+    async def _send(self, calls: list[_Call]) -> None:
         try:
             if len(calls) == 1:
                 script, keys, args, _ = calls[0]
@@ -115,7 +118,7 @@ class _SharedTrips:
             else:
                 result.set_result(reply)
 
-    async def _pipelined(self, calls: list[tuple[AsyncScript, list, list, asyncio.Future]]) -> list:
+    async def _pipelined(self, calls: list[_Call]) -> list:
         replies = await self._evalsha_each(calls)
         unknown = {script.sha: script for (script, *_), reply in zip(calls, replies) if isinstance(reply, NoScriptError)}
         if unknown:  # Redis restarted or flushed its scripts: load them and call again
@@ -126,7 +129,7 @@ class _SharedTrips:
                 replies[n] = reply
         return replies
 
-    async def _evalsha_each(self, calls: list[tuple[AsyncScript, list, list, asyncio.Future]]) -> list:
+    async def _evalsha_each(self, calls: list[_Call]) -> list:
         # EVALSHA by hand: a pipeline running a registered Script first asks SCRIPT EXISTS, a
         # round trip of its own.
         async with self.client.pipeline(transaction=False) as pipe:
