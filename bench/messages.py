@@ -229,22 +229,25 @@ def _services_cpu() -> dict[str, float]:
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat") as stat:
-                text = stat.read()
+            name, used = _stat(int(entry))
         except OSError:  # ended meanwhile
             continue
-        service = SERVICES.get(text[text.index("(") + 1:text.rindex(")")])
-        if service is not None:
-            fields = text.rsplit(")", 1)[1].split()
-            seconds[service] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if name in SERVICES:
+            seconds[SERVICES[name]] += used
     return seconds
 
 
 def _cpu_seconds(pid: int) -> float:
     """User and system CPU time a process has used so far."""
+    return _stat(pid)[1]
+
+
+def _stat(pid: int) -> tuple[str, float]:
+    """A process's command name and the user and system CPU seconds it has used so far."""
     with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        text = stat.read()
+    fields = text.rsplit(")", 1)[1].split()
+    return text[text.index("(") + 1:text.rindex(")")], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _line(process) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from ...sql import queries
-from .purposes import PRIVATE_PURPOSES
+from . import purposes
 
 _sql = queries("media")
 
@@ -42,7 +42,7 @@ class Media:
 
     @property
     def is_private(self) -> bool:
-        return self.purpose in PRIVATE_PURPOSES
+        return purposes.is_private(self.purpose)
 
     def stored_keys(self) -> list[str]:
         """Every object this media has in storage: its upload, variants, renditions, poster."""

@@ -30,7 +30,7 @@ from ...ratelimit import Limit
 from ...storage import object_key
 from ..auth.caller import Caller
 from . import repository
-from .purposes import PRIVATE_PURPOSES, PROFILE_PURPOSES, PURPOSES
+from .purposes import PROFILE_PURPOSES, PURPOSES, is_private
 from .repository import Media
 
 log = logging.getLogger(__name__)
@@ -210,7 +210,7 @@ async def _gather_all_or_raise(coroutines) -> list:
 async def _prepare(platform: Platform, owner_id: uuid.UUID, purpose: str, incoming: IncomingFile, directory: Path,
                    stored: list[str]) -> Media:
     media_id = uuid.uuid4()
-    private = purpose in PRIVATE_PURPOSES
+    private = is_private(purpose)
     base = dict(id=media_id, owner_id=owner_id, purpose=purpose, kind=incoming.type.kind,
                 source_format=incoming.type.format, original_name=incoming.name,
                 size_bytes=incoming.size, duration_ms=None, poster=None, failure_code=None, failure_reason=None,

@@ -25,7 +25,8 @@ async def upload(request: web.Request) -> web.Response:
     One bad file refuses the whole upload (the error's details name it by `file` index) and
     nothing is stored. Limits: images 10 MB, videos 100 MB (413 `file_too_large` as soon as a file crosses
     it, 413 `upload_too_large` for a declared Content-Length no upload can need). A user may
-    make 120 uploads an hour (429 `rate_limited` with Retry-After)."""
+    make `NEXGATE_MEDIA_UPLOADS_PER_HOUR` uploads an hour, 120 by default (429 `rate_limited`
+    with Retry-After)."""
     platform = request.app[PLATFORM]
     purpose = parse_query(request, UploadQuerySchema)["purpose"]
     limits = uploads.UploadLimits.from_config(platform.config)
