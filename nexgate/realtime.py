@@ -112,9 +112,13 @@ class Realtime:
             self.stream_length, payload, self.stream_ttl_s, DEDUPE_TTL_S, 2 if event_id is None else 3])
         return [position.decode() for position in positions]
 
-    async def publish_to_topic(self, topic: str, event: str, data: Mapping[str, Any]) -> int:
-        """Deliver ``event`` to whoever is subscribed to ``topic`` right now; the processes reached."""
-        return await self.redis.client.publish(self.topic_channel(topic), topic_frame(topic, event, data))
+    async def publish_to_topic(self, topic: str, event: str, data: Mapping[str, Any],
+                               *, skip_user: uuid.UUID | None = None) -> int:
+        """Deliver ``event`` to whoever is subscribed to ``topic`` right now, except the devices of
+        ``skip_user`` (a typer does not hear their own typing); the processes reached. The channel
+        carries ``skip_user`` (or nothing), a newline, then the frame."""
+        message = f"{skip_user or ''}\n{topic_frame(topic, event, data)}"
+        return await self.redis.client.publish(self.topic_channel(topic), message)
 
     async def sessions_revoked(self, session_ids: Iterable[uuid.UUID]) -> None:
         """Close the WebSockets of revoked sessions on every server process."""

@@ -194,12 +194,14 @@ async def test_sent_delivered_and_read_reach_the_sender_live(client, users):
         await device.close()
 
 
-async def test_typing_goes_to_those_who_follow_the_conversation_and_only_members_may(client, users):
+async def test_typing_goes_to_the_other_participants_who_follow_the_conversation_and_only_members_may(
+        client, users):
     amina, baraka, eve = await users.new(client), await users.new(client), await users.new(client)
     conversation = await direct(amina, baraka)
     topic = f"conversation:{conversation['id']}"
-    typer, watcher, snoop = await amina.live(), await baraka.live(), await eve.live()
-    await watcher.subscribe(topic)
+    typer, typers_tablet, watcher, snoop = await amina.live(), await amina.live(), await baraka.live(), await eve.live()
+    for device in (typers_tablet, watcher):
+        await device.subscribe(topic)
     try:
         await snoop.subscribe(topic)
         raise AssertionError("a non-member followed a conversation's typing")
@@ -209,12 +211,16 @@ async def test_typing_goes_to_those_who_follow_the_conversation_and_only_members
     frame = await watcher.next_event()
     assert frame["type"] == "topic" and frame["event"] == "messages.typing"
     assert frame["data"] == {"conversation_id": conversation["id"], "user_id": str(amina.user_id), "typing": True}
+    await watcher.call("typing", conversation_id=conversation["id"], typing=False)
+    # The typer's other device hears the other side, and never its own user's typing before it.
+    frame = await typers_tablet.next_event()
+    assert frame["data"] == {"conversation_id": conversation["id"], "user_id": str(baraka.user_id), "typing": False}
     try:
         await snoop.call("typing", conversation_id=conversation["id"])
         raise AssertionError("a non-member typed into a conversation")
     except LiveError as error:
         assert error.code == "conversation_not_found"
-    for device in (typer, watcher, snoop):
+    for device in (typer, typers_tablet, watcher, snoop):
         await device.close()
 
 

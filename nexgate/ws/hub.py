@@ -217,9 +217,10 @@ class Hub:
             for connection in tuple(self._users.get(name, ())):
                 connection.deliver(parsed, position, frame)
         else:
-            frame = message["data"].decode()
+            skip_user, _, frame = message["data"].decode().partition("\n")
             for connection in tuple(self._topics.get(name, ())):
-                connection.push(frame)
+                if connection.user_id != skip_user:
+                    connection.push(frame)
 
     def _control(self, command: dict) -> None:
         revoked = set(command.get("revoked", ()))

@@ -49,4 +49,4 @@ async def to_members(platform: Platform, members: Iterable[Member | uuid.UUID], 
 async def typing(platform: Platform, conversation_id: uuid.UUID, user_id: uuid.UUID, active: bool) -> None:
     await platform.realtime.publish_to_topic(
         topic(conversation_id), TYPING,
-        {"conversation_id": str(conversation_id), "user_id": str(user_id), "typing": active})
+        {"conversation_id": str(conversation_id), "user_id": str(user_id), "typing": active}, skip_user=user_id)
