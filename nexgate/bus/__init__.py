@@ -1,11 +1,12 @@
 """The event bus (DESIGN.md §5): outbox → relay → RabbitMQ topic exchange → consumer groups.
 
-- ``emit(conn, "area.thing.verb", payload)`` writes an event in the caller's transaction.
+- ``emit(conn, "area.thing.verb", payload)`` writes an event in the caller's transaction;
+  ``pending(...)`` checks one that a repository statement writes itself.
 - ``OutboxRelay`` publishes committed events and marks them sent.
 - ``Consumer`` runs one consumer group: its queue, idempotency, retries, dead letters.
 """
 from .broker import Broker, Topology
 from .event import Event
-from .outbox import emit
+from .outbox import PendingEvent, emit, pending
 
-__all__ = ["Broker", "Event", "Topology", "emit"]
+__all__ = ["Broker", "Event", "PendingEvent", "Topology", "emit", "pending"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from ... import bus
 from ...sql import queries
 
 _sql = queries("messages")
@@ -58,7 +59,7 @@ async def _all(query, conn, **params) -> list[asyncpg.Record]:
 
 
 async def insert_message(conn, *, message_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID,
-                         draft: Draft, event: tuple[str, dict[str, Any]] | None) -> Message | None:
+                         draft: Draft, event: bus.PendingEvent | None) -> Message | None:
     """Store the message with the conversation's next seq (locking the conversation until
     commit) and ``event`` (its type and payload, to which the seq is added) in the outbox, in
     one statement; None, with nothing written, if the sender already used ``draft.client_id``."""

@@ -12,6 +12,7 @@ import dataclasses
 import uuid
 from typing import Any
 
+from ... import bus
 from ...errors import Conflict, Invalid
 from ...platform import Platform
 from ...ratelimit import Limit
@@ -139,18 +140,18 @@ async def _check_reply(conn, reply_to_id: uuid.UUID, conversation_id: uuid.UUID,
 
 
 def _created_event(message_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID, draft: Draft,
-                   members: list[Member]) -> tuple[str, dict[str, Any]] | None:
+                   members: list[Member]) -> bus.PendingEvent | None:
     """For the notification service, without the seq the store adds: recipients who did not
     mute the conversation. It pushes to those of them with no device online when it handles
     the event (docs/events.md). None when there is no one to tell."""
     recipients = [str(m.user_id) for m in members if m.user_id != sender_id and not m.muted]
     if not recipients:
         return None
-    return live.MESSAGE_CREATED, {
+    return bus.pending(live.MESSAGE_CREATED, {
         "message_id": str(message_id), "conversation_id": str(conversation_id), "sender_id": str(sender_id),
         "type": draft.kind, "preview": draft.body[:PREVIEW_CHARS], "recipient_ids": recipients,
         "product_id": (draft.product or {}).get("product_id"),
-    }
+    })
 
 
 async def _earlier(platform: Platform, sender_id: uuid.UUID, client_id: str, conversation_id: uuid.UUID) -> Sent:
