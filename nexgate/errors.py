@@ -70,3 +70,14 @@ class UnsupportedMediaType(DomainError):
 class Unavailable(DomainError):
     status = 503
     code = "unavailable"
+
+
+class Internal(DomainError):
+    """What a client is told of a failure on our side (a bug, a database or Redis error):
+    nothing of its internals, only how to find it in the logs."""
+
+    status = 500
+    code = "internal"
+
+    def __init__(self, identified_by: str = "the request id"):
+        super().__init__(f"Something went wrong on our side; {identified_by} identifies it.")

@@ -20,6 +20,10 @@ class Metrics:
         self.websocket_sessions = Gauge(
             "nexgate_websocket_sessions", "Open WebSocket sessions in this process", registry=self.registry
         )
+        self.websocket_command_errors = Counter(
+            "nexgate_websocket_command_errors", "WebSocket frames answered `internal`: a command failed unexpectedly",
+            ["command"], registry=self.registry,
+        )
         self.outbox_backlog = Gauge(
             "nexgate_outbox_backlog", "Events committed but not yet published to RabbitMQ", registry=self.registry
         )

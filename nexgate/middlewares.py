@@ -8,7 +8,7 @@ import uuid
 
 from aiohttp import web
 
-from .errors import DomainError, RateLimited
+from .errors import DomainError, Internal, RateLimited
 from .logs import request_id
 from .metrics import Metrics
 from .responses import error as error_response
@@ -91,7 +91,8 @@ async def error_middleware(request: web.Request, handler):
         return _http_error(request, error)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal", "Something went wrong on our side; the request id identifies it.")
+        failure = Internal()
+        return error_response(failure.status, failure.code, failure.message)
 
 
 def _http_error(request: web.Request, error: web.HTTPException) -> web.Response:

@@ -8,6 +8,8 @@ import pytest
 
 from nexgate.domain.auth import tokens
 from nexgate.keys import PLATFORM
+from nexgate.ws import protocol
+from nexgate.ws.commands import NoFields
 from tests.support.auth import bearer, login, register
 from tests.support.live import close_code, raw, receive, send
 
@@ -145,6 +147,30 @@ async def test_a_flood_is_rate_limited_then_closed_4008(make_client, config):
     assert limited and {r["error"]["code"] for r in limited} == {"rate_limited"}
     assert limited[0]["error"]["details"]["retry_after"] >= 1
     assert len({r["id"] for r in replies}) == len(replies)  # one reply per frame, never two
+    assert len(limited) == 15 and replies[-1] == limited[-1]  # the frame that crossed the limit got its reply
+
+
+async def test_a_command_that_fails_unexpectedly_answers_internal_and_keeps_the_socket(
+    client, signed_in, monkeypatch, caplog
+):
+    async def broken(gateway, connection, frame):
+        raise RuntimeError("connection pool exhausted at 10.0.0.7:5432")
+
+    monkeypatch.setitem(protocol.COMMANDS, "test.broken", protocol.Command("test.broken", NoFields(), broken))
+    ws, ready = await raw(client, signed_in["access_token"])
+    await send(ws, type="test.broken", id="b-1")
+    error = await receive(ws)
+    assert error == {"type": "error", "id": "b-1", "error": {
+        "code": "internal", "details": {},
+        "message": "Something went wrong on our side; the connection id with the frame id identifies it."}}
+    await send(ws, type="ping", id="after")
+    assert (await receive(ws))["id"] == "after"
+    await ws.close()
+    logged = [r for r in caplog.records if r.levelname == "ERROR" and getattr(r, "frame_id", None) == "b-1"]
+    assert len(logged) == 1 and logged[0].connection_id == ready["connection_id"]
+    assert "10.0.0.7" in str(logged[0].exc_info[1])  # the log has the internals the client was spared
+    metrics = await (await client.get("/metrics")).text()
+    assert 'nexgate_websocket_command_errors_total{command="test.broken"} 1.0' in metrics
 
 
 async def test_logout_closes_the_devices_socket_4003(client):

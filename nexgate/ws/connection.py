@@ -24,6 +24,7 @@ from .protocol import Close
 
 log = logging.getLogger(__name__)
 STRIKE_WINDOW_S = 60.0
+FLUSH_TIMEOUT_S = 2.0  # a closing socket's queued replies get this long to leave
 
 
 class Connection:
@@ -138,10 +139,11 @@ class Connection:
 
     # -- closing -------------------------------------------------------------------------
 
-    def abort(self, code: int, reason: str) -> None:
-        """Close the socket with ``code`` (once), without waiting."""
+    def abort(self, code: int, reason: str, *, flush: bool = False) -> None:
+        """Close the socket with ``code`` (once), without waiting; with ``flush``, after the
+        frames already queued are sent (for up to FLUSH_TIMEOUT_S)."""
         if self._closer is None:
-            self._closer = asyncio.create_task(self._close(code, reason), name=f"ws-close:{self.id}")
+            self._closer = asyncio.create_task(self._close(code, reason, flush), name=f"ws-close:{self.id}")
 
     async def close(self, code: int, reason: str) -> None:
         self.abort(code, reason)
@@ -154,10 +156,13 @@ class Connection:
     async def closed(self) -> None:
         await asyncio.shield(self._closer)
 
-    async def _close(self, code: int, reason: str) -> None:
+    async def _close(self, code: int, reason: str, flush: bool = False) -> None:
         log.info("closing websocket %s of user %s: %d %s", self.id, self.user_id, code, reason)
         writer = self._writer
         if writer is not None:
+            if flush:  # nothing joins the queue once closing: the writer ends after the last frame
+                with contextlib.suppress(asyncio.TimeoutError, ConnectionError, RuntimeError):
+                    await asyncio.wait_for(asyncio.shield(writer), FLUSH_TIMEOUT_S)
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
                 await writer
@@ -198,7 +203,7 @@ class Connection:
         now = time.monotonic()
         self._strikes = [t for t in self._strikes if t > now - STRIKE_WINDOW_S] + [now]
         if len(self._strikes) >= self._max_strikes:
-            self.abort(Close.POLICY_VIOLATION, "too many refused frames")
+            self.abort(Close.POLICY_VIOLATION, "too many refused frames", flush=True)  # after this frame's reply
 
 
 class _FrameBudget:

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from ..domain.auth import sessions
 from ..domain.users import visibility
-from ..errors import DomainError, Invalid, Unauthorized
+from ..errors import DomainError, Internal, Invalid, Unauthorized
 from ..handlers.routing import client_ip
 from ..keys import PLATFORM
 from ..platform import Platform
@@ -136,15 +136,16 @@ class Gateway:
             if message.type == WSMsgType.TEXT:
                 await self._answer(connection, message.data)
             elif message.type == WSMsgType.BINARY:
-                connection.strike()
-                await connection.send(protocol.error(None, Invalid(
+                await _refuse_frame(connection, None, Invalid(
                     "Binary frames are not part of the protocol; send JSON text frames", code="binary_not_supported"
-                )))
+                ))
             elif message.type == WSMsgType.ERROR:
                 log.info("websocket %s failed: %s", connection.id, ws.exception())
 
     async def _answer(self, connection: Connection, text: str) -> None:
-        frame_id = None
+        """Exactly one reply to the frame: its ack, or its error (``internal`` when the command
+        failed unexpectedly: logged and counted, and the socket stays open)."""
+        frame_id = handler = None
         try:
             if len(text) > self.config.ws_max_frame_bytes:
                 raise Invalid(f"Frames are limited to {self.config.ws_max_frame_bytes} bytes", code="frame_too_large",
@@ -157,8 +158,14 @@ class Gateway:
                               details={"type": frame_type, "known": sorted(protocol.COMMANDS)})
             data = await handler.handler(self, connection, protocol.validate(handler, fields))
         except DomainError as failure:
-            connection.strike()
-            await connection.send(protocol.error(frame_id, failure))
+            await _refuse_frame(connection, frame_id, failure)
+            return
+        except Exception:
+            command = handler.name if handler is not None else "none"
+            log.exception("websocket %s: frame %r (%s) failed", connection.id, frame_id, command,
+                          extra={"connection_id": connection.id, "frame_id": frame_id, "command": command})
+            self.platform.metrics.websocket_command_errors.labels(command).inc()
+            await connection.send(protocol.error(frame_id, Internal("the connection id with the frame id")))
             return
         await connection.send(protocol.ack(frame_id, data))
 
@@ -179,6 +186,13 @@ class Gateway:
                     await self.presence.refresh(connections[start:start + PRESENCE_REFRESH_BATCH])
             except Exception:
                 log.exception("refreshing presence failed; retrying in %.0f s", interval)
+
+
+async def _refuse_frame(connection: Connection, frame_id: Any, failure: DomainError) -> None:
+    """The frame's error reply, then its strike: the frame that crosses the abuse limit gets
+    its reply before the close (4008)."""
+    await connection.send(protocol.error(frame_id, failure))
+    connection.strike()
 
 
 async def _refuse(ws: web.WebSocketResponse, frame_id, failure: DomainError) -> None:
