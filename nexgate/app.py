@@ -91,7 +91,10 @@ def _database(key: web.AppKey, name: str, url: str):
     async def context(app: web.Application) -> AsyncIterator[None]:
         config = app[CONFIG]
         try:
-            database = await Database.connect(name, url, min_size=config.db_pool_min, max_size=config.db_pool_max)
+            database = await Database.connect(
+                name, url, min_size=config.db_pool_min, max_size=config.db_pool_max, metrics=app[METRICS],
+                slow_transaction_s=config.db_slow_transaction_ms / 1000,
+            )
         except Exception as error:
             raise DependencyUnavailable(f"PostgreSQL {name} database at {redacted_url(url)} is unreachable: {error}") from None
         try:

@@ -123,6 +123,10 @@ class Config:
     )
     db_pool_min: int = _setting(2, _integer(1, 100), "Minimum connections per database pool")
     db_pool_max: int = _setting(10, _integer(1, 500), "Maximum connections per database pool")
+    db_slow_transaction_ms: int = _setting(
+        500, _integer(0, 3_600_000),
+        "A database transaction taking longer than this is logged with its name and duration, in ms (0: every one)",
+    )
     redis_url: str = _setting("redis://127.0.0.1:6379/0", _url("redis", "rediss", "unix"), "Redis")
     redis_prefix: str = _setting("nexgate", _name, "Prefix of every Redis key this deployment writes")
     amqp_url: str = _setting("amqp://guest:guest@127.0.0.1:5672/", _url("amqp", "amqps"), "RabbitMQ")

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import logging
+import math
+import re
+import time
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import orjson
@@ -11,7 +15,11 @@ from asyncpg.pool import PoolAcquireContext
 
 from . import migrations
 from .config import env_name
+from .metrics import Metrics
 
+log = logging.getLogger(__name__)
+
+TRANSACTION_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 class UnmigratedDatabase(RuntimeError):
     pass
@@ -33,19 +41,31 @@ async def init_connection(connection: asyncpg.Connection) -> None:
 
 
 class Database:
-    """One asyncpg pool. Repositories get a connection from ``transaction()`` or ``connection()``."""
+    """One asyncpg pool. Repositories get a connection from ``transaction(name)`` or ``connection()``.
 
-    def __init__(self, name: str, pool: asyncpg.Pool):
+    Every transaction is named ``<area>.<what>`` (``users.follow``): its duration goes into the
+    ``nexgate_db_transaction_duration_seconds`` histogram under that name, and one slower than
+    ``slow_transaction_s`` is logged with it."""
+
+    def __init__(
+        self, name: str, pool: asyncpg.Pool, *, metrics: Metrics | None = None, slow_transaction_s: float = math.inf
+    ):
         self.name = name
         self.pool = pool
+        self.metrics = metrics
+        self.slow_transaction_s = slow_transaction_s
+        self._observers: dict[str, Callable[[float], None]] = {}
 
     @classmethod
-    async def connect(cls, name: str, url: str, *, min_size: int, max_size: int) -> Database:
+    async def connect(
+        cls, name: str, url: str, *, min_size: int, max_size: int, metrics: Metrics | None = None,
+        slow_transaction_s: float = math.inf,
+    ) -> Database:
         pool = await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size, init=init_connection, reset=keep_session,
             command_timeout=30
         )
-        return cls(name, pool)
+        return cls(name, pool, metrics=metrics, slow_transaction_s=slow_transaction_s)
 
     def connection(self) -> PoolAcquireContext:
         """``async with database.connection() as conn``: a pooled connection, each statement its
@@ -53,9 +73,31 @@ class Database:
         return self.pool.acquire()
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self.pool.acquire() as connection, connection.transaction():
-            yield connection
+    async def transaction(self, name: str) -> AsyncIterator[asyncpg.Connection]:
+        """``async with database.transaction("users.follow") as conn``: one pooled connection in one
+        transaction, committed when the block ends and rolled back if it raises. Its duration is
+        timed from asking the pool for the connection (a pool wait shows) to commit or rollback."""
+        observe = self._observers.get(name) or self._observer(name)
+        started = time.perf_counter()
+        try:
+            async with self.pool.acquire() as connection, connection.transaction():
+                yield connection
+        finally:
+            elapsed = time.perf_counter() - started
+            observe(elapsed)
+            if elapsed >= self.slow_transaction_s:
+                log.warning(
+                    "slow transaction %s on the %s database: %.1f ms", name, self.name, 1000 * elapsed,
+                    extra={"transaction": name, "database": self.name, "duration_ms": round(1000 * elapsed, 1)},
+                )
+
+    def _observer(self, name: str) -> Callable[[float], None]:
+        """The histogram child of a transaction name, checked once, the first time it is used."""
+        if not TRANSACTION_NAME.fullmatch(name):
+            raise ValueError(f"transaction name {name!r} is not <area>.<what> (lower case, dot-separated)")
+        observe = self.metrics.transactions.labels(self.name, name).observe if self.metrics else lambda _: None
+        self._observers[name] = observe
+        return observe
 
     async def ping(self, timeout: float = 2.0) -> None:
         async with asyncio.timeout(timeout):

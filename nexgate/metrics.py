@@ -17,6 +17,13 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
+        self.transactions = Histogram(
+            "nexgate_db_transaction_duration_seconds",
+            "Time a named database transaction took, from asking the pool for a connection to commit or rollback",
+            ["database", "name"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
         self.websocket_sessions = Gauge(
             "nexgate_websocket_sessions", "Open WebSocket sessions in this process", registry=self.registry
         )

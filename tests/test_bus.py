@@ -68,7 +68,7 @@ async def _queue_exists(broker, group: str) -> bool:
 
 
 async def _emit(database, routing_key: str, payload: dict) -> uuid.UUID:
-    async with database.transaction() as conn:
+    async with database.transaction("tests.setup") as conn:
         return await bus.emit(conn, routing_key, payload)
 
 
@@ -89,7 +89,7 @@ async def test_committed_event_reaches_consumer_and_rolled_back_one_never_does(m
 
     rolled_back_ids = []
     with pytest.raises(Abort):
-        async with core.transaction() as conn:
+        async with core.transaction("tests.setup") as conn:
             rolled_back_ids.append(await bus.emit(conn, key, {"n": 0}))
             raise Abort
     committed = await _emit(core, key, {"n": 1, "text": "Habari"})
@@ -134,12 +134,12 @@ async def test_redelivered_event_is_handled_once(config, broker, consume, make_c
     core = client.app[PLATFORM].core
     recorder = Recorder()
     group = await consume(recorder, core)
-    async with core.transaction() as conn:
+    async with core.transaction("tests.setup") as conn:
         event_id = await bus.emit(conn, group.routing_keys[0], {"x": 1})
     relay = OutboxRelay(core, broker, poll_interval=0.1)
     assert await relay.publish_batch() == (1, True)
     # As if a relay crashed after publishing but before marking the row: publish it again.
-    async with core.transaction() as conn:
+    async with core.transaction("tests.setup") as conn:
         await conn.execute("UPDATE outbox SET published_at = NULL WHERE id = $1", event_id)
     assert await relay.publish_batch() == (1, True)
     await eventually(lambda: recorder.handled)
@@ -175,6 +175,6 @@ async def test_failing_consumer_dead_letters_after_retries_and_replay_brings_it_
 
 async def test_emit_refuses_a_routing_key_that_is_not_area_thing_verb(client):
     core = client.app[PLATFORM].core
-    async with core.transaction() as conn:
+    async with core.transaction("tests.setup") as conn:
         with pytest.raises(ValueError, match="area"):
             await bus.emit(conn, "Not A Key", {})

@@ -24,7 +24,7 @@ async def mail_client(make_client, config, smtp_sandbox):
 
 async def test_requested_email_arrives_with_subject_and_bodies(mail_client, smtp_sandbox):
     platform = mail_client.app[PLATFORM]
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("tests.setup") as conn:
         event_id = await request_email(conn, to="amina@example.co.tz", template="welcome", context=WELCOME)
 
     message = await smtp_sandbox.wait_for("amina@example.co.tz")
@@ -49,10 +49,10 @@ async def _deliveries(platform, recipient):
 async def test_email_of_a_rolled_back_transaction_is_never_sent(mail_client, smtp_sandbox):
     platform = mail_client.app[PLATFORM]
     with pytest.raises(ZeroDivisionError):
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("tests.setup") as conn:
             await request_email(conn, to="ghost@example.com", template="welcome", context=WELCOME)
             1 / 0
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("tests.setup") as conn:
         await request_email(conn, to="real@example.com", template="welcome", context=WELCOME)
     await smtp_sandbox.wait_for("real@example.com")
     assert [m["To"] for m in smtp_sandbox.messages()] == ["real@example.com"]
@@ -60,7 +60,7 @@ async def test_email_of_a_rolled_back_transaction_is_never_sent(mail_client, smt
 
 async def test_unknown_template_or_missing_context_is_refused_at_once(client):
     core = client.app[PLATFORM].core
-    async with core.transaction() as conn:
+    async with core.transaction("tests.setup") as conn:
         with pytest.raises(Invalid, match="No email template"):
             await request_email(conn, to="a@example.com", template="nope", context={})
         with pytest.raises(Invalid, match="needs more context"):
@@ -77,7 +77,7 @@ async def test_email_that_cannot_be_sent_is_dead_lettered_and_replayed_by_the_cl
     config = dataclasses.replace(config, smtp_port=smtp.port)
     client = await make_client(config, worker_names=["outbox-relay", "email"])
     await smtp.stop()  # the mail relay is down
-    async with client.app[PLATFORM].core.transaction() as conn:
+    async with client.app[PLATFORM].core.transaction("tests.setup") as conn:
         event_id = await request_email(conn, to="late@example.com", template="welcome", context=WELCOME)
 
     async def listed():

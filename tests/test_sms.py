@@ -101,7 +101,7 @@ async def test_client_raises_on_every_kind_of_refusal(http, sms_sandbox):
 
 async def test_requested_sms_arrives_and_its_delivery_is_recorded(sms_client, sms_sandbox):
     platform = sms_client.app[PLATFORM]
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("tests.setup") as conn:
         event_id = await request_sms(conn, to="+254712000005", text="Your order has shipped", kind="order_update")
 
     message = await sms_sandbox.wait_for("+254712000005")
@@ -121,17 +121,17 @@ async def _deliveries(platform, recipient):
 async def test_sms_of_a_rolled_back_transaction_is_never_sent(sms_client, sms_sandbox):
     platform = sms_client.app[PLATFORM]
     with pytest.raises(ZeroDivisionError):
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("tests.setup") as conn:
             await request_sms(conn, to="+255712000006", text="ghost")
             1 / 0
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("tests.setup") as conn:
         await request_sms(conn, to="+255712000007", text="real")
     await sms_sandbox.wait_for("+255712000007")
     assert [m.to for m in sms_sandbox.messages()] == ["+255712000007"]
 
 
 async def test_a_number_or_text_that_could_never_be_sent_is_refused_at_once(client):
-    async with client.app[PLATFORM].core.transaction() as conn:
+    async with client.app[PLATFORM].core.transaction("tests.setup") as conn:
         for to in ("0712000008", "+255 712 000 008", "255712000008", ""):
             with pytest.raises(Invalid, match="not an E.164 phone number"):
                 await request_sms(conn, to=to, text="Habari")
@@ -145,7 +145,7 @@ async def test_a_number_or_text_that_could_never_be_sent_is_refused_at_once(clie
 
 async def test_sms_the_gateway_refuses_is_retried_then_dead_lettered(sms_client, sms_sandbox, config):
     platform = sms_client.app[PLATFORM]
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("tests.setup") as conn:
         event_id = await request_sms(conn, to=INVALID_NUMBER, text="Habari")
 
     async def listed():
@@ -171,7 +171,7 @@ async def test_server_runs_the_sandbox_in_process_and_keeps_messages_on_disk(mak
     url = f"http://127.0.0.1:{_free_port()}"
     config = dataclasses.replace(config, sms_sandbox=True, sms_api_url=url, sms_sandbox_dir=str(tmp_path / "sms"))
     client = await make_client(config, worker_names=WORKERS)
-    async with client.app[PLATFORM].core.transaction() as conn:
+    async with client.app[PLATFORM].core.transaction("tests.setup") as conn:
         await request_sms(conn, to="+256772000009", text="Offline but delivered")
 
     def on_disk():

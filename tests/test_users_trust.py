@@ -26,7 +26,7 @@ def expected(*outcomes: tuple[str, float]) -> int:
 
 
 async def _emit(client, routing_key: str, payload: dict) -> uuid.UUID:
-    async with client.app[PLATFORM].core.transaction() as conn:
+    async with client.app[PLATFORM].core.transaction("tests.setup") as conn:
         return await bus.emit(conn, routing_key, payload)
 
 
@@ -96,7 +96,7 @@ async def test_the_same_event_twice_is_recorded_once(make_client, config):
     await _score_becomes(client, viewer, seller, expected(("order_completed", 1.0)))
     # As if the relay crashed after publishing, before marking it: the event goes out again.
     core = client.app[PLATFORM].core
-    async with core.transaction() as conn:
+    async with core.transaction("tests.setup") as conn:
         await conn.execute("UPDATE outbox SET published_at = NULL WHERE id = $1", event_id)
     await eventually(lambda: _published(core, event_id))
     await asyncio.sleep(0.5)
@@ -105,7 +105,7 @@ async def test_the_same_event_twice_is_recorded_once(make_client, config):
     # And the trust table refuses a second record of a source event on its own (no processed_events).
     event = bus.Event(event_id, "commerce.order.completed", {"seller_id": seller["id"]},
                       datetime.datetime.now(datetime.timezone.utc))
-    async with core.transaction() as conn:
+    async with core.transaction("tests.setup") as conn:
         assert await trust.record_trust_event(conn, event) is None
     assert len(await _trust_rows(client, seller["id"])) == 1
     assert (await profile(client, viewer, seller["id"]))["trust"]["score"] == expected(("order_completed", 1.0))

@@ -67,6 +67,7 @@ class Consumer:
         self.group = group
         self.prefetch = prefetch
         self.name = f"consumer:{group.name}"
+        self.transaction_name = f"workers.{group.name}"
 
     async def run(self) -> None:
         await declare_group_queues(self.broker, self.group.name, self.group.routing_keys)
@@ -94,7 +95,7 @@ class Consumer:
             return
         started = time.perf_counter()
         try:
-            async with self.group.database.transaction() as conn:
+            async with self.group.database.transaction(self.transaction_name) as conn:
                 if await outbox.claim_event(conn, self.group.name, event.id):
                     await self.group.handle(event, conn)
                 else:

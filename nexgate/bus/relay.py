@@ -50,7 +50,7 @@ class OutboxRelay:
 
     async def publish_batch(self) -> tuple[int, bool]:
         """Publish up to one batch; returns (how many were published, whether all were)."""
-        async with self.database.transaction() as conn:
+        async with self.database.transaction("bus.outbox_relay") as conn:
             rows = await outbox.lock_unpublished(conn, BATCH_SIZE)
             published = []
             for row in rows:

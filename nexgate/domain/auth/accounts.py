@@ -36,7 +36,7 @@ async def register(
         platform, password,
         personal=[username, display_name, email or "", (email or "").split("@")[0], phone or ""],
     )
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.register") as conn:
         account = await _insert_account(conn, username, display_name.strip(), email, phone, password_hash)
         await bus.emit(conn, REGISTERED, {"user_id": str(account.id), "username": account.username,
                                           "email": email, "phone": phone, "method": "password"})
@@ -106,7 +106,7 @@ async def login(
     if await mfa.is_enabled(platform, account.id):
         return await mfa.start_challenge(platform, account, device, refresh_token_cookie=refresh_token_cookie)
     await lockout.clear_account(platform, account.id)
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.login") as conn:
         return await sessions.start_session(platform, conn, account, device)
 
 

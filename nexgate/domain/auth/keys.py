@@ -55,11 +55,11 @@ def generate_key() -> tuple[str, str, dict[str, Any]]:
 
 
 async def ensure_signing_key(conn: asyncpg.Connection) -> None:
-    """Create the first key if there is none; safe when several processes start at once."""
-    async with conn.transaction():
-        await repository.lock_signing_keys(conn)
-        if not await repository.live_signing_keys(conn):
-            await repository.insert_signing_key(conn, *generate_key(), algorithm=ALGORITHM)
+    """Create the first key if there is none, in the caller's transaction; safe when several
+    processes start at once."""
+    await repository.lock_signing_keys(conn)
+    if not await repository.live_signing_keys(conn):
+        await repository.insert_signing_key(conn, *generate_key(), algorithm=ALGORITHM)
 
 
 async def rotate(conn: asyncpg.Connection) -> str:
@@ -78,7 +78,7 @@ class Keyring:
         self._verified: OrderedDict[tuple[str, str], tuple[dict[str, Any], str]] = OrderedDict()
 
     async def load(self) -> None:
-        async with self.database.connection() as conn:
+        async with self.database.transaction("auth.signing_keys_load") as conn:
             await ensure_signing_key(conn)
             rows = await repository.live_signing_keys(conn)
         self._keys = {

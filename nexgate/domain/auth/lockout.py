@@ -71,7 +71,7 @@ async def record_failure(platform: Platform, subjects: list[str], context: dict)
             strike, _, _ = await pipe.execute()
         seconds = min(MAX_LOCKOUT_S, config.login_lockout_s * 2 ** (strike - 1))
         await platform.redis.client.set(lockout, int(time.time()), ex=seconds)
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("auth.login_failure") as conn:
             await bus.emit(conn, SUSPICIOUS, {**context, "subject": subject, "failures": count,
                                               "lockout_seconds": seconds, "strike": strike})
 

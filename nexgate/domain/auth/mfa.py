@@ -196,7 +196,7 @@ async def status(platform: Platform, caller: Caller) -> MfaStatus:
 async def enroll(platform: Platform, caller: Caller) -> Enrollment:
     """A new pending secret for an authenticator app; it replaces one not yet confirmed."""
     secret = pyotp.random_base32()
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.mfa_enroll") as conn:
         account = await _account(conn, caller)
         # The second factor guards the password; an account without one has nothing to add it to.
         if account.password_hash is None:
@@ -209,7 +209,7 @@ async def enroll(platform: Platform, caller: Caller) -> Enrollment:
 
 async def confirm(platform: Platform, caller: Caller, code: str) -> list[str]:
     """Turn TOTP on with a code from the app; the new recovery codes, shown this once."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.mfa_confirm") as conn:
         factor = await mfa_repository.totp_factor(conn, caller.user_id)
         if factor is None:
             raise Conflict("There is no authenticator app to confirm; enrol first", code="mfa_not_enrolled")
@@ -235,7 +235,7 @@ async def disable(platform: Platform, caller: Caller, *, password: str, code: st
         await _record_failure(platform, caller.user_id, ip)
         raise Forbidden("Wrong password", code="invalid_password", details={"fields": {"password": ["Wrong password."]}})
     try:
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("auth.mfa_disable") as conn:
             method = await _spend_code(conn, caller.user_id, factor, code)
             await mfa_repository.delete_totp(conn, caller.user_id)
             await mfa_repository.delete_recovery_codes(conn, caller.user_id)
@@ -249,7 +249,7 @@ async def regenerate_recovery_codes(platform: Platform, caller: Caller, *, code:
     """New recovery codes for a TOTP or recovery code; the old ones stop working."""
     await lockout.check(platform, _subjects(caller.user_id, ip))
     try:
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("auth.mfa_recovery_codes") as conn:
             factor = await _enabled_factor(conn, caller.user_id)
             await _spend_code(conn, caller.user_id, factor, code)
             codes = await _new_recovery_codes(conn, caller.user_id)
@@ -310,7 +310,7 @@ async def complete_login(platform: Platform, challenge: str, code: str, ip: str 
     user_id = uuid.UUID(login["user_id"])
     await lockout.check(platform, _subjects(user_id, ip))
     try:
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("auth.mfa_login") as conn:
             factor = await mfa_repository.totp_factor(conn, user_id)
             if factor is None or not factor.enabled:  # turned off since the password was checked
                 raise _challenge_invalid()

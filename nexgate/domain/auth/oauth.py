@@ -78,7 +78,7 @@ async def sign_in(
     identity = await _verify(platform, provider, token, nonce)
     for _ in range(_SIGN_IN_ATTEMPTS):
         try:
-            async with platform.core.transaction() as conn:
+            async with platform.core.transaction("auth.oauth_sign_in") as conn:
                 account, created = await _account_for(platform, conn, identity, display_name)
                 if account.status != "active":
                     raise Forbidden("This account is suspended", code="account_suspended")

@@ -33,7 +33,7 @@ PASSWORD_RESET_REQUESTED = "auth.password.reset_requested"
 
 
 async def forgot_password(platform: Platform, login: str) -> None:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.forgot_password") as conn:
         account = await accounts.find_by_login(conn, login, platform.config.phone_region)
         if account is None or account.status != "active" or not (account.email or account.phone):
             return
@@ -117,7 +117,7 @@ async def _reset(
         platform, new_password,
         personal=[account.username, account.display_name, account.email or "", account.phone or ""],
     )
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.reset_password") as conn:
         changed_at = await repository.password_changed_at(conn, user_id)
         if changed_at is None or abs(changed_at.timestamp() - issued_at_pwc) > 1e-3:
             raise stale()

@@ -128,7 +128,7 @@ async def start_session(platform: Platform, conn: asyncpg.Connection, account: A
 async def refresh(platform: Platform, refresh_token: str, ip: str | None) -> TokenGrant:
     """Trade a refresh token for a new pair. A token already used revokes its whole session."""
     token_hash = tokens.digest(refresh_token)
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.refresh") as conn:
         session_id = await repository.use_refresh_token(conn, token_hash)
         if session_id is not None:
             session = await repository.lock_live_session(conn, session_id)
@@ -185,12 +185,12 @@ async def revoke_sessions(platform: Platform, conn: asyncpg.Connection, session_
 
 
 async def logout(platform: Platform, caller: Caller) -> None:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.logout") as conn:
         await revoke_sessions(platform, conn, await repository.revoke_session(conn, caller.session_id, "logout"), "logout")
 
 
 async def logout_everywhere(platform: Platform, caller: Caller) -> int:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.logout_everywhere") as conn:
         revoked = await repository.revoke_user_sessions(conn, caller.user_id, "logout of all devices")
         await revoke_sessions(platform, conn, revoked, "logout of all devices")
     return len(revoked)
@@ -224,7 +224,7 @@ def _device_view(device: asyncpg.Record, live: dict, caller: Caller) -> dict[str
 
 async def remove_device(platform: Platform, caller: Caller, device_id: uuid.UUID) -> None:
     """Forget a device of the caller's and revoke every session on it."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.remove_device") as conn:
         if not await repository.remove_device(conn, device_id, caller.user_id):
             raise NotFound("You have no such device", details={"device_id": str(device_id)})
         revoked = await repository.revoke_device_sessions(conn, device_id, "device removed")

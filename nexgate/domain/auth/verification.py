@@ -52,7 +52,7 @@ async def send_email_link(platform: Platform, conn: asyncpg.Connection, account:
 
 
 async def resend_email_link(platform: Platform, caller: Caller) -> None:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.email_link_resend") as conn:
         account = await repository.user_by_id(conn, caller.user_id)
         if not account.email:
             raise Invalid("Your account has no email address", code="no_email")
@@ -64,7 +64,7 @@ async def resend_email_link(platform: Platform, caller: Caller) -> None:
 async def verify_email(platform: Platform, token: str) -> Account:
     claims = await tokens.read_link_token(platform.keyring, EMAIL_PURPOSE, token)
     user_id = uuid.UUID(claims["sub"])
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.email_verify") as conn:
         if not await repository.use_link_token(conn, uuid.UUID(claims["jti"]), EMAIL_PURPOSE):
             raise Invalid("This link was already used", code="token_used")
         if not await repository.mark_email_verified(conn, user_id, claims.get("email", "")):
@@ -81,7 +81,7 @@ async def send_phone_code(platform: Platform, conn: asyncpg.Connection, account:
 
 
 async def resend_phone_code(platform: Platform, caller: Caller) -> None:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.phone_code_resend") as conn:
         account = await _phone_to_verify(conn, caller)
         await send_phone_code(platform, conn, account)
 
@@ -94,7 +94,7 @@ async def verify_phone(platform: Platform, caller: Caller, code: str) -> Account
         match = await codes.check(platform, PHONE_PURPOSE, account.id, code)
     except codes.CodeRefused as refused:
         raise _code_refused(refused.reason, refused.attempts_left) from None
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("auth.phone_verify") as conn:
         if not await repository.mark_phone_verified(conn, account.id, match.data["phone"]):
             raise Invalid("This code was sent to a phone number your account no longer has", code="code_expired")
         if not await codes.spend(platform, match):

@@ -43,7 +43,7 @@ async def get_media(platform: Platform, caller: Caller, media_id: uuid.UUID) -> 
 async def delete_media(platform: Platform, caller: Caller, media_id: uuid.UUID) -> None:
     """The owner removes a media and every object stored for it. The objects go first, inside
     the transaction: if storage fails, the media is still there to delete again."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("media.delete") as conn:
         media = await repository.lock_media_for_update(conn, media_id)
         if media is None or (media.owner_id != caller.user_id and media.is_private):
             raise not_found(media_id)

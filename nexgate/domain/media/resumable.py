@@ -50,7 +50,7 @@ async def begin(platform: Platform, caller: Caller, *, purpose: str, filename: s
                        details={"max_bytes": largest})
     await uploads.admit(platform, caller)
     await sweep_expired(platform)
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("media.resumable_begin") as conn:
         if await repository.count_open_uploads(conn, caller.user_id) >= MAX_OPEN_UPLOADS:
             raise Conflict(f"Finish or cancel one of your {MAX_OPEN_UPLOADS} unfinished uploads first",
                            code="too_many_uploads")
@@ -122,7 +122,7 @@ async def _store_piece(platform: Platform, upload: Upload, offset: int, piece: P
                                                  media_id=upload.id, filename=f"{offset:012d}-{uuid.uuid4().hex}"))
     await platform.storage.put_file(part.key, str(piece), "application/octet-stream")
     try:
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("media.resumable_piece") as conn:
             advanced = await repository.advance_upload(conn, upload.id, offset, length)
             if advanced is None:
                 raise _offset_mismatch(await repository.upload_by_id(conn, upload.id) or upload)
@@ -191,7 +191,7 @@ async def cancel(platform: Platform, caller: Caller, upload_id: uuid.UUID) -> No
 
 
 async def _drop(platform: Platform, upload_id: uuid.UUID) -> None:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("media.resumable_drop") as conn:
         keys = [part.key for part in await repository.parts_of(conn, upload_id)]
         await repository.delete_upload(conn, upload_id)
     await platform.storage.delete(keys)
@@ -201,7 +201,7 @@ async def _remove_parts(platform: Platform, upload_id: uuid.UUID, keys: list[str
     """A completed upload's pieces are no longer needed; if this fails, the sweep removes them."""
     try:
         await platform.storage.delete(keys)
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("media.resumable_remove_parts") as conn:
             await repository.delete_parts(conn, upload_id)
     except Exception:
         log.exception("could not remove the pieces of completed upload %s", upload_id)
@@ -209,7 +209,7 @@ async def _remove_parts(platform: Platform, upload_id: uuid.UUID, keys: list[str
 
 async def sweep_expired(platform: Platform) -> int:
     """Remove a batch of expired uploads with their pieces; how many went."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("media.resumable_sweep") as conn:
         expired = await repository.lock_expired_uploads(conn, SWEEP_BATCH)
         await platform.storage.delete([key for _, keys in expired for key in keys])
         for upload_id, _ in expired:

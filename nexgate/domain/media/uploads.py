@@ -185,7 +185,7 @@ async def store_uploads(platform: Platform, caller: Caller, purpose: str, files:
         prepared = await _gather_all_or_raise(
             _prepare(platform, caller.user_id, purpose, incoming, directory, stored) for incoming in files
         )
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("media.upload") as conn:
             rows = [await repository.insert_media(conn, media) for media in prepared]
             for media in rows:
                 await bus.emit(conn, VIDEO_UPLOADED if media.kind == "video" else IMAGE_PROCESSED, event_payload(media))

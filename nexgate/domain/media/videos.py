@@ -69,7 +69,7 @@ async def _store_and_finish(platform: Platform, media: Media, outputs: dict) -> 
     poster_variants = await store_variants(platform, stored, poster["variants"], prefix="poster-", **common)
     info = outputs["info"]
     largest = max(outputs["renditions"], key=lambda rendition: rendition["height"])
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("media.video_finish") as conn:
         finished = await repository.finish_video(
             conn, media.id, width=largest["width"], height=largest["height"], duration_ms=round(info.duration_s * 1000),
             blurhash=poster["blurhash"], variants=renditions,
@@ -87,7 +87,7 @@ async def _store_and_finish(platform: Platform, media: Media, outputs: dict) -> 
 
 async def _fail(platform: Platform, media: Media, code: str, reason: str) -> None:
     log.info("video %s failed: %s: %s", media.id, code, reason)
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("media.video_fail") as conn:
         failed = await repository.fail_media(conn, media.id, code, reason)
         if failed is not None:
             await bus.emit(conn, VIDEO_FAILED, {**event_payload(failed), "failure_code": code})

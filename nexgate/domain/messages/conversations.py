@@ -37,7 +37,7 @@ async def start_direct(platform: Platform, caller: Caller, user_id: uuid.UUID) -
         raise Invalid("Invalid fields in the body: user_ids", details={"fields": {
             "user_ids": ["A one-to-one conversation needs someone other than you."]}})
     await visibility.check_reach(platform, me, user_id, "message")
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.start_direct") as conn:
         conversation_id = await repository.insert_conversation(conn, kind="direct", name=None, owner_id=None,
                                                                pair=pair(me, user_id))
         created = conversation_id is not None
@@ -57,7 +57,7 @@ async def start_group(platform: Platform, caller: Caller, name: str, user_ids: l
     me = caller.user_id
     others = [u for u in dict.fromkeys(user_ids) if u != me]
     check_group_size(len(others) + 1)
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.start_group") as conn:
         for user_id in others:
             visibility.require_reach(await visibility.relationship_in(conn, me, user_id), me, user_id, "message")
         conversation_id = await repository.insert_conversation(conn, kind="group", name=name, owner_id=me)
@@ -107,7 +107,7 @@ async def _views(conn, rows) -> list[dict[str, Any]]:
 async def delete_for_me(platform: Platform, caller: Caller, conversation_id: uuid.UUID) -> None:
     """Hide the conversation and its history so far from the caller only; it comes back to
     their list with the next message they can see."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.delete_for_me") as conn:
         await repository.lock_conversation(conn, conversation_id)
         membership = await access.member_of(conn, conversation_id, caller.user_id)
         await repository.clear_history(conn, conversation_id, caller.user_id, membership.high)
@@ -115,7 +115,7 @@ async def delete_for_me(platform: Platform, caller: Caller, conversation_id: uui
 
 async def set_muted(platform: Platform, caller: Caller, conversation_id: uuid.UUID, muted: bool) -> None:
     """Muted: messages still arrive (flagged ``muted``) but no push notification is asked for."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.set_muted") as conn:
         await access.active_member_of(conn, conversation_id, caller.user_id)
         await repository.set_muted(conn, conversation_id, caller.user_id, muted)
 
@@ -124,13 +124,13 @@ async def mark_read(platform: Platform, caller: Caller, conversation_id: uuid.UU
     """Move the caller's read position to ``seq`` (default: the latest message they can see);
     it never moves back. The members' devices hear of it (the senders see "read"). The position."""
     return await _advance(platform, caller, conversation_id, seq, repository.advance_read, live.CONVERSATION_READ,
-                          "read_seq")
+                          "read_seq", "messages.mark_read")
 
 
 async def mark_unread(platform: Platform, caller: Caller, conversation_id: uuid.UUID) -> None:
     """Flag the conversation unread for the caller (``marked_unread``) until they read it again;
     the caller's other devices hear of it."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.mark_unread") as conn:
         await access.member_of(conn, conversation_id, caller.user_id)
         await repository.mark_unread(conn, conversation_id, caller.user_id)
     await live.to_members(platform, [caller.user_id], live.CONVERSATION_UPDATED, {
@@ -140,11 +140,11 @@ async def mark_unread(platform: Platform, caller: Caller, conversation_id: uuid.
 async def mark_delivered(platform: Platform, caller: Caller, conversation_id: uuid.UUID, seq: int) -> int:
     """A device of the caller received the messages up to ``seq``; the senders see "delivered"."""
     return await _advance(platform, caller, conversation_id, seq, repository.advance_delivered,
-                          live.CONVERSATION_DELIVERED, "delivered_seq")
+                          live.CONVERSATION_DELIVERED, "delivered_seq", "messages.mark_delivered")
 
 
-async def _advance(platform, caller, conversation_id, seq, advance, event, position) -> int:
-    async with platform.core.transaction() as conn:
+async def _advance(platform, caller, conversation_id, seq, advance, event, position, transaction) -> int:
+    async with platform.core.transaction(transaction) as conn:
         membership = await access.member_of(conn, conversation_id, caller.user_id)
         target = membership.high if seq is None else min(seq, membership.high)
         moved = await advance(conn, conversation_id, caller.user_id, target)

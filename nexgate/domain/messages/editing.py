@@ -35,7 +35,7 @@ async def edit(platform: Platform, caller: Caller, message_id: uuid.UUID, text: 
     if not text.strip() or len(text) > MAX_TEXT:
         raise Invalid("Invalid fields in the body: text", details={"fields": {
             "text": [f"Give 1 to {MAX_TEXT} characters."]}})
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.edit") as conn:
         message, membership = await access.visible_message(conn, message_id, caller.user_id)
         _require_sender(message, caller, "edit")
         access.require_active(membership)
@@ -59,7 +59,7 @@ async def delete(platform: Platform, caller: Caller, message_id: uuid.UUID, scop
     every member then sees a "deleted" marker in its place."""
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}")
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.delete") as conn:
         message, membership = await access.visible_message(conn, message_id, caller.user_id)
         if scope == "me":
             await message_repository.hide_message(conn, message_id, caller.user_id)
@@ -101,7 +101,7 @@ def _no_reaction() -> NotFound:
 
 
 async def _change_reaction(platform, caller, message_id, emoji, *, add: bool) -> tuple[list[dict], bool]:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.reaction") as conn:
         message, membership = await access.visible_message(conn, message_id, caller.user_id)
         access.require_active(membership)
         _require_live(message)

@@ -22,7 +22,7 @@ async def add_members(platform: Platform, caller: Caller, conversation_id: uuid.
     """Add users the caller may message (no block either way, their dm_policy); they see the
     messages sent from now on. Adding a member twice changes nothing."""
     me = caller.user_id
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.group_add_members") as conn:
         locked = await repository.lock_conversation(conn, conversation_id)
         membership = await access.member_of(conn, conversation_id, me)
         access.require_admin(membership)
@@ -45,7 +45,7 @@ async def remove_member(platform: Platform, caller: Caller, conversation_id: uui
     (``user_id`` is the caller). An owner who leaves hands the group to the longest-standing admin,
     else member."""
     me = caller.user_id
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.group_remove_member") as conn:
         locked = await repository.lock_conversation(conn, conversation_id)
         membership = await access.member_of(conn, conversation_id, me)
         if user_id == me:
@@ -73,7 +73,7 @@ async def remove_member(platform: Platform, caller: Caller, conversation_id: uui
 
 
 async def rename(platform: Platform, caller: Caller, conversation_id: uuid.UUID, name: str) -> dict[str, Any]:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.group_rename") as conn:
         await repository.lock_conversation(conn, conversation_id)
         access.require_admin(await access.member_of(conn, conversation_id, caller.user_id))
         await repository.rename_conversation(conn, conversation_id, name)
@@ -86,7 +86,7 @@ async def rename(platform: Platform, caller: Caller, conversation_id: uuid.UUID,
 async def set_admin(platform: Platform, caller: Caller, conversation_id: uuid.UUID, user_id: uuid.UUID,
                     admin: bool) -> dict[str, Any]:
     """The owner makes a member an admin, or an admin a member again."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("messages.group_set_admin") as conn:
         await repository.lock_conversation(conn, conversation_id)
         membership = await access.member_of(conn, conversation_id, caller.user_id)
         access.require_admin(membership)

@@ -32,7 +32,7 @@ async def block(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None:
     too, so that the block stays if they lift theirs."""
     _not_self(caller, user_id, "block")
     blocker = caller.user_id
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.block") as conn:
         rel = await lock_pair(conn, blocker, user_id)
         if not rel.exists:
             raise NotFound("No such user", code="user_not_found")
@@ -49,7 +49,7 @@ async def block(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None:
 
 async def unblock(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None:
     """Lift a block. Follows it removed stay removed."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.unblock") as conn:
         if not await repository.delete_block(conn, caller.user_id, user_id):
             raise NotFound("You have not blocked this user", code="not_blocked")
         await bus.emit(conn, BLOCK_DELETED, {"blocker_id": str(caller.user_id), "blocked_id": str(user_id)})
@@ -58,7 +58,7 @@ async def unblock(platform: Platform, caller: Caller, user_id: uuid.UUID) -> Non
 async def mute(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None:
     """Hide a user's content from the caller's feeds without unfollowing; muting again changes nothing."""
     _not_self(caller, user_id, "mute")
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.mute") as conn:
         rel = await visibility.relationship_in(conn, caller.user_id, user_id)
         if not rel.exists or rel.blocked_by:
             raise NotFound("No such user", code="user_not_found")
@@ -67,7 +67,7 @@ async def mute(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None:
 
 
 async def unmute(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.unmute") as conn:
         if not await repository.delete_mute(conn, caller.user_id, user_id):
             raise NotFound("You have not muted this user", code="not_muted")
         await bus.emit(conn, MUTE_DELETED, {"muter_id": str(caller.user_id), "muted_id": str(user_id)})

@@ -45,7 +45,7 @@ async def follow(platform: Platform, caller: Caller, user_id: uuid.UUID) -> Foll
     """Follow a public account, or ask to follow a private one. Idempotent: following again
     changes nothing and says so (``created`` False)."""
     actor = caller.user_id
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.follow") as conn:
         rel = await lock_pair(conn, actor, user_id)
         visibility.require_reach(rel, actor, user_id, "follow")
         if rel.following:
@@ -68,7 +68,7 @@ async def _add_follow(conn, follower_id: uuid.UUID, followee_id: uuid.UUID, even
 async def unfollow(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None:
     """Stop following, or withdraw a pending follow request."""
     actor = caller.user_id
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.unfollow") as conn:
         rel = await lock_pair(conn, actor, user_id)
         if not rel.exists or rel.blocked_by:
             raise NotFound("No such user", code="user_not_found")
@@ -83,7 +83,7 @@ async def unfollow(platform: Platform, caller: Caller, user_id: uuid.UUID) -> No
 
 async def accept(platform: Platform, caller: Caller, requester_id: uuid.UUID) -> None:
     """Accept a pending request to follow the caller."""
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.follow_accept") as conn:
         await repository.lock_users(conn, {caller.user_id, requester_id})
         if not await repository.delete_follow_request(conn, requester_id, caller.user_id):
             raise _no_request()
@@ -91,7 +91,7 @@ async def accept(platform: Platform, caller: Caller, requester_id: uuid.UUID) ->
 
 
 async def decline(platform: Platform, caller: Caller, requester_id: uuid.UUID) -> None:
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.follow_decline") as conn:
         if not await repository.delete_follow_request(conn, requester_id, caller.user_id):
             raise _no_request()
         await bus.emit(conn, FOLLOW_DECLINED, {"requester_id": str(requester_id), "target_id": str(caller.user_id)})

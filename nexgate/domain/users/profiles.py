@@ -70,7 +70,7 @@ async def update_profile(platform: Platform, caller: Caller, user_id: uuid.UUID,
         raise Forbidden("You can only edit your own profile", code="not_profile_owner")
     changes = _normalize(changes)
     try:
-        async with platform.core.transaction() as conn:
+        async with platform.core.transaction("users.update_profile") as conn:
             # Going public accepts the pending requests: lock their requesters too, in id order.
             going_public = changes.get("is_private") is False
             requesters = await repository.pending_requester_ids(conn, user_id) if going_public else []

@@ -40,7 +40,7 @@ async def apply(platform: Platform, caller: Caller, *, kind: str, statement: str
     statement, evidence = statement.strip(), (evidence or "").strip() or None
     if not statement:
         raise Invalid("Invalid fields in the body: statement", details={"fields": {"statement": ["Say why."]}})
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.verification_apply") as conn:
         if not await repository.lock_users(conn, [caller.user_id]):
             raise NotFound("Your account no longer exists", code="user_not_found")
         if await applications.verified_at(conn, caller.user_id) is not None:
@@ -82,7 +82,7 @@ async def decide(platform: Platform, caller: Caller, application_id: uuid.UUID, 
     if not approve and reason is None:
         raise Invalid("Invalid fields in the body: reason", code="reason_required",
                       details={"fields": {"reason": ["Say why the application is rejected."]}})
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.verification_decide") as conn:
         application = await applications.lock_application(conn, application_id)
         if application is None:
             raise NotFound("No such application", code="application_not_found")
@@ -105,7 +105,7 @@ async def decide(platform: Platform, caller: Caller, application_id: uuid.UUID, 
 async def grant(platform: Platform, caller: Caller, user_id: uuid.UUID) -> datetime.datetime:
     """Verify a user directly; their pending application, if any, is approved with it."""
     require_role(caller, *MODERATORS)
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.verification_grant") as conn:
         await _lock_user(conn, user_id)
         verified_at = await applications.set_verified(conn, user_id)
         if verified_at is None:
@@ -119,7 +119,7 @@ async def grant(platform: Platform, caller: Caller, user_id: uuid.UUID) -> datet
 
 async def revoke(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None:
     require_role(caller, *MODERATORS)
-    async with platform.core.transaction() as conn:
+    async with platform.core.transaction("users.verification_revoke") as conn:
         await _lock_user(conn, user_id)
         if not await applications.clear_verified(conn, user_id):
             raise Conflict("This user is not verified", code="not_verified")
