@@ -1,12 +1,13 @@
 """Uploading, reading and deleting media."""
 from __future__ import annotations
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from ...domain.media import library, uploads
 from ...domain.media.views import media_view
-from ...errors import Invalid, UnsupportedMediaType
+from ...errors import UnsupportedMediaType
 from ...keys import PLATFORM
+from ..multipart import file_parts
 from ..routing import Routes, caller, json_response, parse_query
 from .schemas import UPLOAD_BODY, MediaListSchema, MediaSchema, UploadQuerySchema, path_media_id
 
@@ -43,12 +44,8 @@ async def upload(request: web.Request) -> web.Response:
 
 async def _receive_files(request: web.Request, directory, limits: uploads.UploadLimits) -> list[uploads.IncomingFile]:
     """Each file part streamed to its own temporary file, checked as it arrives."""
-    reader = await request.multipart()
     files: list[uploads.IncomingFile] = []
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader) or part.filename is None:
-            raise Invalid("Every part of an upload must be a file", code="not_a_file",
-                          details={"part": getattr(part, "name", None)})
+    async for part in file_parts(request):
         incoming = uploads.IncomingFile(len(files), part.filename, directory, limits)
         try:
             while chunk := await part.read_chunk(256 * 1024):
