@@ -131,6 +131,7 @@ def _server_env(run: str, databases: dict[str, str], prefix: str) -> dict[str, s
         "NEXGATE_NOTIFY_DATABASE_URL": databases["notify"],
         "NEXGATE_REDIS_PREFIX": prefix,
         "NEXGATE_BUS_NAMESPACE": f"nexgate-bench-{run}",
+        "NEXGATE_API_REQUESTS_PER_HOUR": "100000000",  # a bench user makes more REST requests than a person
         "NEXGATE_LOG_LEVEL": os.environ.get("NEXGATE_LOG_LEVEL", "WARNING"),
     }
 

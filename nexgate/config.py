@@ -157,7 +157,24 @@ class Config:
     argon2_memory_kib: int = _setting(65_536, _integer(1024, 4_194_304), "Argon2id memory per hash, in KiB")
     argon2_parallelism: int = _setting(4, _integer(1, 16), "Argon2id lanes per hash")
     auth_rate_per_minute: int = _setting(
-        10, _integer(1, 100_000), "Requests per minute one IP may make to each public auth endpoint"
+        10, _integer(1, 100_000), "Requests per minute one IP may make to each auth endpoint with a limit (the auth.* limits)"
+    )
+    api_requests_per_hour: int = _setting(
+        1000, _integer(1, 100_000_000), "Authenticated REST requests one user may make per hour (spec 003)"
+    )
+    follows_per_hour: int = _setting(50, _integer(1, 1_000_000), "Follows and unfollows one user may make per hour")
+    sms_codes_per_hour: int = _setting(
+        5, _integer(1, 1000), "Verification and reset codes texted to one phone number per hour"
+    )
+    posts_per_hour: int = _setting(50, _integer(1, 1_000_000), "Posts one user may create per hour (for the social area to come)")
+    comments_per_hour: int = _setting(
+        100, _integer(1, 1_000_000), "Comments one user may write per hour (for the social area to come)"
+    )
+    likes_per_hour: int = _setting(
+        200, _integer(1, 1_000_000), "Likes and unlikes one user may make per hour (for the social area to come)"
+    )
+    payments_per_minute: int = _setting(
+        5, _integer(1, 10_000), "Payments one user may begin per minute (for the payments area to come)"
     )
     login_failures_before_lockout: int = _setting(
         5, _integer(1, 1000), "Failed logins on one account (within 15 minutes) before it is locked out"

@@ -101,6 +101,6 @@ def _error_statuses(route: RouteSpec) -> list[int]:
         statuses.add(401)
     if route.roles:
         statuses.add(403)
-    if route.rate_limit:
+    if route.auth or route.rate_limit:  # every authenticated request counts toward api.requests
         statuses.add(429)
     return sorted(statuses)

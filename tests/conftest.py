@@ -136,12 +136,14 @@ def config(database_urls, tmp_path) -> Config:
         sms_api_url="http://127.0.0.1:1",  # likewise for SMS: the sms_sandbox fixture
         sms_username="nexgate-test",
         sms_api_key="nexgate-test-key",
-        # Cheap Argon2 parameters and a generous per-IP limit: every test client is 127.0.0.1.
-        # The tests of limits and hashing set their own.
+        # Cheap Argon2 parameters, a generous per-IP limit (every test client is 127.0.0.1) and
+        # per-user API budget (a test's few users make all its requests). The tests of limits
+        # and hashing set their own.
         argon2_time_cost=1,
         argon2_memory_kib=8192,
         argon2_parallelism=1,
         auth_rate_per_minute=100_000,
+        api_requests_per_hour=100_000_000,
         cookie_secure=False,
         media_storage="local",  # each test its own media directory; tests of S3 use s3_config
         media_local_dir=str(tmp_path / "media"),

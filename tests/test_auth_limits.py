@@ -17,6 +17,7 @@ async def test_auth_endpoints_are_limited_per_ip(make_client, config):
     assert refused.status == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert (await refused.json())["error"]["code"] == "rate_limited"
+    assert (await refused.json())["error"]["details"]["limit"] == "auth.forgot_password"
     # Another endpoint has its own budget.
     assert (await client.post("/api/auth/login", json={"login": "x", "password": "y"})).status == 401
 
@@ -40,6 +41,7 @@ async def test_failed_logins_lock_the_account_out_for_longer_each_time(make_clie
     locked = await client.post("/api/auth/login", json={"login": "neema", "password": PASSWORD})
     assert locked.status == 429 and locked.headers["Retry-After"] == "1"
     assert (await locked.json())["error"]["code"] == "login_locked"
+    assert (await locked.json())["error"]["details"]["limit"] == "auth.login_failures.account"
 
     await asyncio.sleep(1.1)
     for _ in range(3):
@@ -66,3 +68,4 @@ async def test_guessing_many_accounts_from_one_ip_locks_the_ip(make_client, conf
         await login(client, name, "guess guess guess", expect=401)
     locked = await client.post("/api/auth/login", json={"login": "omari", "password": PASSWORD})
     assert locked.status == 429 and (await locked.json())["error"]["code"] == "login_locked"
+    assert (await locked.json())["error"]["details"]["limit"] == "auth.login_failures.ip"

@@ -151,6 +151,7 @@ async def test_sending_codes_needs_a_token_a_phone_and_stays_within_five_an_hour
         assert (await phone_client.post("/api/auth/verify-phone/send", headers=bearer(tokens))).status == 202
     sixth = await phone_client.post("/api/auth/verify-phone/send", headers=bearer(tokens))
     assert sixth.status == 429 and (await sixth.json())["error"]["code"] == "too_many_codes"
+    assert (await sixth.json())["error"]["details"]["limit"] == "auth.sms_code"
     assert int(sixth.headers["Retry-After"]) > 0
     await code_sent_to(sms_sandbox, phone, after=4)
     await asyncio.sleep(0.3)

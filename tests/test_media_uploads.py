@@ -213,6 +213,7 @@ async def test_uploads_per_hour_are_limited_per_user(make_client, config):
         assert (await upload(client, owner, "post", photo))[0] == 201
     status, body = await upload(client, owner, "post", photo)
     assert status == 429 and body["error"]["code"] == "rate_limited" and body["error"]["details"]["retry_after"] > 0
+    assert body["error"]["details"]["limit"] == "media.uploads"
     resumable = await client.post("/api/media/uploads", json={"purpose": "post", "size": 10}, headers=owner["headers"])
     assert resumable.status == 429
     assert (await upload(client, other, "post", photo))[0] == 201

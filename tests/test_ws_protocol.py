@@ -145,7 +145,7 @@ async def test_a_flood_is_rate_limited_then_closed_4008(make_client, config):
     assert [r["id"] for r in replies[:5]] == [0, 1, 2, 3, 4] and {r["type"] for r in replies[:5]} == {"ack"}
     limited = [r for r in replies if r["type"] == "error"]
     assert limited and {r["error"]["code"] for r in limited} == {"rate_limited"}
-    assert limited[0]["error"]["details"]["retry_after"] >= 1
+    assert limited[0]["error"]["details"]["retry_after"] >= 1 and limited[0]["error"]["details"]["limit"] == "ws.frames"
     assert len({r["id"] for r in replies}) == len(replies)  # one reply per frame, never two
     assert len(limited) == 15 and replies[-1] == limited[-1]  # the frame that crossed the limit got its reply
 

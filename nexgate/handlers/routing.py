@@ -12,12 +12,11 @@ import marshmallow
 import orjson
 from aiohttp import web
 
-from .. import responses
+from .. import limits, responses
 from ..domain.auth import sessions
 from ..domain.auth.caller import Caller, require_role
 from ..errors import DomainError, Invalid, Unauthorized, UnsupportedMediaType
 from ..keys import PLATFORM
-from ..ratelimit import Limit
 
 CALLER = web.RequestKey("caller", Caller)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -38,9 +37,17 @@ class RouteSpec:
     errors: tuple[int, ...] = ()
     auth: bool = True
     roles: tuple[str, ...] = ()
-    rate_limit: str | None = None
+    rate_limit: str | None = None  # a name in limits.TABLE, counted per IP or per (authenticated) user
     content_type: str = "application/json"
     in_openapi: bool = True
+
+    def __post_init__(self) -> None:
+        if self.rate_limit is None:
+            return
+        scope = limits.named(self.rate_limit).scope
+        if scope not in (limits.Scope.IP, limits.Scope.USER) or (scope is limits.Scope.USER and not self.auth):
+            raise ValueError(f"{self.method} {self.path}: a route's rate limit counts per IP, or per user on a "
+                             f"route that authenticates; {self.rate_limit} counts {scope.value}")
 
 
 class Routes:
@@ -75,20 +82,26 @@ class Routes:
 
 
 def _guarded(spec: RouteSpec) -> Handler:
-    """The handler behind its checks: the per-IP rate limit, then the caller and their role."""
+    """The handler behind its checks: a per-IP rate limit, then the caller, the per-user limits
+    (every request's ``api.requests``, and the route's own) and the caller's role."""
     if spec.rate_limit is None and not spec.auth:
         return spec.handler
+    route_limit = None if spec.rate_limit is None else limits.named(spec.rate_limit)
+    ip_limit = route_limit if route_limit is not None and route_limit.scope is limits.Scope.IP else None
+    user_limit = route_limit if route_limit is not None and route_limit.scope is limits.Scope.USER else None
 
     @functools.wraps(spec.handler)
     async def guarded(request: web.Request) -> web.StreamResponse:
         platform = request.app[PLATFORM]
-        if spec.rate_limit is not None:
-            limit = Limit(spec.rate_limit, platform.config.auth_rate_per_minute, 60)
-            await platform.limiter.check(limit, client_ip(request) or "unknown")
+        if ip_limit is not None:
+            await limits.enforce(platform, ip_limit, client_ip(request) or "unknown")
         if spec.auth:
-            request[CALLER] = await sessions.authenticate(platform, bearer_token(request), client_ip(request))
+            request[CALLER] = who = await sessions.authenticate(platform, bearer_token(request), client_ip(request))
+            await limits.enforce(platform, limits.API_REQUESTS, str(who.user_id))
+            if user_limit is not None:
+                await limits.enforce(platform, user_limit, str(who.user_id))
             if spec.roles:
-                require_role(request[CALLER], *spec.roles)
+                require_role(who, *spec.roles)
         return await spec.handler(request)
 
     return guarded

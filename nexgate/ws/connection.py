@@ -20,6 +20,7 @@ from aiohttp import web
 from ..config import Config
 from ..domain.auth.caller import Caller
 from ..errors import RateLimited
+from ..limits import WS_FRAMES
 from .protocol import Close
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class Connection:
         self._room: asyncio.Event | None = None  # made when a sender first waits for room
         self._closer: asyncio.Task | None = None
         self._expiry: asyncio.TimerHandle | None = None
-        self._limit = _FrameBudget(config.ws_frames_per_second, config.ws_frame_burst)
+        self._limit = _FrameBudget(WS_FRAMES.budget(config).count, config.ws_frame_burst)
         self._max_strikes = config.ws_max_strikes
         self._strikes: list[float] | tuple = ()
         self.expire_at(caller.expires_at)
@@ -195,8 +196,8 @@ class Connection:
     def check_rate(self) -> None:
         retry_after = self._limit.take()
         if retry_after:
-            raise RateLimited("Too many frames; slow down", code="rate_limited", retry_after=retry_after,
-                              details={"retry_after": retry_after})
+            raise RateLimited("Too many frames; slow down", code=WS_FRAMES.code, retry_after=retry_after,
+                              details={"limit": WS_FRAMES.name, "retry_after": retry_after})
 
     def strike(self) -> None:
         """Count a refused frame; too many within a minute close the socket (4008)."""

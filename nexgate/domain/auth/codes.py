@@ -6,8 +6,8 @@ salted SHA-256, the attempts made so far and what it is about (the number it was
 comparing (in constant time), so after ``MAX_ATTEMPTS`` the code stops working, even when
 right, until a new one is sent. A right code is spent with ``spend``, which deletes it only
 if it is still that same code: of two requests racing with it, one wins. One number gets
-at most ``CODES_PER_NUMBER`` codes per ``CODES_WINDOW_S``, so nobody can make the platform
-flood a phone (or its SMS bill).
+at most ``NEXGATE_SMS_CODES_PER_HOUR`` codes an hour (the ``auth.sms_code`` limit), so nobody
+can make the platform flood a phone (or its SMS bill).
 
 The hash keeps codes from being read off a Redis dump at a glance; with a million possible
 codes, what really protects them is their short life and the attempt limit.
@@ -24,14 +24,12 @@ from typing import Any
 
 import orjson
 
+from ... import limits
 from ...platform import Platform
-from ...ratelimit import Limit
 
 CODE_DIGITS = 6
 CODE_TTL_S = 600
 MAX_ATTEMPTS = 5
-CODES_PER_NUMBER = 5
-CODES_WINDOW_S = 3600
 
 # Count the attempt and return what the code is, in one step (nil if there is no live code).
 _CHECK = """
@@ -88,10 +86,7 @@ async def issue(platform: Platform, purpose: str, user_id: uuid.UUID, number: st
 
     Raises ``RateLimited`` if ``number`` was sent too many codes lately.
     """
-    await platform.limiter.check(
-        Limit("auth.sms_code", CODES_PER_NUMBER, CODES_WINDOW_S), number,
-        code="too_many_codes", what="Too many codes were sent to this number",
-    )
+    await limits.enforce(platform, limits.SMS_CODES, number)
     code, salt = new_code(), secrets.token_bytes(16)
     key = _key(platform, purpose, user_id)
     async with platform.redis.client.pipeline(transaction=True) as pipe:

@@ -1,22 +1,26 @@
 """Failed logins: counted per account and per IP, with a lockout that doubles each time.
 
 After ``login_failures_before_lockout`` failures on an account (``login_failures_per_ip`` from
-an IP) within ``WINDOW_S`` it is locked out for ``login_lockout_s``; every further lockout within a day doubles it (capped at a
-day). Each lockout emits ``auth.login.suspicious`` for the notification and trust areas.
+an IP) within 15 minutes (the ``auth.login_failures.*`` limits of limits.py) it is locked out
+for ``login_lockout_s``; every further lockout within a day doubles it (capped at a day). Each
+lockout emits ``auth.login.suspicious`` for the notification and trust areas.
 """
 from __future__ import annotations
 
 import math
 import time
 
-from ... import bus
+from ... import bus, limits
 from ...errors import RateLimited
 from ...platform import Platform
 
-WINDOW_S = 15 * 60
 STRIKES_MEMORY_S = 86_400
 MAX_LOCKOUT_S = 86_400
 SUSPICIOUS = "auth.login.suspicious"
+
+
+def _limit(subject: str) -> limits.NamedLimit:
+    return limits.LOGIN_FAILURES_IP if subject.startswith("ip:") else limits.LOGIN_FAILURES_ACCOUNT
 
 
 def ip_subject(ip: str | None) -> str:
@@ -43,12 +47,13 @@ async def check(platform: Platform, subjects: list[str]) -> None:
         for subject in subjects:
             pipe.pttl(_keys(platform, subject)[1])
         waits = await pipe.execute()
-    wait_ms = max((w for w in waits if w and w > 0), default=0)
+    wait_ms, subject = max(((w, s) for w, s in zip(waits, subjects) if w and w > 0), default=(0, ""))
     if wait_ms:
         seconds = math.ceil(wait_ms / 1000)
+        limit = _limit(subject)
         raise RateLimited(
-            f"Too many failed logins; try again in {seconds} s", code="login_locked", retry_after=seconds,
-            details={"retry_after": seconds},
+            f"Too many failed logins; try again in {seconds} s", code=limit.code, retry_after=seconds,
+            details={"limit": limit.name, "retry_after": seconds},
         )
 
 
@@ -59,10 +64,9 @@ async def record_failure(platform: Platform, subjects: list[str], context: dict)
         failures, lockout, strikes = _keys(platform, subject)
         async with platform.redis.client.pipeline(transaction=True) as pipe:
             pipe.incr(failures)
-            pipe.expire(failures, WINDOW_S, nx=True)
+            pipe.expire(failures, _limit(subject).window_s, nx=True)
             count, _ = await pipe.execute()
-        threshold = config.login_failures_per_ip if subject.startswith("ip:") else config.login_failures_before_lockout
-        if count < threshold:
+        if count < _limit(subject).budget(config).count:
             continue
         async with platform.redis.client.pipeline(transaction=True) as pipe:
             pipe.incr(strikes)

@@ -23,10 +23,10 @@ import asyncpg
 from ... import bus, cpu
 from ...config import Config
 from ...errors import Invalid, TooLarge, UnsupportedMediaType
+from ...limits import MEDIA_UPLOADS, enforce
 from ...media import images, sniff
 from ...media.errors import MediaRejected
 from ...platform import Platform
-from ...ratelimit import Limit
 from ...storage import object_key
 from ..auth.caller import Caller
 from . import repository
@@ -159,8 +159,7 @@ def workspace() -> Iterator[Path]:
 
 async def admit(platform: Platform, caller: Caller) -> None:
     """Count an upload against the user's hourly limit, before any of its bytes are read."""
-    limit = Limit("media-uploads", platform.config.media_uploads_per_hour, 3600)
-    await platform.limiter.check(limit, str(caller.user_id), what=f"Too many uploads ({limit.count} per hour)")
+    await enforce(platform, MEDIA_UPLOADS, str(caller.user_id))
 
 
 def check_purpose(purpose: str) -> None:

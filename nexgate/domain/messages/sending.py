@@ -12,10 +12,9 @@ import dataclasses
 import uuid
 from typing import Any
 
-from ... import bus
+from ... import bus, limits
 from ...errors import Conflict, Invalid
 from ...platform import Platform
-from ...ratelimit import Limit
 from ..auth.caller import Caller
 from ..media import attachments
 from ..users import visibility
@@ -59,8 +58,7 @@ async def forward(platform: Platform, caller: Caller, message_id: uuid.UUID, con
 
 
 async def _limit(platform: Platform, sender_id: uuid.UUID) -> None:
-    limit = Limit("messages", platform.config.messages_per_hour, 3600)
-    await platform.limiter.check(limit, str(sender_id), what=f"Too many messages ({limit.count} per hour)")
+    await limits.enforce(platform, limits.MESSAGES, str(sender_id))
 
 
 async def compose(platform: Platform, *, text: str | None, product: dict[str, Any] | None,

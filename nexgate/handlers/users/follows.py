@@ -13,19 +13,20 @@ routes = Routes("users")
 
 @routes.post(
     "/api/users/{user_id}/follow", summary="Follow a user, or ask to follow a private account",
-    response=FollowStateSchema, status=201, errors=(403, 404, 422),
+    response=FollowStateSchema, status=201, errors=(403, 404, 422), rate_limit="users.follows",
 )
 async def follow(request: web.Request) -> web.Response:
     """201 when the follow (or request) is new, 200 with the same body when it already existed:
     following twice changes nothing. A private account answers `{"state": "requested"}` until it
     accepts. Following yourself is 422 `cannot_follow_self`; a user who blocked you is 404
-    `user_not_found`; a user you blocked is 403 `user_blocked`."""
+    `user_not_found`; a user you blocked is 403 `user_blocked`. Follows and unfollows together:
+    `NEXGATE_FOLLOWS_PER_HOUR` (50) an hour (429 `rate_limited`, `details.limit` `users.follows`)."""
     result = await follows.follow(request.app[PLATFORM], caller(request), path_user_id(request))
     return json_response(FollowStateSchema, {"state": result.state}, status=201 if result.created else 200)
 
 
 @routes.delete("/api/users/{user_id}/unfollow", summary="Unfollow a user, or withdraw a follow request",
-               status=204, errors=(404,))
+               status=204, errors=(404,), rate_limit="users.follows")
 async def unfollow(request: web.Request) -> web.Response:
     """404 `not_following` when there is neither a follow nor a pending request."""
     await follows.unfollow(request.app[PLATFORM], caller(request), path_user_id(request))
