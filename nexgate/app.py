@@ -16,7 +16,7 @@ from aiohttp import web
 from . import cpu, openapi, workers
 from .ws import gateway
 from .bus import Broker
-from .config import Config, redacted_url
+from .config import Config, default_public_url_problem, redacted_url
 from .db import Database, ensure_migrated
 from .domain.auth.keys import Keyring
 from .handlers import AREAS, docs
@@ -74,9 +74,16 @@ def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Appli
 
 
 def tune_for_serving(app: web.Application) -> web.Application:
-    """What ``serve`` adds to the app: garbage collection tuned once start-up is done."""
-    app.on_startup.append(_tune_gc)
+    """What ``serve`` adds to the app: garbage collection tuned once start-up is done, and a
+    warning when the URLs it hands out cannot reach it."""
+    app.on_startup.extend([_warn_of_default_public_url, _tune_gc])
     return app
+
+
+async def _warn_of_default_public_url(app: web.Application) -> None:
+    problem = default_public_url_problem(app[CONFIG])
+    if problem:
+        log.warning(problem)
 
 
 async def _tune_gc(app: web.Application) -> None:

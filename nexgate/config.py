@@ -109,7 +109,13 @@ def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
 class Config:
     host: str = _setting("0.0.0.0", str, "Address the HTTP server binds to")
     port: int = _setting(8080, _integer(1, 65535), "Port the HTTP server listens on")
-    public_url: str = _setting("http://localhost:8080", _url("http", "https"), "Base URL clients reach the server at (links in emails)")
+    public_url: str = _setting(
+        "http://localhost:8080", _url("http", "https"),
+        "Base URL clients reach this server at: every URL the server and its workers hand out is built on it "
+        "(media files, links in emails, the OpenAPI document's server). Set it wherever the server is not "
+        "reached at http://localhost:8080, or those URLs do not work; serve warns at start-up when it is left "
+        "at this default but listens elsewhere",
+    )
     web_url: str = _setting(
         "http://localhost:8080", _url("http", "https"), "Base URL of the web client (password-reset links open there)"
     )
@@ -335,6 +341,24 @@ def env_name(field_name: str) -> str:
 def documented_settings() -> list[tuple[str, Any, str]]:
     """(variable, default, description) for every setting, for .env.example and docs."""
     return [(env_name(f.name), f.default, f.metadata["doc"]) for f in dataclasses.fields(Config)]
+
+
+LOCAL_HOSTS = frozenset({"", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost"})
+
+
+def default_public_url_problem(config: Config) -> str | None:
+    """Why URLs handed out with the default public URL cannot reach a server bound to
+    ``config.host:config.port``, or None when they can or the URL was set."""
+    default = urlsplit(Config.public_url)
+    if config.public_url != Config.public_url:
+        return None
+    if config.port == default.port and config.host in LOCAL_HOSTS:
+        return None
+    return (
+        f"{env_name('public_url')} is left at its default {Config.public_url} but this server listens on "
+        f"{config.host}:{config.port}: the media URLs and email links it hands out will not reach it. "
+        f"Set {env_name('public_url')} to the URL clients reach this server at"
+    )
 
 
 def redacted_url(url: str) -> str:

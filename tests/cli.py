@@ -4,8 +4,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import signal
+import socket
 import sys
 from pathlib import Path
+
+import aiohttp
 
 from nexgate.config import Config, env_name
 
@@ -29,3 +33,35 @@ async def run(config: Config, *args: str, timeout: float = 60, **extra_env: str)
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
     return process.returncode, stdout.decode(), stderr.decode()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def serve_until_live(config: Config, port: int, *args: str, timeout: float = 60, **extra_env: str) -> str:
+    """Start ``serve`` on ``port``, wait until it answers /health/live (its start-up is done),
+    stop it with SIGTERM; what it wrote to stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "nexgate", "serve", "--port", str(port), *args,
+        cwd=ROOT, env=environment(config, **extra_env),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(timeout), aiohttp.ClientSession() as session:
+            while process.returncode is None:
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/health/live") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return stderr.decode()

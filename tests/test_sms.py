@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import json
-import socket
 
 import aiohttp
 import pytest
@@ -161,14 +160,8 @@ async def test_sms_the_gateway_refuses_is_retried_then_dead_lettered(sms_client,
 
 # the sandbox inside the server (NEXGATE_SMS_SANDBOX, as scripts/run sets it)
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 async def test_server_runs_the_sandbox_in_process_and_keeps_messages_on_disk(make_client, config, tmp_path):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{cli.free_port()}"
     config = dataclasses.replace(config, sms_sandbox=True, sms_api_url=url, sms_sandbox_dir=str(tmp_path / "sms"))
     client = await make_client(config, worker_names=WORKERS)
     async with client.app[PLATFORM].core.transaction("tests.setup") as conn:

@@ -10,7 +10,7 @@ import pytest
 
 from nexgate import migrations
 from nexgate.app import create_app
-from nexgate.config import Config, ConfigError
+from nexgate.config import Config, ConfigError, default_public_url_problem
 from nexgate.db import UnmigratedDatabase
 from tests import cli
 
@@ -105,3 +105,31 @@ async def test_check_says_what_is_reachable(config, smtp_sandbox):
     assert code == 1
     redis_line = next(line for line in out.splitlines() if " redis " in line)
     assert redis_line.startswith("DOWN") and "127.0.0.1:1" in redis_line
+
+
+DEFAULT_PUBLIC_URL = Config.public_url
+
+
+async def test_serve_warns_when_the_default_public_url_does_not_reach_it(config):
+    port = cli.free_port()
+    err = await cli.serve_until_live(config, port, "--workers", "none", NEXGATE_PUBLIC_URL=DEFAULT_PUBLIC_URL)
+    warnings = [line for line in err.splitlines() if "NEXGATE_PUBLIC_URL" in line]
+    assert len(warnings) == 1, err
+    assert " WARNING " in warnings[0]
+    assert f"left at its default {DEFAULT_PUBLIC_URL} but this server listens on 0.0.0.0:{port}" in warnings[0]
+    assert "media URLs and email links it hands out will not reach it" in warnings[0]
+
+
+async def test_serve_is_quiet_about_a_public_url_that_was_set(config):
+    port = cli.free_port()
+    err = await cli.serve_until_live(config, port, "--workers", "none", NEXGATE_PUBLIC_URL=f"http://localhost:{port}")
+    assert "NEXGATE_PUBLIC_URL" not in err, err
+
+
+@pytest.mark.parametrize(
+    "host, port, warned",
+    [("0.0.0.0", 8080, False), ("127.0.0.1", 8080, False), ("0.0.0.0", 9000, True), ("10.0.0.5", 8080, True)],
+)
+def test_the_default_public_url_reaches_only_a_local_server_on_8080(host, port, warned):
+    assert bool(default_public_url_problem(Config(host=host, port=port))) is warned
+    assert default_public_url_problem(Config(host=host, port=port, public_url="https://api.example.com")) is None
