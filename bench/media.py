@@ -314,7 +314,7 @@ async def _delete_bus_namespace(config: Config, namespace: str) -> None:
     try:
         async with await aio_pika.connect(config.amqp_url, timeout=5) as connection:
             channel = await connection.channel()
-            for group in workers.CONSUMER_GROUPS:
+            for group in workers.consumer_groups():
                 retries = (topology.retry_queue(group, delay) for delay in topology.retry_delays_ms())
                 for queue in (topology.queue(group), *retries, topology.dead_queue(group)):
                     await channel.queue_delete(queue)

@@ -37,12 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (NEXGATE_HOST)")
     serve.add_argument("--port", type=int, help="port (NEXGATE_PORT)")
     serve.add_argument(
-        "--workers", default="all", help=f"all, none or a comma-separated list of: {', '.join(workers.NAMES)}"
+        "--workers", default="all", help=f"all, none or a comma-separated list of: {', '.join(workers.names())}"
     )
     serve.set_defaults(command=serve_command)
 
     worker = commands.add_parser("worker", help="run one worker without the HTTP server")
-    worker.add_argument("name", choices=workers.NAMES)
+    worker.add_argument("name", choices=workers.names())
     worker.set_defaults(command=worker_command)
 
     commands.add_parser("migrate", help="create both databases if missing and apply migrations").set_defaults(
@@ -65,10 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     deadletters = commands.add_parser("deadletters", help="inspect or replay a consumer group's dead letters")
     actions = deadletters.add_subparsers(required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="show the dead letters (they stay where they are)")
-    listing.add_argument("--group", choices=list(workers.CONSUMER_GROUPS), help="one group (default: all)")
+    listing.add_argument("--group", choices=list(workers.consumer_groups()), help="one group (default: all)")
     listing.set_defaults(command=deadletters_list_command)
     replay = actions.add_parser("replay", help="put dead letters back on their group's queue")
-    replay.add_argument("--group", choices=list(workers.CONSUMER_GROUPS), required=True)
+    replay.add_argument("--group", choices=list(workers.consumer_groups()), required=True)
     replay.add_argument("--id", action="append", dest="ids", help="only this message id (repeatable)")
     replay.set_defaults(command=deadletters_replay_command)
 
@@ -232,7 +232,7 @@ def deadletters_list_command(config: Config, args: argparse.Namespace) -> None:
     async def run() -> None:
         broker = await _connect_broker(config)
         try:
-            for group in [args.group] if args.group else list(workers.CONSUMER_GROUPS):
+            for group in [args.group] if args.group else list(workers.consumer_groups()):
                 letters = await list_dead_letters(broker, group)
                 print(f"{group}: {len(letters)} dead letter(s)")
                 for letter in letters:

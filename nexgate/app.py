@@ -19,7 +19,9 @@ from .bus import Broker
 from .config import Config, default_public_url_problem, redacted_url
 from .db import Database, ensure_migrated
 from .domain.auth.keys import Keyring
-from .handlers import AREAS, docs
+from .areas import AREAS
+from .handlers import docs, health
+from .handlers.routing import Routes
 from .keys import (
     BROKER, CONFIG, CORE_DB, CPU_POOL, KEYRING, MAILER, METRICS, NOTIFY_DB, OPENAPI, PLATFORM, REDIS, SMS,
     STORAGE, WORKER_TASKS,
@@ -64,13 +66,18 @@ def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Appli
             _workers(worker_names),
         ]
     )
-    for routes in AREAS:
+    for routes in all_routes():
         routes.add_to(app)
-    gateway.setup(app)
+    gateway.setup(app, AREAS)
     docs.add_static(app)
-    app[OPENAPI] = openapi.build(AREAS, config.public_url)
+    app[OPENAPI] = openapi.build(all_routes(), config.public_url)
     _setup_cors(app, config.cors_origins)
     return app
+
+
+def all_routes() -> tuple[Routes, ...]:
+    """The platform's own routes (health, docs), then every area's."""
+    return (health.routes, docs.routes, *(routes for area in AREAS for routes in area.routes))
 
 
 def tune_for_serving(app: web.Application) -> web.Application:

@@ -26,7 +26,7 @@ from tests.support.proxy import TcpProxy
 
 SESSION = uuid.uuid4().hex[:10]
 BASE = Config.from_env()
-TEST_GROUPS: set[str] = set(workers.CONSUMER_GROUPS)
+TEST_GROUPS: set[str] = set(workers.consumer_groups())
 STALE_TEMPLATE_AGE_S = 3600
 
 

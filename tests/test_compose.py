@@ -35,7 +35,7 @@ def test_the_server_and_each_worker_run_as_their_own_service():
     commands = {name: _command(SERVICES[name])[3:] for name in NEXGATE_SERVICES}
     assert commands["migrate"] == ["migrate"]
     assert commands["app"] == ["serve", "--workers", "none"]
-    assert sorted(c[1] for c in commands.values() if c[0] == "worker") == sorted(workers.NAMES)
+    assert sorted(c[1] for c in commands.values() if c[0] == "worker") == sorted(workers.names())
     assert "8080:8080" in SERVICES["app"]["ports"]
 
 

@@ -8,8 +8,9 @@ import pytest
 
 from nexgate.domain.auth import tokens
 from nexgate.keys import PLATFORM
-from nexgate.ws import protocol
 from nexgate.ws.commands import NoFields
+from nexgate.ws.gateway import GATEWAY
+from nexgate.ws.protocol import Command
 from tests.support.auth import bearer, login, register
 from tests.support.live import close_code, raw, receive, send
 
@@ -156,7 +157,8 @@ async def test_a_command_that_fails_unexpectedly_answers_internal_and_keeps_the_
     async def broken(gateway, connection, frame):
         raise RuntimeError("connection pool exhausted at 10.0.0.7:5432")
 
-    monkeypatch.setitem(protocol.COMMANDS, "test.broken", protocol.Command("test.broken", NoFields(), broken))
+    # A test-only command, in this app's gateway only (monkeypatch removes it after the test).
+    monkeypatch.setitem(client.app[GATEWAY].commands, "test.broken", Command("test.broken", NoFields(), broken))
     ws, ready = await raw(client, signed_in["access_token"])
     await send(ws, type="test.broken", id="b-1")
     error = await receive(ws)

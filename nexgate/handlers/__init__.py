@@ -1,4 +1,2 @@
-"""REST handlers, one module (or package) per area; ``AREAS`` lists every area's routes."""
-from . import auth, docs, health, media, messages, users
-
-AREAS = (health.routes, docs.routes, *auth.ROUTES, *users.ROUTES, *media.ROUTES, *messages.ROUTES)
+"""REST handlers: the platform's own (health, docs) and one package per area, whose
+``__init__`` is the area's manifest (``nexgate/area.py``; the list is ``nexgate/areas.py``)."""

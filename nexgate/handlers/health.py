@@ -74,7 +74,7 @@ async def _measure_outbox(platform) -> None:
 async def _measure_queues(platform) -> None:
     topology = platform.broker.topology
     async with asyncio.timeout(2):
-        for group in workers.CONSUMER_GROUPS:
+        for group in workers.consumer_groups():
             for gauge, queue in (
                 (platform.metrics.consumer_lag, topology.queue(group)),
                 (platform.metrics.dead_letters, topology.dead_queue(group)),

@@ -1,4 +1,4 @@
-"""Workers: the outbox relay and one RabbitMQ consumer group per module.
+"""Workers: the outbox relay and every area's RabbitMQ consumer groups (``Area.consumer_groups``).
 
 ``python -m nexgate worker NAME`` runs one; ``serve --workers all`` runs them all inside
 the server process.
@@ -6,26 +6,40 @@ the server process.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..bus.consumer import Consumer, ConsumerGroup, declare_group_queues
+from ..bus.consumer import Consumer, declare_group_queues
 from ..bus.relay import OutboxRelay
 from ..platform import Platform
-from . import email, media, sms, trust
+
+if TYPE_CHECKING:
+    from ..area import ConsumerGroupFactory
 
 log = logging.getLogger(__name__)
 
 RELAY = "outbox-relay"
-CONSUMER_GROUPS: dict[str, Callable[[Platform], ConsumerGroup]] = {
-    "email": email.consumer_group,
-    "sms": sms.consumer_group,
-    "trust": trust.consumer_group,
-    "media": media.consumer_group,
-}
-NAMES = (RELAY, *CONSUMER_GROUPS)
 RESTART_DELAY = 1.0
+
+
+@functools.cache
+def consumer_groups() -> dict[str, ConsumerGroupFactory]:
+    """Every area's consumer groups, by worker name."""
+    from ..areas import AREAS  # here, not at the top: the areas' manifests import their groups from this package
+
+    groups: dict[str, ConsumerGroupFactory] = {}
+    for area in AREAS:
+        for name, factory in area.consumer_groups.items():
+            if name in groups or name == RELAY:
+                raise RuntimeError(f"worker {name!r} is declared twice")
+            groups[name] = factory
+    return groups
+
+
+def names() -> tuple[str, ...]:
+    """Every worker's name: the relay's, then each consumer group's."""
+    return (RELAY, *consumer_groups())
 
 
 class Worker(Protocol):
@@ -41,20 +55,20 @@ class UnknownWorker(ValueError):
 def parse_names(spec: str) -> list[str]:
     """``all``, ``none`` or a comma-separated list of worker names."""
     if spec == "all":
-        return list(NAMES)
+        return list(names())
     if spec in ("none", ""):
         return []
-    names = [name.strip() for name in spec.split(",") if name.strip()]
-    unknown = [name for name in names if name not in NAMES]
+    chosen = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in names()]
     if unknown:
-        raise UnknownWorker(f"unknown worker(s) {', '.join(unknown)}; known: {', '.join(NAMES)}")
-    return names
+        raise UnknownWorker(f"unknown worker(s) {', '.join(unknown)}; known: {', '.join(names())}")
+    return chosen
 
 
 async def declare_topology(platform: Platform) -> None:
     """Declare every consumer group's queues and bindings, whichever workers run here, so
     that no event the relay publishes finds its group's queue missing and is dropped."""
-    for factory in CONSUMER_GROUPS.values():
+    for factory in consumer_groups().values():
         group = factory(platform)
         await declare_group_queues(platform.broker, group.name, group.routing_keys)
 
@@ -62,7 +76,7 @@ async def declare_topology(platform: Platform) -> None:
 def build(platform: Platform, name: str) -> Worker:
     if name == RELAY:
         return OutboxRelay(platform.core, platform.broker, poll_interval=platform.config.outbox_poll_ms / 1000)
-    group = CONSUMER_GROUPS[name](platform)
+    group = consumer_groups()[name](platform)
     return Consumer(platform.broker, group, prefetch=group.prefetch or platform.config.bus_prefetch)
 
 

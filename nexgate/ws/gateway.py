@@ -1,37 +1,42 @@
 """``/ws``: authenticate a device's socket, then serve its commands and deliver its events.
 
-The protocol is docs/websocket.md; the commands are in ``commands.py``, topics in
-``topics.py``, the fan-out between processes in ``hub.py``.
+The protocol is docs/websocket.md. The gateway serves its own commands (``commands.py``)
+and every area's commands and topic kinds (their manifests, ``nexgate/area.py``); the
+fan-out between processes is ``hub.py``.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from aiohttp import WSMsgType, web
 from redis.exceptions import RedisError
 
+from ..area import Area
 from ..domain.auth import sessions
 from ..domain.users import visibility
 from ..errors import DomainError, Internal, Invalid, Unauthorized
 from ..handlers.routing import client_ip
 from ..keys import PLATFORM
 from ..platform import Platform
-from . import commands, messages, protocol
+from . import commands, protocol
 from .connection import Connection
 from .hub import Hub
 from .presence import Presence
 from .protocol import Close
+from .topics import Topics
 
 log = logging.getLogger(__name__)
 PRESENCE_REFRESH_BATCH = 500  # one pipeline of 20,000 commands would hold the event loop for 0.1-0.4 s
 class Gateway:
-    def __init__(self, platform: Platform):
+    def __init__(self, platform: Platform, areas: Sequence[Area]):
         self.platform = platform
         self.config = platform.config
+        self.commands = protocol.registry([*commands.COMMANDS, *(c for area in areas for c in area.commands)])
+        self.topics = Topics(kind for area in areas for kind in area.topics)
         self.hub = Hub(platform.realtime, platform.metrics)
         self.presence = Presence(platform.realtime, self.config.presence_ttl_s)
         self._refresher: asyncio.Task | None = None
@@ -92,7 +97,7 @@ class Gateway:
             frame_id, frame_type, fields = protocol.decode_frame(message.data)
             if frame_type != "auth":
                 raise Unauthorized("The first frame must be auth, with an access token", code="auth_required")
-            fields = protocol.validate(protocol.COMMANDS["auth"], fields)
+            fields = protocol.validate(commands.AUTH, fields)
             caller = await sessions.authenticate(self.platform, fields["token"], client_ip(request))
         except DomainError as failure:
             return await _refuse(ws, frame_id, failure)
@@ -152,10 +157,10 @@ class Gateway:
                               details={"limit": self.config.ws_max_frame_bytes})
             frame_id, frame_type, fields = protocol.decode_frame(text)
             connection.check_rate()
-            handler = protocol.COMMANDS.get(frame_type)
+            handler = self.commands.get(frame_type)
             if handler is None:
                 raise Invalid(f"Unknown frame type {frame_type!r}", code="unknown_type",
-                              details={"type": frame_type, "known": sorted(protocol.COMMANDS)})
+                              details={"type": frame_type, "known": sorted(self.commands)})
             data = await handler.handler(self, connection, protocol.validate(handler, fields))
         except DomainError as failure:
             await _refuse_frame(connection, frame_id, failure)
@@ -210,12 +215,15 @@ async def _serve(request: web.Request) -> web.WebSocketResponse:
     return await request.app[GATEWAY].serve(request)
 
 
-async def gateway_context(app: web.Application) -> AsyncIterator[None]:
-    gateway = Gateway(app[PLATFORM])
-    await gateway.start()
-    app[GATEWAY] = gateway
-    yield
-    await gateway.stop()
+def _gateway_context(areas: Sequence[Area]):
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        gateway = Gateway(app[PLATFORM], areas)
+        await gateway.start()
+        app[GATEWAY] = gateway
+        yield
+        await gateway.stop()
+
+    return context
 
 
 async def _going_away(app: web.Application) -> None:
@@ -225,11 +233,11 @@ async def _going_away(app: web.Application) -> None:
                                     timeout=gateway.config.ws_drain_timeout_s)
 
 
-def setup(app: web.Application) -> None:
-    """Serve ``/ws`` from the app (after the platform's cleanup context)."""
+def setup(app: web.Application, areas: Sequence[Area]) -> None:
+    """Serve ``/ws`` from the app (after the platform's cleanup context), with the areas' commands and topics."""
     app.router.add_get("/ws", _serve)
-    app.cleanup_ctx.append(gateway_context)
+    app.cleanup_ctx.append(_gateway_context(areas))
     app.on_shutdown.append(_going_away)
 
 
-__all__ = ["GATEWAY", "Gateway", "commands", "messages", "setup"]
+__all__ = ["GATEWAY", "Gateway", "setup"]

@@ -1,14 +1,14 @@
-"""The wire protocol of ``/ws``: close codes, reply frames and the command registry.
+"""The wire protocol of ``/ws``: close codes, reply frames and what a command is.
 
-Every client command is registered once, with the marshmallow schema of its fields
-(``@command("subscribe", SubscribeFields)``); docs/websocket.md describes the same list and
-a test keeps the two in step.
+Every client command is a ``Command`` with the marshmallow schema of its fields; the gateway's
+own are in ``commands.py``, an area's in its manifest (``nexgate/area.py``). docs/websocket.md
+describes the same list and a test keeps the two in step.
 """
 from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import marshmallow
@@ -41,24 +41,21 @@ Handler = Callable[["Gateway", "Connection", dict[str, Any]], Awaitable[dict[str
 
 @dataclasses.dataclass(frozen=True)
 class Command:
+    """A client frame type, the schema of its fields, and the handler whose reply is the ack's ``data``."""
+
     name: str
     fields: marshmallow.Schema
     handler: Handler
 
 
-COMMANDS: dict[str, Command] = {}
-
-
-def command(name: str, fields: type[marshmallow.Schema]) -> Callable[[Handler], Handler]:
-    """Register ``handler`` for client frames of type ``name``; its reply is the ack's ``data``."""
-
-    def register(handler: Handler) -> Handler:
-        if name in COMMANDS:
-            raise RuntimeError(f"WebSocket command {name!r} is registered twice")
-        COMMANDS[name] = Command(name, fields(), handler)
-        return handler
-
-    return register
+def registry(commands: Iterable[Command]) -> dict[str, Command]:
+    """The commands by name; a name declared twice is refused at start-up."""
+    by_name: dict[str, Command] = {}
+    for command in commands:
+        if command.name in by_name:
+            raise RuntimeError(f"WebSocket command {command.name!r} is declared twice")
+        by_name[command.name] = command
+    return by_name
 
 
 def decode_frame(text: str) -> tuple[Any, str, dict[str, Any]]:

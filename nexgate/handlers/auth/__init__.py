@@ -1,4 +1,8 @@
-"""The auth area's REST routes (``/api/auth/*`` and the JWKS)."""
+"""The auth area's manifest: its REST routes (``/api/auth/*`` and the JWKS)."""
+from ...area import Area
 from . import accounts, devices, mfa, oauth, phone, recovery
 
-ROUTES = (accounts.routes, devices.routes, mfa.routes, oauth.routes, phone.routes, recovery.routes)
+AREA = Area(
+    "auth",
+    routes=(accounts.routes, devices.routes, mfa.routes, oauth.routes, phone.routes, recovery.routes),
+)

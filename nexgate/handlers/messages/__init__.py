@@ -1,4 +1,11 @@
-"""The messages area's REST routes: conversations, groups and messages."""
-from . import conversations, groups, messages
+"""The messages area's manifest: conversations, groups and messages over REST, the same over
+``/ws``, and a conversation's topic (typing)."""
+from ...area import Area
+from . import conversations, groups, messages, ws
 
-ROUTES = (conversations.routes, groups.routes, messages.routes)
+AREA = Area(
+    "messages",
+    routes=(conversations.routes, groups.routes, messages.routes),
+    commands=ws.COMMANDS,
+    topics=ws.TOPICS,
+)

@@ -1,4 +1,13 @@
-"""The users area's REST routes: profiles and the social graph."""
-from . import blocks, follows, profiles, search, verification
+"""The users area's manifest: profiles and the social graph over REST, presence over ``/ws``,
+and the ``trust`` worker that scores accounts."""
+from ...area import Area
+from ...workers import trust
+from . import blocks, follows, profiles, search, verification, ws
 
-ROUTES = (profiles.routes, follows.routes, blocks.routes, verification.routes, search.routes)
+AREA = Area(
+    "users",
+    routes=(profiles.routes, follows.routes, blocks.routes, verification.routes, search.routes),
+    commands=ws.COMMANDS,
+    topics=ws.TOPICS,
+    consumer_groups={"trust": trust.consumer_group},
+)

@@ -1,17 +1,20 @@
-"""The direct-message commands of ``/ws``: the same domain functions as the REST routes."""
+"""The messages area's WebSocket commands and topic kind: the same domain functions as its REST routes."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
-from ..domain.messages import conversations, sending
-from ..handlers.messages.schemas import MessageSendFrameSchema
-from .connection import Connection
-from .protocol import command
+from ...domain.auth.caller import Caller
+from ...domain.messages import conversations, sending
+from ...platform import Platform
+from ...ws.connection import Connection
+from ...ws.protocol import Command
+from ...ws.topics import TopicKind, topic_uuid
+from .schemas import MessageSendFrameSchema
 
 if TYPE_CHECKING:
-    from .gateway import Gateway
+    from ...ws.gateway import Gateway
 
 
 class PositionFields(Schema):
@@ -29,7 +32,6 @@ class TypingFields(Schema):
     typing = fields.Boolean(load_default=True)
 
 
-@command("message.send", MessageSendFrameSchema)
 async def send(gateway: Gateway, connection: Connection, frame: dict[str, Any]) -> dict[str, Any]:
     """Send a message; the ack carries the stored message (``duplicate``: the client id was
     already used, and this is the message it sent)."""
@@ -38,20 +40,31 @@ async def send(gateway: Gateway, connection: Connection, frame: dict[str, Any]) 
     return {"message": sent.message, "duplicate": not sent.created}  # the REST shape, serialised by the frame
 
 
-@command("message.delivered", PositionFields)
 async def delivered(gateway: Gateway, connection: Connection, frame: dict[str, Any]) -> dict[str, Any]:
     """This device received the conversation's messages up to ``seq``."""
     seq = await conversations.mark_delivered(gateway.platform, connection.caller, frame["conversation_id"], frame["seq"])
     return {"seq": seq}
 
 
-@command("message.read", ReadFields)
 async def read(gateway: Gateway, connection: Connection, frame: dict[str, Any]) -> dict[str, Any]:
     seq = await conversations.mark_read(gateway.platform, connection.caller, frame["conversation_id"], frame["seq"])
     return {"seq": seq}
 
 
-@command("typing", TypingFields)
 async def typing(gateway: Gateway, connection: Connection, frame: dict[str, Any]) -> dict[str, Any]:
     await conversations.typing(gateway.platform, connection.caller, frame["conversation_id"], frame["typing"])
     return {}
+
+
+async def may_follow_conversation(platform: Platform, caller: Caller, ident: str) -> None:
+    """A conversation's typing indicators: its current members only."""
+    await conversations.require_active_member(platform, caller, topic_uuid(ident, "conversation", "conversation"))
+
+
+COMMANDS = (
+    Command("message.send", MessageSendFrameSchema(), send),
+    Command("message.delivered", PositionFields(), delivered),
+    Command("message.read", ReadFields(), read),
+    Command("typing", TypingFields(), typing),
+)
+TOPICS = (TopicKind("conversation", may_follow_conversation),)

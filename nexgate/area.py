@@ -1,0 +1,29 @@
+"""What an area declares in one place: its manifest.
+
+Each area (auth, users, media, messages, notifications, and the ones to come) builds one
+``Area`` in ``nexgate/handlers/<area>/__init__.py``, and ``nexgate/areas.py`` lists them.
+The app adds every area's REST routes, the gateway serves every area's WebSocket commands
+and topic kinds, and the workers run every area's consumer groups, all by looping over that
+list: nothing registers itself by being imported.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+from .bus.consumer import ConsumerGroup
+from .handlers.routing import Routes
+from .platform import Platform
+from .ws.protocol import Command
+from .ws.topics import TopicKind
+
+ConsumerGroupFactory = Callable[[Platform], ConsumerGroup]
+
+
+@dataclasses.dataclass(frozen=True)
+class Area:
+    name: str
+    routes: tuple[Routes, ...] = ()
+    commands: tuple[Command, ...] = ()  # its WebSocket commands (``<area>/ws.py`` beside its REST handlers)
+    topics: tuple[TopicKind, ...] = ()  # its live topic kinds, each with the check of who may subscribe
+    consumer_groups: Mapping[str, ConsumerGroupFactory] = dataclasses.field(default_factory=dict)  # by worker name
