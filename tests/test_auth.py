@@ -1,6 +1,7 @@
 """Registration, login, refresh rotation, logout, devices and the caller's own account."""
 from __future__ import annotations
 
+import jwt
 import pytest
 
 from nexgate.keys import PLATFORM
@@ -123,6 +124,32 @@ async def test_logout_stops_this_session_only(client):
     assert (await me(client, phone))[0] == 401
     assert (await me(client, laptop))[0] == 200
     assert (await _refresh(client, phone["refresh_token"], expect=401))["error"]["code"] == "refresh_token_invalid"
+
+
+async def test_a_session_redis_forgot_is_rebuilt_from_the_database_live_or_revoked(client):
+    kept = await register(client, username="Elia")
+    gone = await login(client, "elia", device={"id": "old-phone"})
+    assert (await client.post("/api/auth/logout", headers=bearer(gone))).status == 204
+    await _forget_live_sessions(client, kept, gone)  # Redis restarted empty, or evicted the keys
+    assert (await me(client, kept))[0] == 200
+    status, body = await me(client, gone)
+    assert status == 401 and body["error"]["code"] == "session_revoked"
+    await _forget_live_sessions(client, gone)  # the rebuilt copy says revoked, and so does the next rebuild
+    assert (await me(client, gone))[0] == 401
+
+
+async def _forget_live_sessions(client, *signed_in: dict) -> None:
+    platform = client.app[PLATFORM]
+    for tokens in signed_in:
+        session_id = jwt.decode(tokens["access_token"], options={"verify_signature": False})["sid"]
+        assert await platform.redis.client.delete(platform.redis.key("auth", "session", session_id)) == 1
+
+
+async def test_a_suspended_account_cannot_refresh_its_tokens(client):
+    tokens = await register(client)
+    async with client.app[PLATFORM].core.connection() as conn:
+        await conn.execute("UPDATE users SET status = 'suspended' WHERE id = $1::uuid", tokens["user"]["id"])
+    assert (await _refresh(client, tokens["refresh_token"], expect=401))["error"]["code"] == "refresh_token_invalid"
 
 
 async def test_logout_all_stops_every_session(client):

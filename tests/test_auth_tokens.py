@@ -1,8 +1,10 @@
 """Attacks on access tokens, and signing-key rotation."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
+import time
 import uuid
 
 import jwt
@@ -69,6 +71,16 @@ async def test_an_expired_token_is_refused(client):
     past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
     expired = await keyring.sign({**_claims(tokens["access_token"]), "iat": past, "exp": past + datetime.timedelta(minutes=15)})
     assert await _me_code(client, expired) == (401, "token_expired")
+
+
+async def test_a_token_accepted_before_it_expires_is_refused_after(client):
+    tokens = await register(client)
+    keyring = client.app[PLATFORM].keyring
+    expires = int(time.time()) + 1
+    short = await keyring.sign({**_claims(tokens["access_token"]), "exp": expires})
+    assert await _me_code(client, short) == (200, "")  # verified, and remembered as such
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.05)  # the clock passes exp; nothing else to wait for
+    assert await _me_code(client, short) == (401, "token_expired")
 
 
 async def test_a_link_token_is_not_an_access_token(client):
