@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from tests.support.media import jpeg_bytes, png_bytes
+from nexgate.keys import PLATFORM
+from tests.conftest import eventually
+from tests.support.media import broken_mp4_bytes, jpeg_bytes, png_bytes
 from tests.support.media_api import fetch, get_url, upload
 from tests.support.messages import count, direct, history, refused, send
 
@@ -43,6 +45,30 @@ async def test_attaching_someone_elses_media_is_refused_and_sends_nothing(client
     await refused(send(amina, conversation, "", media_ids=[body["media"][0]["id"]]), 422, "media_purpose_mismatch")
     await refused(send(amina, conversation, "", media_ids=[str(uuid.uuid4())]), 404, "media_not_found")
     assert await count(client, "messages", conversation_id=uuid.UUID(conversation["id"])) == 0
+
+
+async def test_media_not_ready_yet_or_failed_is_refused_and_sends_nothing(make_client, config, users):
+    client = await make_client(config)  # no media worker here: a video stays as it was uploaded
+    amina, baraka = await users.new(client), await users.new(client)
+    conversation = await direct(amina, baraka)
+    [video] = await amina.upload("message", [("clip.mp4", broken_mp4_bytes())])
+    assert video["status"] == "uploaded"
+    error = await refused(send(amina, conversation, "", media_ids=[video["id"]]), 409, "media_not_ready")
+    assert error.details["media_ids"] == [video["id"]]
+    photo = await _uploaded(client, amina)
+    async with client.app[PLATFORM].core.connection() as conn:  # as while the worker makes its variants
+        await conn.execute("UPDATE media SET status = 'processing' WHERE id = $1", uuid.UUID(photo["id"]))
+    await refused(send(amina, conversation, "", media_ids=[photo["id"]]), 409, "media_not_ready")
+    await make_client(config, worker_names=("outbox-relay", "media"))  # takes the video, and cannot decode it
+    failed = await eventually(lambda: _failed(amina, video["id"]), timeout=60)
+    assert failed["failure"]["code"] == "video_corrupt"
+    await refused(send(amina, conversation, "", media_ids=[video["id"]]), 409, "media_not_ready")
+    assert await count(client, "messages", conversation_id=uuid.UUID(conversation["id"])) == 0
+
+
+async def _failed(api, media_id: str) -> dict | None:
+    media = await api.request("GET", f"/api/media/{media_id}")
+    return media if media["status"] == "failed" else None
 
 
 async def test_a_forward_carries_the_media_to_the_new_conversation(client, users):
