@@ -92,6 +92,36 @@ async def test_a_member_who_left_cannot_post_and_keeps_the_history_until_then(cl
     assert [m["user_id"] for m in view["members"]] == [str(owner.user_id)]
 
 
+async def test_a_member_who_left_finds_nothing_said_after_in_search(client, users):
+    owner, member = await users.new(client), await users.new(client)
+    team = await group(owner, "Wavuvi", member)
+    await send(owner, team, "samaki wa leo")
+    await member.request("POST", f"/api/conversations/{team['id']}/leave")
+    await send(owner, team, "samaki wa kesho")
+    found = await member.request("GET", "/api/messages/search", params={"q": "samaki"})
+    assert [m["text"] for m in found["items"]] == ["samaki wa leo"]
+    assert [m["text"] for m in (await history(member, team, q="samaki"))["items"]] == ["samaki wa leo"]
+
+
+async def test_messages_from_before_joining_cannot_be_reached_by_id(client, users):
+    owner, late = await users.new(client), await users.new(client)
+    team = await group(owner, "Bodaboda", await users.new(client))
+    earlier = await send(owner, team, "kabla yako")
+    await owner.request("POST", f"/api/conversations/{team['id']}/members", json={"user_ids": [str(late.user_id)]})
+    mine = await direct(late, owner)
+    for call in (
+        late.request("POST", f"/api/messages/{earlier['id']}/reactions", json={"emoji": "👍"}),
+        late.request("POST", f"/api/messages/{earlier['id']}/forward", json={"conversation_id": mine["id"]}),
+        late.request("DELETE", f"/api/messages/{earlier['id']}"),  # delete for me
+    ):
+        await refused(call, 404, "message_not_found")
+    error = await refused(send(late, team, "nakubali", reply_to_id=earlier["id"]), 422, "invalid")
+    assert "reply_to_id" in error.details["fields"]
+    assert await count(client, "message_reactions", message_id=uuid.UUID(earlier["id"])) == 0
+    assert await texts(owner, mine) == []
+    assert await texts(owner, team) == ["kabla yako"]
+
+
 async def test_an_owner_who_leaves_hands_the_group_on(client, users):
     owner, admin, member = await users.new(client), await users.new(client), await users.new(client)
     team = await group(owner, "Familia", member, admin)
