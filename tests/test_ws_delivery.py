@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+import orjson
+
 from nexgate.app import create_app
 from nexgate.realtime import Realtime
 from nexgate.redis import Redis
@@ -72,6 +74,52 @@ async def test_a_position_older_than_the_stream_keeps_asks_for_a_resync(make_cli
     assert ready["position"] > first
     await realtime.publish_to_user(api.user_id, "test.new", {})
     assert (await receive(ws))["event"] == "test.new"  # no replay: live from the current position
+    await ws.close()
+
+
+async def test_a_position_the_stream_never_held_asks_for_a_resync_and_live_events_flow(client, users):
+    api = await users.new(client)
+    realtime = publisher(client)
+    await realtime.publish_to_user(api.user_id, "test.before", {})
+    ws, ready = await raw(client, api.access_token, resume="99999999999999-0")  # made up, or from another server
+    assert ready["type"] == "ready" and ready["resync"] is True and ready["position"] != "99999999999999-0"
+    await realtime.publish_to_user(api.user_id, "test.live", {"n": 1})
+    assert (await receive(ws))["data"] == {"n": 1}  # not held back until that far-off position
+    await ws.close()
+
+
+async def test_a_stream_that_expired_asks_a_resuming_client_for_a_resync(client, users):
+    api = await users.new(client)
+    realtime = publisher(client)
+    seen = await realtime.publish_to_user(api.user_id, "test.old", {})
+    await realtime.redis.client.delete(realtime.stream_key(api.user_id))  # as its TTL does to an idle stream
+    ws, ready = await raw(client, api.access_token, resume=seen)
+    assert ready["type"] == "ready" and ready["resync"] is True and ready["position"] == "0-0"
+    await realtime.publish_to_user(api.user_id, "test.new", {})
+    assert (await receive(ws))["event"] == "test.new"
+    await ws.close()
+
+
+async def test_resuming_from_the_oldest_kept_or_from_an_empty_start_replays_without_a_resync(make_client, config, users):
+    client = await make_client(dataclasses.replace(config, realtime_stream_length=10))
+    api = await users.new(client)
+    realtime = publisher(client)
+    ws, ready = await raw(client, api.access_token)
+    assert ready["position"] == "0-0"
+    await ws.close()
+    for n in range(3):
+        await realtime.publish_to_user(api.user_id, "test.n", {"n": n})
+    ws, ready = await raw(client, api.access_token, resume="0-0")  # the client saw the empty stream
+    assert ready["resync"] is False
+    assert [(await receive(ws))["data"]["n"] for _ in range(3)] == [0, 1, 2]
+    await ws.close()
+    for n in range(3, 300):
+        await realtime.publish_to_user(api.user_id, "test.n", {"n": n})
+    [(oldest, fields)] = await realtime.redis.client.xrange(realtime.stream_key(api.user_id), "-", "+", count=1)
+    assert orjson.loads(fields[b"p"])["data"]["n"] > 3  # the stream was trimmed
+    ws, ready = await raw(client, api.access_token, resume=oldest.decode())  # nothing trimmed was after it
+    assert ready["resync"] is False
+    assert (await receive(ws))["data"]["n"] == orjson.loads(fields[b"p"])["data"]["n"] + 1
     await ws.close()
 
 

@@ -175,6 +175,20 @@ async def test_a_command_that_fails_unexpectedly_answers_internal_and_keeps_the_
     assert 'nexgate_websocket_command_errors_total{command="test.broken"} 1.0' in metrics
 
 
+async def test_a_burst_passes_exactly_its_budget(make_client, config):
+    # One frame a second refills far slower than a burst is sent: exactly the burst passes.
+    client = await make_client(dataclasses.replace(config, ws_frames_per_second=1, ws_frame_burst=4, ws_max_strikes=100))
+    account = await register(client)
+    ws, _ = await raw(client, account["access_token"])
+    for n in range(6):
+        await send(ws, type="ping", id=n)
+    replies = [await receive(ws) for _ in range(6)]
+    assert [(r["id"], r["type"]) for r in replies] == [
+        (0, "ack"), (1, "ack"), (2, "ack"), (3, "ack"), (4, "error"), (5, "error")]
+    assert {r["error"]["code"] for r in replies[4:]} == {"rate_limited"}
+    await ws.close()
+
+
 async def test_logout_closes_the_devices_socket_4003(client):
     account = await register(client)
     ws, _ = await raw(client, account["access_token"])
