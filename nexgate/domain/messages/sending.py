@@ -88,10 +88,9 @@ async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.
     attaching = bool(draft.media_ids) and not draft.forwarded  # a forward carries media the forwarder was shown
     # The message, the sender's positions and its event are written by one statement; only
     # attaching media writes more, so only then do the checks and writes need a transaction.
-    unit = platform.core.transaction if attaching else platform.core.connection
     message_id = uuid.uuid4()
     try:
-        async with unit() as conn:
+        async with (platform.core.transaction("messages.send") if attaching else platform.core.connection()) as conn:
             state = await repository.send_state(conn, conversation_id, sender_id, draft.client_id)
             if state.earlier_id is not None:
                 raise _AlreadySent()
