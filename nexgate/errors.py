@@ -5,7 +5,10 @@ them in the same envelope: ``{"error": {"code", "message", "details"}}``.
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+E = TypeVar("E", bound="DomainError")
 
 
 class DomainError(Exception):
@@ -18,6 +21,16 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
         self.details = details or {}
+
+    @classmethod
+    def fields(cls: type[E], where: str, problems: Mapping[str, Any], *, message: str | None = None,
+               code: str | None = None, **details: Any) -> E:
+        """The error naming every bad field of the ``where`` ("body", "query", a frame):
+        ``details.fields`` maps each field to its messages (a lone message becomes a list of
+        one; a nested field maps to its own fields), as REST and WebSocket both answer."""
+        named = {field: [problem] if isinstance(problem, str) else problem for field, problem in problems.items()}
+        message = message or f"Invalid fields in the {where}: {', '.join(sorted(map(str, named)))}"
+        return cls(message, code=code, details={"fields": named, **details})
 
     def envelope(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}

@@ -81,8 +81,8 @@ async def test_the_send_frame_refuses_what_rest_refuses(client, users):
     conversation = await direct(amina, baraka)
     intruder = await eve.live()
     for fields, code in (({"conversation_id": conversation["id"], "client_id": "x", "text": "hi"}, "conversation_not_found"),
-                         ({"conversation_id": conversation["id"], "text": "hi"}, "invalid_fields"),
-                         ({"conversation_id": "nope", "client_id": "x", "text": "hi"}, "invalid_fields")):
+                         ({"conversation_id": conversation["id"], "text": "hi"}, "invalid"),
+                         ({"conversation_id": "nope", "client_id": "x", "text": "hi"}, "invalid")):
         try:
             await intruder.call("message.send", **fields)
             raise AssertionError(f"{fields} was accepted")

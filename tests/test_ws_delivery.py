@@ -125,7 +125,7 @@ async def test_resuming_from_the_oldest_kept_or_from_an_empty_start_replays_with
 
 async def test_a_malformed_resume_position_is_refused(signed_in, client):
     ws, error = await raw(client, signed_in["access_token"], resume="yesterday")
-    assert error["type"] == "error" and error["error"]["details"] == {"resume": "not a stream position"}
+    assert error["type"] == "error" and error["error"]["details"] == {"fields": {"resume": ["Not a stream position."]}}
     assert await close_code(ws) == 4002
 
 

@@ -95,9 +95,9 @@ async def test_renewing_with_another_sessions_token_is_refused(client):
     ('{"type": "ping"}', "invalid_frame", None),
     ('{"id": 3}', "invalid_frame", None),
     ('{"id": 4, "type": "teleport"}', "unknown_type", 4),
-    ('{"id": 5, "type": "subscribe"}', "invalid_fields", 5),
+    ('{"id": 5, "type": "subscribe"}', "invalid", 5),
     ('{"id": 6, "type": "subscribe", "topic": "nonsense:1"}', "unknown_topic", 6),
-    ('{"id": 7, "type": "presence.query", "user_ids": ["x"]}', "invalid_fields", 7),
+    ('{"id": 7, "type": "presence.query", "user_ids": ["x"]}', "invalid", 7),
 ])
 async def test_bad_frames_get_an_error_and_the_socket_stays_open(signed_in, client, text, code, frame_id):
     ws, _ = await raw(client, signed_in["access_token"])
@@ -110,11 +110,16 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(signed_in, clie
     await ws.close()
 
 
-async def test_missing_fields_are_named(signed_in, client):
+async def test_missing_fields_are_named_as_rest_names_them(signed_in, client):
     ws, _ = await raw(client, signed_in["access_token"])
     await send(ws, type="subscribe", id=1)
-    assert (await receive(ws))["error"]["details"] == {"topic": ["Missing data for required field."]}
+    assert (await receive(ws))["error"] == {"code": "invalid", "message": "Invalid fields in the subscribe frame: topic",
+                                            "details": {"fields": {"topic": ["Missing data for required field."]}}}
     await ws.close()
+    response = await client.post("/api/auth/login", json={"password": "x" * 12})
+    assert response.status == 422
+    assert (await response.json())["error"] == {"code": "invalid", "message": "Invalid fields in the body: login",
+                                                "details": {"fields": {"login": ["Missing data for required field."]}}}
 
 
 async def test_binary_frames_are_refused(signed_in, client):

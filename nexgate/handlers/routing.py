@@ -168,8 +168,7 @@ def _load(schema: type[marshmallow.Schema], data: Any, where: str) -> dict[str, 
     try:
         return schema().load(data)
     except marshmallow.ValidationError as error:
-        fields = error.normalized_messages()
-        raise Invalid(f"Invalid fields in the {where}: {', '.join(sorted(fields))}", details={"fields": fields}) from None
+        raise Invalid.fields(where, error.normalized_messages()) from None
 
 
 def json_response(schema: type[marshmallow.Schema], data: Any, status: int = 200) -> web.Response:

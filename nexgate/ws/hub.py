@@ -148,8 +148,8 @@ class Hub:
         try:
             wanted = parse_position(resume)
         except ValueError:
-            raise Invalid("resume must be a position from an earlier event or ready frame", code="invalid_fields",
-                          details={"resume": "not a stream position"}) from None
+            raise Invalid.fields("auth frame", {"resume": "Not a stream position."},
+                                 message="resume must be a position from an earlier event or ready frame") from None
         if wanted > parse_position(tail):
             raise ResumeTooOld  # from a stream that no longer exists (or never did)
         if wanted < parse_position(tail):

@@ -80,8 +80,7 @@ def validate(command_: Command, fields: dict[str, Any]) -> dict[str, Any]:
     try:
         return command_.fields.load(fields)
     except marshmallow.ValidationError as error:
-        raise Invalid(f"The {command_.name} frame has invalid fields", code="invalid_fields",
-                      details=error.normalized_messages()) from None
+        raise Invalid.fields(f"{command_.name} frame", error.normalized_messages()) from None
 
 
 def ack(frame_id: Any, data: dict[str, Any] | None) -> str:

@@ -26,9 +26,9 @@ async def register(
 ) -> TokenGrant:
     """Create an account, send its verifications and open its first session."""
     if not email and not phone:
-        raise Invalid("Give an email address or a phone number", details={"fields": {
-            "email": ["An email address or a phone number is required."],
-            "phone": ["An email address or a phone number is required."]}})
+        required = "An email address or a phone number is required."
+        raise Invalid.fields("body", {"email": required, "phone": required},
+                             message="Give an email address or a phone number")
     username = identifiers.username(username)
     email = identifiers.email(email) if email else None
     phone = identifiers.phone(phone, platform.config.phone_region) if phone else None
@@ -54,8 +54,8 @@ async def _insert_account(conn: asyncpg.Connection, username, display_name, emai
             )
     except asyncpg.UniqueViolationError as error:
         field = _UNIQUE_FIELDS.get(error.constraint_name, "username")
-        raise Conflict(f"That {field} is already registered", code=f"{field}_taken",
-                       details={"fields": {field: [_TAKEN[field]]}}) from None
+        raise Conflict.fields("body", {field: _TAKEN[field]}, message=f"That {field} is already registered",
+                              code=f"{field}_taken") from None
 
 
 async def find_by_login(conn: asyncpg.Connection, login: str, region: str) -> Account | None:

@@ -21,15 +21,11 @@ RESERVED_USERNAMES = frozenset(
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
 
-def invalid_field(field: str, message: str) -> Invalid:
-    return Invalid(f"Invalid fields in the body: {field}", details={"fields": {field: [message]}})
-
-
 def username(raw: str, field: str = "username") -> str:
     if not USERNAME.match(raw):
-        raise invalid_field(field, f"Use {USERNAME_RULE}.")
+        raise Invalid.fields("body", {field: f"Use {USERNAME_RULE}."})
     if raw.lower() in RESERVED_USERNAMES:
-        raise invalid_field(field, "This username is reserved.")
+        raise Invalid.fields("body", {field: "This username is reserved."})
     return raw
 
 
@@ -37,7 +33,7 @@ def email(raw: str, field: str = "email") -> str:
     """The address as typed, with its domain lower-cased (the local part may be case-sensitive)."""
     address = raw.strip()
     if len(address) > 254 or not EMAIL.match(address):
-        raise invalid_field(field, "Not a valid email address.")
+        raise Invalid.fields("body", {field: "Not a valid email address."})
     local, domain = address.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
 
@@ -47,9 +43,9 @@ def phone(raw: str, region: str, field: str = "phone") -> str:
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        raise invalid_field(field, "Not a phone number.") from None
+        raise Invalid.fields("body", {field: "Not a phone number."}) from None
     if not phonenumbers.is_valid_number(number):
-        raise invalid_field(field, "Not a valid phone number for its country.")
+        raise Invalid.fields("body", {field: "Not a valid phone number for its country."})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -147,7 +147,7 @@ async def _spend_code(conn: asyncpg.Connection, user_id: uuid.UUID, factor: Totp
 
 def _refusal(error: type[DomainError], refused: CodeRefused, **details) -> DomainError:
     code, message = _REFUSALS[refused.reason]
-    return error(message, code=code, details={"fields": {"code": [f"{message}."]}, **details})
+    return error.fields("body", {"code": f"{message}."}, message=message, code=code, **details)
 
 
 def _subjects(user_id: uuid.UUID, ip: str | None) -> list[str]:
@@ -233,7 +233,7 @@ async def disable(platform: Platform, caller: Caller, *, password: str, code: st
         factor = await _enabled_factor(conn, caller.user_id)
     if not (await passwords.verify_password(platform, account.password_hash, password))[0]:
         await _record_failure(platform, caller.user_id, ip)
-        raise Forbidden("Wrong password", code="invalid_password", details={"fields": {"password": ["Wrong password."]}})
+        raise Forbidden.fields("body", {"password": "Wrong password."}, message="Wrong password", code="invalid_password")
     try:
         async with platform.core.transaction("auth.mfa_disable") as conn:
             method = await _spend_code(conn, caller.user_id, factor, code)

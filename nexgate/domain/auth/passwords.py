@@ -79,7 +79,7 @@ async def hash_new_password(platform: Platform, password: str, *, personal: list
         platform.cpu_pool, _judge_and_hash, password, personal, _parameters(platform)
     )
     if weakness:
-        raise Invalid(f"The password is too weak: {weakness}", details={"fields": {field: [weakness]}})
+        raise Invalid.fields("body", {field: weakness}, message=f"The password is too weak: {weakness}")
     return password_hash
 
 

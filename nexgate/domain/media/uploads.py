@@ -164,7 +164,7 @@ async def admit(platform: Platform, caller: Caller) -> None:
 
 def check_purpose(purpose: str) -> None:
     if purpose not in PURPOSES:
-        raise Invalid(f"Unknown purpose {purpose!r}", details={"fields": {"purpose": [f"One of {', '.join(PURPOSES)}."]}})
+        raise Invalid.fields("body", {"purpose": f"One of {', '.join(PURPOSES)}."}, message=f"Unknown purpose {purpose!r}")
 
 
 async def store_uploads(platform: Platform, caller: Caller, purpose: str, files: Sequence[IncomingFile],
@@ -174,8 +174,8 @@ async def store_uploads(platform: Platform, caller: Caller, purpose: str, files:
     runs in the transaction that inserts the media, and can still refuse them by raising."""
     check_purpose(purpose)
     if not files:
-        raise Invalid("Send at least one file (multipart/form-data)", code="no_files",
-                      details={"fields": {"file": ["Missing file."]}})
+        raise Invalid.fields("body", {"file": "Missing file."}, message="Send at least one file (multipart/form-data)",
+                             code="no_files")
     for incoming in files:
         if incoming.type.kind == "video" and purpose in PROFILE_PURPOSES:
             raise incoming.check.refusal(Invalid, "video_not_allowed", f"is a video; {purpose} media must be an image")

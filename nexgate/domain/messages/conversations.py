@@ -34,8 +34,7 @@ async def start_direct(platform: Platform, caller: Caller, user_id: uuid.UUID) -
     the user may be messaged by the caller (no block either way, their dm_policy)."""
     me = caller.user_id
     if user_id == me:
-        raise Invalid("Invalid fields in the body: user_ids", details={"fields": {
-            "user_ids": ["A one-to-one conversation needs someone other than you."]}})
+        raise Invalid.fields("body", {"user_ids": "A one-to-one conversation needs someone other than you."})
     await visibility.check_reach(platform, me, user_id, "message")
     async with platform.core.transaction("messages.start_direct") as conn:
         conversation_id = await repository.insert_conversation(conn, kind="direct", name=None, owner_id=None,
@@ -71,8 +70,7 @@ async def start_group(platform: Platform, caller: Caller, name: str, user_ids: l
 
 def check_group_size(size: int) -> None:
     if size > MAX_GROUP_MEMBERS:
-        raise Invalid("Invalid fields in the body: user_ids", details={"fields": {
-            "user_ids": [f"A group holds at most {MAX_GROUP_MEMBERS} members."]}})
+        raise Invalid.fields("body", {"user_ids": f"A group holds at most {MAX_GROUP_MEMBERS} members."})
 
 
 async def _emit_created(conn, conversation_id: uuid.UUID, creator: uuid.UUID, members: list[uuid.UUID]) -> None:

@@ -33,8 +33,7 @@ async def edit(platform: Platform, caller: Caller, message_id: uuid.UUID, text: 
     """Replace the text of the caller's message, within ``message_edit_window_s`` of sending it;
     the message is marked edited. The members' devices get the new text."""
     if not text.strip() or len(text) > MAX_TEXT:
-        raise Invalid("Invalid fields in the body: text", details={"fields": {
-            "text": [f"Give 1 to {MAX_TEXT} characters."]}})
+        raise Invalid.fields("body", {"text": f"Give 1 to {MAX_TEXT} characters."})
     async with platform.core.transaction("messages.edit") as conn:
         message, membership = await access.visible_message(conn, message_id, caller.user_id)
         _require_sender(message, caller, "edit")
@@ -78,8 +77,7 @@ async def delete(platform: Platform, caller: Caller, message_id: uuid.UUID, scop
 def check_emoji(value: str) -> str:
     """One emoji (flags, skin tones and joined sequences included), or ``Invalid`` naming ``emoji``."""
     if not emoji_data.is_emoji(value):
-        raise Invalid("Invalid fields in the body: emoji", details={"fields": {
-            "emoji": ["Not a single emoji."]}})
+        raise Invalid.fields("body", {"emoji": "Not a single emoji."})
     return value
 
 

@@ -61,8 +61,7 @@ async def product_context(platform: Platform, caller: Caller, message_id: uuid.U
 def _query(q: str) -> str:
     q = " ".join(q.split())
     if not 1 <= len(q) <= MAX_QUERY or "\x00" in q:
-        raise Invalid("Invalid fields in the query: q", details={"fields": {
-            "q": [f"Give 1 to {MAX_QUERY} characters to search for."]}})
+        raise Invalid.fields("query", {"q": f"Give 1 to {MAX_QUERY} characters to search for."})
     return q
 
 
@@ -79,5 +78,4 @@ def _decode(cursor: str | None) -> int:
             raise ValueError(raw)
         return int(raw[1:])
     except ValueError:
-        raise Invalid("Invalid fields in the query: cursor", details={"fields": {
-            "cursor": ["Not a cursor this list returned."]}}) from None
+        raise Invalid.fields("query", {"cursor": "Not a cursor this list returned."}) from None

@@ -24,8 +24,7 @@ async def product_snapshot(platform: Platform, *, product_id: uuid.UUID, given: 
     field by field by the caller's schema)."""
     price = given["price"]
     if price["amount"] < 0:
-        raise Invalid("Invalid fields in the body: product", details={"fields": {
-            "product": {"price": {"amount": ["Must be 0 or more minor units."]}}}})
+        raise Invalid.fields("body", {"product": {"price": {"amount": ["Must be 0 or more minor units."]}}})
     shop = given.get("shop")
     return {
         "product_id": str(product_id),

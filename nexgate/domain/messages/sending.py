@@ -66,20 +66,16 @@ async def compose(platform: Platform, *, text: str | None, product: dict[str, An
     """Check what the sender wrote and turn it into a draft: its kind, text and link entities."""
     text = text or ""
     if len(text) > MAX_TEXT:
-        raise _invalid("text", f"Longer than maximum length {MAX_TEXT}.")
+        raise Invalid.fields("body", {"text": f"Longer than maximum length {MAX_TEXT}."})
     snapshot = None
     if product is not None:
         snapshot = await products.product_snapshot(platform, product_id=product["product_id"], given=product)
         text = text.strip() and text or products.default_text(snapshot)
     if not text.strip() and not media_ids:
-        raise _invalid("text", "Write something, or attach media or a product.")
+        raise Invalid.fields("body", {"text": "Write something, or attach media or a product."})
     kind = "product" if snapshot else "media" if media_ids else "text"
     return Draft(kind=kind, body=text, entities=entities.links(text), client_id=client_id, reply_to_id=reply_to_id,
                  product=snapshot, media_ids=tuple(media_ids))
-
-
-def _invalid(field: str, problem: str) -> Invalid:
-    return Invalid(f"Invalid fields in the body: {field}", details={"fields": {field: [problem]}})
 
 
 async def store(platform: Platform, sender_id: uuid.UUID, conversation_id: uuid.UUID, draft: Draft) -> Sent:
@@ -133,7 +129,7 @@ async def _check_reply(conn, reply_to_id: uuid.UUID, conversation_id: uuid.UUID,
     quoted = await message_repository.message_by_id(conn, reply_to_id)
     if (quoted is None or quoted.conversation_id != conversation_id
             or not await message_repository.visible_to(conn, reply_to_id, sender_id)):
-        raise _invalid("reply_to_id", "Not a message of this conversation that you can see.")
+        raise Invalid.fields("body", {"reply_to_id": "Not a message of this conversation that you can see."})
 
 
 def _created_event(message_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID, draft: Draft,

@@ -35,8 +35,7 @@ def decode(cursor: str | None) -> tuple[datetime.datetime, uuid.UUID]:
         if position[0].tzinfo is None:
             raise ValueError("naive time")
     except ValueError:
-        raise Invalid("Invalid fields in the query: cursor", details={"fields": {
-            "cursor": ["Not a cursor this list returned."]}}) from None
+        raise Invalid.fields("query", {"cursor": "Not a cursor this list returned."}) from None
     return position
 
 

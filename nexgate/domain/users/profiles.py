@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from ... import bus
-from ...errors import Conflict, DomainError, Forbidden, NotFound
+from ...errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ...platform import Platform
 from ..auth import identifiers
 from ..auth.caller import Caller
@@ -90,8 +90,8 @@ async def update_profile(platform: Platform, caller: Caller, user_id: uuid.UUID,
                                                         "new_username": profile.username})
             await bus.emit(conn, PROFILE_UPDATED, {"user_id": str(user_id), "fields": changed})
     except asyncpg.UniqueViolationError:
-        raise Conflict("That username is taken", code="username_taken", details={"fields": {
-            "username": ["This username is taken."]}}) from None
+        raise Conflict.fields("body", {"username": "This username is taken."}, message="That username is taken",
+                              code="username_taken") from None
     return ProfileView(profile, None, True)
 
 
@@ -102,7 +102,7 @@ def _normalize(changes: dict[str, Any]) -> dict[str, Any]:
         if changes.get(name) == "":
             changes[name] = None
     if changes.get("display_name") == "":
-        raise identifiers.invalid_field("display_name", "Give a display name.")
+        raise Invalid.fields("body", {"display_name": "Give a display name."})
     if "username" in changes:
         changes["username"] = identifiers.username(changes["username"])
     return changes
@@ -116,8 +116,8 @@ async def _attach_images(conn, user_id: uuid.UUID, changed: dict[str, Any]) -> N
         try:
             await attachments.attach(conn, owner_id=user_id, media_ids=[changed[field]], purpose=purpose)
         except DomainError as refused:
-            refused.details = {**refused.details, "fields": {field: [refused.message]}}
-            raise
+            raise type(refused).fields("body", {field: refused.message}, message=refused.message, code=refused.code,
+                                       **refused.details) from refused
 
 
 def _apply(old: Profile, changes: dict[str, Any]) -> Profile:
@@ -127,11 +127,10 @@ def _apply(old: Profile, changes: dict[str, Any]) -> Profile:
     now = datetime.datetime.now(datetime.timezone.utc)
     if old.username_changed_at is not None and now < old.username_changed_at + USERNAME_COOLDOWN:
         available = old.username_changed_at + USERNAME_COOLDOWN
-        raise Conflict(
-            f"You can change your username again on {available.date().isoformat()}", code="username_change_too_soon",
-            details={"fields": {"username": ["Usernames can change once every 30 days."]},
-                     "available_at": available.isoformat()},
-        )
+        raise Conflict.fields(
+            "body", {"username": "Usernames can change once every 30 days."}, code="username_change_too_soon",
+            message=f"You can change your username again on {available.date().isoformat()}",
+            available_at=available.isoformat())
     return dataclasses.replace(new, username_changed_at=now)
 
 

@@ -22,8 +22,7 @@ _START = (2, 0.0, uuid.UUID(int=0))
 async def search_users(platform: Platform, caller: Caller, q: str, cursor: str | None, limit: int) -> Page[Found]:
     q = " ".join(q.split())
     if not 1 <= len(q) <= MAX_QUERY or "\x00" in q:
-        raise Invalid("Invalid fields in the query: q", details={"fields": {
-            "q": [f"Give 1 to {MAX_QUERY} characters to search for."]}})
+        raise Invalid.fields("query", {"q": f"Give 1 to {MAX_QUERY} characters to search for."})
     async with platform.core.connection() as conn:
         rows = await discovery_repository.search_users(
             conn, viewer_id=caller.user_id, q=q, fuzzy=len(q) >= FUZZY_FROM, branch_limit=BRANCH_LIMIT,
@@ -44,5 +43,4 @@ def _decode(cursor: str | None) -> tuple[int, float, uuid.UUID]:
         following, score, user_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
         return int(following), float(score), uuid.UUID(user_id)
     except ValueError:
-        raise Invalid("Invalid fields in the query: cursor", details={"fields": {
-            "cursor": ["Not a cursor this search returned."]}}) from None
+        raise Invalid.fields("query", {"cursor": "Not a cursor this search returned."}) from None

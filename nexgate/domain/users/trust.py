@@ -89,10 +89,11 @@ def _parse(event: Event) -> tuple[str, uuid.UUID, int | None]:
     try:
         user_id = uuid.UUID(str(event.payload[field]))
     except (KeyError, ValueError):
-        raise Invalid(f"{event.type} needs {field}, a user id", details={"fields": {field: event.payload.get(field)}}) from None
+        raise Invalid.fields("payload", {field: "Not a user id."}, message=f"{event.type} needs {field}, a user id") from None
     rating = None
     if kind == "review":
         rating = event.payload.get("rating")
         if type(rating) is not int or not 1 <= rating <= 5:
-            raise Invalid(f"{event.type} needs rating, an integer from 1 to 5", details={"fields": {"rating": rating}})
+            raise Invalid.fields("payload", {"rating": "Not an integer from 1 to 5."},
+                                 message=f"{event.type} needs rating, an integer from 1 to 5")
     return kind, user_id, rating

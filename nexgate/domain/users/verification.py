@@ -39,7 +39,7 @@ async def apply(platform: Platform, caller: Caller, *, kind: str, statement: str
     """Apply for the badge; one pending application at a time, and none once verified."""
     statement, evidence = statement.strip(), (evidence or "").strip() or None
     if not statement:
-        raise Invalid("Invalid fields in the body: statement", details={"fields": {"statement": ["Say why."]}})
+        raise Invalid.fields("body", {"statement": "Say why."})
     async with platform.core.transaction("users.verification_apply") as conn:
         if not await repository.lock_users(conn, [caller.user_id]):
             raise NotFound("Your account no longer exists", code="user_not_found")
@@ -80,8 +80,7 @@ async def decide(platform: Platform, caller: Caller, application_id: uuid.UUID, 
     require_role(caller, *MODERATORS)
     reason = (reason or "").strip() or None
     if not approve and reason is None:
-        raise Invalid("Invalid fields in the body: reason", code="reason_required",
-                      details={"fields": {"reason": ["Say why the application is rejected."]}})
+        raise Invalid.fields("body", {"reason": "Say why the application is rejected."}, code="reason_required")
     async with platform.core.transaction("users.verification_decide") as conn:
         application = await applications.lock_application(conn, application_id)
         if application is None:

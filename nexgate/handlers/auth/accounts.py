@@ -92,8 +92,8 @@ async def refresh_token(request: web.Request) -> web.Response:
     from_cookie = body["refresh_token"] is None
     token = body["refresh_token"] or refresh_token_from_cookie(request)
     if not token:
-        raise Invalid("Send refresh_token, or the nexgate_refresh cookie", details={"fields": {
-            "refresh_token": ["Missing data for required field."]}})
+        raise Invalid.fields("body", {"refresh_token": "Missing data for required field."},
+                             message="Send refresh_token, or the nexgate_refresh cookie")
     grant = await sessions.refresh(request.app[PLATFORM], token, client_ip(request))
     return grant_response(request, grant, cookie=from_cookie)
 

@@ -59,8 +59,7 @@ async def oauth_sign_in(request: web.Request) -> web.Response:
     body = await parse_json(request, OAuthSignInSchema)
     field = _TOKEN_FIELD[provider]
     if not body[field]:
-        raise Invalid(f"Invalid fields in the body: {field}", details={"fields": {
-            field: [f"Missing data for required field (sign-in with {oauth.title(provider)})."]}})
+        raise Invalid.fields("body", {field: f"Missing data for required field (sign-in with {oauth.title(provider)})."})
     grant = await oauth.sign_in(
         platform, provider, token=body[field], nonce=body["nonce"], display_name=body["display_name"],
         device=device_info(request, body["device"]), refresh_token_cookie=body["refresh_token_cookie"],
