@@ -12,7 +12,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from . import __version__
-from .handlers.routing import Routes, RouteSpec
+from .handlers.routing import OPTIONAL, Routes, RouteSpec
 
 
 class ErrorDetailSchema(ma.Schema):
@@ -72,7 +72,9 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         parameters.append({"in": "query", "schema": route.query})
     if parameters:
         operation["parameters"] = parameters
-    if route.auth:
+    if route.auth == OPTIONAL:
+        operation["security"] = [{"bearer": []}, {}]  # a token, or none at all
+    elif route.auth:
         operation["security"] = [{"bearer": []}]
     for status in _error_statuses(route):
         operation["responses"][str(status)] = {

@@ -71,9 +71,10 @@ async def test_unknown_users_and_bad_refs_are_404(client, signed_in):
     assert response.status == 404
 
 
-async def test_profiles_need_a_token(client):
+async def test_editing_a_profile_needs_a_token(client):
+    # Reading a public one does not (tests/test_users_public_reads.py).
     amina = await user(client)
-    assert (await client.get(f"/api/users/{amina['id']}")).status == 401
+    assert (await client.patch(f"/api/users/{amina['id']}", json={"bio": "x"})).status == 401
 
 
 async def test_fixed_paths_are_not_taken_for_usernames(client, signed_in):

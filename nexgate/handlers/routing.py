@@ -19,6 +19,7 @@ from ..errors import DomainError, Invalid, Unauthorized, UnsupportedMediaType
 from ..keys import PLATFORM
 
 CALLER = web.RequestKey("caller", Caller)
+OPTIONAL = "optional"  # auth=OPTIONAL: a public read, whose caller is known when a token is sent
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -35,17 +36,19 @@ class RouteSpec:
     response: type[marshmallow.Schema] | None = None
     status: int = 200
     errors: tuple[int, ...] = ()
-    auth: bool = True
+    auth: bool | str = True  # True: a caller is required; OPTIONAL: known if a token is sent; False: none
     roles: tuple[str, ...] = ()
     rate_limit: str | None = None  # a name in limits.TABLE, counted per IP or per (authenticated) user
     content_type: str = "application/json"
     in_openapi: bool = True
 
     def __post_init__(self) -> None:
+        if self.auth not in (True, False, OPTIONAL):
+            raise ValueError(f"{self.method} {self.path}: auth is True, False or {OPTIONAL!r}, not {self.auth!r}")
         if self.rate_limit is None:
             return
         scope = limits.named(self.rate_limit).scope
-        if scope not in (limits.Scope.IP, limits.Scope.USER) or (scope is limits.Scope.USER and not self.auth):
+        if scope not in (limits.Scope.IP, limits.Scope.USER) or (scope is limits.Scope.USER and self.auth is not True):
             raise ValueError(f"{self.method} {self.path}: a route's rate limit counts per IP, or per user on a "
                              f"route that authenticates; {self.rate_limit} counts {scope.value}")
 
@@ -95,7 +98,9 @@ def _guarded(spec: RouteSpec) -> Handler:
         platform = request.app[PLATFORM]
         if ip_limit is not None:
             await limits.enforce(platform, ip_limit, client_ip(request) or "unknown")
-        if spec.auth:
+        if spec.auth == OPTIONAL and "Authorization" not in request.headers:
+            request[CALLER] = None  # anonymous; a token sent must be valid, as anywhere
+        elif spec.auth:
             request[CALLER] = who = await sessions.authenticate(platform, bearer_token(request), client_ip(request))
             await limits.enforce(platform, limits.API_REQUESTS, str(who.user_id))
             if user_limit is not None:
@@ -124,6 +129,11 @@ def bearer_token(request: web.Request) -> str:
 
 def caller(request: web.Request) -> Caller:
     """The authenticated caller of a route declared with ``auth=True`` (the default)."""
+    return request[CALLER]
+
+
+def viewer(request: web.Request) -> Caller | None:
+    """The caller of a route declared with ``auth=OPTIONAL``: None for an anonymous request."""
     return request[CALLER]
 
 

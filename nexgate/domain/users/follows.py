@@ -111,20 +111,21 @@ async def accept_all_requests(conn, target_id: uuid.UUID) -> list[uuid.UUID]:
 
 
 async def followers(
-    platform: Platform, caller: Caller, user_id: uuid.UUID, *, cursor: str | None, limit: int
+    platform: Platform, caller: Caller | None, user_id: uuid.UUID, *, cursor: str | None, limit: int
 ) -> pages.Page[UserListItem]:
-    """Who follows the user, newest first; for a private account only the owner and followers may look."""
+    """Who follows the user, newest first; for a private account only the owner and followers may
+    look. ``caller`` None is an anonymous viewer: public accounts only."""
     return await _list(platform, caller, user_id, repository.followers_page, cursor, limit)
 
 
 async def following(
-    platform: Platform, caller: Caller, user_id: uuid.UUID, *, cursor: str | None, limit: int
+    platform: Platform, caller: Caller | None, user_id: uuid.UUID, *, cursor: str | None, limit: int
 ) -> pages.Page[UserListItem]:
     return await _list(platform, caller, user_id, repository.following_page, cursor, limit)
 
 
 async def _list(platform, caller, user_id, page_query, cursor, limit) -> pages.Page[UserListItem]:
-    viewer = caller.user_id
+    viewer = None if caller is None else caller.user_id
     async with platform.core.connection() as conn:
         if viewer != user_id:
             rel = await visibility.relationship_in(conn, viewer, user_id)

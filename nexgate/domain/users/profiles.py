@@ -44,21 +44,22 @@ async def find(conn, ref: str) -> Profile | None:
     return await repository.profile_by_username(conn, ref)
 
 
-async def get_profile(platform: Platform, caller: Caller, ref: str) -> ProfileView:
-    """The profile header of anyone the caller may see; for private accounts the caller does
-    not follow, ``content_visible`` is False."""
+async def get_profile(platform: Platform, caller: Caller | None, ref: str) -> ProfileView:
+    """The profile header of anyone the caller (None: an anonymous viewer) may see; for private
+    accounts the caller does not follow, ``content_visible`` is False."""
+    viewer_id = None if caller is None else caller.user_id
     async with platform.core.connection() as conn:
         profile = await find(conn, ref)
         if profile is None:
             raise NotFound("No such user", code="user_not_found")
-        if profile.id == caller.user_id:
+        if profile.id == viewer_id:
             return ProfileView(profile, None, True)
-        rel = await visibility.relationship_in(conn, caller.user_id, profile.id)
+        rel = await visibility.relationship_in(conn, viewer_id, profile.id)
     visibility.require_profile(rel)
     return ProfileView(profile, rel, visibility.content_visible(rel))
 
 
-async def get_stats(platform: Platform, caller: Caller, user_id: uuid.UUID) -> Profile:
+async def get_stats(platform: Platform, caller: Caller | None, user_id: uuid.UUID) -> Profile:
     view = await get_profile(platform, caller, str(user_id))
     return view.profile
 

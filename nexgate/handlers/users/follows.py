@@ -5,7 +5,7 @@ from aiohttp import web
 
 from ...domain.users import follows
 from ...keys import PLATFORM
-from ..routing import Routes, caller, json_response, parse_query
+from ..routing import OPTIONAL, Routes, caller, json_response, parse_query, viewer
 from .schemas import FollowStateSchema, PageQuerySchema, UserPageSchema, page_body, path_user_id
 
 routes = Routes("users")
@@ -34,20 +34,22 @@ async def unfollow(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/users/{user_id}/followers", summary="Who follows a user, newest first", query=PageQuerySchema,
-            response=UserPageSchema, errors=(403, 404))
+            response=UserPageSchema, errors=(403, 404), auth=OPTIONAL)
 async def followers(request: web.Request) -> web.Response:
-    """A private account's lists are for itself and its followers (403 `private_account`)."""
+    """A private account's lists are for itself and its followers (403 `private_account`); a
+    public account's need no token."""
     query = parse_query(request, PageQuerySchema)
-    page = await follows.followers(request.app[PLATFORM], caller(request), path_user_id(request), **query)
+    page = await follows.followers(request.app[PLATFORM], viewer(request), path_user_id(request), **query)
     return json_response(UserPageSchema, page_body(page))
 
 
 @routes.get("/api/users/{user_id}/following", summary="Whom a user follows, newest first", query=PageQuerySchema,
-            response=UserPageSchema, errors=(403, 404))
+            response=UserPageSchema, errors=(403, 404), auth=OPTIONAL)
 async def following(request: web.Request) -> web.Response:
-    """A private account's lists are for itself and its followers (403 `private_account`)."""
+    """A private account's lists are for itself and its followers (403 `private_account`); a
+    public account's need no token."""
     query = parse_query(request, PageQuerySchema)
-    page = await follows.following(request.app[PLATFORM], caller(request), path_user_id(request), **query)
+    page = await follows.following(request.app[PLATFORM], viewer(request), path_user_id(request), **query)
     return json_response(UserPageSchema, page_body(page))
 
 

@@ -7,7 +7,7 @@ from ...domain.auth.accounts import account_view, get_account
 from ...domain.users import profiles
 from ...keys import PLATFORM
 from ..auth.schemas import AccountSchema
-from ..routing import Routes, caller, json_response, parse_json
+from ..routing import OPTIONAL, Routes, caller, json_response, parse_json, viewer
 from .schemas import ProfileSchema, ProfileUpdateSchema, StatsSchema, path_user_id
 
 routes = Routes("users")
@@ -21,14 +21,14 @@ async def me(request: web.Request) -> web.Response:
 
 @routes.get(
     "/api/users/{user_id}", summary="A user's profile, by id or by username", response=ProfileSchema,
-    errors=(403, 404),
+    errors=(403, 404), auth=OPTIONAL,
 )
 async def get_profile(request: web.Request) -> web.Response:
     """The path segment is an id (a UUID) or a username in any letter case. A user who blocked
     the caller answers 404 `user_not_found`, as if they did not exist; a user the caller blocked
     answers 403 `user_blocked`. A private account the caller does not follow shows its header
-    with `content_visible` false."""
-    view = await profiles.get_profile(request.app[PLATFORM], caller(request), request.match_info["user_id"])
+    with `content_visible` false. Without a token it answers as to someone who follows no one."""
+    view = await profiles.get_profile(request.app[PLATFORM], viewer(request), request.match_info["user_id"])
     return json_response(ProfileSchema, profiles.profile_view(view))
 
 
@@ -46,7 +46,8 @@ async def update_profile(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/users/{user_id}/stats", summary="A user's posts, followers, following and likes received",
-            response=StatsSchema, errors=(403, 404))
+            response=StatsSchema, errors=(403, 404), auth=OPTIONAL)
 async def stats(request: web.Request) -> web.Response:
-    profile = await profiles.get_stats(request.app[PLATFORM], caller(request), path_user_id(request))
+    """Without a token, as to someone who follows no one."""
+    profile = await profiles.get_stats(request.app[PLATFORM], viewer(request), path_user_id(request))
     return json_response(StatsSchema, profiles.stats_view(profile))
