@@ -1,93 +1,119 @@
-"""What Nexgate's HTTP stack costs: a bare aiohttp app and Nexgate's real app (every
-middleware, ``GET /health/live``) under the same load in the same run.
+"""What Nexgate's HTTP stack costs: a bare aiohttp app and Nexgate's real app under the same
+load in the same run, on two paths: ``GET /health/live`` (every middleware, no I/O) and the
+authenticated ``GET /api/users/me`` (the path every area's reads take: the token, the session's
+live copy in Redis, one PostgreSQL row), each at every ``--concurrency``.
 
-``python -m bench.http_baseline [--duration S] [--concurrency N] [--warmup S] [--generator python|wrk]``
+``python -m bench.http_baseline [--duration S] [--concurrency N[,N...]] [--warmup S] [--generator wrk|python]``
 
-Migrates the databases of the configuration in force (``NEXGATE_*``; by default the developer
-databases) as ``python -m nexgate migrate`` does, since Nexgate refuses to serve unmigrated ones.
-Prints one line per server, their ratio (nexgate/bare), and last a JSON line with every figure.
+It makes its own databases and Redis prefix (dropped afterwards) and writes one user with a
+device and a session into them as ``bench.ws`` does (no Argon2). The bare app (``bench.bare``)
+does exactly the I/O of ``/api/users/me``: one Redis ``HMGET`` of that session, one row of that
+user, JSON out. Prints one line per server and case, their ratios (nexgate/bare), whether the
+targets are met, and last a JSON line with every figure.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import subprocess
 import sys
 
-import uvloop
+from bench.load import GENERATORS, Figures, bare_server, free_port, load, nexgate_server, running
+from bench.ws import TOKEN_TTL_S, _server_env, run_in_own_databases, seed
+from nexgate.config import Config
 
-from bench.load import GENERATORS, ROOT, Figures, bare_server, free_port, load, nexgate_server, running
-
-PATH = "/health/live"
+PATHS = ("/health/live", "/api/users/me")
+AUTHENTICATED = "/api/users/me"
+TARGET_RPS_RATIO = 0.8  # of the bare app's, at least
+TARGET_P99_RATIO = 2.0  # of the bare app's, at most
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    migrated = subprocess.run([sys.executable, "-m", "nexgate", "migrate"], cwd=ROOT)
-    if migrated.returncode != 0:
-        return migrated.returncode
-    try:
-        results = uvloop.run(measure(args))
-    except RuntimeError as error:  # ServerFailed, or wrk missing or failing
-        print(f"http_baseline: {error}", file=sys.stderr)
+    summary = run_in_own_databases("http_baseline", measure, args)
+    if summary is None:
         return 1
-    report(args, results)
-    return 1 if any(figures.errors for figures in results.values()) else 0
+    print(json.dumps(summary), flush=True)
+    return 1 if summary["errors"] else 0
+
+
+def _concurrencies(text: str) -> list[int]:
+    values = [int(part) for part in text.split(",") if part.strip()]
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("one or more positive numbers, comma-separated")
+    return values
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bench.http_baseline", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per server (default 10)")
-    parser.add_argument("--concurrency", type=int, default=50, help="keep-alive connections (default 50)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each (default 2)")
-    parser.add_argument("--generator", choices=GENERATORS, default="python", help="load generator (default python)")
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per case (default 10)")
+    parser.add_argument("--concurrency", type=_concurrencies, default=[10, 50],
+                        help="keep-alive connections, one case each (default 10,50)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each case (default 2)")
+    parser.add_argument("--generator", choices=GENERATORS, default="wrk", help="load generator (default wrk)")
     return parser
 
 
-async def measure(args: argparse.Namespace) -> dict[str, Figures]:
-    """Start both servers, then load each in turn with identical settings."""
+async def measure(args: argparse.Namespace, run: str, databases: dict[str, str], prefix: str) -> dict:
+    """Start both servers, then load each path of each in turn with identical settings."""
+    config = Config.from_env(database_url=databases["core"], notify_database_url=databases["notify"], redis_prefix=prefix)
+    seeded = await seed(config, run, sessions=1, users=1)
+    session_key = f"{prefix}:auth:session:{seeded.session_ids[0]}"
     bare_port, nexgate_port = free_port(), free_port()
-    bare_url, nexgate_url = f"http://127.0.0.1:{bare_port}{PATH}", f"http://127.0.0.1:{nexgate_port}{PATH}"
-    results = {}
-    async with running(bare_server(bare_port), bare_url), running(nexgate_server(nexgate_port), nexgate_url):
-        for name, url in (("bare", bare_url), ("nexgate", nexgate_url)):
-            results[name] = await load(
-                url, duration=args.duration, concurrency=args.concurrency, warmup=args.warmup, generator=args.generator
-            )
-            print(f"{name:<8} {results[name].line()}", flush=True)
-    return results
+    bare = bare_server(bare_port, "--database-url", databases["core"], "--redis-url", config.redis_url,
+                       "--session-key", session_key, "--user-id", seeded.user_ids[0],
+                       "--pool-size", str(config.db_pool_max))
+    env = {**_server_env(run, databases, prefix), "NEXGATE_LOG_LEVEL": os.environ.get("NEXGATE_LOG_LEVEL", "INFO")}
+    base = {"bare": f"http://127.0.0.1:{bare_port}", "nexgate": f"http://127.0.0.1:{nexgate_port}"}
+    headers = {"Authorization": f"Bearer {seeded.tokens[0]}"}
+    cases = []
+    async with running(bare, f"{base['bare']}/health/live"), \
+            running(nexgate_server(nexgate_port), f"{base['nexgate']}/health/live", env=env):
+        for path in PATHS:
+            for concurrency in args.concurrency:
+                figures = {}
+                for name in ("bare", "nexgate"):
+                    figures[name] = await load(
+                        base[name] + path, headers=headers if path == AUTHENTICATED else None,
+                        duration=args.duration, concurrency=concurrency, warmup=args.warmup, generator=args.generator,
+                    )
+                    print(f"{path:<14} c={concurrency:<4} {name:<8} {figures[name].line()}", flush=True)
+                cases.append(_case(path, concurrency, figures))
+                _say(cases[-1])
+    return {
+        "bench": "http_baseline", "generator": args.generator, "duration_s": args.duration, "warmup_s": args.warmup,
+        "concurrency": args.concurrency, "cpus": os.cpu_count(), "load": [round(x, 2) for x in os.getloadavg()],
+        "token_ttl_s": TOKEN_TTL_S, "cases": cases,
+        "errors": sum(case[name]["errors"] for case in cases for name in ("bare", "nexgate")),
+        "targets_met": all(case["targets_met"] for case in cases if case["path"] == AUTHENTICATED),
+    }
 
 
 def _ratio(nexgate: float | None, bare: float | None) -> float | None:
     return round(nexgate / bare, 3) if nexgate is not None and bare else None
 
 
-def report(args: argparse.Namespace, results: dict[str, Figures]) -> None:
-    bare, nexgate = results["bare"], results["nexgate"]
-    ratio = {
-        "rps": _ratio(nexgate.rps, bare.rps),
-        "p50": _ratio(nexgate.p50_ms, bare.p50_ms),
-        "p99": _ratio(nexgate.p99_ms, bare.p99_ms),
-    }
-    print(f"nexgate/bare: throughput {ratio['rps']}, p50 latency {ratio['p50']}, p99 latency {ratio['p99']}")
-    for name, figures in results.items():
-        if figures.errors:
-            print(f"warning: {name} had {figures.errors} errors; its figures are not comparable", file=sys.stderr)
-    summary = {
-        "bench": "http_baseline",
-        "path": PATH,
-        "generator": args.generator,
-        "duration_s": args.duration,
-        "warmup_s": args.warmup,
-        "concurrency": args.concurrency,
-        "cpus": os.cpu_count(),
-        "bare": bare.as_dict(),
-        "nexgate": nexgate.as_dict(),
-        "ratio": ratio,
-    }
-    print(json.dumps(summary), flush=True)
+def _case(path: str, concurrency: int, figures: dict[str, Figures]) -> dict:
+    bare, nexgate = figures["bare"], figures["nexgate"]
+    ratio = {"rps": _ratio(nexgate.rps, bare.rps), "p50": _ratio(nexgate.p50_ms, bare.p50_ms),
+             "p99": _ratio(nexgate.p99_ms, bare.p99_ms)}
+    met = (ratio["rps"] is not None and ratio["rps"] >= TARGET_RPS_RATIO
+           and ratio["p99"] is not None and ratio["p99"] <= TARGET_P99_RATIO)
+    return {"path": path, "concurrency": concurrency, "bare": bare.as_dict(), "nexgate": nexgate.as_dict(),
+            "ratio": ratio, "targets_met": met}
+
+
+def _say(case: dict) -> None:
+    ratio = case["ratio"]
+    line = (f"{case['path']:<14} c={case['concurrency']:<4} nexgate/bare: throughput {ratio['rps']}, "
+            f"p50 latency {ratio['p50']}, p99 latency {ratio['p99']}")
+    if case["path"] == AUTHENTICATED:
+        verdict = "met" if case["targets_met"] else "MISSED"
+        line += f" (targets: throughput >= {TARGET_RPS_RATIO}, p99 <= {TARGET_P99_RATIO}x: {verdict})"
+    print(line, flush=True)
+    for name in ("bare", "nexgate"):
+        if case[name]["errors"]:
+            print(f"warning: {name} had {case[name]['errors']} errors on {case['path']}; not comparable", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -58,8 +58,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def bare_server(port: int) -> list[str]:
-    return [sys.executable, "-m", "bench.bare", "--port", str(port)]
+def bare_server(port: int, *options: str) -> list[str]:
+    return [sys.executable, "-m", "bench.bare", "--port", str(port), *options]
 
 
 def nexgate_server(port: int) -> list[str]:

@@ -160,6 +160,7 @@ class Seeded:
     user_ids: list[str]
     star: str  # the user whose presence topic the fan-out uses; it has no session
     seconds: float
+    session_ids: list[str]  # one per session
 
 
 async def seed(config: Config, run: str, sessions: int, users: int) -> Seeded:
@@ -217,7 +218,7 @@ async def seed(config: Config, run: str, sessions: int, users: int) -> Seeded:
         await redis.close()
         await pool.close()
     return Seeded(tokens, session_users, [str(u) for u in user_ids[:users]], str(user_ids[users]),
-                  round(time.perf_counter() - started, 2))
+                  round(time.perf_counter() - started, 2), [str(s) for s in session_ids])
 
 
 def _rss_bytes(pid: int) -> int:
