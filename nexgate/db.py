@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import orjson
-from asyncpg.pool import PoolAcquireContext
 
 from . import migrations
 from .config import env_name
@@ -55,6 +54,10 @@ class Database:
         self.metrics = metrics
         self.slow_transaction_s = slow_transaction_s
         self._observers: dict[str, Callable[[float], None]] = {}
+        # Turns at the pool in the order they were asked for. asyncpg's own queue lets a newcomer
+        # take a just-released connection from under the waiter it woke, which then queues again
+        # at the back: with more requests than connections, a few waited seconds (bench/README.md).
+        self._turns = asyncio.Semaphore(pool.get_max_size())
 
     @classmethod
     async def connect(
@@ -67,10 +70,12 @@ class Database:
         )
         return cls(name, pool, metrics=metrics, slow_transaction_s=slow_transaction_s)
 
-    def connection(self) -> PoolAcquireContext:
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         """``async with database.connection() as conn``: a pooled connection, each statement its
-        own transaction."""
-        return self.pool.acquire()
+        own transaction; first come, first served."""
+        async with self._turns, self.pool.acquire() as connection:
+            yield connection
 
     @contextlib.asynccontextmanager
     async def transaction(self, name: str) -> AsyncIterator[asyncpg.Connection]:
@@ -80,7 +85,7 @@ class Database:
         observe = self._observers.get(name) or self._observer(name)
         started = time.perf_counter()
         try:
-            async with self.pool.acquire() as connection, connection.transaction():
+            async with self.connection() as connection, connection.transaction():
                 yield connection
         finally:
             elapsed = time.perf_counter() - started
@@ -101,7 +106,7 @@ class Database:
 
     async def ping(self, timeout: float = 2.0) -> None:
         async with asyncio.timeout(timeout):
-            async with self.pool.acquire() as connection:
+            async with self.connection() as connection:
                 await connection.fetchval("SELECT 1")
 
     async def close(self) -> None:
