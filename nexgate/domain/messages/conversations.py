@@ -43,11 +43,11 @@ async def start_direct(platform: Platform, caller: Caller, user_id: uuid.UUID) -
         if created:
             for member in (me, user_id):
                 await repository.add_member(conn, conversation_id, member, role="member", joined_seq=0)
-            await _emit_created(conn, conversation_id, me, [me, user_id])
+            event = await _emit_created(conn, conversation_id, me, [me, user_id])
         else:
             conversation_id = await repository.direct_between(conn, pair(me, user_id))
     if created:
-        await live.to_members(platform, [me, user_id], CONVERSATION_CREATED, {"conversation_id": str(conversation_id)})
+        await live.to_members(platform, [me, user_id], CONVERSATION_CREATED, event)
     return Started(await get(platform, caller, conversation_id), created)
 
 
@@ -63,8 +63,8 @@ async def start_group(platform: Platform, caller: Caller, name: str, user_ids: l
         await repository.add_member(conn, conversation_id, me, role="owner", joined_seq=0)
         for user_id in others:
             await repository.add_member(conn, conversation_id, user_id, role="member", joined_seq=0)
-        await _emit_created(conn, conversation_id, me, [me, *others])
-    await live.to_members(platform, [me, *others], CONVERSATION_CREATED, {"conversation_id": str(conversation_id)})
+        event = await _emit_created(conn, conversation_id, me, [me, *others])
+    await live.to_members(platform, [me, *others], CONVERSATION_CREATED, event)
     return Started(await get(platform, caller, conversation_id), True)
 
 
@@ -73,9 +73,11 @@ def check_group_size(size: int) -> None:
         raise Invalid.fields("body", {"user_ids": f"A group holds at most {MAX_GROUP_MEMBERS} members."})
 
 
-async def _emit_created(conn, conversation_id: uuid.UUID, creator: uuid.UUID, members: list[uuid.UUID]) -> None:
-    await bus.emit(conn, CONVERSATION_CREATED, {"conversation_id": str(conversation_id), "created_by": str(creator),
-                                                "member_ids": [str(m) for m in members]})
+async def _emit_created(conn, conversation_id: uuid.UUID, creator: uuid.UUID, members: list[uuid.UUID]) -> dict[str, Any]:
+    """Put ``messages.conversation.created`` on the bus; its payload, which the members' devices get too."""
+    event = {"conversation_id": str(conversation_id), "created_by": str(creator), "member_ids": [str(m) for m in members]}
+    await bus.emit(conn, CONVERSATION_CREATED, event)
+    return event
 
 
 async def get(platform: Platform, caller: Caller, conversation_id: uuid.UUID) -> dict[str, Any]:

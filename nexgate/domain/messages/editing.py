@@ -47,10 +47,9 @@ async def edit(platform: Platform, caller: Caller, message_id: uuid.UUID, text: 
         message = await message_repository.message_by_id(conn, message_id)
         members = await repository.active_members(conn, message.conversation_id)
         view = (await views.message_views(conn, [message], caller.user_id, {message.conversation_id: members}))[0]
-    await live.to_members(platform, members, live.MESSAGE_UPDATED, {
-        "message_id": str(message.id), "conversation_id": str(message.conversation_id), "seq": message.seq,
-        "text": message.body, "entities": message.entities, "edited_at": message.edited_at})
-    return (await views.with_media(platform, [view]))[0]
+    [view] = await views.with_media(platform, [view])
+    await live.message_updated(platform, members, view)
+    return view
 
 
 async def delete(platform: Platform, caller: Caller, message_id: uuid.UUID, scope: str) -> None:

@@ -1,5 +1,8 @@
 """What the messages area pushes to devices (docs/websocket.md, "Direct messages"): events on
-each member's stream, and typing on the conversation's topic. Always after the change committed."""
+each member's stream, and typing on the conversation's topic. Always after the change committed.
+
+An event that carries a message carries its view (``views.message_view``), the dict REST
+answers and the ``message.send`` ack carries."""
 from __future__ import annotations
 
 import uuid
@@ -36,6 +39,11 @@ async def message_created(platform: Platform, members: Iterable[Member], view: d
         if user_ids:
             await platform.realtime.publish_to_users(
                 user_ids, MESSAGE_CREATED, {"message": view, "muted": flag}, event_id=view["id"])
+
+
+async def message_updated(platform: Platform, members: Iterable[Member], view: dict[str, Any]) -> None:
+    """The edited message, as the edit's answer shows it, to every device of every member."""
+    await to_members(platform, members, MESSAGE_UPDATED, {"message": view})
 
 
 async def to_members(platform: Platform, members: Iterable[Member | uuid.UUID], event: str, data: dict[str, Any],

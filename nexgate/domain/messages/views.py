@@ -1,5 +1,10 @@
-"""Conversations and messages as clients see them: the same dicts answer REST, acknowledge
-WebSocket frames and travel in live events."""
+"""Conversations and messages as clients see them: one view function per object, and its dict
+is what every client gets. The REST routes answer it (their response schemas in
+handlers/messages/schemas.py document it for OpenAPI, and dump it unchanged: tests/test_views.py
+compares a REST answer with the same object's ``ack`` and live event), the ``message.send``
+ack carries it, and the live events that carry the object (``messages.message.created``,
+``messages.message.updated``) carry it. The views live here, not beside the schemas, because
+the domain publishes the events and must not import the aiohttp handlers."""
 from __future__ import annotations
 
 import uuid

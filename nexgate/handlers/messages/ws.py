@@ -37,7 +37,7 @@ async def send(gateway: Gateway, connection: Connection, frame: dict[str, Any]) 
     already used, and this is the message it sent)."""
     conversation_id = frame.pop("conversation_id")
     sent = await sending.send(gateway.platform, connection.caller, conversation_id, **frame)
-    return {"message": sent.message, "duplicate": not sent.created}  # the REST shape, serialised by the frame
+    return {"message": sent.message, "duplicate": not sent.created}  # the view REST answers and the live event carries
 
 
 async def delivered(gateway: Gateway, connection: Connection, frame: dict[str, Any]) -> dict[str, Any]:
