@@ -27,8 +27,9 @@ from .keys import (
     STORAGE, WORKER_TASKS,
 )
 from .metrics import Metrics
-from .middlewares import access_log_middleware, error_middleware, request_id_middleware
+from .middlewares import access_log_middleware, body_timeout_middleware, error_middleware, request_id_middleware
 from .platform import DependencyUnavailable, Platform
+from .protocol import App
 from .providers.email import SmtpMailer
 from .providers.email_sandbox import SmtpSandbox
 from .providers.sms import TIMEOUT as SMS_TIMEOUT, SmsClient
@@ -43,9 +44,12 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Application:
     metrics = Metrics()
-    app = web.Application(
+    app = App(
         client_max_size=config.max_body_bytes,
-        middlewares=[request_id_middleware, access_log_middleware(metrics), error_middleware],
+        middlewares=[
+            request_id_middleware, access_log_middleware(metrics), error_middleware,
+            body_timeout_middleware(config.body_timeout_s),
+        ],
     )
     app[CONFIG] = config
     app[METRICS] = metrics

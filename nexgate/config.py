@@ -154,6 +154,10 @@ class Config:
     email_from: str = _setting("Nexgate <no-reply@nexgate.local>", str, "From address of outgoing email")
     cors_origins: tuple[str, ...] = _setting((), _word_list, "Comma-separated origins allowed by CORS (* for any)")
     max_body_bytes: int = _setting(1_048_576, _integer(1024, 1 << 31), "Largest request body accepted, in bytes")
+    body_timeout_s: int = _setting(
+        60, _integer(1, 3600),
+        "Seconds a request body may go without new bytes before the server answers 408 and closes the connection",
+    )
     cpu_workers: int = _setting(2, _integer(1, 64), "Processes in the pool for CPU-bound work")
     access_token_ttl_s: int = _setting(900, _integer(60, 86_400), "Lifetime of an access token (JWT), in seconds")
     refresh_token_ttl_s: int = _setting(

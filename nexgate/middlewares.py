@@ -1,12 +1,14 @@
 """Request id, access log + metrics, and the JSON error envelope for every error."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 import uuid
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .errors import DomainError, Internal, RateLimited
 from .logs import request_id
@@ -26,6 +28,7 @@ _CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    408: "request_timeout",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid",
@@ -33,6 +36,20 @@ _CODES = {
     500: "internal",
     503: "unavailable",
 }
+CLIENT_CLOSED = 499  # nginx's "client closed request": counted and logged as the client's doing
+
+
+def status_code(status: int) -> str:
+    """The envelope's ``code`` of an error that has only its HTTP status."""
+    return _CODES.get(status, "http_error")
+
+
+class BodyTimeout(DomainError, asyncio.TimeoutError):
+    """A body whose next bytes did not come in time. A TimeoutError, so that aiohttp, which then
+    finds the body unread, closes the connection at once instead of lingering on it."""
+
+    status = 408
+    code = "request_timeout"
 
 
 @web.middleware
@@ -64,6 +81,10 @@ def access_log_middleware(metrics: Metrics):
             response = await handler(request)
             status = response.status
             return response
+        except asyncio.CancelledError:
+            if _client_gone(request):  # the test server cancels the handler of a closed connection
+                status = CLIENT_CLOSED
+            raise
         finally:
             elapsed = time.perf_counter() - started
             route = _route_label(request)
@@ -84,15 +105,66 @@ async def error_middleware(request: web.Request, handler):
         return await handler(request)
     except DomainError as error:
         headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
-        return error_response(error.status, error.code, error.message, error.details, headers)
+        response = error_response(error.status, error.code, error.message, error.details, headers)
+        if isinstance(error, BodyTimeout):
+            response.force_close()
+        return response
     except web.HTTPException as error:
         if error.status < 400:
             raise
         return _http_error(request, error)
+    except HttpProcessingError as error:  # a body aiohttp's parsers cannot read (a multipart part's headers)
+        return error_response(400, "bad_request", f"The request cannot be read: {' '.join(error.message.split())[:200]}")
+    except ConnectionError:
+        if not _client_gone(request):
+            raise
+        return web.Response(status=CLIENT_CLOSED)  # never sent: it is what the access log and metrics count
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         failure = Internal()
         return error_response(failure.status, failure.code, failure.message)
+
+
+def _client_gone(request: web.Request) -> bool:
+    return request.transport is None
+
+
+def body_timeout_middleware(seconds: float):
+    """A handler waiting on a body that gets no new bytes for ``seconds`` (checked every
+    ``seconds``, so within twice that) is told so by a ``BodyTimeout``: 408, connection closed."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        if request.content.is_eof():  # no body, or all of it arrived with the headers
+            return await handler(request)
+        watch = _BodyWatch(request.content, seconds)
+        try:
+            return await handler(request)
+        finally:
+            watch.stop()
+
+    return middleware
+
+
+class _BodyWatch:
+    def __init__(self, body, seconds: float):
+        self._body = body
+        self._seconds = seconds
+        self._seen = body.total_bytes
+        self._timer = asyncio.get_running_loop().call_later(seconds, self._check)
+
+    def _check(self) -> None:
+        body = self._body
+        if body.is_eof():
+            return
+        if body.total_bytes == self._seen:
+            body.set_exception(BodyTimeout(f"No part of the request body arrived for {self._seconds:g} s"))
+            return
+        self._seen = body.total_bytes
+        self._timer = asyncio.get_running_loop().call_later(self._seconds, self._check)
+
+    def stop(self) -> None:
+        self._timer.cancel()
 
 
 def _http_error(request: web.Request, error: web.HTTPException) -> web.Response:
@@ -105,4 +177,4 @@ def _http_error(request: web.Request, error: web.HTTPException) -> web.Response:
         message = error.text  # aiohttp names the limit and the size it saw
     else:
         message = error.reason or error.text or "Request refused"
-    return error_response(error.status, _CODES.get(error.status, "http_error"), message, headers=headers or None)
+    return error_response(error.status, status_code(error.status), message, headers=headers or None)
