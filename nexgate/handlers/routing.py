@@ -12,10 +12,10 @@ import marshmallow
 import orjson
 from aiohttp import web
 
-from .. import limits, responses
+from .. import limits, responses, validation
 from ..domain.auth import sessions
 from ..domain.auth.caller import Caller, require_role
-from ..errors import DomainError, Invalid, Unauthorized, UnsupportedMediaType
+from ..errors import DomainError, Unauthorized, UnsupportedMediaType
 from ..keys import PLATFORM
 
 CALLER = web.RequestKey("caller", Caller)
@@ -173,12 +173,7 @@ def parse_query(request: web.Request, schema: type[marshmallow.Schema]) -> dict[
 
 
 def _load(schema: type[marshmallow.Schema], data: Any, where: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise Invalid(f"The {where} must be a JSON object", details={where: ["Must be an object."]})
-    try:
-        return schema_instance(schema).load(data)
-    except marshmallow.ValidationError as error:
-        raise Invalid.fields(where, error.normalized_messages()) from None
+    return validation.load(schema_instance(schema), data, where)
 
 
 def json_response(schema: type[marshmallow.Schema], data: Any, status: int = 200) -> web.Response:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import marshmallow
 import orjson
 
+from .. import validation
 from ..errors import DomainError, Invalid
 
 if TYPE_CHECKING:
@@ -77,10 +78,7 @@ def decode_frame(text: str) -> tuple[Any, str, dict[str, Any]]:
 
 
 def validate(command_: Command, fields: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return command_.fields.load(fields)
-    except marshmallow.ValidationError as error:
-        raise Invalid.fields(f"{command_.name} frame", error.normalized_messages()) from None
+    return validation.load(command_.fields, fields, f"{command_.name} frame")
 
 
 def ack(frame_id: Any, data: dict[str, Any] | None) -> str:

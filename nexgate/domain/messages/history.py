@@ -60,7 +60,7 @@ async def product_context(platform: Platform, caller: Caller, message_id: uuid.U
 
 def _query(q: str) -> str:
     q = " ".join(q.split())
-    if not 1 <= len(q) <= MAX_QUERY or "\x00" in q:
+    if not 1 <= len(q) <= MAX_QUERY:
         raise Invalid.fields("query", {"q": f"Give 1 to {MAX_QUERY} characters to search for."})
     return q
 

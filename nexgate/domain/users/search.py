@@ -21,7 +21,7 @@ _START = (2, 0.0, uuid.UUID(int=0))
 
 async def search_users(platform: Platform, caller: Caller, q: str, cursor: str | None, limit: int) -> Page[Found]:
     q = " ".join(q.split())
-    if not 1 <= len(q) <= MAX_QUERY or "\x00" in q:
+    if not 1 <= len(q) <= MAX_QUERY:
         raise Invalid.fields("query", {"q": f"Give 1 to {MAX_QUERY} characters to search for."})
     async with platform.core.connection() as conn:
         rows = await discovery_repository.search_users(

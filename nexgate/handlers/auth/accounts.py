@@ -7,6 +7,7 @@ from aiohttp import web
 from ...domain.auth import accounts, mfa, sessions
 from ...errors import Invalid
 from ...keys import PLATFORM
+from ...validation import Name
 from ... import responses
 from ..routing import Routes, caller, client_ip, parse_json
 from .grants import clear_cookies, device_info, grant_response, refresh_token_from_cookie
@@ -18,7 +19,7 @@ routes = Routes("auth")
 
 class RegisterSchema(GrantRequestSchema):
     username = ma.fields.String(required=True, metadata={"description": "3-30 of a-z, A-Z, 0-9, _", "example": "amina_j"})
-    display_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
+    display_name = Name(required=True, validate=ma.validate.Length(min=1, max=60))
     password = ma.fields.String(required=True, validate=ma.validate.Length(max=128), load_only=True)
     email = ma.fields.String(load_default=None, allow_none=True, metadata={"example": "amina@example.co.tz"})
     phone = ma.fields.String(

@@ -7,6 +7,7 @@ from aiohttp import web
 from ...domain.auth import mfa, oauth
 from ...errors import Invalid
 from ...keys import PLATFORM
+from ...validation import Name
 from ..routing import Routes, parse_json
 from .grants import device_info, grant_response
 from .mfa import LoginResponseSchema, challenge_response
@@ -30,7 +31,7 @@ class OAuthSignInSchema(GrantRequestSchema):
         metadata={"description": "The nonce the app gave the provider (or whose SHA-256 it gave); required when "
                                  "the ID token carries one"},
     )
-    display_name = ma.fields.String(
+    display_name = Name(
         load_default=None, validate=ma.validate.Length(min=1, max=60),
         metadata={"description": "For a new account, if the token has no name (Apple sends the name to the app "
                                  "only on the first sign-in, outside the token)"},

@@ -11,6 +11,7 @@ from ...domain.messages.conversations import MAX_GROUP_MEMBERS
 from ...domain.messages.sending import MAX_TEXT
 from ...domain.users import pages
 from ...errors import NotFound
+from ...validation import Name, Text
 from ..media.schemas import MediaSchema
 from ..routing import path_uuid
 from ..users.schemas import PageQuerySchema
@@ -25,7 +26,7 @@ class ConversationCreateSchema(ma.Schema):
     user_ids = ma.fields.List(ma.fields.UUID(), required=True,
                               validate=ma.validate.Length(1, MAX_GROUP_MEMBERS - 1), metadata={
                                   "description": "direct: the one other user; group: the members besides you"})
-    name = ma.fields.String(validate=ma.validate.Length(1, 100), metadata={"description": "A group's name (required)"})
+    name = Name(validate=ma.validate.Length(1, 100), metadata={"description": "A group's name (required)"})
 
     @ma.validates_schema(skip_on_field_errors=False)
     def _shape(self, data, **kwargs):
@@ -38,7 +39,7 @@ class ConversationCreateSchema(ma.Schema):
 
 
 class GroupUpdateSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
+    name = Name(required=True, validate=ma.validate.Length(1, 100))
 
 
 class MembersAddSchema(ma.Schema):
@@ -72,7 +73,7 @@ class MessageSendSchema(ma.Schema):
     """Text, a product banner, media, or text with either; ``reply_to_id`` quotes a message."""
 
     client_id = _CLIENT_ID
-    text = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=MAX_TEXT),
+    text = Text(load_default=None, allow_none=True, validate=ma.validate.Length(max=MAX_TEXT),
                             metadata={"description": f"Up to {MAX_TEXT} characters, stored as typed; links "
                                                      "become entities"})
     reply_to_id = ma.fields.UUID(load_default=None, allow_none=True)
@@ -91,7 +92,7 @@ class MessageSendFrameSchema(MessageSendSchema):
 
 
 class MessageEditSchema(ma.Schema):
-    text = ma.fields.String(required=True, validate=ma.validate.Length(1, MAX_TEXT))
+    text = Text(required=True, validate=ma.validate.Length(1, MAX_TEXT))
 
 
 class MessageDeleteQuerySchema(ma.Schema):

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from ...domain.users import pages
 from ...errors import NotFound
+from ...validation import Name, Text
 from ..routing import path_uuid
 
 _URL = ma.validate.URL(relative=False, schemes={"http", "https"}, require_tld=True,
@@ -27,8 +28,8 @@ class ProfileUpdateSchema(ma.Schema):
 
     username = ma.fields.String(metadata={
         "description": "3-30 of a-z, A-Z, 0-9, _; unique in any letter case; once every 30 days"})
-    display_name = ma.fields.String(validate=ma.validate.Length(min=1, max=60))
-    bio = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=250))
+    display_name = Name(validate=ma.validate.Length(min=1, max=60))
+    bio = Text(allow_none=True, validate=ma.validate.Length(max=250))
     location = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100),
                                 metadata={"example": "Arusha, Tanzania"})
     website = ma.fields.String(allow_none=True, validate=[ma.validate.Length(max=200), _website],
@@ -39,9 +40,9 @@ class ProfileUpdateSchema(ma.Schema):
     dm_policy = ma.fields.String(validate=ma.validate.OneOf(("everyone", "following")), metadata={
         "description": "following: only people you follow may message you"})
     avatar_media_id = ma.fields.UUID(allow_none=True, metadata={
-        "description": "Only null (clear) for now: setting an image waits for media uploads"})
+        "description": "Your own ready image uploaded with purpose=avatar (POST /api/media); null clears it"})
     cover_media_id = ma.fields.UUID(allow_none=True, metadata={
-        "description": "Only null (clear) for now: setting an image waits for media uploads"})
+        "description": "Your own ready image uploaded with purpose=cover (POST /api/media); null clears it"})
 
 
 class StatsSchema(ma.Schema):

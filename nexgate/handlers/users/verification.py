@@ -10,6 +10,7 @@ from aiohttp import web
 from ...domain.users import verification
 from ...errors import NotFound
 from ...keys import PLATFORM
+from ...validation import Text
 from ..routing import Routes, caller, json_response, parse_json, parse_query
 from .schemas import PageQuerySchema, path_user_id
 
@@ -20,19 +21,19 @@ MODERATORS = verification.MODERATORS
 class ApplySchema(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(("seller", "organizer")), metadata={
         "description": "What you are: a seller or an event organizer (the moderator checks it)"})
-    statement = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000), metadata={
+    statement = Text(required=True, validate=ma.validate.Length(min=1, max=1000), metadata={
         "description": "Who you are and why your account should carry the badge"})
-    evidence = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000), metadata={
+    evidence = Text(load_default=None, allow_none=True, validate=ma.validate.Length(max=2000), metadata={
         "description": "Links, business registration or TIN numbers, past events: what backs the statement"})
 
 
 class ApproveSchema(ma.Schema):
-    reason = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=1000),
+    reason = Text(load_default=None, allow_none=True, validate=ma.validate.Length(max=1000),
                               metadata={"description": "An optional note for the applicant"})
 
 
 class RejectSchema(ma.Schema):
-    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000),
+    reason = Text(required=True, validate=ma.validate.Length(min=1, max=1000),
                               metadata={"description": "Why, as the applicant will read it"})
 
 
