@@ -112,7 +112,7 @@ async def error_middleware(request: web.Request, handler):
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        return _http_error(request, error)
+        return await _http_error(request, error)
     except HttpProcessingError as error:  # a body aiohttp's parsers cannot read (a multipart part's headers)
         return error_response(400, "bad_request", f"The request cannot be read: {' '.join(error.message.split())[:200]}")
     except ConnectionError:
@@ -123,6 +123,18 @@ async def error_middleware(request: web.Request, handler):
         log.exception("unhandled error on %s %s", request.method, request.path)
         failure = Internal()
         return error_response(failure.status, failure.code, failure.message)
+
+
+async def _allowed_methods(request: web.Request) -> str:
+    """The methods of this exact path. aiohttp's 405 names those of every route the path matches:
+    DELETE /api/users/me listed PATCH, a method of /api/users/{user_id}."""
+    by_path: dict[str, set[str]] = {}
+    for resource in request.app.router.resources():
+        _, methods = await resource.resolve(request)
+        if methods:
+            by_path.setdefault(resource.canonical, set()).update(methods)
+    exact = request.path if request.path in by_path else next(iter(by_path), None)
+    return ", ".join(sorted(by_path.get(exact, ())))
 
 
 def _client_gone(request: web.Request) -> bool:
@@ -167,8 +179,10 @@ class _BodyWatch:
         self._timer.cancel()
 
 
-def _http_error(request: web.Request, error: web.HTTPException) -> web.Response:
+async def _http_error(request: web.Request, error: web.HTTPException) -> web.Response:
     headers = {k: v for k, v in error.headers.items() if k in ("Allow", "Retry-After")}
+    if error.status == 405 and isinstance(error, web.HTTPMethodNotAllowed):
+        headers["Allow"] = await _allowed_methods(request)
     if error.status == 404:
         message = f"No route for {request.method} {request.path}"
     elif error.status == 405:

@@ -117,3 +117,16 @@ async def test_cors_preflight_for_configured_origin(make_client, config):
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.nexgate.example"
     foreign = await client.get("/health/live", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+async def test_a_wrong_method_names_only_the_methods_of_that_exact_path(client):
+    # /api/users/me (GET) also matches /api/users/{user_id} (GET, PATCH, which answer 404 for "me"),
+    # /api/users/me/verification (GET) also /api/users/{user_id}/verification (POST, DELETE).
+    for method, path, allowed in (("DELETE", "/api/users/me", "GET"),
+                                  ("PUT", "/api/users/me/verification", "GET"),
+                                  ("PUT", "/api/messages/search", "GET"),
+                                  ("PUT", "/api/users/00000000-0000-4000-8000-000000000000/block", "DELETE, POST")):
+        response = await client.request(method, path)
+        assert response.status == 405, path
+        assert response.headers["Allow"] == allowed, path
+        assert f"allowed: {allowed}" in assert_envelope(await response.json(), "method_not_allowed")["message"]
