@@ -56,7 +56,7 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         "summary": route.summary,
         "tags": [route.tag],
         "operationId": f"{route.tag}_{route.handler.__name__}",
-        "responses": {str(route.status): _success(route)},
+        "responses": {str(status): _success(route, status) for status in (route.status, *route.other_statuses)},
     }
     if route.handler.__doc__:
         operation["description"] = route.handler.__doc__.strip()
@@ -76,7 +76,7 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         operation["security"] = [{"bearer": []}, {}]  # a token, or none at all
     elif route.auth:
         operation["security"] = [{"bearer": []}]
-    for status in _error_statuses(route):
+    for status in sorted(set(route.errors) | implied_errors(route)):
         operation["responses"][str(status)] = {
             "description": HTTPStatus(status).phrase,
             "content": {"application/json": {"schema": "Error"}},
@@ -84,8 +84,10 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     return operation
 
 
-def _success(route: RouteSpec) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": HTTPStatus(route.status).phrase}
+def _success(route: RouteSpec, status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    if status in (204, 304):
+        return response
     if route.response is not None:
         response["content"] = {route.content_type: {"schema": route.response}}
     elif route.content_type != "application/json":
@@ -93,16 +95,19 @@ def _success(route: RouteSpec) -> dict[str, Any]:
     return response
 
 
-def _error_statuses(route: RouteSpec) -> list[int]:
-    statuses = set(route.errors)
-    if route.body is not None:
-        statuses |= {400, 413, 415, 422}
+def implied_errors(route: RouteSpec) -> set[int]:
+    """The errors a route answers by how it is declared, whatever its handler does."""
+    statuses = set()
+    if route.body is not None or route.body_doc is not None:  # unreadable, slow, too large, wrong type, invalid
+        statuses |= {400, 408, 413, 415, 422}
     if route.query is not None:
         statuses.add(422)
+    if "{" in route.path:  # a path id that names nothing (or is no id at all)
+        statuses.add(404)
     if route.auth:
         statuses.add(401)
     if route.roles:
         statuses.add(403)
     if route.auth or route.rate_limit:  # every authenticated request counts toward api.requests
         statuses.add(429)
-    return sorted(statuses)
+    return statuses

@@ -35,7 +35,8 @@ class RouteSpec:
     query: type[marshmallow.Schema] | None = None
     response: type[marshmallow.Schema] | None = None
     status: int = 200
-    errors: tuple[int, ...] = ()
+    other_statuses: tuple[int, ...] = ()  # other successes, same body: 200 when a repeated create finds its thing
+    errors: tuple[int, ...] = ()  # beyond those the declaration implies (openapi.implied_errors)
     auth: bool | str = True  # True: a caller is required; OPTIONAL: known if a token is sent; False: none
     roles: tuple[str, ...] = ()
     rate_limit: str | None = None  # a name in limits.TABLE, counted per IP or per (authenticated) user

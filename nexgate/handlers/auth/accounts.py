@@ -65,7 +65,7 @@ async def register(request: web.Request) -> web.Response:
 
 @routes.post(
     "/api/auth/login", summary="Log in with email, phone or username and password", body=LoginSchema,
-    response=LoginResponseSchema, errors=(403,), auth=False, rate_limit="auth.login",
+    response=LoginResponseSchema, errors=(401, 403), auth=False, rate_limit="auth.login",
 )
 async def login(request: web.Request) -> web.Response:
     """Wrong credentials answer 401 `invalid_credentials`; repeated failures lock the account
@@ -84,7 +84,7 @@ async def login(request: web.Request) -> web.Response:
 
 @routes.post(
     "/api/auth/refresh-token", summary="Trade a refresh token for a new access and refresh token",
-    body=RefreshSchema, response=TokenResponseSchema, errors=(403,), auth=False, rate_limit="auth.refresh",
+    body=RefreshSchema, response=TokenResponseSchema, errors=(401, 403), auth=False, rate_limit="auth.refresh",
 )
 async def refresh_token(request: web.Request) -> web.Response:
     """Each refresh token works once. Presenting one that was already used revokes the whole

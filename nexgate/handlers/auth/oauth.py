@@ -40,7 +40,8 @@ class OAuthSignInSchema(GrantRequestSchema):
 
 @routes.post(
     "/api/auth/oauth/{provider}", summary="Sign in or sign up with Google, Apple or Facebook", body=OAuthSignInSchema,
-    response=LoginResponseSchema, errors=(401, 403, 404, 409, 503), auth=False, rate_limit="auth.oauth",
+    response=LoginResponseSchema, other_statuses=(201,), errors=(401, 403, 404, 409, 503), auth=False,
+    rate_limit="auth.oauth",
 )
 async def oauth_sign_in(request: web.Request) -> web.Response:
     """`provider` is `google`, `apple` (send `id_token`) or `facebook` (send `access_token`).

@@ -23,7 +23,7 @@ class PhoneCodeSchema(ma.Schema):
 
 @routes.post(
     "/api/auth/verify-phone/send", summary="Text a new phone verification code", response=AcceptedSchema,
-    status=202, errors=(409,), rate_limit="auth.verify_phone_send",
+    status=202, errors=(409, 422), rate_limit="auth.verify_phone_send",
 )
 async def send_phone_code(request: web.Request) -> web.Response:
     """Registration with a phone already texts a code; this sends a new one, which replaces it.

@@ -14,7 +14,7 @@ routes = Routes("messages")
 
 
 @routes.post("/api/conversations", summary="Start a conversation", body=ConversationCreateSchema,
-             response=ConversationSchema, status=201, errors=(403, 404))
+             response=ConversationSchema, status=201, other_statuses=(200,), errors=(403, 404))
 async def create_conversation(request: web.Request) -> web.Response:
     """`direct` (the default): the one conversation you have with that user, made on first use:
     201 when new, 200 when it existed. `group`: a new named group you own. You can only start or

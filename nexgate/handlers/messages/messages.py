@@ -33,7 +33,7 @@ async def search_messages(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/conversations/{conversation_id}/messages", summary="Send a message", body=MessageSendSchema,
-             response=MessageSchema, status=201, errors=(403, 404, 409, 429))
+             response=MessageSchema, status=201, other_statuses=(200,), errors=(403, 404, 409, 429))
 async def send_message(request: web.Request) -> web.Response:
     """Stored, then pushed to every device of every member (`messages.message.created`). With a
     `client_id` already used, answers 200 with the stored message instead of sending it twice.
@@ -46,7 +46,7 @@ async def send_message(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/messages/{message_id}/forward", summary="Forward a message to another conversation",
-             body=ForwardSchema, response=MessageSchema, status=201, errors=(403, 404, 409, 429))
+             body=ForwardSchema, response=MessageSchema, status=201, other_statuses=(200,), errors=(403, 404, 409, 429))
 async def forward_message(request: web.Request) -> web.Response:
     body = await parse_json(request, ForwardSchema)
     sent = await sending.forward(request.app[PLATFORM], caller(request), message_id(request), body["conversation_id"],
@@ -75,7 +75,7 @@ async def delete_message(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/messages/{message_id}/reactions", summary="React to a message with an emoji",
-             body=ReactionSchema, response=ReactionsSchema, status=201, errors=(403, 404, 409))
+             body=ReactionSchema, response=ReactionsSchema, status=201, other_statuses=(200,), errors=(403, 404, 409))
 async def react(request: web.Request) -> web.Response:
     """One emoji (422 otherwise). 201 when new, 200 if you had already reacted with it. The
     message's reactions after the change."""

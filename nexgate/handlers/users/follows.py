@@ -13,7 +13,8 @@ routes = Routes("users")
 
 @routes.post(
     "/api/users/{user_id}/follow", summary="Follow a user, or ask to follow a private account",
-    response=FollowStateSchema, status=201, errors=(403, 404, 422), rate_limit="users.follows",
+    response=FollowStateSchema, status=201, other_statuses=(200,), errors=(403, 404, 422),
+    rate_limit="users.follows",
 )
 async def follow(request: web.Request) -> web.Response:
     """201 when the follow (or request) is new, 200 with the same body when it already existed:
