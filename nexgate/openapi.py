@@ -97,9 +97,9 @@ def _success(route: RouteSpec, status: int) -> dict[str, Any]:
 
 def implied_errors(route: RouteSpec) -> set[int]:
     """The errors a route answers by how it is declared, whatever its handler does."""
-    statuses = set()
-    if route.body is not None or route.body_doc is not None:  # unreadable, slow, too large, wrong type, invalid
-        statuses |= {400, 408, 413, 415, 422}
+    statuses = {400}  # any request can be unreadable: a request line over 8,190 bytes, say
+    if route.body is not None or route.body_doc is not None:  # slow, too large, wrong type, invalid
+        statuses |= {408, 413, 415, 422}
     if route.query is not None:
         statuses.add(422)
     if "{" in route.path:  # a path id that names nothing (or is no id at all)

@@ -81,6 +81,7 @@ async def test_each_route_declares_the_errors_its_declaration_implies(client):
     assert 401 in declared("/api/auth/refresh-token", "post")
     assert 422 in declared("/api/auth/verify-phone/send", "post")
     assert {400, 408, 413, 415, 422} <= declared("/api/media", "post")  # a body: multipart, not JSON
+    assert 400 in declared("/api/conversations", "get")  # a query string over 8,190 bytes is unreadable
 
     class ThingSchema(ma.Schema):
         name = ma.fields.String(required=True)
