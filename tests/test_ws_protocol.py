@@ -1,14 +1,18 @@
 """The /ws protocol: authentication, replies, bad frames, floods and closes."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import time
 import uuid
 
 import pytest
 
 from nexgate.domain.auth import tokens
+from nexgate.domain.auth.caller import Caller
 from nexgate.keys import PLATFORM
 from nexgate.ws.commands import NoFields
+from nexgate.ws.connection import Connection
 from nexgate.ws.gateway import GATEWAY
 from nexgate.ws.protocol import Command
 from tests.support.auth import bearer, login, register
@@ -230,3 +234,32 @@ async def test_a_client_that_stops_reading_is_closed_4009(make_client, config):
         await realtime.publish_to_user(user_id, "test.blob", payload)
     ws._conn.protocol.resume_reading()
     assert await close_code(ws, timeout=20) == 4009
+
+
+async def test_the_abuse_close_waits_for_the_replies_already_queued(config):
+    """Deterministically, with the socket's writes held back: the 4008 close is sent only after
+    the error replies queued before it (the writer is mid-write when the limit is crossed)."""
+
+    class HeldSocket:
+        def __init__(self):
+            self.sent: list[str] = []
+            self.release = asyncio.Event()
+
+        async def send_str(self, frame: str) -> None:
+            await self.release.wait()
+            self.sent.append(frame)
+
+        async def close(self, code: int, message: bytes) -> None:
+            self.sent.append(f"close {code}")
+
+    socket = HeldSocket()
+    caller = Caller(uuid.uuid4(), "amina", (), uuid.uuid4(), uuid.uuid4(), expires_at=time.time() + 60)
+    connection = Connection(socket, caller, None, None, dataclasses.replace(config, ws_max_strikes=2))
+    for n in range(2):
+        await connection.send(f"error {n}")
+        connection.strike()
+    await asyncio.sleep(0)  # the writer is now waiting inside send_str, the close behind it
+    socket.release.set()
+    await connection.closed()
+    await connection.release()
+    assert socket.sent == ["error 0", "error 1", "close 4008"]
