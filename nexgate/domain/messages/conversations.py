@@ -9,10 +9,10 @@ from typing import Any
 
 from ... import bus
 from ...errors import Invalid
+from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
-from ..users import pages, visibility
-from ..users.pages import Page
+from ..users import visibility
 from . import access, live, repository, views
 
 CONVERSATION_CREATED = "messages.conversation.created"
@@ -82,7 +82,7 @@ async def _emit_created(conn, conversation_id: uuid.UUID, creator: uuid.UUID, me
 
 async def get(platform: Platform, caller: Caller, conversation_id: uuid.UUID) -> dict[str, Any]:
     async with platform.core.connection() as conn:
-        rows = await repository.conversation_page(conn, caller.user_id, pages.decode(None), 1, conversation_id)
+        rows = await repository.conversation_page(conn, caller.user_id, NEWEST_FIRST.start, 1, conversation_id)
         if not rows:
             raise access.conversation_not_found()
         return (await _views(conn, rows))[0]
@@ -91,10 +91,10 @@ async def get(platform: Platform, caller: Caller, conversation_id: uuid.UUID) ->
 async def list_conversations(platform: Platform, caller: Caller, *, cursor: str | None, limit: int) -> Page:
     """The caller's conversations, the latest activity first, each with its unread count and last message."""
     async with platform.core.connection() as conn:
-        rows = await repository.conversation_page(conn, caller.user_id, pages.decode(cursor), limit + 1)
-        items = await _views(conn, rows[:limit])
-    more = len(rows) > limit
-    return Page(items, pages.encode(rows[limit - 1]["since"], rows[limit - 1]["id"]) if more else None)
+        page = await fetch(NEWEST_FIRST, cursor, limit,
+                           lambda before, n: repository.conversation_page(conn, caller.user_id, before, n),
+                           lambda row: (row["since"], row["id"]))
+        return Page(await _views(conn, page.items), page.next_cursor)
 
 
 async def _views(conn, rows) -> list[dict[str, Any]]:

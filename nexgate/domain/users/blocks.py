@@ -11,9 +11,11 @@ import uuid
 
 from ... import bus
 from ...errors import Invalid, NotFound
+from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
-from . import pages, repository, visibility
+from . import repository, visibility
+from .repository import UserListItem
 from .follows import FOLLOW_DELETED, lock_pair
 
 BLOCK_CREATED = "users.block.created"
@@ -73,12 +75,14 @@ async def unmute(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None
         await bus.emit(conn, MUTE_DELETED, {"muter_id": str(caller.user_id), "muted_id": str(user_id)})
 
 
-async def blocked(platform: Platform, caller: Caller, *, cursor: str | None, limit: int) -> pages.Page:
+async def blocked(platform: Platform, caller: Caller, *, cursor: str | None, limit: int) -> Page:
     """The users the caller blocked, most recent first."""
     async with platform.core.connection() as conn:
-        return await pages.fetch(lambda before, n: repository.blocked_page(conn, caller.user_id, before, n), cursor, limit)
+        return await fetch(NEWEST_FIRST, cursor, limit, lambda before, n: repository.blocked_page(conn, caller.user_id, before, n),
+                           UserListItem.position)
 
 
-async def muted(platform: Platform, caller: Caller, *, cursor: str | None, limit: int) -> pages.Page:
+async def muted(platform: Platform, caller: Caller, *, cursor: str | None, limit: int) -> Page:
     async with platform.core.connection() as conn:
-        return await pages.fetch(lambda before, n: repository.muted_page(conn, caller.user_id, before, n), cursor, limit)
+        return await fetch(NEWEST_FIRST, cursor, limit, lambda before, n: repository.muted_page(conn, caller.user_id, before, n),
+                           UserListItem.position)

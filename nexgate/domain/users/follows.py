@@ -11,9 +11,10 @@ import uuid
 
 from ... import bus
 from ...errors import Forbidden, NotFound
+from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
-from . import pages, repository, visibility
+from . import repository, visibility
 from .repository import CounterDrift, UserListItem
 
 FOLLOW_CREATED = "users.follow.created"
@@ -112,7 +113,7 @@ async def accept_all_requests(conn, target_id: uuid.UUID) -> list[uuid.UUID]:
 
 async def followers(
     platform: Platform, caller: Caller | None, user_id: uuid.UUID, *, cursor: str | None, limit: int
-) -> pages.Page[UserListItem]:
+) -> Page[UserListItem]:
     """Who follows the user, newest first; for a private account only the owner and followers may
     look. ``caller`` None is an anonymous viewer: public accounts only."""
     return await _list(platform, caller, user_id, repository.followers_page, cursor, limit)
@@ -120,11 +121,11 @@ async def followers(
 
 async def following(
     platform: Platform, caller: Caller | None, user_id: uuid.UUID, *, cursor: str | None, limit: int
-) -> pages.Page[UserListItem]:
+) -> Page[UserListItem]:
     return await _list(platform, caller, user_id, repository.following_page, cursor, limit)
 
 
-async def _list(platform, caller, user_id, page_query, cursor, limit) -> pages.Page[UserListItem]:
+async def _list(platform, caller, user_id, page_query, cursor, limit) -> Page[UserListItem]:
     viewer = None if caller is None else caller.user_id
     async with platform.core.connection() as conn:
         if viewer != user_id:
@@ -133,15 +134,16 @@ async def _list(platform, caller, user_id, page_query, cursor, limit) -> pages.P
             if not visibility.content_visible(rel):
                 raise Forbidden("This account is private: only its followers see who it follows and who follows it",
                                 code="private_account")
-        return await pages.fetch(lambda before, n: page_query(conn, user_id, viewer, before, n), cursor, limit)
+        return await fetch(NEWEST_FIRST, cursor, limit, lambda before, n: page_query(conn, user_id, viewer, before, n),
+                           UserListItem.position)
 
 
-async def requests(platform: Platform, caller: Caller, *, cursor: str | None, limit: int) -> pages.Page[UserListItem]:
+async def requests(platform: Platform, caller: Caller, *, cursor: str | None, limit: int) -> Page[UserListItem]:
     """Pending requests to follow the caller, newest first."""
     async with platform.core.connection() as conn:
-        return await pages.fetch(
-            lambda before, n: repository.follow_requests_page(conn, caller.user_id, before, n), cursor, limit
-        )
+        return await fetch(NEWEST_FIRST, cursor, limit,
+                           lambda before, n: repository.follow_requests_page(conn, caller.user_id, before, n),
+                           UserListItem.position)
 
 
 async def reconcile_counters(conn) -> list[CounterDrift]:

@@ -53,6 +53,9 @@ class UserListItem:
     verified_at: datetime.datetime | None
     since: datetime.datetime
 
+    def position(self) -> tuple[datetime.datetime, uuid.UUID]:
+        return self.since, self.id
+
 
 @dataclasses.dataclass(frozen=True)
 class CounterDrift:

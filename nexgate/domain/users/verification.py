@@ -14,9 +14,10 @@ import asyncpg
 
 from ... import bus
 from ...errors import Conflict, Forbidden, Invalid, NotFound
+from ...pagination import OLDEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller, require_role
-from . import pages, repository
+from . import repository
 from . import verification_repository as applications
 from .verification_repository import Application
 
@@ -26,7 +27,6 @@ GRANTED = "users.verified.granted"
 REVOKED = "users.verified.revoked"
 MODERATORS = ("moderator", "admin")
 OWN_APPLICATIONS_SHOWN = 20
-_QUEUE_START = (datetime.datetime(1, 1, 1, tzinfo=datetime.timezone.utc), uuid.UUID(int=0))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,14 +63,12 @@ async def own_verification(platform: Platform, caller: Caller) -> OwnVerificatio
     return OwnVerification(verified_at, mine)
 
 
-async def pending_queue(platform: Platform, caller: Caller, cursor: str | None, limit: int) -> pages.Page[Application]:
+async def pending_queue(platform: Platform, caller: Caller, cursor: str | None, limit: int) -> Page[Application]:
     """The applications waiting for review, oldest first."""
     require_role(caller, *MODERATORS)
-    after = pages.decode(cursor) if cursor is not None else _QUEUE_START
     async with platform.core.connection() as conn:
-        rows = await applications.pending_page(conn, after, limit + 1)
-    items = rows[:limit]
-    return pages.Page(items, pages.encode(items[-1].created_at, items[-1].id) if len(rows) > limit else None)
+        return await fetch(OLDEST_FIRST, cursor, limit, lambda after, n: applications.pending_page(conn, after, n),
+                           lambda application: (application.created_at, application.id))
 
 
 async def decide(platform: Platform, caller: Caller, application_id: uuid.UUID, *, approve: bool,

@@ -5,10 +5,10 @@ from aiohttp import web
 
 from ...domain.messages import conversations
 from ...keys import PLATFORM
+from ...pagination import PageQuery
 from ..routing import Routes, caller, json_response, parse_json, parse_query
-from ..users.schemas import PageQuerySchema
 from .schemas import (ConversationCreateSchema, ConversationPageSchema, ConversationSchema, PositionSchema,
-                      ReadSchema, conversation_id, page_body)
+                      ReadSchema, conversation_id)
 
 routes = Routes("messages")
 
@@ -29,14 +29,14 @@ async def create_conversation(request: web.Request) -> web.Response:
     return json_response(ConversationSchema, started.conversation, status=201 if started.created else 200)
 
 
-@routes.get("/api/conversations", summary="Your conversations, the latest activity first", query=PageQuerySchema,
+@routes.get("/api/conversations", summary="Your conversations, the latest activity first", query=PageQuery,
             response=ConversationPageSchema)
 async def list_conversations(request: web.Request) -> web.Response:
     """Each with your unread count and the last message you can see. A conversation you
     deleted stays out of the list until a new message arrives in it."""
-    query = parse_query(request, PageQuerySchema)
+    query = parse_query(request, PageQuery)
     page = await conversations.list_conversations(request.app[PLATFORM], caller(request), **query)
-    return json_response(ConversationPageSchema, page_body(page))
+    return json_response(ConversationPageSchema, page)
 
 
 @routes.get("/api/conversations/{conversation_id}", summary="One of your conversations",

@@ -8,7 +8,7 @@ from ...keys import PLATFORM
 from ..routing import Routes, caller, json_response, parse_json, parse_query
 from .schemas import (ForwardSchema, HistoryQuerySchema, MessageDeleteQuerySchema, MessageEditSchema,
                       MessagePageSchema, MessageSchema, MessageSendSchema, ProductViewSchema, ReactionSchema,
-                      ReactionsSchema, SearchQuerySchema, conversation_id, message_id, page_body)
+                      ReactionsSchema, SearchQuerySchema, conversation_id, message_id)
 
 routes = Routes("messages")
 
@@ -20,7 +20,7 @@ async def list_messages(request: web.Request) -> web.Response:
     left, not what you deleted for yourself. With `q`: full-text search in this conversation."""
     query = parse_query(request, HistoryQuerySchema)
     page = await history.history(request.app[PLATFORM], caller(request), conversation_id(request), **query)
-    return json_response(MessagePageSchema, page_body(page))
+    return json_response(MessagePageSchema, page)
 
 
 @routes.get("/api/messages/search", summary="Search all your conversations", query=SearchQuerySchema,
@@ -29,7 +29,7 @@ async def search_messages(request: web.Request) -> web.Response:
     """Full-text search (words; "quoted phrases", -excluded) over the messages you can see, newest first."""
     query = parse_query(request, SearchQuerySchema)
     page = await history.search(request.app[PLATFORM], caller(request), query.pop("q"), **query)
-    return json_response(MessagePageSchema, page_body(page))
+    return json_response(MessagePageSchema, page)
 
 
 @routes.post("/api/conversations/{conversation_id}/messages", summary="Send a message", body=MessageSendSchema,

@@ -9,12 +9,11 @@ from aiohttp import web
 from ...domain.messages import access
 from ...domain.messages.conversations import MAX_GROUP_MEMBERS
 from ...domain.messages.sending import MAX_TEXT
-from ...domain.users import pages
 from ...errors import NotFound
+from ...pagination import PageQuery, page_schema
 from ...validation import Name, Text
 from ..media.schemas import MediaSchema
 from ..routing import path_uuid
-from ..users.schemas import PageQuerySchema
 
 _CLIENT_ID = ma.fields.String(validate=ma.validate.Length(1, 64), metadata={
     "description": "Your own id for this message (a UUID is a good choice): sending again with the same one "
@@ -118,12 +117,12 @@ class PositionSchema(ma.Schema):
     seq = ma.fields.Integer(required=True)
 
 
-class HistoryQuerySchema(PageQuerySchema):
+class HistoryQuerySchema(PageQuery):
     q = ma.fields.String(load_default=None, validate=ma.validate.Length(1, 200), metadata={
         "description": "Full-text search within the conversation"})
 
 
-class SearchQuerySchema(PageQuerySchema):
+class SearchQuerySchema(PageQuery):
     q = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
 
 
@@ -169,9 +168,7 @@ class ConversationSchema(ma.Schema):
     members = ma.fields.List(ma.fields.Nested(MemberSchema), required=True, metadata={"description": "Current members"})
 
 
-class ConversationPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ConversationSchema), required=True)
-    next_cursor = ma.fields.String(allow_none=True, required=True)
+ConversationPageSchema = page_schema(ConversationSchema)
 
 
 class ReplySchema(ma.Schema):
@@ -221,9 +218,7 @@ class MessageSchema(ma.Schema):
     deleted = ma.fields.Boolean(required=True, metadata={"description": "Deleted for everyone by its sender"})
 
 
-class MessagePageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(MessageSchema), required=True)
-    next_cursor = ma.fields.String(allow_none=True, required=True, metadata={"description": "Older messages"})
+MessagePageSchema = page_schema(MessageSchema, description="Older messages; null on the last page")
 
 
 class ReactionsSchema(ma.Schema):
@@ -241,6 +236,3 @@ def message_id(request: web.Request) -> uuid.UUID:
 def member_id(request: web.Request) -> uuid.UUID:
     return path_uuid(request, "user_id", lambda: NotFound("No such member", code="member_not_found"))
 
-
-def page_body(page: pages.Page) -> dict:
-    return {"items": page.items, "next_cursor": page.next_cursor}

@@ -5,8 +5,9 @@ from aiohttp import web
 
 from ...domain.users import blocks
 from ...keys import PLATFORM
+from ...pagination import PageQuery
 from ..routing import Routes, caller, json_response, parse_query
-from .schemas import PageQuerySchema, UserPageSchema, page_body, path_user_id
+from .schemas import UserPageSchema, list_item, path_user_id
 
 routes = Routes("blocks")
 
@@ -54,15 +55,17 @@ async def delete_mute(request: web.Request) -> web.Response:
     return await unmute(request)
 
 
-@routes.get("/api/users/blocked", summary="The users you blocked, most recent first", query=PageQuerySchema,
+@routes.get("/api/users/blocked", summary="The users you blocked, most recent first", query=PageQuery,
             response=UserPageSchema)
 async def blocked(request: web.Request) -> web.Response:
-    query = parse_query(request, PageQuerySchema)
-    return json_response(UserPageSchema, page_body(await blocks.blocked(request.app[PLATFORM], caller(request), **query)))
+    query = parse_query(request, PageQuery)
+    page = await blocks.blocked(request.app[PLATFORM], caller(request), **query)
+    return json_response(UserPageSchema, page.map(list_item))
 
 
-@routes.get("/api/users/muted", summary="The users you muted, most recent first", query=PageQuerySchema,
+@routes.get("/api/users/muted", summary="The users you muted, most recent first", query=PageQuery,
             response=UserPageSchema)
 async def muted(request: web.Request) -> web.Response:
-    query = parse_query(request, PageQuerySchema)
-    return json_response(UserPageSchema, page_body(await blocks.muted(request.app[PLATFORM], caller(request), **query)))
+    query = parse_query(request, PageQuery)
+    page = await blocks.muted(request.app[PLATFORM], caller(request), **query)
+    return json_response(UserPageSchema, page.map(list_item))

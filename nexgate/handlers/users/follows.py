@@ -5,8 +5,9 @@ from aiohttp import web
 
 from ...domain.users import follows
 from ...keys import PLATFORM
+from ...pagination import PageQuery
 from ..routing import OPTIONAL, Routes, caller, json_response, parse_query, viewer
-from .schemas import FollowStateSchema, PageQuerySchema, UserPageSchema, page_body, path_user_id
+from .schemas import FollowStateSchema, UserPageSchema, list_item, path_user_id
 
 routes = Routes("users")
 
@@ -34,32 +35,32 @@ async def unfollow(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-@routes.get("/api/users/{user_id}/followers", summary="Who follows a user, newest first", query=PageQuerySchema,
+@routes.get("/api/users/{user_id}/followers", summary="Who follows a user, newest first", query=PageQuery,
             response=UserPageSchema, errors=(403, 404), auth=OPTIONAL)
 async def followers(request: web.Request) -> web.Response:
     """A private account's lists are for itself and its followers (403 `private_account`); a
     public account's need no token."""
-    query = parse_query(request, PageQuerySchema)
+    query = parse_query(request, PageQuery)
     page = await follows.followers(request.app[PLATFORM], viewer(request), path_user_id(request), **query)
-    return json_response(UserPageSchema, page_body(page))
+    return json_response(UserPageSchema, page.map(list_item))
 
 
-@routes.get("/api/users/{user_id}/following", summary="Whom a user follows, newest first", query=PageQuerySchema,
+@routes.get("/api/users/{user_id}/following", summary="Whom a user follows, newest first", query=PageQuery,
             response=UserPageSchema, errors=(403, 404), auth=OPTIONAL)
 async def following(request: web.Request) -> web.Response:
     """A private account's lists are for itself and its followers (403 `private_account`); a
     public account's need no token."""
-    query = parse_query(request, PageQuerySchema)
+    query = parse_query(request, PageQuery)
     page = await follows.following(request.app[PLATFORM], viewer(request), path_user_id(request), **query)
-    return json_response(UserPageSchema, page_body(page))
+    return json_response(UserPageSchema, page.map(list_item))
 
 
-@routes.get("/api/follows/requests", summary="Pending requests to follow you, newest first", query=PageQuerySchema,
+@routes.get("/api/follows/requests", summary="Pending requests to follow you, newest first", query=PageQuery,
             response=UserPageSchema)
 async def requests(request: web.Request) -> web.Response:
-    query = parse_query(request, PageQuerySchema)
+    query = parse_query(request, PageQuery)
     page = await follows.requests(request.app[PLATFORM], caller(request), **query)
-    return json_response(UserPageSchema, page_body(page))
+    return json_response(UserPageSchema, page.map(list_item))
 
 
 @routes.post("/api/follows/{requester_id}/accept", summary="Accept a request to follow you", status=204,

@@ -9,8 +9,9 @@ from typing import Any
 import marshmallow as ma
 from aiohttp import web
 
-from ...domain.users import pages
+from ...domain.users.repository import UserListItem
 from ...errors import NotFound
+from ...pagination import page_schema
 from ...validation import Name, Text
 from ..routing import path_uuid
 
@@ -92,13 +93,6 @@ class ProfileSchema(ma.Schema):
     settings = ma.fields.Nested(SettingsSchema, metadata={"description": "Your own profile only"})
 
 
-class PageQuerySchema(ma.Schema):
-    limit = ma.fields.Integer(load_default=pages.DEFAULT_LIMIT,
-                              validate=ma.validate.Range(min=1, max=pages.MAX_LIMIT))
-    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200),
-                              metadata={"description": "next_cursor of the previous page"})
-
-
 class UserCardSchema(ma.Schema):
     """A user as lists, search results and suggestions show them."""
 
@@ -114,9 +108,7 @@ class UserListItemSchema(UserCardSchema):
         "description": "When the follow, request, block or mute began"})
 
 
-class UserPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(UserListItemSchema), required=True)
-    next_cursor = ma.fields.String(allow_none=True, required=True, metadata={"description": "null on the last page"})
+UserPageSchema = page_schema(UserListItemSchema, name="UserPageSchema")
 
 
 class FollowStateSchema(ma.Schema):
@@ -124,9 +116,8 @@ class FollowStateSchema(ma.Schema):
         "description": "following, or requested for a private account (pending its approval)"})
 
 
-def page_body(page: pages.Page) -> dict[str, Any]:
-    items = [{**dataclasses.asdict(item), "is_verified": item.verified_at is not None} for item in page.items]
-    return {"items": items, "next_cursor": page.next_cursor}
+def list_item(item: UserListItem) -> dict[str, Any]:
+    return {**dataclasses.asdict(item), "is_verified": item.verified_at is not None}
 
 
 def path_user_id(request: web.Request, name: str = "user_id") -> uuid.UUID:

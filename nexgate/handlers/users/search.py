@@ -6,13 +6,14 @@ from aiohttp import web
 
 from ...domain.users import search, suggestions
 from ...keys import PLATFORM
+from ...pagination import PageQuery, page_schema
 from ..routing import Routes, caller, json_response, parse_query
-from .schemas import PageQuerySchema, UserCardSchema
+from .schemas import UserCardSchema
 
 routes = Routes("search")
 
 
-class SearchQuerySchema(PageQuerySchema):
+class SearchQuerySchema(PageQuery):
     q = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=search.MAX_QUERY), metadata={
         "description": "Part of a username or display name: prefixes, and from three letters fuzzy matches"})
 
@@ -26,9 +27,7 @@ class FoundSchema(UserCardSchema):
     following = ma.fields.Boolean(required=True, metadata={"description": "You follow them (they come first)"})
 
 
-class SearchPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(FoundSchema), required=True)
-    next_cursor = ma.fields.String(allow_none=True, required=True, metadata={"description": "null on the last page"})
+SearchPageSchema = page_schema(FoundSchema, name="SearchPageSchema")
 
 
 class SuggestionSchema(ma.Schema):
@@ -58,9 +57,7 @@ async def search_users(request: web.Request) -> web.Response:
     appear. `q` must have 1 to 50 characters (422)."""
     query = parse_query(request, SearchQuerySchema)
     page = await search.search_users(request.app[PLATFORM], caller(request), **query)
-    return json_response(SearchPageSchema, {
-        "items": [{**_card(found), "following": found.following} for found in page.items],
-        "next_cursor": page.next_cursor})
+    return json_response(SearchPageSchema, page.map(lambda found: {**_card(found), "following": found.following}))
 
 
 @routes.get("/api/users/suggestions", summary="People you may want to follow, with the reason",

@@ -10,9 +10,10 @@ from aiohttp import web
 from ...domain.users import verification
 from ...errors import NotFound
 from ...keys import PLATFORM
+from ...pagination import PageQuery, page_schema
 from ...validation import Text
 from ..routing import Routes, caller, json_response, parse_json, parse_query
-from .schemas import PageQuerySchema, path_user_id
+from .schemas import path_user_id
 
 routes = Routes("verification")
 MODERATORS = verification.MODERATORS
@@ -51,9 +52,7 @@ class ApplicationSchema(ma.Schema):
     created_at = ma.fields.AwareDateTime(required=True)
 
 
-class ApplicationPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ApplicationSchema), required=True)
-    next_cursor = ma.fields.String(allow_none=True, required=True, metadata={"description": "null on the last page"})
+ApplicationPageSchema = page_schema(ApplicationSchema, name="ApplicationPageSchema")
 
 
 class OwnVerificationSchema(ma.Schema):
@@ -80,12 +79,11 @@ async def apply(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/users/verification/applications", summary="Applications waiting for review, oldest first",
-            query=PageQuerySchema, response=ApplicationPageSchema, roles=MODERATORS)
+            query=PageQuery, response=ApplicationPageSchema, roles=MODERATORS)
 async def pending(request: web.Request) -> web.Response:
-    query = parse_query(request, PageQuerySchema)
+    query = parse_query(request, PageQuery)
     page = await verification.pending_queue(request.app[PLATFORM], caller(request), **query)
-    return json_response(ApplicationPageSchema, {"items": [dataclasses.asdict(a) for a in page.items],
-                                                 "next_cursor": page.next_cursor})
+    return json_response(ApplicationPageSchema, page.map(dataclasses.asdict))
 
 
 @routes.post("/api/users/verification/applications/{application_id}/approve", summary="Approve an application: "
