@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)  # seconds
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -11,18 +13,13 @@ class Metrics:
             "nexgate_http_requests", "HTTP requests served", ["method", "route", "status"], registry=self.registry
         )
         self.latency = Histogram(
-            "nexgate_http_request_duration_seconds",
-            "Time to serve an HTTP request",
-            ["method", "route"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=self.registry,
+            "nexgate_http_request_duration_seconds", "Time to serve an HTTP request", ["method", "route"],
+            buckets=DURATION_BUCKETS, registry=self.registry,
         )
         self.transactions = Histogram(
             "nexgate_db_transaction_duration_seconds",
             "Time a named database transaction took, from asking the pool for a connection to commit or rollback",
-            ["database", "name"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-            registry=self.registry,
+            ["database", "name"], buckets=DURATION_BUCKETS, registry=self.registry,
         )
         self.websocket_sessions = Gauge(
             "nexgate_websocket_sessions", "Open WebSocket sessions in this process", registry=self.registry

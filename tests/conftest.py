@@ -222,6 +222,15 @@ async def proxy_to():
         await proxy.stop()
 
 
+@pytest.fixture
+def scratch_catalogue(monkeypatch):
+    """Events a test declares are forgotten after it: the catalogue is one per process, and
+    tests/test_bus_docs.py compares it with docs/bus.md."""
+    from nexgate.bus import catalogue
+
+    monkeypatch.setattr(catalogue, "_DECLARED", dict(catalogue._DECLARED))
+
+
 async def eventually(check, timeout: float = 10.0, interval: float = 0.05):
     """Poll ``check`` (sync or async) until it returns a truthy value; return that value."""
     deadline = asyncio.get_running_loop().time() + timeout

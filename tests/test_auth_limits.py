@@ -51,7 +51,7 @@ async def test_failed_logins_lock_the_account_out_for_longer_each_time(make_clie
 
     async with client.app[PLATFORM].core.connection() as conn:
         reports = await conn.fetch(
-            "SELECT payload FROM outbox WHERE routing_key = 'auth.login.suspicious' AND payload->>'user_id' = $1",
+            "SELECT payload FROM outbox WHERE routing_key = 'auth.lockout.started' AND payload->>'user_id' = $1",
             tokens["user"]["id"],
         )
     assert {r["payload"]["subject"].split(":")[0] for r in reports} == {"account"}

@@ -198,7 +198,7 @@ async def test_a_recovery_code_works_once(client, clock):
     response = await verify(client, await challenge_for(client, tokens), typed)
     assert response.status == 200, await response.text()
     assert (await mfa_status(client, tokens))["recovery_codes_left"] == 9
-    assert [e["left"] for e in await events(client, "auth.mfa.recovery_code_used", tokens["user"]["id"])] == [9]
+    assert [e["left"] for e in await events(client, "auth.recovery_code.used", tokens["user"]["id"])] == [9]
 
     challenge = await challenge_for(client, tokens)
     assert (await error_of(await verify(client, challenge, codes[0]), 401))["code"] == "mfa_code_used"
@@ -220,7 +220,7 @@ async def test_new_recovery_codes_replace_the_old_ones(client, clock):
     challenge = await challenge_for(client, tokens)
     assert (await error_of(await verify(client, challenge, old_codes[2]), 401))["code"] == "invalid_mfa_code"
     assert (await verify(client, challenge, new_codes[2])).status == 200
-    assert len(await events(client, "auth.mfa.recovery_codes_regenerated", tokens["user"]["id"])) == 1
+    assert len(await events(client, "auth.recovery_codes.regenerated", tokens["user"]["id"])) == 1
 
 
 async def test_turning_off_needs_the_password_and_a_code(client, clock):
@@ -300,7 +300,7 @@ async def test_wrong_codes_lock_the_account_out_and_the_password_does_not_reset_
 
     locked = await client.post("/api/auth/login", json={"login": tokens["user"]["username"], "password": PASSWORD})
     assert (await error_of(locked, 429))["code"] == "login_locked" and int(locked.headers["Retry-After"]) > 0
-    reports = await events(client, "auth.login.suspicious", tokens["user"]["id"])
+    reports = await events(client, "auth.lockout.started", tokens["user"]["id"])
     assert [r["stage"] for r in reports] == ["mfa"]
 
 

@@ -177,7 +177,7 @@ async def test_phone_only_account_resets_its_password_with_a_texted_code(phone_c
     await code_sent_to(sms_sandbox, phone)  # the verification code
     await _forgot(phone_client, typed)
     code = await code_sent_to(sms_sandbox, phone, text=RESET_TEXT)
-    assert await events(phone_client, "auth.password.reset_requested", tokens["user"]["id"]) == [
+    assert await events(phone_client, "auth.password_reset.requested", tokens["user"]["id"]) == [
         {"user_id": tokens["user"]["id"], "channel": "sms"}]
 
     wrong_code = await _reset(phone_client, 422, login=phone, code=wrong(code), password=NEW_PASSWORD)

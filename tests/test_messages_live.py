@@ -209,7 +209,7 @@ async def test_typing_goes_to_the_other_participants_who_follow_the_conversation
         assert error.code == "conversation_not_found"
     await typer.call("typing", conversation_id=conversation["id"])
     frame = await watcher.next_event()
-    assert frame["type"] == "topic" and frame["event"] == "messages.typing"
+    assert frame["type"] == "topic" and frame["event"] == "messages.typing.changed"
     assert frame["data"] == {"conversation_id": conversation["id"], "user_id": str(amina.user_id), "typing": True}
     await watcher.call("typing", conversation_id=conversation["id"], typing=False)
     # The typer's other device hears the other side, and never its own user's typing before it.

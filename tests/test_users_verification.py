@@ -68,7 +68,7 @@ async def test_application_approved_by_a_moderator_verifies_the_applicant(client
     assert await events(client, "users.verification.decided", application_id=application["id"]) == [{
         "application_id": application["id"], "user_id": seller["id"], "kind": "seller", "decision": "approved",
         "reason": None, "reviewer_id": mod["id"]}]
-    assert len(await events(client, "users.verified.granted", user_id=seller["id"])) == 1
+    assert len(await events(client, "users.verification.granted", user_id=seller["id"])) == 1
 
     # Verified: no further application.
     refused = await _apply(client, seller, 409)
@@ -170,9 +170,9 @@ async def test_moderators_grant_and_revoke_the_badge_directly(client):
     response = await client.delete(f"/api/users/{seller['id']}/verification", headers=bearer(seller))
     assert response.status == 403
 
-    assert await events(client, "users.verified.granted", user_id=seller["id"]) == [
+    assert await events(client, "users.verification.granted", user_id=seller["id"]) == [
         {"user_id": seller["id"], "granted_by": mod["id"], "application_id": pending["id"]}]
-    assert await events(client, "users.verified.revoked", user_id=seller["id"]) == [
+    assert await events(client, "users.verification.revoked", user_id=seller["id"]) == [
         {"user_id": seller["id"], "revoked_by": mod["id"]}]
     for unknown in (uuid.uuid4(), "nobody"):
         missing = await _post(client, f"/api/users/{unknown}/verification", mod, 404)

@@ -54,7 +54,7 @@ async def test_a_session_uses_every_documented_frame_type(client, users):
         received.add((await _next(ws))["type"])
     await send(ws, type="subscribe", id=7, topic=f"presence:{bob.user_id}")
     await _next(ws)
-    await publisher(client).publish_to_topic(f"presence:{bob.user_id}", "presence.changed", {"online": True})
+    await publisher(client).publish_to_topic(f"presence:{bob.user_id}", "users.presence.changed", {"online": True})
     await publisher(client).publish_to_user(alice.user_id, "test.ping", {})
     received |= {(await _next(ws))["type"], (await _next(ws))["type"]}
     conversation = (await direct(alice, bob))["id"]

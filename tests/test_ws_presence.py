@@ -16,7 +16,7 @@ async def test_watchers_see_a_user_come_online_and_go_offline_after_the_last_dev
     await watching.subscribe(f"presence:{amina.user_id}")
     phone = await amina.live()
     online = await watching.next_event()
-    assert online == {"type": "topic", "topic": f"presence:{amina.user_id}", "event": "presence.changed",
+    assert online == {"type": "topic", "topic": f"presence:{amina.user_id}", "event": "users.presence.changed",
                       "data": {"user_id": str(amina.user_id), "online": True, "last_seen": None}}
     laptop = await users.on(server_b, amina).live()  # a second device, on another process: no new event
     await phone.close()

@@ -2,13 +2,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 import uuid
 from typing import Any
 
 import orjson
-
-ROUTING_KEY = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+){2,}$")
 
 
 class MalformedEvent(ValueError):

@@ -7,7 +7,7 @@ from typing import Any
 import asyncpg
 
 from ..sql import queries
-from .event import ROUTING_KEY
+from . import catalogue
 
 _sql = queries("platform")
 
@@ -16,7 +16,8 @@ PendingEvent = tuple[str, dict[str, Any]]  # a routing key and a payload, not ye
 
 
 async def emit(conn: asyncpg.Connection, routing_key: str, payload: dict[str, Any]) -> uuid.UUID:
-    """Record an event; it is published only if the caller's transaction commits.
+    """Record an event; it is published only if the caller's transaction commits. The event
+    must be declared in the catalogue (``bus.catalogue``) and the payload match its declaration.
 
     The relay finds it within ``NEXGATE_OUTBOX_POLL_MS`` of the commit.
     """
@@ -26,11 +27,13 @@ async def emit(conn: asyncpg.Connection, routing_key: str, payload: dict[str, An
     return event_id
 
 
-def pending(routing_key: str, payload: dict[str, Any]) -> PendingEvent:
+def pending(
+    routing_key: str, payload: dict[str, Any], *, added_later: frozenset[str] = frozenset()
+) -> PendingEvent:
     """An event checked as ``emit`` checks it, for a statement on a hot path that writes its
-    outbox row beside its own change in one round trip (a message send)."""
-    if not ROUTING_KEY.match(routing_key):
-        raise ValueError(f"routing key {routing_key!r} is not <area>.<thing>.<verb>")
+    outbox row beside its own change in one round trip (a message send); ``added_later`` names
+    the declared fields that statement adds to the payload."""
+    catalogue.lookup(routing_key).check(payload, added_later)
     return routing_key, payload
 
 

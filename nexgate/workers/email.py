@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..bus.consumer import ConsumerGroup
-from ..domain.notifications.email import EMAIL_REQUESTED, deliver_requested_email
+from ..domain.notifications.email import deliver_requested_email
+from ..domain.notifications.events import EMAIL_REQUESTED
 from ..platform import Platform
 
 ROUTING_KEYS = (EMAIL_REQUESTED,)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 from ..bus.consumer import ConsumerGroup
-from ..domain.media.uploads import VIDEO_UPLOADED
+from ..domain.media.events import VIDEO_UPLOADED
 from ..domain.media.videos import process_video
 from ..platform import Platform
 

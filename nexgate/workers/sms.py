@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..bus.consumer import ConsumerGroup
-from ..domain.notifications.sms import SMS_REQUESTED, deliver_requested_sms
+from ..domain.notifications.events import SMS_REQUESTED
+from ..domain.notifications.sms import deliver_requested_sms
 from ..platform import Platform
 
 ROUTING_KEYS = (SMS_REQUESTED,)

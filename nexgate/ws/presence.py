@@ -15,7 +15,7 @@ from typing import Any
 
 from ..realtime import Realtime
 
-PRESENCE_CHANGED = "presence.changed"
+PRESENCE_CHANGED = "users.presence.changed"
 
 # Returns how many live connections the user has after adding this one.
 _CONNECTED = """

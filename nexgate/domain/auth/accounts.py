@@ -11,10 +11,10 @@ from ...errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ...platform import Platform
 from . import identifiers, lockout, mfa, passwords, repository, sessions, verification
 from .caller import Caller
+from .events import USER_REGISTERED
 from .repository import Account
 from .sessions import DeviceInfo, TokenGrant
 
-REGISTERED = "auth.user.registered"
 _UNIQUE_FIELDS = {"users_username_key": "username", "users_email_key": "email", "users_phone_key": "phone"}
 _TAKEN = {"username": "This username is taken.", "email": "An account already uses this email address.",
           "phone": "An account already uses this phone number."}
@@ -38,8 +38,8 @@ async def register(
     )
     async with platform.core.transaction("auth.register") as conn:
         account = await _insert_account(conn, username, display_name.strip(), email, phone, password_hash)
-        await bus.emit(conn, REGISTERED, {"user_id": str(account.id), "username": account.username,
-                                          "email": email, "phone": phone, "method": "password"})
+        await bus.emit(conn, USER_REGISTERED, {"user_id": str(account.id), "username": account.username,
+                                               "email": email, "phone": phone, "method": "password"})
         await verification.send_all(platform, conn, account)
         grant = await sessions.start_session(platform, conn, account, device)
     return grant
@@ -87,7 +87,7 @@ async def check_password(platform: Platform, login: str, password: str, ip: str 
     matches, upgraded = await passwords.verify_password(platform, account.password_hash if account else None, password)
     if not matches:
         await lockout.record_failure(platform, subjects, {
-            "user_id": str(account.id) if account else None, "ip": ip})
+            "user_id": str(account.id) if account else None, "ip": ip, "stage": "password"})
         raise Unauthorized("Wrong login or password", code="invalid_credentials")
     if account.status != "active":
         raise Forbidden("This account is suspended", code="account_suspended")

@@ -3,7 +3,7 @@
 After ``login_failures_before_lockout`` failures on an account (``login_failures_per_ip`` from
 an IP) within 15 minutes (the ``auth.login_failures.*`` limits of limits.py) it is locked out
 for ``login_lockout_s``; every further lockout within a day doubles it (capped at a day). Each
-lockout emits ``auth.login.suspicious`` for the notification and trust areas.
+lockout emits ``auth.lockout.started`` for the notification and trust areas.
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import time
 from ... import bus, limits
 from ...errors import RateLimited
 from ...platform import Platform
+from .events import LOCKOUT_STARTED
 
 STRIKES_MEMORY_S = 86_400
 MAX_LOCKOUT_S = 86_400
-SUSPICIOUS = "auth.login.suspicious"
 
 
 def _limit(subject: str) -> limits.NamedLimit:
@@ -76,8 +76,8 @@ async def record_failure(platform: Platform, subjects: list[str], context: dict)
         seconds = min(MAX_LOCKOUT_S, config.login_lockout_s * 2 ** (strike - 1))
         await platform.redis.client.set(lockout, int(time.time()), ex=seconds)
         async with platform.core.transaction("auth.login_failure") as conn:
-            await bus.emit(conn, SUSPICIOUS, {**context, "subject": subject, "failures": count,
-                                              "lockout_seconds": seconds, "strike": strike})
+            await bus.emit(conn, LOCKOUT_STARTED, {**context, "subject": subject, "failures": count,
+                                                   "lockout_seconds": seconds, "strike": strike})
 
 
 async def clear_account(platform: Platform, user_id: object) -> None:

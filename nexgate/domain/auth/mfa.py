@@ -30,6 +30,7 @@ from ...errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from ...platform import Platform
 from . import lockout, mfa_repository, passwords, repository, sessions, tokens
 from .caller import Caller
+from .events import MFA_DISABLED, MFA_ENABLED, RECOVERY_CODES_REGENERATED, RECOVERY_CODE_USED
 from .mfa_repository import TotpFactor
 from .repository import Account
 from .sessions import DeviceInfo, TokenGrant
@@ -42,10 +43,6 @@ RECOVERY_CODE_COUNT = 10
 METHODS = ("totp", "recovery_code")
 TOTP_CODE = re.compile(r"[0-9]{6}")
 
-ENABLED = "auth.mfa.enabled"
-DISABLED = "auth.mfa.disabled"
-RECOVERY_CODES_REGENERATED = "auth.mfa.recovery_codes_regenerated"
-RECOVERY_CODE_USED = "auth.mfa.recovery_code_used"
 
 # Count a wrong code only on a live challenge (an expired one must not come back without a
 # TTL), and end the challenge at the limit.
@@ -221,7 +218,7 @@ async def confirm(platform: Platform, caller: Caller, code: str) -> list[str]:
         if not await mfa_repository.enable_totp(conn, caller.user_id, factor.secret, step):
             raise Conflict("The enrolment changed meanwhile; enrol again", code="mfa_enrollment_changed")
         codes = await _new_recovery_codes(conn, caller.user_id)
-        await bus.emit(conn, ENABLED, {"user_id": str(caller.user_id), "method": "totp"})
+        await bus.emit(conn, MFA_ENABLED, {"user_id": str(caller.user_id), "method": "totp"})
     return codes
 
 
@@ -239,7 +236,8 @@ async def disable(platform: Platform, caller: Caller, *, password: str, code: st
             method = await _spend_code(conn, caller.user_id, factor, code)
             await mfa_repository.delete_totp(conn, caller.user_id)
             await mfa_repository.delete_recovery_codes(conn, caller.user_id)
-            await bus.emit(conn, DISABLED, {"user_id": str(caller.user_id), "method": "totp", "proved_with": method})
+            await bus.emit(conn, MFA_DISABLED, {"user_id": str(caller.user_id), "method": "totp",
+                                                "proved_with": method})
     except CodeRefused as refused:
         await _record_failure(platform, caller.user_id, ip)
         raise _refusal(Forbidden, refused) from None

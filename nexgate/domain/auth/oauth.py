@@ -34,13 +34,13 @@ from ... import bus
 from ...errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
 from ...platform import Platform
 from ...providers import oauth as providers
-from . import accounts, identifiers, mfa, repository, sessions, verification
+from . import identifiers, mfa, repository, sessions, verification
+from .events import OAUTH_LINKED, USER_REGISTERED
 from .repository import Account
 from .sessions import DeviceInfo, TokenGrant
 
 log = logging.getLogger(__name__)
 
-LINKED = "auth.oauth.linked"
 PROVIDERS = providers.PROVIDERS
 APPLE_RELAY_DOMAIN = "privaterelay.appleid.com"  # "Hide my email" addresses: random local parts
 _BASE_LENGTH = 23  # leaves room for "_" and a six-digit suffix within 30 characters
@@ -132,7 +132,7 @@ async def _account_for(
         if existing.status != "active":
             raise Forbidden("This account is suspended", code="account_suspended")
         await _link(conn, identity, existing.id, email)
-        await bus.emit(conn, LINKED, {"user_id": str(existing.id), "provider": identity.provider, "email": email})
+        await bus.emit(conn, OAUTH_LINKED, {"user_id": str(existing.id), "provider": identity.provider, "email": email})
         return existing, False
     if email is None:
         raise Invalid(
@@ -183,7 +183,7 @@ async def _create(
     else:
         raise _Raced()
     await _link(conn, identity, account.id, email)
-    await bus.emit(conn, accounts.REGISTERED, {
+    await bus.emit(conn, USER_REGISTERED, {
         "user_id": str(account.id), "username": account.username, "email": email, "phone": None,
         "method": f"oauth:{identity.provider}",
     })

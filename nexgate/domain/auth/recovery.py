@@ -20,6 +20,7 @@ from ...domain.notifications.sms import request_sms
 from ...errors import Invalid, RateLimited
 from ...platform import Platform
 from . import accounts, codes, passwords, repository, sessions, tokens
+from .events import PASSWORD_RESET, PASSWORD_RESET_REQUESTED
 from .repository import Account
 
 RESET_PURPOSE = "password_reset"
@@ -28,8 +29,6 @@ RESET_CODE_TEXT = (
     "Your Nexgate password reset code is {code}. It expires in {minutes} minutes. "
     "Didn't ask for it? Ignore this message."
 )
-PASSWORD_RESET = "auth.password.reset"
-PASSWORD_RESET_REQUESTED = "auth.password.reset_requested"
 
 
 async def forgot_password(platform: Platform, login: str) -> None:

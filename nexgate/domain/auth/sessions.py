@@ -21,12 +21,10 @@ from ...errors import NotFound, Unauthorized
 from ...platform import Platform
 from . import repository, tokens
 from .caller import Caller
+from .events import DEVICE_ADDED, REFRESH_TOKEN_REUSED, SESSION_REVOKED
 from .repository import Account
 
 LAST_SEEN_RESOLUTION_S = 60
-DEVICE_ADDED = "auth.device.added"
-SESSION_REVOKED = "auth.session.revoked"
-REFRESH_REUSED = "auth.refresh_token.reused"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,7 +140,7 @@ async def refresh(platform: Platform, refresh_token: str, ip: str | None) -> Tok
         if known is not None and known["used_at"] is not None:
             revoked = await repository.revoke_session(conn, known["session_id"], "refresh token reused")
             if revoked:
-                await bus.emit(conn, REFRESH_REUSED, {"session_id": str(known["session_id"]), "ip": ip})
+                await bus.emit(conn, REFRESH_TOKEN_REUSED, {"session_id": str(known["session_id"]), "ip": ip})
     await _mark_revoked(platform, revoked)
     if known is not None and known["used_at"] is not None:
         raise Unauthorized(

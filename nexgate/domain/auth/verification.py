@@ -14,13 +14,12 @@ from ...errors import Conflict, Invalid, RateLimited
 from ...platform import Platform
 from . import codes, repository, tokens
 from .caller import Caller
+from .events import EMAIL_VERIFIED, PHONE_VERIFIED
 from .repository import Account
 
 EMAIL_PURPOSE = "email_verification"
 EMAIL_LINK_TTL_S = 48 * 3600
-EMAIL_VERIFIED = "auth.email.verified"
 PHONE_PURPOSE = "phone_verification"
-PHONE_VERIFIED = "auth.phone.verified"
 PHONE_CODE_TEXT = "Your Nexgate code is {code}. It expires in {minutes} minutes."
 _PHONE_CODE_REFUSALS = {
     "expired": ("code_expired", "This code has expired or was already used; ask for a new one"),

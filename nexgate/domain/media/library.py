@@ -9,10 +9,9 @@ from ...platform import Platform
 from ..auth.caller import Caller
 from ..users import visibility
 from . import repository
+from .events import FILE_DELETED
 from .repository import Media
 from .purposes import PROFILE_PURPOSES
-
-MEDIA_DELETED = "media.media.deleted"
 
 
 def not_found(media_id: uuid.UUID) -> NotFound:
@@ -51,5 +50,5 @@ async def delete_media(platform: Platform, caller: Caller, media_id: uuid.UUID) 
             raise Forbidden("Only the owner can delete a media", code="not_media_owner")
         await platform.storage.delete(media.stored_keys())
         await repository.mark_deleted(conn, media_id)
-        await bus.emit(conn, MEDIA_DELETED, {"media_id": str(media_id), "owner_id": str(media.owner_id),
-                                             "purpose": media.purpose})
+        await bus.emit(conn, FILE_DELETED, {"media_id": str(media_id), "owner_id": str(media.owner_id),
+                                            "purpose": media.purpose})

@@ -30,6 +30,7 @@ from ...platform import Platform
 from ...storage import object_key
 from ..auth.caller import Caller
 from . import repository
+from .events import IMAGE_PROCESSED, VIDEO_UPLOADED
 from .purposes import PROFILE_PURPOSES, PURPOSES, is_private
 from .repository import Media
 
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 MULTIPART_OVERHEAD = 64 * 1024  # part headers and boundaries on top of the files themselves
 CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp", "png": "image/png", "mp4": "video/mp4",
                  "mov": "video/quicktime"}
-IMAGE_PROCESSED = "media.image.processed"
-VIDEO_UPLOADED = "media.video.uploaded"
 
 
 @dataclasses.dataclass(frozen=True)

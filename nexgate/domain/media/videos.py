@@ -18,13 +18,12 @@ from ...media import video
 from ...media.errors import MediaRejected
 from ...platform import Platform
 from . import repository
+from .events import VIDEO_FAILED, VIDEO_PROCESSED
 from .repository import Media
 from .uploads import event_payload, process_image_file, store_variants
 
 log = logging.getLogger(__name__)
 
-VIDEO_PROCESSED = "media.video.processed"
-VIDEO_FAILED = "media.video.failed"
 STATUS_EVENT = "media.status.changed"
 
 

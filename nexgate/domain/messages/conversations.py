@@ -14,8 +14,8 @@ from ...platform import Platform
 from ..auth.caller import Caller
 from ..users import visibility
 from . import access, live, repository, views
+from .events import CONVERSATION_CREATED
 
-CONVERSATION_CREATED = "messages.conversation.created"
 MAX_GROUP_MEMBERS = 256
 
 

@@ -13,6 +13,7 @@ from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...platform import Platform
 from ..auth.caller import Caller
 from . import access, entities, live, message_repository, repository, views
+from .events import REACTION_ADDED
 from .message_repository import Message
 from .sending import MAX_TEXT
 
@@ -105,13 +106,13 @@ async def _change_reaction(platform, caller, message_id, emoji, *, add: bool) ->
         change = message_repository.insert_reaction if add else message_repository.delete_reaction
         changed = await change(conn, message_id, caller.user_id, emoji)
         if changed and add and message.sender_id not in (None, caller.user_id):
-            await bus.emit(conn, live.REACTION_ADDED, {
+            await bus.emit(conn, REACTION_ADDED, {
                 "message_id": str(message.id), "conversation_id": str(message.conversation_id),
                 "user_id": str(caller.user_id), "emoji": emoji, "sender_id": str(message.sender_id)})
         reactions = (await views.reactions_by_message(conn, [message_id], caller.user_id)).get(message_id, [])
         members = await repository.active_members(conn, message.conversation_id) if changed else []
     if changed:
-        await live.to_members(platform, members, live.REACTION_ADDED if add else live.REACTION_REMOVED, {
+        await live.to_members(platform, members, REACTION_ADDED if add else live.REACTION_REMOVED, {
             "message_id": str(message.id), "conversation_id": str(message.conversation_id),
             "user_id": str(caller.user_id), "emoji": emoji})
     return reactions, changed

@@ -12,9 +12,7 @@ from ...platform import Platform
 from ..auth.caller import Caller
 from ..users import visibility
 from . import access, conversations, live, repository
-
-MEMBER_ADDED = live.MEMBER_ADDED
-MEMBER_REMOVED = live.MEMBER_REMOVED
+from .events import MEMBER_ADDED, MEMBER_REMOVED
 
 
 async def add_members(platform: Platform, caller: Caller, conversation_id: uuid.UUID,

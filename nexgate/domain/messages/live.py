@@ -10,19 +10,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...platform import Platform
+from .events import MESSAGE_CREATED
 from .repository import Member
 
-MESSAGE_CREATED = "messages.message.created"
+# Pushed live only (the bus events of events.py are pushed under their own names too):
 MESSAGE_UPDATED = "messages.message.updated"
 MESSAGE_DELETED = "messages.message.deleted"
-REACTION_ADDED = "messages.reaction.added"
 REACTION_REMOVED = "messages.reaction.removed"
 CONVERSATION_READ = "messages.conversation.read"
 CONVERSATION_DELIVERED = "messages.conversation.delivered"
 CONVERSATION_UPDATED = "messages.conversation.updated"
-MEMBER_ADDED = "messages.member.added"
-MEMBER_REMOVED = "messages.member.removed"
-TYPING = "messages.typing"
+TYPING_CHANGED = "messages.typing.changed"
 
 
 def topic(conversation_id: uuid.UUID | str) -> str:
@@ -56,5 +54,5 @@ async def to_members(platform: Platform, members: Iterable[Member | uuid.UUID], 
 
 async def typing(platform: Platform, conversation_id: uuid.UUID, user_id: uuid.UUID, active: bool) -> None:
     await platform.realtime.publish_to_topic(
-        topic(conversation_id), TYPING,
+        topic(conversation_id), TYPING_CHANGED,
         {"conversation_id": str(conversation_id), "user_id": str(user_id), "typing": active}, skip_user=user_id)

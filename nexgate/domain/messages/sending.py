@@ -19,6 +19,7 @@ from ..auth.caller import Caller
 from ..media import attachments
 from ..users import visibility
 from . import access, entities, live, message_repository, products, repository, views
+from .events import MESSAGE_CREATED
 from .message_repository import Draft
 from .repository import Member
 
@@ -132,19 +133,22 @@ async def _check_reply(conn, reply_to_id: uuid.UUID, conversation_id: uuid.UUID,
         raise Invalid.fields("body", {"reply_to_id": "Not a message of this conversation that you can see."})
 
 
+_SEQ_ADDED = frozenset({"seq"})  # the statement that stores the message adds its seq
+
+
 def _created_event(message_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID, draft: Draft,
                    members: list[Member]) -> bus.PendingEvent | None:
     """For the notification service, without the seq the store adds: recipients who did not
     mute the conversation. It pushes to those of them with no device online when it handles
-    the event (docs/events.md). None when there is no one to tell."""
+    the event (docs/bus.md). None when there is no one to tell."""
     recipients = [str(m.user_id) for m in members if m.user_id != sender_id and not m.muted]
     if not recipients:
         return None
-    return bus.pending(live.MESSAGE_CREATED, {
+    return bus.pending(MESSAGE_CREATED, {
         "message_id": str(message_id), "conversation_id": str(conversation_id), "sender_id": str(sender_id),
         "type": draft.kind, "preview": draft.body[:PREVIEW_CHARS], "recipient_ids": recipients,
         "product_id": (draft.product or {}).get("product_id"),
-    })
+    }, added_later=_SEQ_ADDED)
 
 
 async def _earlier(platform: Platform, sender_id: uuid.UUID, client_id: str, conversation_id: uuid.UUID) -> Sent:

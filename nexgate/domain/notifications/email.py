@@ -11,8 +11,7 @@ from ...bus import Event
 from ...errors import Invalid
 from ...providers.email import SmtpMailer
 from . import repository, templates
-
-EMAIL_REQUESTED = "notifications.email.requested"
+from .events import EMAIL_REQUESTED
 
 
 async def request_email(core: asyncpg.Connection, *, to: str, template: str, context: dict[str, Any]) -> uuid.UUID:

@@ -11,8 +11,8 @@ from ...bus import Event
 from ...errors import Invalid
 from ...providers.sms import SmsClient
 from . import sms_repository
+from .events import SMS_REQUESTED
 
-SMS_REQUESTED = "notifications.sms.requested"
 PROVIDER = "africastalking"
 MAX_TEXT = 1600  # the gateway's limit; longer texts go out as several billed parts up to it
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")

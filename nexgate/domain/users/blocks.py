@@ -15,13 +15,9 @@ from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
 from . import repository, visibility
+from .events import BLOCK_CREATED, BLOCK_DELETED, FOLLOW_DELETED, MUTE_CREATED, MUTE_DELETED
+from .follows import lock_pair
 from .repository import UserListItem
-from .follows import FOLLOW_DELETED, lock_pair
-
-BLOCK_CREATED = "users.block.created"
-BLOCK_DELETED = "users.block.deleted"
-MUTE_CREATED = "users.mute.created"
-MUTE_DELETED = "users.mute.deleted"
 
 
 def _not_self(caller: Caller, user_id: uuid.UUID, what: str) -> None:

@@ -15,14 +15,11 @@ from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
 from . import repository, visibility
+from .events import (
+    FOLLOW_ACCEPTED, FOLLOW_CREATED, FOLLOW_DECLINED, FOLLOW_DELETED, FOLLOW_REQUESTED, FOLLOW_REQUEST_CANCELLED,
+)
 from .repository import CounterDrift, UserListItem
 
-FOLLOW_CREATED = "users.follow.created"
-FOLLOW_REQUESTED = "users.follow.requested"
-FOLLOW_ACCEPTED = "users.follow.accepted"
-FOLLOW_DECLINED = "users.follow.declined"
-FOLLOW_DELETED = "users.follow.deleted"
-REQUEST_CANCELLED = "users.follow_request.cancelled"
 RECONCILE_BATCH = 1000
 
 
@@ -77,7 +74,7 @@ async def unfollow(platform: Platform, caller: Caller, user_id: uuid.UUID) -> No
             await repository.adjust_follow_counts(conn, actor, user_id, -1)
             await bus.emit(conn, FOLLOW_DELETED, _pair(actor, user_id, reason="unfollowed"))
         elif await repository.delete_follow_request(conn, actor, user_id):
-            await bus.emit(conn, REQUEST_CANCELLED, {"requester_id": str(actor), "target_id": str(user_id)})
+            await bus.emit(conn, FOLLOW_REQUEST_CANCELLED, {"requester_id": str(actor), "target_id": str(user_id)})
         else:
             raise NotFound("You do not follow this user", code="not_following")
 

@@ -15,12 +15,11 @@ from ..auth import identifiers
 from ..auth.caller import Caller
 from ..media import attachments
 from . import follows, repository, visibility
+from .events import PROFILE_UPDATED, USERNAME_CHANGED
 from .repository import Profile
 from .trust import level_for
 
 USERNAME_COOLDOWN = datetime.timedelta(days=30)
-PROFILE_UPDATED = "users.profile.updated"
-USERNAME_CHANGED = "users.username.changed"
 PROFILE_IMAGES = {"avatar_media_id": "avatar", "cover_media_id": "cover"}
 EDITABLE = ("username", "display_name", "bio", "avatar_media_id", "cover_media_id", "location", "website",
             "is_private", "show_presence", "dm_policy")

@@ -14,11 +14,11 @@ from ... import bus
 from ...bus import Event
 from ...errors import Invalid
 from . import repository, trust_repository
+from .events import TRUST_SCORE_CHANGED
 
 log = logging.getLogger(__name__)
 
 LEVELS = ((80, "excellent"), (60, "good"), (40, "fair"), (0, "low"))
-TRUST_SCORE_CHANGED = "users.trust_score.changed"
 # The prior: a newcomer counts as PRIOR_WEIGHT events of outcome PRIOR_MEAN, so the first few
 # events move the score only a little.
 PRIOR_MEAN = 0.5

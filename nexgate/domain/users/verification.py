@@ -19,12 +19,9 @@ from ...platform import Platform
 from ..auth.caller import Caller, require_role
 from . import repository
 from . import verification_repository as applications
+from .events import VERIFICATION_APPLIED, VERIFICATION_DECIDED, VERIFICATION_GRANTED, VERIFICATION_REVOKED
 from .verification_repository import Application
 
-APPLIED = "users.verification.applied"
-DECIDED = "users.verification.decided"
-GRANTED = "users.verified.granted"
-REVOKED = "users.verified.revoked"
 MODERATORS = ("moderator", "admin")
 OWN_APPLICATIONS_SHOWN = 20
 
@@ -51,8 +48,8 @@ async def apply(platform: Platform, caller: Caller, *, kind: str, statement: str
         except asyncpg.UniqueViolationError:
             raise Conflict("You already have an application waiting for review",
                            code="application_pending") from None
-        await bus.emit(conn, APPLIED, {"application_id": str(application.id), "user_id": str(caller.user_id),
-                                       "kind": kind})
+        await bus.emit(conn, VERIFICATION_APPLIED, {
+            "application_id": str(application.id), "user_id": str(caller.user_id), "kind": kind})
     return application
 
 
@@ -91,11 +88,11 @@ async def decide(platform: Platform, caller: Caller, application_id: uuid.UUID, 
         if approve:
             await repository.lock_users(conn, [application.user_id])
             if await applications.set_verified(conn, application.user_id) is not None:
-                await bus.emit(conn, GRANTED, _granted(application.user_id, caller, application.id))
+                await bus.emit(conn, VERIFICATION_GRANTED, _granted(application.user_id, caller, application.id))
         application = await applications.decide_application(
             conn, application_id, status="approved" if approve else "rejected", reviewer_id=caller.user_id,
             reason=reason)
-        await bus.emit(conn, DECIDED, _decided(application))
+        await bus.emit(conn, VERIFICATION_DECIDED, _decided(application))
     return application
 
 
@@ -108,9 +105,9 @@ async def grant(platform: Platform, caller: Caller, user_id: uuid.UUID) -> datet
         if verified_at is None:
             raise Conflict("This user is already verified", code="already_verified")
         settled = await applications.approve_pending_application_of(conn, user_id, caller.user_id)
-        await bus.emit(conn, GRANTED, _granted(user_id, caller, settled.id if settled else None))
+        await bus.emit(conn, VERIFICATION_GRANTED, _granted(user_id, caller, settled.id if settled else None))
         if settled is not None:
-            await bus.emit(conn, DECIDED, _decided(settled))
+            await bus.emit(conn, VERIFICATION_DECIDED, _decided(settled))
     return verified_at
 
 
@@ -120,7 +117,7 @@ async def revoke(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None
         await _lock_user(conn, user_id)
         if not await applications.clear_verified(conn, user_id):
             raise Conflict("This user is not verified", code="not_verified")
-        await bus.emit(conn, REVOKED, {"user_id": str(user_id), "revoked_by": str(caller.user_id)})
+        await bus.emit(conn, VERIFICATION_REVOKED, {"user_id": str(user_id), "revoked_by": str(caller.user_id)})
 
 
 async def _lock_user(conn, user_id: uuid.UUID) -> None:
