@@ -19,6 +19,7 @@ import os
 import sys
 
 from bench.load import GENERATORS, Figures, bare_server, free_port, load, nexgate_server, running
+from bench.messages import _cpu_seconds, _services_cpu
 from bench.ws import TOKEN_TTL_S, _server_env, run_in_own_databases, seed
 from nexgate.config import Config
 
@@ -67,18 +68,23 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
     base = {"bare": f"http://127.0.0.1:{bare_port}", "nexgate": f"http://127.0.0.1:{nexgate_port}"}
     headers = {"Authorization": f"Bearer {seeded.tokens[0]}"}
     cases = []
-    async with running(bare, f"{base['bare']}/health/live"), \
-            running(nexgate_server(nexgate_port), f"{base['nexgate']}/health/live", env=env):
+    async with running(bare, f"{base['bare']}/health/live") as bare_process, \
+            running(nexgate_server(nexgate_port), f"{base['nexgate']}/health/live", env=env) as nexgate_process:
+        pids = {"bare": bare_process.pid, "nexgate": nexgate_process.pid}
         for path in PATHS:
             for concurrency in args.concurrency:
-                figures = {}
+                figures, cpu = {}, {}
                 for name in ("bare", "nexgate"):
-                    figures[name] = await load(
-                        base[name] + path, headers=headers if path == AUTHENTICATED else None,
-                        duration=args.duration, concurrency=concurrency, warmup=args.warmup, generator=args.generator,
-                    )
-                    print(f"{path:<14} c={concurrency:<4} {name:<8} {figures[name].line()}", flush=True)
-                cases.append(_case(path, concurrency, figures))
+                    options = {"headers": headers if path == AUTHENTICATED else None, "concurrency": concurrency,
+                               "warmup": 0, "generator": args.generator}
+                    if args.warmup > 0:
+                        await load(base[name] + path, duration=args.warmup, **options)
+                    before = _cpu_seconds(pids[name]), _services_cpu()
+                    figures[name] = await load(base[name] + path, duration=args.duration, **options)
+                    cpu[name] = _cpu_per_request(figures[name], pids[name], *before)
+                    print(f"{path:<14} c={concurrency:<4} {name:<8} {figures[name].line()}  {_cpu_text(cpu[name])}",
+                          flush=True)
+                cases.append(_case(path, concurrency, figures, cpu))
                 _say(cases[-1])
     return {
         "bench": "http_baseline", "generator": args.generator, "duration_s": args.duration, "warmup_s": args.warmup,
@@ -93,20 +99,33 @@ def _ratio(nexgate: float | None, bare: float | None) -> float | None:
     return round(nexgate / bare, 3) if nexgate is not None and bare else None
 
 
-def _case(path: str, concurrency: int, figures: dict[str, Figures]) -> dict:
+def _cpu_per_request(figures: Figures, pid: int, server_before: float, services_before: dict[str, float]) -> dict:
+    """CPU milliseconds a response cost the server, and PostgreSQL and Redis (all their processes)."""
+    services = _services_cpu()
+    responses = max(figures.requests, 1)
+    return {"server_ms": round(1000 * (_cpu_seconds(pid) - server_before) / responses, 4),
+            **{f"{name}_ms": round(1000 * (services[name] - services_before[name]) / responses, 4) for name in services}}
+
+
+def _cpu_text(cpu: dict) -> str:
+    return f"CPU a response: server {cpu['server_ms']} ms, PostgreSQL {cpu['postgres_ms']} ms, Redis {cpu['redis_ms']} ms"
+
+
+def _case(path: str, concurrency: int, figures: dict[str, Figures], cpu: dict[str, dict]) -> dict:
     bare, nexgate = figures["bare"], figures["nexgate"]
     ratio = {"rps": _ratio(nexgate.rps, bare.rps), "p50": _ratio(nexgate.p50_ms, bare.p50_ms),
              "p99": _ratio(nexgate.p99_ms, bare.p99_ms)}
     met = (ratio["rps"] is not None and ratio["rps"] >= TARGET_RPS_RATIO
            and ratio["p99"] is not None and ratio["p99"] <= TARGET_P99_RATIO)
-    return {"path": path, "concurrency": concurrency, "bare": bare.as_dict(), "nexgate": nexgate.as_dict(),
-            "ratio": ratio, "targets_met": met}
+    ratio["server_cpu"] = _ratio(cpu["nexgate"]["server_ms"], cpu["bare"]["server_ms"])
+    return {"path": path, "concurrency": concurrency, "bare": {**bare.as_dict(), "cpu": cpu["bare"]},
+            "nexgate": {**nexgate.as_dict(), "cpu": cpu["nexgate"]}, "ratio": ratio, "targets_met": met}
 
 
 def _say(case: dict) -> None:
     ratio = case["ratio"]
     line = (f"{case['path']:<14} c={case['concurrency']:<4} nexgate/bare: throughput {ratio['rps']}, "
-            f"p50 latency {ratio['p50']}, p99 latency {ratio['p99']}")
+            f"p50 latency {ratio['p50']}, p99 latency {ratio['p99']}, server CPU a response {ratio['server_cpu']}")
     if case["path"] == AUTHENTICATED:
         verdict = "met" if case["targets_met"] else "MISSED"
         line += f" (targets: throughput >= {TARGET_RPS_RATIO}, p99 <= {TARGET_P99_RATIO}x: {verdict})"
