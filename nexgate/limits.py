@@ -13,7 +13,9 @@ import dataclasses
 import enum
 from typing import TYPE_CHECKING
 
+from . import ratelimit
 from .config import Config
+from .errors import RateLimited
 from .ratelimit import Limit
 
 if TYPE_CHECKING:
@@ -111,8 +113,17 @@ def named(name: str) -> NamedLimit:
 async def enforce(platform: Platform, limit: NamedLimit, subject: str) -> None:
     """Count one hit of ``subject`` (an IP, a user id, ...), or raise ``RateLimited``."""
     budget = limit.budget(platform.config)
-    what = f"Too many {limit.counts} ({budget.count} per {_window(budget.window_s)} {limit.scope.value})"
-    await platform.limiter.check(budget, subject, code=limit.code, what=what)
+    await platform.limiter.check(budget, subject, code=limit.code, what=_what(limit, budget))
+
+
+def refused(platform: Platform, limit: NamedLimit, wait: int) -> RateLimited:
+    """The 429 ``enforce`` raises, for a hit counted elsewhere (``ratelimit.Hit``) that did not fit."""
+    budget = limit.budget(platform.config)
+    return ratelimit.refusal(budget, wait, code=limit.code, what=_what(limit, budget))
+
+
+def _what(limit: NamedLimit, budget: Limit) -> str:
+    return f"Too many {limit.counts} ({budget.count} per {_window(budget.window_s)} {limit.scope.value})"
 
 
 def _window(seconds: int) -> str:

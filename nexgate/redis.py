@@ -23,6 +23,7 @@ class Redis:
         self.client = client
         self.prefix = prefix
         self._trips = _SharedTrips(client)
+        self._scripts: dict[str, SharedTripScript] = {}
 
     @classmethod
     def from_config(cls, config: Config) -> Redis:
@@ -42,8 +43,11 @@ class Redis:
 
     def script(self, source: str) -> SharedTripScript:
         """A Lua script for the hot paths: its calls share round trips with the other scripts'
-        calls made in the same event-loop iteration."""
-        return SharedTripScript(self.client.register_script(source), self._trips)
+        calls made in the same event-loop iteration. One per source, registered the first time."""
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = SharedTripScript(self.client.register_script(source), self._trips)
+        return script
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))

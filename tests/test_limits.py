@@ -12,7 +12,7 @@ from nexgate import limits
 from nexgate.config import Config, env_name
 from nexgate.handlers.routing import Routes
 from tests.cli import ROOT
-from tests.support.auth import bearer, register
+from tests.support.auth import bearer, login, register
 from tests.support.users import follow, unfollow, user
 
 
@@ -62,6 +62,18 @@ async def test_the_1001st_api_request_of_a_user_in_an_hour_is_refused(make_clien
     assert set(statuses) == {200}
     await assert_refused(await client.get("/api/auth/devices", headers=bearer(amina)), "api.requests")
     assert (await client.get("/api/users/me", headers=bearer(baraka))).status == 200
+
+
+async def test_a_signed_out_sessions_requests_do_not_use_up_the_users_api_budget(make_client, config):
+    client = await make_client(dataclasses.replace(config, api_requests_per_hour=3))
+    phone = await register(client, username="Tumaini", device={"id": "phone", "platform": "ios"})
+    laptop = await login(client, "tumaini", device={"id": "laptop", "platform": "web"})
+    assert (await client.post("/api/auth/logout", headers=bearer(phone))).status == 204  # the first of three
+    for _ in range(5):  # a stolen or stale token of the signed-out phone, sent again and again
+        assert (await client.get("/api/users/me", headers=bearer(phone))).status == 401
+    assert (await client.get("/api/users/me", headers=bearer(laptop))).status == 200
+    assert (await client.get("/api/users/me", headers=bearer(laptop))).status == 200
+    await assert_refused(await client.get("/api/users/me", headers=bearer(laptop)), "api.requests")
 
 
 def test_a_route_naming_an_unknown_limit_fails_when_declared():

@@ -102,8 +102,9 @@ def _guarded(spec: RouteSpec) -> Handler:
         if spec.auth == OPTIONAL and "Authorization" not in request.headers:
             request[CALLER] = None  # anonymous; a token sent must be valid, as anywhere
         elif spec.auth:
-            request[CALLER] = who = await sessions.authenticate(platform, bearer_token(request), client_ip(request))
-            await limits.enforce(platform, limits.API_REQUESTS, str(who.user_id))
+            request[CALLER] = who = await sessions.authenticate(
+                platform, bearer_token(request), client_ip(request), counted=limits.API_REQUESTS
+            )
             if user_limit is not None:
                 await limits.enforce(platform, user_limit, str(who.user_id))
             if spec.roles:

@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from ... import bus
+from ... import bus, limits, ratelimit
 from ...errors import NotFound, Unauthorized
 from ...platform import Platform
 from . import repository, tokens
@@ -25,6 +25,17 @@ from .events import DEVICE_ADDED, REFRESH_TOKEN_REUSED, SESSION_REVOKED
 from .repository import Account
 
 LAST_SEEN_RESOLUTION_S = 60
+
+# The session's live copy, and a hit on the caller's limit counted in the same round trip if
+# the session is live (KEYS[2] and ARGV, a ratelimit.Hit, when a limit is counted).
+_READ_LIVE = ratelimit.HIT_FUNCTION + """
+local live = redis.call('HMGET', KEYS[1], 'state', 'last_seen')
+local wait = 0
+if live[1] == 'active' and KEYS[2] then
+  wait = hit(KEYS[2], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+end
+return {live[1], live[2], wait}
+"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,18 +160,31 @@ async def refresh(platform: Platform, refresh_token: str, ip: str | None) -> Tok
     raise Unauthorized("The refresh token is not valid or has expired; log in again", code="refresh_token_invalid")
 
 
-async def authenticate(platform: Platform, access_token: str, ip: str | None) -> Caller:
-    """The caller of a request: a valid access token whose session is still live."""
+async def authenticate(
+    platform: Platform, access_token: str, ip: str | None, *, counted: limits.NamedLimit | None = None
+) -> Caller:
+    """The caller of a request: a valid access token whose session is still live.
+
+    ``counted``, a per-user limit (every REST request's ``api.requests``), gets one hit of the
+    caller's, counted in the same Redis round trip as the session is read and only for a live
+    session; one that does not fit raises ``RateLimited``."""
     caller = await tokens.read_access_token(platform.keyring, access_token)
     key = _live_key(platform, caller.session_id)
-    state, last_seen = await platform.redis.client.hmget(key, "state", "last_seen")
+    hit = platform.limiter.hit(counted.budget(platform.config), str(caller.user_id)) if counted else None
+    state, last_seen, wait_ms = await platform.redis.script(_READ_LIVE)(
+        keys=[key] if hit is None else [key, hit.key], args=[] if hit is None else hit.args
+    )
     if state is None:
         state = await _reload_live(platform, caller.session_id)
-        last_seen = None
+        last_seen = wait_ms = None
     if state != b"active":
         raise Unauthorized("This session has been signed out; log in again", code="session_revoked")
     if last_seen is None or int(last_seen) < time.time() - LAST_SEEN_RESOLUTION_S:
         await _publish_live(platform, caller.session_id, {"last_seen": int(time.time()), "ip": ip or ""})
+    if counted is not None and wait_ms is None:  # reloaded: the hit is still to count
+        await limits.enforce(platform, counted, str(caller.user_id))
+    elif counted is not None and ratelimit.wait_seconds(wait_ms):
+        raise limits.refused(platform, counted, ratelimit.wait_seconds(wait_ms))
     return caller
 
 
