@@ -86,3 +86,31 @@ async def test_hiding_presence_stops_announcing_it_to_existing_watchers(client, 
     await asyncio.sleep(0.2)
     assert watching.events.empty()
     await watching.close()
+
+
+async def test_a_refresh_keeps_each_open_connection_counted_past_its_ttl_and_adds_none(config):
+    import uuid
+
+    from nexgate.realtime import Realtime
+    from nexgate.redis import Redis
+    from nexgate.ws.presence import Presence
+
+    redis = Redis.from_config(config)
+    presence = Presence(Realtime(redis, config), ttl_s=2)
+    kept, other = [(str(uuid.uuid4()), uuid.uuid4().hex) for _ in range(2)]
+    for user_id, connection_id in (kept, other):
+        await presence.connected(user_id, connection_id, announce=False)
+    never = (str(uuid.uuid4()), "never-connected")
+    await presence.refresh([kept, (other[0], "not-connected"), never])
+    key = presence._online_key(kept[0])
+    assert await redis.client.zscore(key, kept[1]) > time.time() + 1.5
+    assert 1 <= await redis.client.ttl(key) <= 2
+    # refreshing a connection id that is not there adds nothing, and leaves the others as they were
+    assert await redis.client.zrange(presence._online_key(other[0]), 0, -1) == [other[1].encode()]
+    assert not await redis.client.exists(presence._online_key(never[0]))
+    presence.ttl_s = 60
+    await presence.refresh([kept])
+    assert await redis.client.zscore(key, kept[1]) > time.time() + 50
+    assert await redis.client.ttl(key) > 50
+    assert (await presence.states([kept[0]]))[kept[0]]["online"] is True
+    await redis.close()

