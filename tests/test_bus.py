@@ -23,8 +23,12 @@ class Recorder:
         self.handled: list[bus.Event] = []
         self.calls = 0
         self.failing = failing
+        self.markers: set[str] = set()
 
     async def __call__(self, event, conn) -> None:
+        if event.type.endswith(".settled"):
+            self.markers.add(event.payload["barrier"])
+            return
         self.calls += 1
         if self.failing:
             raise RuntimeError(f"cannot handle {event.type}")
@@ -49,11 +53,12 @@ async def consume(broker, config, scratch_catalogue):
 
     async def start(recorder: Recorder, database):
         suffix = uuid.uuid4().hex[:8]
-        routing_key = f"test.t{suffix}.happened"
-        declare("test", [event(routing_key, "a test's own event", n=INTEGER, text=STRING)])
-        group = ConsumerGroup(f"test{suffix}", (routing_key,), recorder, database)
+        routing_key, marker_key = f"test.t{suffix}.happened", f"test.t{suffix}.settled"
+        declare("test", [event(routing_key, "a test's own event", n=INTEGER, text=STRING),
+                         event(marker_key, "the marker of _settled, after the events it waits for", barrier=STRING)])
+        group = ConsumerGroup(f"test{suffix}", (routing_key, marker_key), recorder, database)
         TEST_GROUPS.add(group.name)
-        consumer = Consumer(broker, group, prefetch=10)
+        consumer = Consumer(broker, group, prefetch=1)  # one delivery at a time, in queue order: see _settled
         tasks.append(asyncio.create_task(consumer.run()))
         await eventually(lambda: _queue_exists(broker, group.name))
         return group
@@ -73,6 +78,18 @@ async def _queue_exists(broker, group: str) -> bool:
 async def _emit(database, routing_key: str, payload: dict) -> uuid.UUID:
     async with database.transaction("tests.setup") as conn:
         return await bus.emit(conn, routing_key, payload)
+
+
+async def _settled(database, group, recorder: Recorder, relay: OutboxRelay | None = None) -> None:
+    """Wait until every delivery already on its way to the group's consumer has been handled or
+    skipped: a marker event goes the same way (outbox, relay, exchange, the group's queue) and
+    the consumer, taking one delivery at a time, handles it after all that was queued before.
+    Without ``relay``, the app's outbox-relay publishes it."""
+    token = uuid.uuid4().hex
+    await _emit(database, group.routing_keys[1], {"barrier": token})
+    if relay is not None:
+        assert await relay.publish_batch() == (1, True)
+    await eventually(lambda: token in recorder.markers, timeout=15)
 
 
 async def _outbox_row(database, event_id):
@@ -98,11 +115,12 @@ async def test_committed_event_reaches_consumer_and_rolled_back_one_never_does(m
     committed = await _emit(core, key, {"n": 1, "text": "Habari"})
 
     await eventually(lambda: recorder.handled)
-    await asyncio.sleep(0.5)  # give a wrongly published event time to show up too
+    # Only outbox rows are ever published, and the rolled-back event left none.
+    assert await _outbox_row(core, rolled_back_ids[0]) is None
+    await _settled(core, group, recorder)
     assert recorder.ids() == [committed]
     assert recorder.handled[0].payload == {"n": 1, "text": "Habari"}
     assert recorder.handled[0].type == key
-    assert await _outbox_row(core, rolled_back_ids[0]) is None
     assert (await _outbox_row(core, committed))["published_at"] is not None
 
 
@@ -121,10 +139,14 @@ async def test_event_written_during_broker_outage_is_delivered_once_after(make_c
 
     await proxy.start()
     await eventually(lambda: recorder.handled, timeout=20)
-    await asyncio.sleep(1.0)
+    await eventually(lambda: _published(core, event_id))  # the relay publishes it no more
+    await _settled(core, group, recorder)  # a copy published twice across the outage has come too
     assert recorder.ids() == [event_id]
     assert recorder.calls == 1
-    assert (await _outbox_row(core, event_id))["published_at"] is not None
+
+
+async def _published(core, event_id) -> bool:
+    return (await _outbox_row(core, event_id))["published_at"] is not None
 
 
 async def _failed_attempt(core, event_id):
@@ -137,16 +159,18 @@ async def test_redelivered_event_is_handled_once(config, broker, consume, make_c
     core = client.app[PLATFORM].core
     recorder = Recorder()
     group = await consume(recorder, core)
+    relay = OutboxRelay(core, broker, poll_interval=0.1)
+    while (await relay.publish_batch())[0]:
+        pass  # what earlier tests on this database left unpublished, so that the batches below hold only this test's
     async with core.transaction("tests.setup") as conn:
         event_id = await bus.emit(conn, group.routing_keys[0], {"n": 1, "text": "again"})
-    relay = OutboxRelay(core, broker, poll_interval=0.1)
     assert await relay.publish_batch() == (1, True)
     # As if a relay crashed after publishing but before marking the row: publish it again.
     async with core.transaction("tests.setup") as conn:
         await conn.execute("UPDATE outbox SET published_at = NULL WHERE id = $1", event_id)
     assert await relay.publish_batch() == (1, True)
     await eventually(lambda: recorder.handled)
-    await asyncio.sleep(0.5)
+    await _settled(core, group, recorder, relay)
     assert recorder.ids() == [event_id]
 
 

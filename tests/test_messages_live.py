@@ -10,16 +10,8 @@ import uuid
 from nexgate.app import create_app
 from nexgate.client import LiveError, LiveSession
 from tests.support import users as graph
+from tests.support.barrier import settle
 from tests.support.messages import count, direct, group, next_event, refused, send, texts
-
-
-async def _quiet(live, seconds: float = 0.3) -> list[dict]:
-    """Whatever else arrives within ``seconds`` (nothing, when nothing should)."""
-    await asyncio.sleep(seconds)
-    frames = []
-    while not live.events.empty():
-        frames.append(live.events.get_nowait())
-    return frames
 
 
 async def test_a_message_reaches_every_device_of_every_member_once(client, users):
@@ -32,7 +24,7 @@ async def test_a_message_reaches_every_device_of_every_member_once(client, users
         frame = await next_event(device, "messages.message.created")
         assert frame["id"] == sent["id"]
         assert frame["data"]["message"]["text"] == "Nimefika salama" and frame["data"]["muted"] is False
-        assert [f for f in await _quiet(device) if f.get("event") == "messages.message.created"] == []
+        assert [f for f in await settle(client, device) if f.get("event") == "messages.message.created"] == []
     for device in (phone, laptop, receiver):
         await device.close()
 
@@ -48,7 +40,7 @@ async def test_the_send_frame_is_idempotent_by_client_id(client, users):
     assert first["duplicate"] is False and retried["duplicate"] is True
     assert retried["message"]["id"] == first["message"]["id"] == over_rest["id"]
     assert (await next_event(receiver, "messages.message.created"))["id"] == first["message"]["id"]
-    assert await _quiet(receiver) == []
+    assert await settle(client, receiver) == []
     assert await texts(baraka, conversation) == ["Mara moja tu"]
     other = await direct(amina, await users.new(client))
     with_reuse = sender.call("message.send", **{**frame, "conversation_id": other["id"]})
@@ -117,7 +109,7 @@ async def test_a_reconnect_mid_conversation_loses_nothing_and_doubles_nothing(ai
            for _ in range(40)]
     assert got == [f"#{n}" for n in range(40)]
     assert 1012 in receiver.closes
-    assert await _quiet(receiver) == []
+    assert await settle(talking_server, receiver) == []  # the receiving one was restarted
     await receiver.close()
 
 
@@ -135,7 +127,7 @@ async def test_an_app_reopened_later_resumes_from_its_last_position(client, user
     reopened.position = position
     await reopened.connect()
     got = [(await next_event(reopened, "messages.message.created"))["data"]["message"]["text"] for _ in range(2)]
-    assert got == ["mbili", "tatu"] and await _quiet(reopened) == []
+    assert got == ["mbili", "tatu"] and await settle(client, reopened) == []
     await reopened.close()
 
 
@@ -151,7 +143,7 @@ async def test_concurrent_sends_get_consecutive_sequence_numbers_each_delivered_
     arrived = [(await next_event(receiver, "messages.message.created"))["data"]["message"] for _ in range(20)]
     assert sorted(m["seq"] for m in arrived) == list(range(1, 21))
     assert {m["id"]: m["seq"] for m in arrived} == {m["id"]: m["seq"] for m in stored}
-    assert await _quiet(receiver) == []
+    assert await settle(client, receiver) == []
     await receiver.close()
 
 

@@ -2,8 +2,8 @@
 report once and recomputes the score that profiles show."""
 from __future__ import annotations
 
-import asyncio
 import datetime
+import logging
 import uuid
 
 from nexgate import bus
@@ -95,7 +95,8 @@ async def test_organizer_cancellations_and_poor_feedback_lower_the_score(make_cl
         ("event_completed", None), ("event_cancelled", None), ("review", 2)]
 
 
-async def test_the_same_event_twice_is_recorded_once(make_client, config):
+async def test_the_same_event_twice_is_recorded_once(make_client, config, caplog):
+    caplog.set_level(logging.INFO, logger="nexgate.bus.consumer")
     client = await make_client(config, worker_names=WORKERS)
     seller, viewer = await user(client), await user(client)
     event_id = await _emit(client, "commerce.order.completed", {"seller_id": seller["id"]})
@@ -105,7 +106,7 @@ async def test_the_same_event_twice_is_recorded_once(make_client, config):
     async with core.transaction("tests.setup") as conn:
         await conn.execute("UPDATE outbox SET published_at = NULL WHERE id = $1", event_id)
     await eventually(lambda: _published(core, event_id))
-    await asyncio.sleep(0.5)
+    await eventually(lambda: f"consumer trust skips {event_id}: already handled" in caplog.messages)  # the copy came
     assert [row["source_event_id"] for row in await _trust_rows(client, seller["id"])] == [event_id]
 
     # And the trust table refuses a second record of a source event on its own (no processed_events).

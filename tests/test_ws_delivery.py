@@ -11,6 +11,7 @@ from nexgate.app import create_app
 from nexgate.realtime import Realtime
 from nexgate.redis import Redis
 from tests.conftest import eventually
+from tests.support.barrier import settle
 from tests.support.live import close_code, publisher, raw, receive
 
 
@@ -29,8 +30,7 @@ async def test_an_event_reaches_every_device_on_every_process_once(make_client, 
         events = await _drain(device, 2)
         assert [(e["event"], e["data"]) for e in events] == [("test.hello", {"n": 1}), ("test.hello", {"n": 2})]
         assert events[0]["position"] < events[1]["position"]
-        await asyncio.sleep(0.2)
-        assert device.events.empty()  # nothing twice
+        assert await settle(server_a, device) == []  # nothing twice
     await phone.close()
     await laptop.close()
 
@@ -145,13 +145,12 @@ async def test_a_server_restart_mid_stream_loses_and_repeats_nothing(aiohttp_ser
     port = first.port
     await first.close()  # graceful: every socket is told 1012
     await asyncio.sleep(0.3)
-    await aiohttp_server(create_app(config), port=port)
+    second = await aiohttp_server(create_app(config), port=port)
     await sender
     events = await _drain(live, 150, timeout=15)
     assert [e["data"]["n"] for e in events] == list(range(150))
     assert 1012 in live.closes
-    await asyncio.sleep(0.2)
-    assert live.events.empty()
+    assert await settle(second, live) == []
     await live.close()
     await redis.close()
 
@@ -173,8 +172,7 @@ async def test_redis_unavailable_for_a_while_then_every_event_arrives_once(make_
     await realtime.publish_to_user(api.user_id, "test.seq", {"n": 4})
     events = await _drain(live, 4, timeout=15)
     assert [e["data"]["n"] for e in events] == [1, 2, 3, 4]
-    await asyncio.sleep(0.3)
-    assert live.events.empty() and live.closes == []  # the socket stayed open throughout
+    assert await settle(realtime, live) == [] and live.closes == []  # the socket stayed open throughout
     await live.close()
     await redis.close()
 

@@ -1,12 +1,12 @@
 """Presence: online, offline and last seen across devices and processes, for those allowed."""
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
 
 from nexgate.client import LiveError
+from tests.support.barrier import settle, sockets_served
 
 
 async def test_watchers_see_a_user_come_online_and_go_offline_after_the_last_device(make_client, config, users):
@@ -28,7 +28,9 @@ async def test_watchers_see_a_user_come_online_and_go_offline_after_the_last_dev
     assert offline["data"]["online"] is False and offline["data"]["last_seen"] >= before
     states = await watching.call("presence.query", user_ids=[str(amina.user_id)])
     assert states["users"] == [offline["data"]]
-    assert watching.events.empty()
+    await sockets_served(server_a, 1)  # the watcher's
+    await sockets_served(server_b, 0)
+    assert await settle(server_a, watching) == []
     await watching.close()
 
 
@@ -70,8 +72,8 @@ async def test_a_private_accounts_followers_may_watch_its_presence(client, users
     assert (await live.next_event())["data"]["online"] is True
     await live.unsubscribe(f"presence:{target.user_id}")
     await target_live.close()
-    await live.call("ping")
-    assert live.events.empty()  # unsubscribed: the offline change is not sent
+    await sockets_served(client, 1)  # the target's socket is gone, and its offline change published
+    assert await settle(client, live) == []  # unsubscribed: the offline change is not sent
     await live.close()
 
 
@@ -82,9 +84,8 @@ async def test_hiding_presence_stops_announcing_it_to_existing_watchers(client, 
     await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"show_presence": False})
     amina_live = await amina.live()
     await amina_live.close()
-    await watching.call("ping")
-    await asyncio.sleep(0.2)
-    assert watching.events.empty()
+    await sockets_served(client, 1)  # amina's socket is gone: the server has said whatever it would
+    assert await settle(client, watching) == []
     await watching.close()
 
 
