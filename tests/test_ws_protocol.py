@@ -144,12 +144,17 @@ async def test_oversized_frames_get_an_error_and_huge_ones_close_1009(signed_in,
     assert await close_code(ws) == 1009
 
 
-async def test_a_flood_is_rate_limited_then_closed_4008(make_client, config):
-    client = await make_client(dataclasses.replace(config, ws_frames_per_second=5, ws_frame_burst=5, ws_max_strikes=15))
-    account = await register(client)
-    ws, _ = await raw(client, account["access_token"])
-    for n in range(30):
+async def _pinging(make_client, config, pings: int, **limits):
+    """A signed-in socket under ``limits`` that has just sent ``pings`` pings at once."""
+    client = await make_client(dataclasses.replace(config, **limits))
+    ws, _ = await raw(client, (await register(client))["access_token"])
+    for n in range(pings):
         await send(ws, type="ping", id=n)
+    return ws
+
+
+async def test_a_flood_is_rate_limited_then_closed_4008(make_client, config):
+    ws = await _pinging(make_client, config, 30, ws_frames_per_second=5, ws_frame_burst=5, ws_max_strikes=15)
     replies: list[dict] = []
     assert await close_code(ws, frames=replies) == 4008
     assert [r["id"] for r in replies[:5]] == [0, 1, 2, 3, 4] and {r["type"] for r in replies[:5]} == {"ack"}
@@ -186,11 +191,7 @@ async def test_a_command_that_fails_unexpectedly_answers_internal_and_keeps_the_
 
 async def test_a_burst_passes_exactly_its_budget(make_client, config):
     # One frame a second refills far slower than a burst is sent: exactly the burst passes.
-    client = await make_client(dataclasses.replace(config, ws_frames_per_second=1, ws_frame_burst=4, ws_max_strikes=100))
-    account = await register(client)
-    ws, _ = await raw(client, account["access_token"])
-    for n in range(6):
-        await send(ws, type="ping", id=n)
+    ws = await _pinging(make_client, config, 6, ws_frames_per_second=1, ws_frame_burst=4, ws_max_strikes=100)
     replies = [await receive(ws) for _ in range(6)]
     assert [(r["id"], r["type"]) for r in replies] == [
         (0, "ack"), (1, "ack"), (2, "ack"), (3, "ack"), (4, "error"), (5, "error")]
