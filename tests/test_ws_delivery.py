@@ -100,6 +100,20 @@ async def test_a_stream_that_expired_asks_a_resuming_client_for_a_resync(client,
     await ws.close()
 
 
+async def test_a_position_from_a_stream_that_expired_since_asks_for_a_resync(client, users):
+    api = await users.new(client)
+    realtime = publisher(client)
+    seen = await realtime.publish_to_user(api.user_id, "test.old", {"n": 0})
+    await realtime.publish_to_user(api.user_id, "test.old", {"n": 1})  # never seen: gone with the stream
+    await realtime.redis.client.delete(realtime.stream_key(api.user_id))
+    latest = await realtime.publish_to_user(api.user_id, "test.new", {"n": 2})  # a new stream begins
+    ws, ready = await raw(client, api.access_token, resume=seen)
+    assert ready["type"] == "ready" and ready["resync"] is True and ready["position"] == latest
+    await realtime.publish_to_user(api.user_id, "test.live", {"n": 3})
+    assert (await receive(ws))["data"] == {"n": 3}  # nothing replayed: live from the newest position
+    await ws.close()
+
+
 async def test_resuming_from_the_oldest_kept_or_from_an_empty_start_replays_without_a_resync(make_client, config, users):
     client = await make_client(dataclasses.replace(config, realtime_stream_length=10))
     api = await users.new(client)

@@ -156,8 +156,11 @@ class Hub:
             info = await self.realtime.redis.client.xinfo_stream(self.realtime.stream_key(user_id))
             trimmed = info["entries-added"] > info["length"]
             # The entry just before the first one kept is unknown: only a client that saw the
-            # first kept entry (or anything later) is sure to have missed nothing trimmed.
-            if trimmed and wanted < parse_position(info["first-entry"][0]):
+            # first kept entry (or anything later) is sure to have missed nothing trimmed. A
+            # stream never trimmed still holds every position it handed out, so one before its
+            # first entry is from a stream that expired since (its last events are gone) or made
+            # up; only "0-0", where an empty stream starts, comes before them all.
+            if wanted < parse_position(info["first-entry"][0]) and (trimmed or wanted > (0, 0)):
                 raise ResumeTooOld
         return resume
 
