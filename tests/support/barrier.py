@@ -23,52 +23,26 @@ from nexgate.client import LiveSession
 from nexgate.keys import PLATFORM
 from nexgate.realtime import Realtime
 from tests.conftest import eventually
-from tests.support.live import receive
 
 MARKER = "test.barrier"
-
-
-def is_marker(frame: dict) -> bool:
-    return frame.get("type") == "event" and frame.get("event") == MARKER
-
-
-async def _publish_marker(server, user_id) -> str:
-    realtime = server if isinstance(server, Realtime) else server.app[PLATFORM].realtime
-    token = uuid.uuid4().hex
-    await realtime.publish_to_user(user_id, MARKER, {"token": token})
-    return token
 
 
 async def settle(server, live: LiveSession, timeout: float = 10.0) -> list[dict]:
     """The event and topic frames that reach ``live`` before a marker published now (the ones
     already waiting in ``live.events`` included), in order; ``[]`` when nothing else was on its
     way. ``server`` is any test client or server of the app (its Redis carries the marker), or
-    a ``Realtime`` of the test's own.
-    Markers of other barriers (a user's other devices get them too) are dropped on the way."""
-    token = await _publish_marker(server, live.api.user_id)
+    a ``Realtime`` of the test's own. Markers of other barriers (a user's other devices get
+    them too) are dropped on the way."""
+    realtime = server if isinstance(server, Realtime) else server.app[PLATFORM].realtime
+    token = uuid.uuid4().hex
+    await realtime.publish_to_user(live.api.user_id, MARKER, {"token": token})
     frames = []
     while True:
         frame = await live.next_event(timeout)
-        if is_marker(frame):
-            if frame["data"]["token"] == token:
-                return frames
-            continue
-        frames.append(frame)
-
-
-async def settle_socket(server, ws, user_id, timeout: float = 10.0) -> list[dict]:
-    """``settle`` for a bare socket (``tests.support.live.raw``) of ``user_id``: every text frame
-    before the marker, replies included."""
-    token = await _publish_marker(server, user_id)
-    frames = []
-    while True:
-        frame = await receive(ws, timeout)
-        assert frame is not None, f"the socket closed before the barrier's marker arrived; before it: {frames}"
-        if is_marker(frame):
-            if frame["data"]["token"] == token:
-                return frames
-            continue
-        frames.append(frame)
+        if frame.get("event") != MARKER:
+            frames.append(frame)
+        elif frame["data"]["token"] == token:
+            return frames
 
 
 async def sockets_served(server, count: int, timeout: float = 10.0) -> None:
@@ -79,7 +53,8 @@ async def sockets_served(server, count: int, timeout: float = 10.0) -> None:
 
 
 def _serving(path: str, server) -> int:
-    handlers = server.server.runner.server.connections if hasattr(server, "server") else server.runner.server.connections
+    test_server = getattr(server, "server", server)  # a TestClient's, or the TestServer itself
+    handlers = test_server.runner.server.connections
     # aiohttp clears a connection's current request only once its handler has returned.
     return sum(1 for handler in handlers
                if (request := getattr(handler, "_current_request", None)) is not None and request.path == path)
