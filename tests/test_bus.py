@@ -89,7 +89,7 @@ async def _settled(database, group, recorder: Recorder, relay: OutboxRelay | Non
     await _emit(database, group.routing_keys[1], {"barrier": token})
     if relay is not None:
         assert await relay.publish_batch() == (1, True)
-    await eventually(lambda: token in recorder.markers, timeout=15)
+    await eventually(lambda: token in recorder.markers, timeout=30)
 
 
 async def _outbox_row(database, event_id):
@@ -139,7 +139,7 @@ async def test_event_written_during_broker_outage_is_delivered_once_after(make_c
 
     await proxy.start()
     await eventually(lambda: recorder.handled, timeout=20)
-    await eventually(lambda: _published(core, event_id))  # the relay publishes it no more
+    await eventually(lambda: _published(core, event_id), timeout=20)  # the relay publishes it no more
     await _settled(core, group, recorder)  # a copy published twice across the outage has come too
     assert recorder.ids() == [event_id]
     assert recorder.calls == 1
