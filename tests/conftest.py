@@ -17,7 +17,8 @@ import pytest
 import redis as redis_sync
 from moto.server import ThreadedMotoServer
 
-from nexgate import migrations, workers
+from nexgate import bus, migrations, workers
+from nexgate.bus.broker import close_channel
 from nexgate.app import create_app
 from nexgate.config import Config
 from nexgate.providers.email_sandbox import SmtpSandbox
@@ -120,8 +121,41 @@ async def _delete_rabbitmq_namespace() -> None:
         await channel.exchange_delete(f"{bus_namespace()}.events")
 
 
+def _forget_unpublished_events(database_url: str) -> None:
+    """Mark published what earlier tests on this database left in the outbox (their apps ran no
+    relay). Those tests are over; left there, the next test's relay would deliver them to its
+    workers, and what a test sees would depend on which tests ran before it on its worker."""
+    connection = psycopg2.connect(database_url)
+    try:
+        with connection, connection.cursor() as cursor:
+            cursor.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    finally:
+        connection.close()
+
+
+async def _forget_queued_events(config: Config, groups: list[str]) -> None:
+    """Empty the queues of these consumer groups (the namespace is the session's): what is in
+    them now was published by earlier tests, whose consumers were not running."""
+    broker = await bus.Broker.connect(config)
+    try:
+        topology = broker.topology
+        for group in groups:
+            retries = [topology.retry_queue(group, delay) for delay in topology.retry_delays_ms()]
+            for name in (topology.queue(group), topology.dead_queue(group), *retries):
+                channel = await broker.connection.channel()
+                try:
+                    await (await channel.declare_queue(name, passive=True)).purge()
+                except aio_pika.exceptions.ChannelNotFoundEntity:
+                    pass  # not declared yet in this session
+                finally:
+                    await close_channel(channel)
+    finally:
+        await broker.close()
+
+
 @pytest.fixture
 def config(database_urls, tmp_path) -> Config:
+    _forget_unpublished_events(database_urls["core"])
     return Config.from_env(
         database_url=database_urls["core"],
         notify_database_url=database_urls["notify"],
@@ -193,6 +227,9 @@ async def make_client(aiohttp_client):
     """Start the real app (``worker_names`` run inside it) and return a test client for it."""
 
     async def make(config: Config, worker_names=()):
+        groups = [name for name in worker_names if name in TEST_GROUPS]
+        if groups:
+            await _forget_queued_events(config, groups)
         return await aiohttp_client(create_app(config, worker_names=list(worker_names)))
 
     return make

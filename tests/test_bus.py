@@ -160,8 +160,6 @@ async def test_redelivered_event_is_handled_once(config, broker, consume, make_c
     recorder = Recorder()
     group = await consume(recorder, core)
     relay = OutboxRelay(core, broker, poll_interval=0.1)
-    while (await relay.publish_batch())[0]:
-        pass  # what earlier tests on this database left unpublished, so that the batches below hold only this test's
     async with core.transaction("tests.setup") as conn:
         event_id = await bus.emit(conn, group.routing_keys[0], {"n": 1, "text": "again"})
     assert await relay.publish_batch() == (1, True)
