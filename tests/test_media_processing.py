@@ -24,6 +24,8 @@ from tests.support.media import (
     png_bomb_bytes, png_bytes, truncated_jpeg_bytes, webp_bytes,
 )
 
+# Under pytest-xdist, on one worker: the module's source videos (below) are made once per worker.
+pytestmark = pytest.mark.xdist_group("media_processing")
 MAX_PIXELS = 40_000_000
 WHITE = (255, 255, 255)
 
