@@ -27,8 +27,8 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
-    409: "conflict",
     408: "request_timeout",
+    409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid",
@@ -115,11 +115,9 @@ async def error_middleware(request: web.Request, handler):
         return await _http_error(request, error)
     except HttpProcessingError as error:  # a body aiohttp's parsers cannot read (a multipart part's headers)
         return error_response(400, "bad_request", f"The request cannot be read: {' '.join(error.message.split())[:200]}")
-    except ConnectionError:
-        if not _client_gone(request):
-            raise
-        return web.Response(status=CLIENT_CLOSED)  # never sent: it is what the access log and metrics count
-    except Exception:
+    except Exception as error:
+        if isinstance(error, ConnectionError) and _client_gone(request):
+            return web.Response(status=CLIENT_CLOSED)  # never sent: it is what the access log and metrics count
         log.exception("unhandled error on %s %s", request.method, request.path)
         failure = Internal()
         return error_response(failure.status, failure.code, failure.message)

@@ -24,10 +24,15 @@ async def _explode(request: web.Request) -> web.Response:
     raise RuntimeError("secret internals")
 
 
+async def _dependency_refuses(request: web.Request) -> web.Response:
+    raise ConnectionRefusedError("a dependency refused the connection")  # not the client's doing
+
+
 async def app_with_test_routes(aiohttp_client, config):
     app = create_app(dataclasses.replace(config, max_body_bytes=2048))
     app.router.add_post("/test/greet", _greet)
     app.router.add_get("/test/explode", _explode)
+    app.router.add_get("/test/dependency-refuses", _dependency_refuses)
     return await aiohttp_client(app)
 
 
@@ -105,6 +110,10 @@ async def test_server_error_hides_internals(aiohttp_client, config):
     text = await response.text()
     assert "secret internals" not in text and "Traceback" not in text
     assert_envelope(await response.json(), "internal")
+    # A connection error while the client is still there is ours (a dependency), not a hang-up.
+    refused = await client.get("/test/dependency-refuses", headers={"X-Request-ID": "dependency-1"})
+    assert refused.status == 500 and refused.headers["X-Request-ID"] == "dependency-1"
+    assert_envelope(await refused.json(), "internal")
 
 
 async def test_cors_preflight_for_configured_origin(make_client, config):
