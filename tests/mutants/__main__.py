@@ -80,8 +80,9 @@ def run(mutant: Mutant | None, tests: tuple[str, ...], pytest_args: list[str]) -
             cwd=tree, capture_output=True, text=True,
         )
     lines = (result.stdout + result.stderr).strip().splitlines()
-    outcome = {0: "survived", 1: "caught"}.get(result.returncode, "error")  # 2 and up: pytest could not run them
     failed = [line.split(" - ")[0] for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    # 1: a test failed; 2 with failures: -x stopped pytest-xdist's workers; otherwise pytest could not run them.
+    outcome = "survived" if result.returncode == 0 else "caught" if result.returncode in (1, 2) and failed else "error"
     return outcome, time.monotonic() - started, "\n".join(failed if outcome == "caught" else lines[-3:])
 
 
