@@ -19,7 +19,7 @@ import uvloop
 from aiohttp import web
 
 from nexgate import logs
-from nexgate.app import create_app, tune_for_serving
+from nexgate.app import create_app, serve_options, tune_for_serving
 from nexgate.config import Config
 
 INTERVAL = 0.005
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     logs.configure(config.log_level, config.log_json)
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     app = probed_app(config)
-    web.run_app(app, host=config.host, port=config.port, access_log=None, shutdown_timeout=10, print=None)
+    web.run_app(app, **serve_options(config))
 
 
 def probed_app(config: Config) -> web.Application:

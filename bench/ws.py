@@ -606,6 +606,7 @@ def _serve(argv: list[str]) -> int:
     from aiohttp import web
 
     from bench.probed import probed_app
+    from nexgate.app import serve_options
     from nexgate import logs
     from nexgate.keys import PLATFORM
 
@@ -625,7 +626,7 @@ def _serve(argv: list[str]) -> int:
 
     app = probed_app(config)
     app.router.add_post("/bench/publish", publish)
-    web.run_app(app, host=config.host, port=config.port, access_log=None, shutdown_timeout=10, print=None)
+    web.run_app(app, **serve_options(config))
     return 0
 
 

@@ -89,11 +89,11 @@ def _use_uvloop() -> None:
 def serve_command(config: Config, args: argparse.Namespace) -> None:
     from aiohttp import web
 
-    from .app import create_app, tune_for_serving
+    from .app import create_app, serve_options, tune_for_serving
 
     _use_uvloop()
     app = tune_for_serving(create_app(config, worker_names=workers.parse_names(args.workers)))
-    web.run_app(app, host=config.host, port=config.port, access_log=None, shutdown_timeout=10, print=None)
+    web.run_app(app, **serve_options(config))
 
 
 def worker_command(config: Config, args: argparse.Namespace) -> None:

@@ -84,6 +84,18 @@ def all_routes() -> tuple[Routes, ...]:
     return (health.routes, docs.routes, *(routes for area in AREAS for routes in area.routes))
 
 
+def serve_options(config: Config) -> dict:
+    """How ``web.run_app`` serves the app (``nexgate serve``, and the benchmarks that serve it)."""
+    return {
+        "host": config.host, "port": config.port, "access_log": None, "shutdown_timeout": 10, "print": None,
+        # aiohttp rounds every timeout longer than this up to a whole second, WebSocket pings
+        # included: every connection whose ping came due within the same second pinged in one
+        # loop iteration, a burst every second (333 pings, then their pongs, at 10,000 sockets
+        # and 30 s) that was the tail of live delivery (bench/README.md). Pings stay spread.
+        "timeout_ceil_threshold": config.ws_heartbeat_s + 1,
+    }
+
+
 def tune_for_serving(app: web.Application) -> web.Application:
     """What ``serve`` adds to the app: garbage collection tuned once start-up is done, and a
     warning when the URLs it hands out cannot reach it."""
