@@ -123,3 +123,30 @@ async def test_rotation_keeps_old_tokens_valid_until_the_old_key_is_retired(clie
     assert code == 1 and "only live key" in err
     code, out, _ = await cli.run(config, "keys", "list")
     assert f"{old_kid}  EdDSA  retired" in out and f"{new_kid}  EdDSA  signing" in out
+
+
+async def test_requests_that_find_the_keys_stale_reload_them_once_and_a_rotation_is_picked_up(
+    client, config, monkeypatch
+):
+    from nexgate.domain.auth import keys
+
+    keyring = client.app[PLATFORM].keyring
+    user = await register(client)
+    code, out, err = await cli.run(config, "keys", "rotate")
+    assert code == 0, err
+    loads = 0
+    load = keyring.load
+
+    async def counted_load() -> None:
+        nonlocal loads
+        loads += 1
+        await load()
+
+    monkeypatch.setattr(keyring, "load", counted_load)
+    now = time.monotonic()
+    monkeypatch.setattr(keys.time, "monotonic", lambda: now + keys.RELOAD_INTERVAL + 1)  # a minute later
+    statuses = await asyncio.gather(*(me(client, user) for _ in range(20)))
+    assert [status for status, _ in statuses] == [200] * 20
+    assert loads == 1
+    kids = {key["kid"] for key in (await (await client.get("/.well-known/jwks.json")).json())["keys"]}
+    assert out.split()[2].rstrip(";") in kids  # "added key KID; ..."

@@ -9,6 +9,7 @@ microseconds, so unlike RSA it does not need the process pool.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import datetime
@@ -75,12 +76,15 @@ class Keyring:
         self.database = database
         self._keys: dict[str, SigningKey] = {}
         self._loaded_at = 0.0
+        self._reloading: asyncio.Future | None = None
         self._verified: OrderedDict[tuple[str, str], tuple[dict[str, Any], str]] = OrderedDict()
 
     async def load(self) -> None:
-        async with self.database.transaction("auth.signing_keys_load") as conn:
-            await ensure_signing_key(conn)
+        async with self.database.connection() as conn:
             rows = await repository.live_signing_keys(conn)
+            if not rows:  # the first start, or every key retired: one is made
+                await ensure_signing_key(conn)
+                rows = await repository.live_signing_keys(conn)
         self._keys = {
             row["kid"]: SigningKey(
                 row["kid"],
@@ -93,8 +97,20 @@ class Keyring:
         self._loaded_at = time.monotonic()
 
     async def _fresh(self, max_age: float = RELOAD_INTERVAL) -> None:
-        if time.monotonic() - self._loaded_at > max_age:
-            await self.load()
+        """Reload the keys if they are older than ``max_age``: once for every request that finds
+        them so at the same moment (each reloading on its own held a pool connection each, all
+        at once, once a minute), and not cancelled with any one of them."""
+        if time.monotonic() - self._loaded_at <= max_age:
+            return
+        if self._reloading is None:
+            self._reloading = asyncio.ensure_future(self.load())
+            self._reloading.add_done_callback(self._reloaded)
+        await asyncio.shield(self._reloading)
+
+    def _reloaded(self, task: asyncio.Future) -> None:
+        self._reloading = None
+        if not task.cancelled():
+            task.exception()  # retrieved: each waiter has had it raised
 
     async def sign(self, claims: dict[str, Any]) -> str:
         await self._fresh()
