@@ -61,11 +61,14 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     if route.handler.__doc__:
         operation["description"] = route.handler.__doc__.strip()
     if route.body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+        operation["requestBody"] = {"required": not route.body_optional,
+                                    "content": {"application/json": {"schema": route.body}}}
     elif route.body_doc is not None:
         operation["requestBody"] = route.body_doc
+    ids = {path_id.name for path_id in route.ids}
     parameters = [
-        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        {"in": "path", "name": name, "required": True,
+         "schema": {"type": "string", "format": "uuid"} if name in ids else {"type": "string"}}
         for name in re.findall(r"{(\w+)}", openapi_path(route.path))
     ]
     if route.query is not None:

@@ -7,7 +7,7 @@ import marshmallow as ma
 from aiohttp import web
 
 from nexgate.app import create_app
-from nexgate.handlers.routing import parse_json
+from nexgate.handlers.routing import Routes
 
 
 class GreetingSchema(ma.Schema):
@@ -15,8 +15,11 @@ class GreetingSchema(ma.Schema):
     times = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=3))
 
 
-async def _greet(request: web.Request) -> web.Response:
-    body = await parse_json(request, GreetingSchema)
+test_routes = Routes("test")
+
+
+@test_routes.post("/test/greet", summary="Greet someone", body=GreetingSchema, auth=False)
+async def _greet(request: web.Request, *, body: dict) -> web.Response:
     return web.json_response({"greeting": " ".join([f"hello {body['name']}"] * body["times"])})
 
 
@@ -30,7 +33,7 @@ async def _dependency_refuses(request: web.Request) -> web.Response:
 
 async def app_with_test_routes(aiohttp_client, config):
     app = create_app(dataclasses.replace(config, max_body_bytes=2048))
-    app.router.add_post("/test/greet", _greet)
+    test_routes.add_to(app)
     app.router.add_get("/test/explode", _explode)
     app.router.add_get("/test/dependency-refuses", _dependency_refuses)
     return await aiohttp_client(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,38 +21,84 @@ from ..keys import PLATFORM
 
 CALLER = web.RequestKey("caller", Caller)
 OPTIONAL = "optional"  # auth=OPTIONAL: a public read, whose caller is known when a token is sent
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Handler = Callable[..., Awaitable[web.StreamResponse]]
+
+
+@dataclasses.dataclass(frozen=True)
+class PathId:
+    """A UUID in the path, under ``name``. Anything but a UUID names nothing, so it answers as an
+    unknown id does: ``not_found(raw)``."""
+
+    name: str
+    not_found: Callable[[str], DomainError]
+
+    def parse(self, raw: str) -> uuid.UUID:
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            raise self.not_found(raw) from None
 
 
 @dataclasses.dataclass(frozen=True)
 class RouteSpec:
+    """One route. The handler is called as ``handler(request, **inputs)``: ``body=`` (the body
+    parsed with ``body``), ``query=`` (the query string parsed with ``query``) and one keyword per
+    path id (``user_id=UUID(...)``), exactly what is declared."""
+
     method: str
     path: str
     handler: Handler
     summary: str
     tag: str
     body: type[marshmallow.Schema] | None = None
+    body_optional: bool = False  # no body at all is parsed as {} (each field takes its default)
     body_doc: dict[str, Any] | None = None  # the OpenAPI requestBody of a body that is not JSON
     query: type[marshmallow.Schema] | None = None
+    ids: tuple[PathId, ...] = ()
     response: type[marshmallow.Schema] | None = None
     status: int = 200
     other_statuses: tuple[int, ...] = ()  # other successes, same body: 200 when a repeated create finds its thing
     errors: tuple[int, ...] = ()  # beyond those the declaration implies (openapi.implied_errors)
     auth: bool | str = True  # True: a caller is required; OPTIONAL: known if a token is sent; False: none
-    roles: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()  # the caller needs one of them (403 role_required); the one place roles are checked
     rate_limit: str | None = None  # a name in limits.TABLE, counted per IP or per (authenticated) user
     content_type: str = "application/json"
     in_openapi: bool = True
 
     def __post_init__(self) -> None:
+        where = f"{self.method} {self.path}"
         if self.auth not in (True, False, OPTIONAL):
-            raise ValueError(f"{self.method} {self.path}: auth is True, False or {OPTIONAL!r}, not {self.auth!r}")
+            raise ValueError(f"{where}: auth is True, False or {OPTIONAL!r}, not {self.auth!r}")
+        if self.roles and self.auth is not True:
+            raise ValueError(f"{where}: a route with roles needs a caller (auth=True)")
+        if self.body_optional and self.body is None:
+            raise ValueError(f"{where}: body_optional without a body schema")
+        for path_id in self.ids:
+            if f"{{{path_id.name}}}" not in self.path:
+                raise ValueError(f"{where}: the path has no {{{path_id.name}}}")
+        _check_handler(self)
         if self.rate_limit is None:
             return
         scope = limits.named(self.rate_limit).scope
         if scope not in (limits.Scope.IP, limits.Scope.USER) or (scope is limits.Scope.USER and self.auth is not True):
-            raise ValueError(f"{self.method} {self.path}: a route's rate limit counts per IP, or per user on a "
+            raise ValueError(f"{where}: a route's rate limit counts per IP, or per user on a "
                              f"route that authenticates; {self.rate_limit} counts {scope.value}")
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The keywords the handler is called with."""
+        declared = ("body",) * (self.body is not None) + ("query",) * (self.query is not None)
+        return declared + tuple(path_id.name for path_id in self.ids)
+
+
+def _check_handler(spec: RouteSpec) -> None:
+    """The handler takes the request and, as keywords, exactly the route's declared inputs."""
+    parameters = list(inspect.signature(spec.handler).parameters.values())[1:]
+    keywords = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if sorted(p.name for p in parameters) != sorted(spec.inputs) or any(p.kind not in keywords for p in parameters):
+        wanted = f"(request, *, {', '.join(spec.inputs)})" if spec.inputs else "(request) alone"
+        raise TypeError(f"{spec.method} {spec.path}: {spec.handler.__qualname__} must take {wanted}, "
+                        "its declared inputs")
 
 
 class Routes:
@@ -85,16 +132,18 @@ class Routes:
             app.router.add_route(spec.method, spec.path, _guarded(spec))
 
 
-def _guarded(spec: RouteSpec) -> Handler:
-    """The handler behind its checks: a per-IP rate limit, then the caller, the per-user limits
-    (every request's ``api.requests``, and the route's own) and the caller's role."""
-    if spec.rate_limit is None and not spec.auth:
-        return spec.handler
+def _guarded(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The handler behind its checks and its parsed inputs: a per-IP rate limit, the caller, the
+    per-user limits (every request's ``api.requests``, and the route's own), the caller's role,
+    then the path ids, the query and the body, in that order."""
     route_limit = None if spec.rate_limit is None else limits.named(spec.rate_limit)
     ip_limit = route_limit if route_limit is not None and route_limit.scope is limits.Scope.IP else None
     user_limit = route_limit if route_limit is not None and route_limit.scope is limits.Scope.USER else None
+    handler, ids, query, body, body_optional = spec.handler, spec.ids, spec.query, spec.body, spec.body_optional
+    if route_limit is None and not spec.auth and not spec.inputs:
+        return handler
 
-    @functools.wraps(spec.handler)
+    @functools.wraps(handler)
     async def guarded(request: web.Request) -> web.StreamResponse:
         platform = request.app[PLATFORM]
         if ip_limit is not None:
@@ -109,17 +158,15 @@ def _guarded(spec: RouteSpec) -> Handler:
                 await limits.enforce(platform, user_limit, str(who.user_id))
             if spec.roles:
                 require_role(who, *spec.roles)
-        return await spec.handler(request)
+        inputs: dict[str, Any] = {path_id.name: path_id.parse(request.match_info[path_id.name]) for path_id in ids}
+        if query is not None:
+            inputs["query"] = _parse_query(request, query)
+        if body is not None:
+            absent = body_optional and not request.body_exists
+            inputs["body"] = _load(body, {}, "body") if absent else await _parse_json(request, body)
+        return await handler(request, **inputs)
 
     return guarded
-
-
-def path_uuid(request: web.Request, name: str, not_found: Callable[[], DomainError]) -> uuid.UUID:
-    """An id in the path. Anything but a UUID names nothing, so it answers as an unknown id does."""
-    try:
-        return uuid.UUID(request.match_info[name])
-    except ValueError:
-        raise not_found() from None
 
 
 def bearer_token(request: web.Request) -> str:
@@ -156,7 +203,7 @@ class BadRequest(DomainError):
     code = "bad_request"
 
 
-async def parse_json(request: web.Request, schema: type[marshmallow.Schema]) -> dict[str, Any]:
+async def _parse_json(request: web.Request, schema: type[marshmallow.Schema]) -> dict[str, Any]:
     """The request body, validated; every bad field is named in the error's details."""
     if request.content_type != "application/json":
         raise UnsupportedMediaType(
@@ -170,7 +217,7 @@ async def parse_json(request: web.Request, schema: type[marshmallow.Schema]) -> 
     return _load(schema, data, "body")
 
 
-def parse_query(request: web.Request, schema: type[marshmallow.Schema]) -> dict[str, Any]:
+def _parse_query(request: web.Request, schema: type[marshmallow.Schema]) -> dict[str, Any]:
     return _load(schema, dict(request.query), "query")
 
 

@@ -3,6 +3,9 @@ moderators grant or revoke the badge directly. Each change is an event (docs/tru
 
 Whether the applicant really is a seller or organizer is for the moderator to judge from the
 application: the commerce and events areas, which will know, do not exist yet.
+
+Who may review (``MODERATORS``) is checked where the routes are declared
+(handlers/users/verification.py, ``roles=``), the one place roles are checked.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from ... import bus
 from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...pagination import OLDEST_FIRST, Page, fetch
 from ...platform import Platform
-from ..auth.caller import Caller, require_role
+from ..auth.caller import Caller
 from . import repository
 from . import verification_repository as applications
 from .events import VERIFICATION_APPLIED, VERIFICATION_DECIDED, VERIFICATION_GRANTED, VERIFICATION_REVOKED
@@ -62,7 +65,6 @@ async def own_verification(platform: Platform, caller: Caller) -> OwnVerificatio
 
 async def pending_queue(platform: Platform, caller: Caller, cursor: str | None, limit: int) -> Page[Application]:
     """The applications waiting for review, oldest first."""
-    require_role(caller, *MODERATORS)
     async with platform.core.connection() as conn:
         return await fetch(OLDEST_FIRST, cursor, limit, lambda after, n: applications.pending_page(conn, after, n),
                            lambda application: (application.created_at, application.id))
@@ -72,7 +74,6 @@ async def decide(platform: Platform, caller: Caller, application_id: uuid.UUID, 
                  reason: str | None) -> Application:
     """Approve (the applicant is verified) or reject (with a reason the applicant is shown) a
     pending application."""
-    require_role(caller, *MODERATORS)
     reason = (reason or "").strip() or None
     if not approve and reason is None:
         raise Invalid.fields("body", {"reason": "Say why the application is rejected."}, code="reason_required")
@@ -98,7 +99,6 @@ async def decide(platform: Platform, caller: Caller, application_id: uuid.UUID, 
 
 async def grant(platform: Platform, caller: Caller, user_id: uuid.UUID) -> datetime.datetime:
     """Verify a user directly; their pending application, if any, is approved with it."""
-    require_role(caller, *MODERATORS)
     async with platform.core.transaction("users.verification_grant") as conn:
         await _lock_user(conn, user_id)
         verified_at = await applications.set_verified(conn, user_id)
@@ -112,7 +112,6 @@ async def grant(platform: Platform, caller: Caller, user_id: uuid.UUID) -> datet
 
 
 async def revoke(platform: Platform, caller: Caller, user_id: uuid.UUID) -> None:
-    require_role(caller, *MODERATORS)
     async with platform.core.transaction("users.verification_revoke") as conn:
         await _lock_user(conn, user_id)
         if not await applications.clear_verified(conn, user_id):

@@ -9,7 +9,7 @@ from ...errors import Invalid
 from ...keys import PLATFORM
 from ...validation import Name
 from ... import responses
-from ..routing import Routes, caller, client_ip, parse_json
+from ..routing import Routes, caller, client_ip
 from .grants import clear_cookies, device_info, grant_response, refresh_token_from_cookie
 from .mfa import LoginResponseSchema, challenge_response
 from .schemas import GrantRequestSchema, TokenResponseSchema
@@ -51,10 +51,9 @@ class RevokedSchema(ma.Schema):
     "/api/auth/register", summary="Create an account and log in", body=RegisterSchema,
     response=TokenResponseSchema, status=201, errors=(409,), auth=False, rate_limit="auth.register",
 )
-async def register(request: web.Request) -> web.Response:
+async def register(request: web.Request, *, body: dict) -> web.Response:
     """Needs an email address, a phone number or both. Sends a verification link to the email
     and a 6-digit code to the phone."""
-    body = await parse_json(request, RegisterSchema)
     grant = await accounts.register(
         request.app[PLATFORM], username=body["username"], display_name=body["display_name"],
         password=body["password"], email=body["email"], phone=body["phone"],
@@ -67,12 +66,11 @@ async def register(request: web.Request) -> web.Response:
     "/api/auth/login", summary="Log in with email, phone or username and password", body=LoginSchema,
     response=LoginResponseSchema, errors=(401, 403), auth=False, rate_limit="auth.login",
 )
-async def login(request: web.Request) -> web.Response:
+async def login(request: web.Request, *, body: dict) -> web.Response:
     """Wrong credentials answer 401 `invalid_credentials`; repeated failures lock the account
     and the IP out for a growing time (429 `login_locked` with Retry-After). With two-step login
     on, a right password answers 200 `{"mfa_required": true, "challenge", "expires_in", "methods"}`
     instead of tokens; POST /api/auth/mfa/verify with a code completes the login."""
-    body = await parse_json(request, LoginSchema)
     result = await accounts.login(
         request.app[PLATFORM], login=body["login"], password=body["password"],
         device=device_info(request, body["device"]), refresh_token_cookie=body["refresh_token_cookie"],
@@ -84,12 +82,12 @@ async def login(request: web.Request) -> web.Response:
 
 @routes.post(
     "/api/auth/refresh-token", summary="Trade a refresh token for a new access and refresh token",
-    body=RefreshSchema, response=TokenResponseSchema, errors=(401, 403), auth=False, rate_limit="auth.refresh",
+    body=RefreshSchema, body_optional=True, response=TokenResponseSchema, errors=(401, 403), auth=False,
+    rate_limit="auth.refresh",
 )
-async def refresh_token(request: web.Request) -> web.Response:
+async def refresh_token(request: web.Request, *, body: dict) -> web.Response:
     """Each refresh token works once. Presenting one that was already used revokes the whole
     session (401 `refresh_token_reused`): both the old and the new token stop working."""
-    body = await parse_json(request, RefreshSchema) if request.can_read_body else {"refresh_token": None}
     from_cookie = body["refresh_token"] is None
     token = body["refresh_token"] or refresh_token_from_cookie(request)
     if not token:

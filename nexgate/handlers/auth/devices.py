@@ -10,9 +10,10 @@ from ...domain.auth import sessions
 from ...errors import NotFound
 from ...keys import PLATFORM
 from ... import responses
-from ..routing import Routes, caller, json_response
+from ..routing import PathId, Routes, caller, json_response
 
 routes = Routes("auth")
+DEVICE_ID = PathId("device_id", lambda raw: NotFound("You have no such device"))
 
 
 class DeviceViewSchema(ma.Schema):
@@ -43,14 +44,10 @@ async def list_devices(request: web.Request) -> web.Response:
 
 @routes.delete(
     "/api/auth/devices/{device_id}", summary="Remove a device and revoke its sessions at once", status=204,
-    errors=(404,),
+    ids=(DEVICE_ID,), errors=(404,),
 )
-async def remove_device(request: web.Request) -> web.Response:
+async def remove_device(request: web.Request, *, device_id: uuid.UUID) -> web.Response:
     """Access tokens already issued to the device stop working immediately, not when they expire."""
-    try:
-        device_id = uuid.UUID(request.match_info["device_id"])
-    except ValueError:
-        raise NotFound("You have no such device") from None
     await sessions.remove_device(request.app[PLATFORM], caller(request), device_id)
     return web.Response(status=204)
 

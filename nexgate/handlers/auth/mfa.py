@@ -8,7 +8,7 @@ from aiohttp import web
 
 from ...domain.auth import mfa
 from ...keys import PLATFORM
-from ..routing import Routes, caller, client_ip, json_response, parse_json
+from ..routing import Routes, caller, client_ip, json_response
 from .grants import grant_response
 from .schemas import AccountSchema, TokenResponseSchema
 
@@ -114,10 +114,9 @@ async def enroll(request: web.Request) -> web.Response:
     "/api/auth/mfa/totp/confirm", summary="Turn on two-step login with the app's first code", body=TotpCodeSchema,
     response=RecoveryCodesSchema, errors=(403, 409), rate_limit="auth.mfa_confirm",
 )
-async def confirm(request: web.Request) -> web.Response:
+async def confirm(request: web.Request, *, body: dict) -> web.Response:
     """A wrong code answers 403 `invalid_mfa_code` and changes nothing. From now on a login
     with the right password answers with a challenge instead of tokens."""
-    body = await parse_json(request, TotpCodeSchema)
     codes = await mfa.confirm(request.app[PLATFORM], caller(request), body["code"])
     return json_response(RecoveryCodesSchema, {"recovery_codes": codes})
 
@@ -126,10 +125,9 @@ async def confirm(request: web.Request) -> web.Response:
     "/api/auth/mfa/totp/disable", summary="Turn off two-step login", body=DisableSchema, status=204,
     errors=(403, 409), rate_limit="auth.mfa_disable",
 )
-async def disable(request: web.Request) -> web.Response:
+async def disable(request: web.Request, *, body: dict) -> web.Response:
     """Needs the password (403 `invalid_password`) and an app or recovery code (403 `invalid_mfa_code`,
     `mfa_code_used`); both count toward the login lockout (429 `login_locked`). Deletes the recovery codes."""
-    body = await parse_json(request, DisableSchema)
     await mfa.disable(
         request.app[PLATFORM], caller(request), password=body["password"], code=body["code"], ip=client_ip(request)
     )
@@ -140,9 +138,8 @@ async def disable(request: web.Request) -> web.Response:
     "/api/auth/mfa/recovery-codes", summary="Replace the recovery codes", body=CodeSchema,
     response=RecoveryCodesSchema, errors=(403, 409), rate_limit="auth.mfa_recovery_codes",
 )
-async def regenerate_recovery_codes(request: web.Request) -> web.Response:
+async def regenerate_recovery_codes(request: web.Request, *, body: dict) -> web.Response:
     """Needs an app code or a recovery code; the previous recovery codes stop working."""
-    body = await parse_json(request, CodeSchema)
     codes = await mfa.regenerate_recovery_codes(
         request.app[PLATFORM], caller(request), code=body["code"], ip=client_ip(request)
     )
@@ -153,12 +150,11 @@ async def regenerate_recovery_codes(request: web.Request) -> web.Response:
     "/api/auth/mfa/verify", summary="Finish a login with an app code or a recovery code", body=VerifySchema,
     response=TokenResponseSchema, errors=(401, 403), auth=False, rate_limit="auth.mfa_verify",
 )
-async def verify(request: web.Request) -> web.Response:
+async def verify(request: web.Request, *, body: dict) -> web.Response:
     """Answers like a login without two-step login: tokens, and the refresh cookie if the login asked
     for it. An app code works once (401 `mfa_code_used` for a repeat), as does each recovery code.
     A wrong code answers 401 `invalid_mfa_code` with `attempts_left`; after 5 the challenge ends, and
     an expired or unknown one answers 401 `mfa_challenge_invalid`: log in again. Wrong codes count
     toward the login lockout (429 `login_locked`)."""
-    body = await parse_json(request, VerifySchema)
     login = await mfa.complete_login(request.app[PLATFORM], body["challenge"], body["code"], client_ip(request))
     return grant_response(request, login.grant, cookie=login.refresh_token_cookie)

@@ -8,7 +8,7 @@ from ...domain.auth import mfa, oauth
 from ...errors import Invalid
 from ...keys import PLATFORM
 from ...validation import Name
-from ..routing import Routes, parse_json
+from ..routing import Routes
 from .grants import device_info, grant_response
 from .mfa import LoginResponseSchema, challenge_response
 from .schemas import GrantRequestSchema
@@ -43,7 +43,7 @@ class OAuthSignInSchema(GrantRequestSchema):
     response=LoginResponseSchema, other_statuses=(201,), errors=(401, 403, 404, 409, 503), auth=False,
     rate_limit="auth.oauth",
 )
-async def oauth_sign_in(request: web.Request) -> web.Response:
+async def oauth_sign_in(request: web.Request, *, body: dict) -> web.Response:
     """`provider` is `google`, `apple` (send `id_token`) or `facebook` (send `access_token`).
     Answers 201 when it created an account, 200 when it logged into an existing one; 404
     `oauth_provider_disabled` for a provider this server has no client id for.
@@ -58,7 +58,6 @@ async def oauth_sign_in(request: web.Request) -> web.Response:
     platform = request.app[PLATFORM]
     provider = request.match_info["provider"]
     oauth.check_enabled(platform, provider)
-    body = await parse_json(request, OAuthSignInSchema)
     field = _TOKEN_FIELD[provider]
     if not body[field]:
         raise Invalid.fields("body", {field: f"Missing data for required field (sign-in with {oauth.title(provider)})."})

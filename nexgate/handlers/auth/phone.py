@@ -7,7 +7,7 @@ from aiohttp import web
 from ...domain.auth import verification
 from ...domain.auth.accounts import account_view
 from ...keys import PLATFORM
-from ..routing import Routes, caller, json_response, parse_json
+from ..routing import Routes, caller, json_response
 from .recovery import AcceptedSchema
 from .schemas import AccountSchema
 
@@ -37,10 +37,9 @@ async def send_phone_code(request: web.Request) -> web.Response:
     "/api/auth/verify-phone", summary="Verify the phone number with the texted code", body=PhoneCodeSchema,
     response=AccountSchema, errors=(409,), rate_limit="auth.verify_phone",
 )
-async def verify_phone(request: web.Request) -> web.Response:
+async def verify_phone(request: web.Request, *, body: dict) -> web.Response:
     """A code works once. Refusals (422): `code_invalid` (wrong; `details.attempts_left`),
     `code_attempts_exceeded` (tried 5 times: even the right code no longer works) and
     `code_expired` (expired, used or replaced by a newer one); ask for a new code after the last two."""
-    body = await parse_json(request, PhoneCodeSchema)
     account = await verification.verify_phone(request.app[PLATFORM], caller(request), body["code"])
     return json_response(AccountSchema, account_view(account))

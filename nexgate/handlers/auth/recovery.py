@@ -7,7 +7,7 @@ from aiohttp import web
 from ...domain.auth import recovery, verification
 from ...domain.auth.accounts import account_view
 from ...keys import PLATFORM
-from ..routing import Routes, caller, json_response, parse_json, parse_query
+from ..routing import Routes, caller, json_response
 from .schemas import AccountSchema, TokenSchema
 
 routes = Routes("auth")
@@ -60,12 +60,11 @@ class AcceptedSchema(ma.Schema):
     "/api/auth/forgot-password", summary="Send a password-reset link by email, or a code by SMS",
     body=ForgotPasswordSchema, response=AcceptedSchema, status=202, auth=False, rate_limit="auth.forgot_password",
 )
-async def forgot_password(request: web.Request) -> web.Response:
+async def forgot_password(request: web.Request, *, body: dict) -> web.Response:
     """Answers the same whether or not an account matches, so it cannot reveal who has one.
     An account with an email address gets a link, which opens NEXGATE_WEB_URL/reset-password?token=...
     and lives 30 minutes; one with only a phone number gets a 6-digit code by SMS, which lives
     10 minutes and allows 5 attempts."""
-    body = await parse_json(request, ForgotPasswordSchema)
     await recovery.forgot_password(request.app[PLATFORM], body["login"])
     return json_response(AcceptedSchema, {"status": "accepted"}, status=202)
 
@@ -74,10 +73,9 @@ async def forgot_password(request: web.Request) -> web.Response:
     "/api/auth/reset-password", summary="Set a new password with a reset link's token or a texted code",
     body=ResetPasswordSchema, status=204, auth=False, rate_limit="auth.reset_password",
 )
-async def reset_password(request: web.Request) -> web.Response:
+async def reset_password(request: web.Request, *, body: dict) -> web.Response:
     """Signs the account out of every device. A token or code works once, and not after the
     password changed. Any refusal of a code is 422 `code_invalid`, so it reveals nothing about the account."""
-    body = await parse_json(request, ResetPasswordSchema)
     if body["token"] is not None:
         await recovery.reset_password(request.app[PLATFORM], body["token"], body["password"])
     else:
@@ -89,8 +87,7 @@ async def reset_password(request: web.Request) -> web.Response:
     "/api/auth/verify-email", summary="Verify an email address (the emailed link)", query=TokenSchema,
     response=AccountSchema, auth=False, rate_limit="auth.verify_email",
 )
-async def verify_email_link(request: web.Request) -> web.Response:
-    query = parse_query(request, TokenSchema)
+async def verify_email_link(request: web.Request, *, query: dict) -> web.Response:
     return json_response(AccountSchema, account_view(await verification.verify_email(request.app[PLATFORM], query["token"])))
 
 
@@ -98,8 +95,7 @@ async def verify_email_link(request: web.Request) -> web.Response:
     "/api/auth/verify-email", summary="Verify an email address with the link's token", body=TokenSchema,
     response=AccountSchema, auth=False, rate_limit="auth.verify_email",
 )
-async def verify_email(request: web.Request) -> web.Response:
-    body = await parse_json(request, TokenSchema)
+async def verify_email(request: web.Request, *, body: dict) -> web.Response:
     return json_response(AccountSchema, account_view(await verification.verify_email(request.app[PLATFORM], body["token"])))
 
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from ...errors import NotFound
 from ...keys import PLATFORM
 from ...storage import PUBLIC_CACHE_CONTROL, InvalidKey, LocalStorage, content_type_for, is_private
-from ..routing import Routes, parse_query
+from ..routing import Routes
 
 routes = Routes("media")
 
@@ -37,14 +37,14 @@ class FileQuerySchema(ma.Schema):
     content_type="application/octet-stream",
     errors=(403, 404),
 )
-async def media_file(request: web.Request) -> web.StreamResponse:
+async def media_file(request: web.Request, *, query: dict) -> web.StreamResponse:
     """Answers Range requests (206) so video players can seek. Public files are cached for a
     year (their keys never change content); a private file for what its URL has left to live."""
     storage = request.app[PLATFORM].storage
     if not isinstance(storage, LocalStorage):
         raise NotFound("Media is served from the S3 bucket, not by this server")
     key = request.match_info["key"]
-    cache_control = await _cache_control(storage, key, parse_query(request, FileQuerySchema)["token"])
+    cache_control = await _cache_control(storage, key, query["token"])
     path = storage.path(key)
     if not await asyncio.to_thread(path.is_file):
         raise NotFound("No media file has this address")

@@ -1,6 +1,8 @@
 """Uploading, reading and deleting media."""
 from __future__ import annotations
 
+import uuid
+
 from aiohttp import web
 
 from ...domain.media import library, uploads
@@ -8,8 +10,8 @@ from ...domain.media.views import media_view
 from ...errors import UnsupportedMediaType
 from ...keys import PLATFORM
 from ..multipart import file_parts
-from ..routing import Routes, caller, json_response, parse_query
-from .schemas import UPLOAD_BODY, MediaListSchema, MediaSchema, UploadQuerySchema, path_media_id
+from ..routing import Routes, caller, json_response
+from .schemas import MEDIA_ID, UPLOAD_BODY, MediaListSchema, MediaSchema, UploadQuerySchema
 
 routes = Routes("media")
 
@@ -18,7 +20,7 @@ routes = Routes("media")
     "/api/media", summary="Upload one or more images or videos", query=UploadQuerySchema, body_doc=UPLOAD_BODY,
     response=MediaListSchema, status=201, errors=(400, 413, 415, 422, 429),
 )
-async def upload(request: web.Request) -> web.Response:
+async def upload(request: web.Request, *, query: dict) -> web.Response:
     """A multipart/form-data body with one part per file. Each file's type is judged by its
     content (JPEG, PNG, WebP, MP4, MOV), never by its name or header. Images come back `ready`,
     with their variants and BlurHash; videos come back `uploaded` and are transcoded in the
@@ -29,7 +31,7 @@ async def upload(request: web.Request) -> web.Response:
     make `NEXGATE_MEDIA_UPLOADS_PER_HOUR` uploads an hour, 120 by default (429 `rate_limited`
     with Retry-After)."""
     platform = request.app[PLATFORM]
-    purpose = parse_query(request, UploadQuerySchema)["purpose"]
+    purpose = query["purpose"]
     limits = uploads.UploadLimits.from_config(platform.config)
     limits.check_request_size(request.content_length)
     await uploads.admit(platform, caller(request))
@@ -59,18 +61,18 @@ async def _receive_files(request: web.Request, directory, limits: uploads.Upload
 
 
 @routes.get("/api/media/{media_id}", summary="A media: its status, variants with URLs, BlurHash, dimensions",
-            response=MediaSchema, errors=(404,))
-async def get_media(request: web.Request) -> web.Response:
+            ids=(MEDIA_ID,), response=MediaSchema, errors=(404,))
+async def get_media(request: web.Request, *, media_id: uuid.UUID) -> web.Response:
     """The owner sees their media in any state, with the reason of a failure. Others see ready,
     public media of users whose content they may see; private media (message attachments)
     reaches others only through the message that carries it."""
     platform = request.app[PLATFORM]
-    media = await library.get_media(platform, caller(request), path_media_id(request))
+    media = await library.get_media(platform, caller(request), media_id)
     return json_response(MediaSchema, await media_view(platform, media, viewer_id=caller(request).user_id))
 
 
 @routes.delete("/api/media/{media_id}", summary="Delete your media and every stored file of it", status=204,
-               errors=(403, 404))
-async def delete_media(request: web.Request) -> web.Response:
-    await library.delete_media(request.app[PLATFORM], caller(request), path_media_id(request))
+               ids=(MEDIA_ID,), errors=(403, 404))
+async def delete_media(request: web.Request, *, media_id: uuid.UUID) -> web.Response:
+    await library.delete_media(request.app[PLATFORM], caller(request), media_id)
     return web.Response(status=204)

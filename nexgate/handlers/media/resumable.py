@@ -1,6 +1,8 @@
 """Resumable uploads: begin, send pieces, ask where it stands, cancel (docs/media.md)."""
 from __future__ import annotations
 
+import uuid
+
 from aiohttp import web
 
 from ...domain.media import resumable, uploads
@@ -9,8 +11,8 @@ from ...domain.media.views import media_view
 from ...errors import TooLarge
 from ...keys import PLATFORM
 from ...platform import Platform
-from ..routing import Routes, caller, json_response, parse_json, parse_query
-from .schemas import PIECE_BODY, BeginUploadSchema, PieceQuerySchema, UploadSchema, path_upload_id
+from ..routing import Routes, caller, json_response
+from .schemas import PIECE_BODY, UPLOAD_ID, BeginUploadSchema, PieceQuerySchema, UploadSchema
 
 routes = Routes("media")
 READ_CHUNK = 256 * 1024
@@ -18,27 +20,27 @@ READ_CHUNK = 256 * 1024
 
 @routes.post("/api/media/uploads", summary="Begin a resumable upload", body=BeginUploadSchema,
              response=UploadSchema, status=201, errors=(409, 413, 429))
-async def begin_upload(request: web.Request) -> web.Response:
+async def begin_upload(request: web.Request, *, body: dict) -> web.Response:
     """For large files on connections that drop: declare the file, then send it in pieces with
     `PATCH /api/media/uploads/{upload_id}?offset=N`. An upload expires 24 hours after it
     begins; at most 10 may be unfinished at once (409 `too_many_uploads`)."""
-    body = await parse_json(request, BeginUploadSchema)
     upload = await resumable.begin(request.app[PLATFORM], caller(request), **body)
     return json_response(UploadSchema, await _view(request.app[PLATFORM], upload), status=201)
 
 
-@routes.get("/api/media/uploads/{upload_id}", summary="Where a resumable upload stands", response=UploadSchema,
-            errors=(404,))
-async def get_upload(request: web.Request) -> web.Response:
+@routes.get("/api/media/uploads/{upload_id}", summary="Where a resumable upload stands", ids=(UPLOAD_ID,),
+            response=UploadSchema, errors=(404,))
+async def get_upload(request: web.Request, *, upload_id: uuid.UUID) -> web.Response:
     """After a dropped connection: `offset` is where the next piece starts."""
     platform = request.app[PLATFORM]
-    upload = await resumable.get_upload(platform, caller(request), path_upload_id(request))
+    upload = await resumable.get_upload(platform, caller(request), upload_id)
     return json_response(UploadSchema, await _view(platform, upload))
 
 
 @routes.patch("/api/media/uploads/{upload_id}", summary="Send the next piece of a resumable upload",
-              query=PieceQuerySchema, body_doc=PIECE_BODY, response=UploadSchema, errors=(404, 409, 413, 415, 422))
-async def send_piece(request: web.Request) -> web.Response:
+              query=PieceQuerySchema, ids=(UPLOAD_ID,), body_doc=PIECE_BODY, response=UploadSchema,
+              errors=(404, 409, 413, 415, 422))
+async def send_piece(request: web.Request, *, query: dict, upload_id: uuid.UUID) -> web.Response:
     """The body is the piece's bytes, starting at `offset`, which must be where the upload
     stands (409 `offset_mismatch` names it otherwise, before the body is read). A piece may not
     go past the declared size (413 `piece_past_end`). The first piece must carry the file's
@@ -47,8 +49,8 @@ async def send_piece(request: web.Request) -> web.Response:
     checks and processing as `POST /api/media`, and `media` is filled in; sending a piece to a
     completed upload answers the same again."""
     platform = request.app[PLATFORM]
-    offset = parse_query(request, PieceQuerySchema)["offset"]
-    upload = await resumable.expect_piece(platform, caller(request), path_upload_id(request), offset)
+    offset = query["offset"]
+    upload = await resumable.expect_piece(platform, caller(request), upload_id, offset)
     with uploads.workspace() as directory:
         piece, length = directory / "piece", 0
         if upload.completed_at is None:
@@ -72,10 +74,11 @@ async def _receive_piece(request: web.Request, path, room: int) -> int:
     return length
 
 
-@routes.delete("/api/media/uploads/{upload_id}", summary="Cancel a resumable upload", status=204, errors=(404,))
-async def cancel_upload(request: web.Request) -> web.Response:
+@routes.delete("/api/media/uploads/{upload_id}", summary="Cancel a resumable upload", ids=(UPLOAD_ID,), status=204,
+               errors=(404,))
+async def cancel_upload(request: web.Request, *, upload_id: uuid.UUID) -> web.Response:
     """Drops the upload and every piece received. A completed upload's media stays."""
-    await resumable.cancel(request.app[PLATFORM], caller(request), path_upload_id(request))
+    await resumable.cancel(request.app[PLATFORM], caller(request), upload_id)
     return web.Response(status=204)
 
 

@@ -1,15 +1,12 @@
 """The media area's request and response schemas (they are the OpenAPI document too)."""
 from __future__ import annotations
 
-import uuid
-
 import marshmallow as ma
-from aiohttp import web
 
 from ...domain.media.library import not_found
 from ...domain.media.resumable import not_found as upload_not_found
 from ...domain.media.purposes import PURPOSES
-from ..routing import path_uuid
+from ..routing import PathId
 
 
 class UploadQuerySchema(ma.Schema):
@@ -104,9 +101,5 @@ UPLOAD_BODY = {
 }
 
 
-def path_media_id(request: web.Request) -> uuid.UUID:
-    return path_uuid(request, "media_id", lambda: not_found(request.match_info["media_id"]))
-
-
-def path_upload_id(request: web.Request) -> uuid.UUID:
-    return path_uuid(request, "upload_id", lambda: upload_not_found(request.match_info["upload_id"]))
+MEDIA_ID = PathId("media_id", not_found)
+UPLOAD_ID = PathId("upload_id", upload_not_found)

@@ -1,10 +1,7 @@
 """Request and response schemas of the direct-message routes and WebSocket frames."""
 from __future__ import annotations
 
-import uuid
-
 import marshmallow as ma
-from aiohttp import web
 
 from ...domain.messages import access
 from ...domain.messages.conversations import MAX_GROUP_MEMBERS
@@ -13,7 +10,7 @@ from ...errors import NotFound
 from ...pagination import PageQuery, page_schema
 from ...validation import Name, Text
 from ..media.schemas import MediaSchema
-from ..routing import path_uuid
+from ..routing import PathId
 
 _CLIENT_ID = ma.fields.String(validate=ma.validate.Length(1, 64), metadata={
     "description": "Your own id for this message (a UUID is a good choice): sending again with the same one "
@@ -225,14 +222,7 @@ class ReactionsSchema(ma.Schema):
     reactions = ma.fields.List(ma.fields.Nested(ReactionCountSchema), required=True)
 
 
-def conversation_id(request: web.Request) -> uuid.UUID:
-    return path_uuid(request, "conversation_id", access.conversation_not_found)
-
-
-def message_id(request: web.Request) -> uuid.UUID:
-    return path_uuid(request, "message_id", access.message_not_found)
-
-
-def member_id(request: web.Request) -> uuid.UUID:
-    return path_uuid(request, "user_id", lambda: NotFound("No such member", code="member_not_found"))
+CONVERSATION_ID = PathId("conversation_id", lambda raw: access.conversation_not_found())
+MESSAGE_ID = PathId("message_id", lambda raw: access.message_not_found())
+MEMBER_ID = PathId("user_id", lambda raw: NotFound("No such member", code="member_not_found"))
 

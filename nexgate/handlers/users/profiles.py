@@ -1,14 +1,16 @@
 """Profiles: the caller's own account, other users' profiles, their stats."""
 from __future__ import annotations
 
+import uuid
+
 from aiohttp import web
 
 from ...domain.auth.accounts import account_view, get_account
 from ...domain.users import profiles
 from ...keys import PLATFORM
 from ..auth.schemas import AccountSchema
-from ..routing import OPTIONAL, Routes, caller, json_response, parse_json, viewer
-from .schemas import ProfileSchema, ProfileUpdateSchema, StatsSchema, path_user_id
+from ..routing import OPTIONAL, Routes, caller, json_response, viewer
+from .schemas import USER_ID, ProfileSchema, ProfileUpdateSchema, StatsSchema
 
 routes = Routes("users")
 
@@ -33,21 +35,20 @@ async def get_profile(request: web.Request) -> web.Response:
 
 
 @routes.patch(
-    "/api/users/{user_id}", summary="Edit your profile", body=ProfileUpdateSchema, response=ProfileSchema,
-    errors=(403, 404, 409),
+    "/api/users/{user_id}", summary="Edit your profile", body=ProfileUpdateSchema, ids=(USER_ID,),
+    response=ProfileSchema, errors=(403, 404, 409),
 )
-async def update_profile(request: web.Request) -> web.Response:
+async def update_profile(request: web.Request, *, body: dict, user_id: uuid.UUID) -> web.Response:
     """Owner only (403 `not_profile_owner`). A taken username answers 409 `username_taken`, a
     second change within 30 days 409 `username_change_too_soon`, a reserved one 422. Making the
     account public accepts every pending follow request."""
-    body = await parse_json(request, ProfileUpdateSchema)
-    view = await profiles.update_profile(request.app[PLATFORM], caller(request), path_user_id(request), body)
+    view = await profiles.update_profile(request.app[PLATFORM], caller(request), user_id, body)
     return json_response(ProfileSchema, profiles.profile_view(view))
 
 
 @routes.get("/api/users/{user_id}/stats", summary="A user's posts, followers, following and likes received",
-            response=StatsSchema, errors=(403, 404), auth=OPTIONAL)
-async def stats(request: web.Request) -> web.Response:
+            ids=(USER_ID,), response=StatsSchema, errors=(403, 404), auth=OPTIONAL)
+async def stats(request: web.Request, *, user_id: uuid.UUID) -> web.Response:
     """Without a token, as to someone who follows no one."""
-    profile = await profiles.get_stats(request.app[PLATFORM], viewer(request), path_user_id(request))
+    profile = await profiles.get_stats(request.app[PLATFORM], viewer(request), user_id)
     return json_response(StatsSchema, profiles.stats_view(profile))

@@ -3,17 +3,15 @@ parsing they share."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from typing import Any
 
 import marshmallow as ma
-from aiohttp import web
 
 from ...domain.users.repository import UserListItem
 from ...errors import NotFound
 from ...pagination import page_schema
 from ...validation import Name, Text
-from ..routing import path_uuid
+from ..routing import PathId
 
 _URL = ma.validate.URL(relative=False, schemes={"http", "https"}, require_tld=True,
                        error="Give a full http:// or https:// address with a host name.")
@@ -120,5 +118,9 @@ def list_item(item: UserListItem) -> dict[str, Any]:
     return {**dataclasses.asdict(item), "is_verified": item.verified_at is not None}
 
 
-def path_user_id(request: web.Request, name: str = "user_id") -> uuid.UUID:
-    return path_uuid(request, name, lambda: NotFound("No such user", code="user_not_found"))
+def _no_such_user(raw: str) -> NotFound:
+    return NotFound("No such user", code="user_not_found")
+
+
+USER_ID = PathId("user_id", _no_such_user)
+REQUESTER_ID = PathId("requester_id", _no_such_user)

@@ -7,7 +7,7 @@ from aiohttp import web
 from ...domain.users import search, suggestions
 from ...keys import PLATFORM
 from ...pagination import PageQuery, page_schema
-from ..routing import Routes, caller, json_response, parse_query
+from ..routing import Routes, caller, json_response
 from .schemas import UserCardSchema
 
 routes = Routes("search")
@@ -51,21 +51,19 @@ def _card(user) -> dict:
 
 @routes.get("/api/search/users", summary="Search users by username and display name", query=SearchQuerySchema,
             response=SearchPageSchema)
-async def search_users(request: web.Request) -> web.Response:
+async def search_users(request: web.Request, *, query: dict) -> web.Response:
     """People you follow come first, then the best matches: an exact username, then username
     prefixes, display-name prefixes, then similar spellings. Users blocked either way never
     appear. `q` must have 1 to 50 characters (422)."""
-    query = parse_query(request, SearchQuerySchema)
     page = await search.search_users(request.app[PLATFORM], caller(request), **query)
     return json_response(SearchPageSchema, page.map(lambda found: {**_card(found), "following": found.following}))
 
 
 @routes.get("/api/users/suggestions", summary="People you may want to follow, with the reason",
             query=SuggestionsQuerySchema, response=SuggestionListSchema)
-async def suggested(request: web.Request) -> web.Response:
+async def suggested(request: web.Request, *, query: dict) -> web.Response:
     """Accounts followed by people you follow (the more of them, the higher), and people who
     follow you; never anyone you follow, asked to follow, muted or blocked, nor who blocked you."""
-    query = parse_query(request, SuggestionsQuerySchema)
     items = await suggestions.suggestions(request.app[PLATFORM], caller(request), **query)
     return json_response(SuggestionListSchema, {"items": [
         {"user": _card(s.user), "reason": s.reason, "follows_you": s.user.follows_you,

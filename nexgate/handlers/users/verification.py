@@ -12,11 +12,12 @@ from ...errors import NotFound
 from ...keys import PLATFORM
 from ...pagination import PageQuery, page_schema
 from ...validation import Text
-from ..routing import Routes, caller, json_response, parse_json, parse_query
-from .schemas import path_user_id
+from ..routing import PathId, Routes, caller, json_response
+from .schemas import USER_ID
 
 routes = Routes("verification")
 MODERATORS = verification.MODERATORS
+APPLICATION_ID = PathId("application_id", lambda raw: NotFound("No such application", code="application_not_found"))
 
 
 class ApplySchema(ma.Schema):
@@ -70,47 +71,41 @@ class VerifiedSchema(ma.Schema):
 
 @routes.post("/api/users/verification/applications", summary="Apply for the verified badge (sellers, organizers)",
              body=ApplySchema, response=ApplicationSchema, status=201, errors=(409, 422))
-async def apply(request: web.Request) -> web.Response:
+async def apply(request: web.Request, *, body: dict) -> web.Response:
     """409 `application_pending` while an earlier application waits for review, 409
     `already_verified` once verified."""
-    body = await parse_json(request, ApplySchema)
     application = await verification.apply(request.app[PLATFORM], caller(request), **body)
     return json_response(ApplicationSchema, dataclasses.asdict(application), status=201)
 
 
 @routes.get("/api/users/verification/applications", summary="Applications waiting for review, oldest first",
             query=PageQuery, response=ApplicationPageSchema, roles=MODERATORS)
-async def pending(request: web.Request) -> web.Response:
-    query = parse_query(request, PageQuery)
+async def pending(request: web.Request, *, query: dict) -> web.Response:
     page = await verification.pending_queue(request.app[PLATFORM], caller(request), **query)
     return json_response(ApplicationPageSchema, page.map(dataclasses.asdict))
 
 
 @routes.post("/api/users/verification/applications/{application_id}/approve", summary="Approve an application: "
-             "the applicant is verified", body=ApproveSchema, response=ApplicationSchema, roles=MODERATORS,
-             errors=(404, 409))
-async def approve(request: web.Request) -> web.Response:
-    """404 `application_not_found`; 409 `application_decided` if it was already approved or
-    rejected; 403 `own_application` for a moderator's own."""
-    return await _decide(request, ApproveSchema, approve=True)
+             "the applicant is verified", body=ApproveSchema, body_optional=True, ids=(APPLICATION_ID,),
+             response=ApplicationSchema, roles=MODERATORS, errors=(404, 409))
+async def approve(request: web.Request, *, body: dict, application_id: uuid.UUID) -> web.Response:
+    """No body is needed. 404 `application_not_found`; 409 `application_decided` if it was
+    already approved or rejected; 403 `own_application` for a moderator's own."""
+    return await _decide(request, application_id, approve=True, reason=body["reason"])
 
 
 @routes.post("/api/users/verification/applications/{application_id}/reject", summary="Reject an application, "
-             "saying why", body=RejectSchema, response=ApplicationSchema, roles=MODERATORS, errors=(404, 409, 422))
-async def reject(request: web.Request) -> web.Response:
+             "saying why", body=RejectSchema, body_optional=True, ids=(APPLICATION_ID,), response=ApplicationSchema,
+             roles=MODERATORS, errors=(404, 409, 422))
+async def reject(request: web.Request, *, body: dict, application_id: uuid.UUID) -> web.Response:
     """As approve; the reason is required (422) and shown to the applicant."""
-    return await _decide(request, RejectSchema, approve=False)
+    return await _decide(request, application_id, approve=False, reason=body["reason"])
 
 
-async def _decide(request: web.Request, schema: type[ma.Schema], *, approve: bool) -> web.Response:
-    try:
-        application_id = uuid.UUID(request.match_info["application_id"])
-    except ValueError:
-        raise NotFound("No such application", code="application_not_found") from None
-    # Approving needs no body at all.
-    body = await parse_json(request, schema) if request.body_exists else {"reason": None}
+async def _decide(request: web.Request, application_id: uuid.UUID, *, approve: bool,
+                  reason: str | None) -> web.Response:
     application = await verification.decide(request.app[PLATFORM], caller(request), application_id,
-                                            approve=approve, reason=body["reason"])
+                                            approve=approve, reason=reason)
     return json_response(ApplicationSchema, dataclasses.asdict(application))
 
 
@@ -124,17 +119,16 @@ async def own(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/users/{user_id}/verification", summary="Verify a user directly", response=VerifiedSchema,
-             roles=MODERATORS, errors=(404, 409))
-async def grant(request: web.Request) -> web.Response:
+             ids=(USER_ID,), roles=MODERATORS, errors=(404, 409))
+async def grant(request: web.Request, *, user_id: uuid.UUID) -> web.Response:
     """Their pending application, if any, is approved with it. 409 `already_verified`."""
-    user_id = path_user_id(request)
     verified_at = await verification.grant(request.app[PLATFORM], caller(request), user_id)
     return json_response(VerifiedSchema, {"user_id": user_id, "is_verified": True, "verified_at": verified_at})
 
 
 @routes.delete("/api/users/{user_id}/verification", summary="Take a user's verified badge away", status=204,
-               roles=MODERATORS, errors=(404, 409))
-async def revoke(request: web.Request) -> web.Response:
+               ids=(USER_ID,), roles=MODERATORS, errors=(404, 409))
+async def revoke(request: web.Request, *, user_id: uuid.UUID) -> web.Response:
     """409 `not_verified`. The user may apply again."""
-    await verification.revoke(request.app[PLATFORM], caller(request), path_user_id(request))
+    await verification.revoke(request.app[PLATFORM], caller(request), user_id)
     return web.Response(status=204)
