@@ -10,7 +10,8 @@ DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 SEGMENT = r"(?:[A-Za-z0-9_.-]+|\{[^}]+\})"
 MENTION = re.compile(rf"(?:\b(GET|POST|PUT|PATCH|DELETE) +)?(/api(?:/{SEGMENT})+)")
 NOT_ROUTES = {  # named on purpose though not served (yet)
-    "/api/things",  # architecture.md: the example of a route declaration
+    "/api/things",  # architecture.md: the examples of a route declaration
+    "/api/things/{}",
     "/api/products/{}/contact",  # messages.md: comes with commerce
     "/api/posts/{}",  # operations.md: an example of a metric's route label
     "/api/auth",  # auth.md: the refresh cookie's path
