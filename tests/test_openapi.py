@@ -90,7 +90,7 @@ async def test_each_route_declares_the_errors_its_declaration_implies(client):
 
     @routes.post("/api/things/{thing_id}/copies", summary="Copy a thing", body=ThingSchema, response=ThingSchema,
                  status=201, other_statuses=(200,))
-    async def copy_thing(request):
+    async def copy_thing(request, *, body):
         raise AssertionError("never called")
 
     operation = openapi.build([routes], "http://localhost")["paths"]["/api/things/{thing_id}/copies"]["post"]
