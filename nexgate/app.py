@@ -70,11 +70,12 @@ def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Appli
             _workers(worker_names),
         ]
     )
-    for routes in all_routes():
-        routes.add_to(app)
+    routes = all_routes()
+    for area_routes in routes:
+        area_routes.add_to(app)
     gateway.setup(app, AREAS)
     docs.add_static(app)
-    app[OPENAPI] = openapi.build(all_routes(), config.public_url)
+    app[OPENAPI] = openapi.build(routes, config.public_url)
     _setup_cors(app, config.cors_origins)
     return app
 

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 TRANSACTION_NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
+
 class UnmigratedDatabase(RuntimeError):
     pass
 

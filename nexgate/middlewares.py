@@ -13,7 +13,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from .errors import DomainError, Internal, RateLimited
 from .logs import request_id
 from .metrics import Metrics
-from .responses import error as error_response
+from .responses import error as error_response, one_line
 
 log = logging.getLogger("nexgate.http")
 access_log = logging.getLogger("nexgate.access")
@@ -114,7 +114,7 @@ async def error_middleware(request: web.Request, handler):
             raise
         return await _http_error(request, error)
     except HttpProcessingError as error:  # a body aiohttp's parsers cannot read (a multipart part's headers)
-        return error_response(400, "bad_request", f"The request cannot be read: {' '.join(error.message.split())[:200]}")
+        return error_response(400, "bad_request", f"The request cannot be read: {one_line(error.message)}")
     except Exception as error:
         if isinstance(error, ConnectionError) and _client_gone(request):
             return web.Response(status=CLIENT_CLOSED)  # never sent: it is what the access log and metrics count

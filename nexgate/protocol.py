@@ -15,7 +15,7 @@ from aiohttp import web
 
 from .errors import Internal
 from .middlewares import REQUEST_ID_HEADER, status_code
-from .responses import error as error_response
+from .responses import error as error_response, one_line
 
 log = logging.getLogger("nexgate.http")
 
@@ -38,8 +38,7 @@ class Protocol(web.RequestHandler):
 
 
 def _reason(exc: BaseException | None, message: str | None) -> str:
-    reason = getattr(exc, "message", None) or message or "malformed HTTP message"
-    return " ".join(str(reason).split())[:200]
+    return one_line(getattr(exc, "message", None) or message or "malformed HTTP message")
 
 
 class _Server(web.Server):

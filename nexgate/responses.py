@@ -16,5 +16,11 @@ def json(body: Any, status: int = 200, headers: dict[str, str] | None = None) ->
     return web.json_response(body, status=status, headers=headers, dumps=dumps)
 
 
+def one_line(reason: object, limit: int = 200) -> str:
+    """A reason for an error message on one line of at most ``limit`` characters (a parser's
+    message may span lines and quote the bytes it refused)."""
+    return " ".join(str(reason).split())[:limit]
+
+
 def error(status: int, code: str, message: str, details: dict | None = None, headers=None) -> web.Response:
     return json({"error": {"code": code, "message": message, "details": details or {}}}, status, headers)

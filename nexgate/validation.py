@@ -60,6 +60,15 @@ def load(schema: ma.Schema, data: Any, where: str) -> dict[str, Any]:
     return loaded
 
 
+def search_terms(q: str, max_length: int) -> str:
+    """What a search looks for: ``q`` with its runs of spaces made one, 1 to ``max_length``
+    characters, or ``Invalid`` naming the query's ``q``."""
+    q = " ".join(q.split())
+    if not 1 <= len(q) <= max_length:
+        raise Invalid.fields("query", {"q": f"Give 1 to {max_length} characters to search for."})
+    return q
+
+
 def character_problems(schema: ma.Schema, data: Mapping[str, Any]) -> dict[Any, Any]:
     """The fields of ``data`` whose text breaks the character rules, with the reason, keyed as
     marshmallow keys its own errors (by ``data_key``; a list's items by index)."""

@@ -9,6 +9,7 @@ from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ..errors import Invalid
+from ..responses import one_line
 from .routing import BadRequest
 
 
@@ -31,9 +32,5 @@ async def _readable(read):
     try:
         return await read()
     except (ValueError, HttpProcessingError) as error:
-        raise MalformedMultipart(f"The multipart body cannot be read: {_reason(error)}") from None
-
-
-def _reason(error: Exception) -> str:
-    reason = error.message if isinstance(error, HttpProcessingError) else str(error)
-    return " ".join(str(reason).split())[:200]
+        reason = error.message if isinstance(error, HttpProcessingError) else error
+        raise MalformedMultipart(f"The multipart body cannot be read: {one_line(reason)}") from None

@@ -7,9 +7,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ...errors import Invalid, NotFound
+from ...errors import NotFound
 from ...pagination import NEWEST_FIRST, Keyset, Page, fetch
 from ...platform import Platform
+from ...validation import search_terms
 from ..auth.caller import Caller
 from . import access, message_repository, repository, views
 
@@ -21,7 +22,7 @@ NEWEST_SEQ = Keyset("seq", (int,), (1 << 62,))
 async def history(platform: Platform, caller: Caller, conversation_id: uuid.UUID, *, cursor: str | None,
                   limit: int, q: str | None = None) -> Page:
     """One page of the conversation's messages, newest first; with ``q``, those matching it."""
-    q = _query(q) if q is not None else None
+    q = search_terms(q, MAX_QUERY) if q is not None else None
     async with platform.core.connection() as conn:
         membership = await access.member_of(conn, conversation_id, caller.user_id)
         page = await fetch(NEWEST_SEQ, cursor, limit, lambda before, n: message_repository.history_page(
@@ -34,7 +35,7 @@ async def history(platform: Platform, caller: Caller, conversation_id: uuid.UUID
 
 async def search(platform: Platform, caller: Caller, q: str, *, cursor: str | None, limit: int) -> Page:
     """Messages matching ``q`` in every conversation the caller can read, newest first."""
-    q = _query(q)
+    q = search_terms(q, MAX_QUERY)
     async with platform.core.connection() as conn:
         page = await fetch(NEWEST_FIRST, cursor, limit, lambda before, n: message_repository.search_all(
             conn, user_id=caller.user_id, q=q, before=before, limit=n), lambda message: (message.created_at, message.id))
@@ -50,10 +51,3 @@ async def product_context(platform: Platform, caller: Caller, message_id: uuid.U
     if message.product is None:
         raise NotFound("This message has no product context", code="product_context_not_found")
     return message.product
-
-
-def _query(q: str) -> str:
-    q = " ".join(q.split())
-    if not 1 <= len(q) <= MAX_QUERY:
-        raise Invalid.fields("query", {"q": f"Give 1 to {MAX_QUERY} characters to search for."})
-    return q

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from ...errors import Invalid
 from ...pagination import Keyset, Page, fetch
 from ...platform import Platform
+from ...validation import search_terms
 from ..auth.caller import Caller
 from . import discovery_repository
 from .discovery_repository import Found
@@ -19,9 +19,7 @@ BY_RANK = Keyset("rank", (int, float, uuid.UUID), (2, 0.0, uuid.UUID(int=0)))
 
 
 async def search_users(platform: Platform, caller: Caller, q: str, cursor: str | None, limit: int) -> Page[Found]:
-    q = " ".join(q.split())
-    if not 1 <= len(q) <= MAX_QUERY:
-        raise Invalid.fields("query", {"q": f"Give 1 to {MAX_QUERY} characters to search for."})
+    q = search_terms(q, MAX_QUERY)
     async with platform.core.connection() as conn:
         return await fetch(BY_RANK, cursor, limit, lambda after, n: discovery_repository.search_users(
             conn, viewer_id=caller.user_id, q=q, fuzzy=len(q) >= FUZZY_FROM, branch_limit=BRANCH_LIMIT,
