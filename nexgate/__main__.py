@@ -1,5 +1,6 @@
 """``python -m nexgate serve | worker NAME | migrate | check | settings | keys ... | deadletters list|replay
-| users reconcile``."""
+| users reconcile
+| payments verify-ledger``."""
 from __future__ import annotations
 
 import argparse
@@ -77,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     user_actions.add_parser(
         "reconcile", help="recount every user's followers and following from the follows and fix drift"
     ).set_defaults(command=users_reconcile_command)
+
+    payments = commands.add_parser("payments", help="operate the payments area")
+    payment_actions = payments.add_subparsers(required=True, metavar="ACTION")
+    payment_actions.add_parser(
+        "verify-ledger", help="check the ledger's hash chain and that every balance is the sum of its lines"
+    ).set_defaults(command=payments_verify_ledger_command)
     return parser
 
 
@@ -223,6 +230,19 @@ def users_reconcile_command(config: Config, args: argparse.Namespace) -> None:
             if old != new]
         print(f"{user.username}: {', '.join(changes)}")
     print(f"fixed {len(drift)} user(s)")
+
+
+def payments_verify_ledger_command(config: Config, args: argparse.Namespace) -> int:
+    from .domain.payments.ledger import verify
+
+    result = _with_core(config, verify)
+    print(f"checked {result.entries} journal entr{'y' if result.entries == 1 else 'ies'} in the hash chain "
+          f"(head at position {result.head_position}) and the balances of {result.accounts} account(s)")
+    if result.problem:
+        print(f"nexgate: the ledger is broken: {result.problem}", file=sys.stderr)
+        return 1
+    print("the ledger is intact: every link matches its entry, every entry balances, every balance is its lines' sum")
+    return 0
 
 
 def deadletters_list_command(config: Config, args: argparse.Namespace) -> None:

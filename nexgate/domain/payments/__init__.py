@@ -1,0 +1,2 @@
+"""Payments: the double-entry ledger, escrow holds, and (later) payments, refunds and payouts
+through the mobile money providers (docs/payments.md)."""
