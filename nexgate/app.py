@@ -23,8 +23,8 @@ from .areas import AREAS
 from .handlers import docs, health
 from .handlers.routing import Routes
 from .keys import (
-    BROKER, CONFIG, CORE_DB, CPU_POOL, KEYRING, MAILER, METRICS, NOTIFY_DB, OPENAPI, PLATFORM, REDIS, SMS,
-    STORAGE, WORKER_TASKS,
+    BROKER, CONFIG, CORE_DB, CPU_POOL, KEYRING, MAILER, METRICS, NOTIFY_DB, OPENAPI, PAYMENT_PROVIDERS, PLATFORM,
+    REDIS, SMS, STORAGE, WORKER_TASKS,
 )
 from .metrics import Metrics
 from .middlewares import access_log_middleware, body_timeout_middleware, error_middleware, request_id_middleware
@@ -32,6 +32,7 @@ from .platform import DependencyUnavailable, Platform
 from .protocol import App
 from .providers.email import SmtpMailer
 from .providers.email_sandbox import SmtpSandbox
+from .providers.payment_providers import PaymentProviders, sandboxes_for
 from .providers.sms import TIMEOUT as SMS_TIMEOUT, SmsClient
 from .providers.sms_sandbox import SmsSandbox
 from .ratelimit import RateLimiter
@@ -64,6 +65,8 @@ def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Appli
             _mailer,
             _sms_sandbox,
             _sms,
+            _payment_sandboxes,
+            _payment_providers,
             _keyring,
             _storage,
             _platform,
@@ -215,6 +218,33 @@ async def _sms(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _payment_sandboxes(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    if not config.payments_sandbox:
+        yield
+        return
+    started = []
+    try:
+        for sandbox, variable in sandboxes_for(config):
+            try:
+                await sandbox.start()
+            except OSError as error:
+                where = f"{sandbox.host}:{sandbox.port}"
+                raise DependencyUnavailable(f"{sandbox.name} sandbox cannot listen on {where} ({variable}): {error}") from None
+            started.append(sandbox)
+            log.info("%s sandbox on %s", sandbox.name, sandbox.url)
+        yield
+    finally:
+        for sandbox in reversed(started):
+            await sandbox.stop()
+
+
+async def _payment_providers(app: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession() as session:  # each client sets its own timeout per request
+        app[PAYMENT_PROVIDERS] = PaymentProviders.from_config(app[CONFIG], session)
+        yield
+
+
 async def _keyring(app: web.Application) -> AsyncIterator[None]:
     keyring = Keyring(app[CORE_DB])
     await keyring.load()
@@ -251,6 +281,7 @@ async def _platform(app: web.Application) -> AsyncIterator[None]:
         cpu_pool=app[CPU_POOL],
         mailer=app[MAILER],
         sms=app[SMS],
+        payment_providers=app[PAYMENT_PROVIDERS],
         keyring=app[KEYRING],
         storage=app[STORAGE],
         limiter=RateLimiter(app[REDIS]),

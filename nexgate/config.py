@@ -213,6 +213,56 @@ class Config:
         "NEXGATE_SMS_USERNAME and NEXGATE_SMS_API_KEY",
     )
     sms_sandbox_dir: str = _setting("", str, "Directory where the SMS sandbox appends what it receives (messages.jsonl)")
+    payments_callback_url: str = _setting(
+        "", _optional(_url("http", "https")),
+        "Base URL the payment providers POST callbacks to, as {this}/{provider}/{secret}/{collection|payout}; "
+        "empty: NEXGATE_PUBLIC_URL + /api/payments/callbacks",
+    )
+    payments_provider_timeout_s: int = _setting(
+        15, _integer(1, 120), "Timeout of each request to a payment provider (Daraja, Selcom, TemboPlus), in seconds"
+    )
+    payments_sandbox: bool = _setting(
+        False, _boolean,
+        "Run local Daraja, Selcom and TemboPlus sandboxes in the server on the hosts and ports of "
+        "NEXGATE_DARAJA_BASE_URL, NEXGATE_SELCOM_BASE_URL and NEXGATE_TEMBO_BASE_URL, accepting the credentials "
+        "set here (nexgate/providers/README.md)",
+    )
+    payments_sandbox_late_s: int = _setting(
+        30, _integer(0, 86_400), "Seconds a payment sandbox waits before a late callback (payer numbers ending in 22, 25)"
+    )
+    daraja_base_url: str = _setting(
+        "https://sandbox.safaricom.co.ke", _url("http", "https"),
+        "Daraja (M-Pesa Kenya) API base URL (production: https://api.safaricom.co.ke)",
+    )
+    daraja_consumer_key: str = _setting("", str, "Daraja app consumer key")
+    daraja_consumer_secret: str = _setting("", str, "Daraja app consumer secret")
+    daraja_shortcode: str = _setting("174379", str, "M-Pesa paybill or till number payers pay to (STK push)")
+    daraja_passkey: str = _setting("", str, "Lipa na M-Pesa Online passkey of the short code")
+    daraja_transaction_type: str = _setting(
+        "CustomerPayBillOnline", _choice("CustomerPayBillOnline", "CustomerBuyGoodsOnline"),
+        "STK push transaction type: CustomerPayBillOnline (paybill) or CustomerBuyGoodsOnline (till)",
+    )
+    daraja_b2c_shortcode: str = _setting("600000", str, "M-Pesa short code B2C payouts are paid from")
+    daraja_initiator_name: str = _setting("", str, "Daraja B2C initiator user name")
+    daraja_initiator_password: str = _setting("", str, "Daraja B2C initiator password (sent RSA-encrypted)")
+    daraja_certificate: str = _setting(
+        "", str, "Path of Safaricom's PEM certificate (or public key) the initiator password is encrypted to"
+    )
+    daraja_callback_secret: str = _setting("", str, "Secret path segment of Daraja's callback URLs")
+    selcom_base_url: str = _setting("https://apigw.selcommobile.com/v1", _url("http", "https"), "Selcom API gateway base URL")
+    selcom_api_key: str = _setting("", str, "Selcom API key")
+    selcom_api_secret: str = _setting("", str, "Selcom API secret (signs requests; checks webhook digests)")
+    selcom_vendor: str = _setting("", str, "Selcom vendor (till) id")
+    selcom_pin: str = _setting("", str, "Selcom vendor PIN authorising wallet cash-in payouts")
+    selcom_callback_secret: str = _setting("", str, "Secret path segment of Selcom's webhook URLs")
+    tembo_base_url: str = _setting(
+        "https://sandbox.temboplus.com/tembo/v1", _url("http", "https"),
+        "TemboPlus API base URL (production: https://api.temboplus.com/tembo/v1)",
+    )
+    tembo_account_id: str = _setting("", str, "TemboPlus account id (x-account-id)")
+    tembo_secret_key: str = _setting("", str, "TemboPlus secret key (x-secret-key)")
+    tembo_payout_account: str = _setting("", str, "TemboPlus wallet account number payouts are paid from (accountNo)")
+    tembo_callback_secret: str = _setting("", str, "Secret path segment of TemboPlus's callback URLs")
     oauth_google_client_ids: tuple[str, ...] = _setting(
         (), _word_list,
         "Comma-separated Google OAuth client ids (web, Android, iOS) whose ID tokens sign users in; empty: "
@@ -332,6 +382,11 @@ class Config:
                 raise ConfigError(f"{variable}={raw!r} is invalid: {error}") from None
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def payments_callback_base(self) -> str:
+        """The base of every payment provider's callback URL (``payments_callback_url`` or its default)."""
+        return (self.payments_callback_url or self.public_url.rstrip("/") + "/api/payments/callbacks").rstrip("/")
 
     def __post_init__(self) -> None:
         if self.db_pool_min > self.db_pool_max:

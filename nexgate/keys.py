@@ -13,6 +13,7 @@ from .domain.auth.keys import Keyring
 from .metrics import Metrics
 from .platform import Platform
 from .providers.email import SmtpMailer
+from .providers.payment_providers import PaymentProviders
 from .providers.sms import SmsClient
 from .redis import Redis
 from .storage import Storage
@@ -26,6 +27,7 @@ BROKER = web.AppKey("broker", Broker)
 CPU_POOL = web.AppKey("cpu_pool", ProcessPoolExecutor)
 MAILER = web.AppKey("mailer", SmtpMailer)
 SMS = web.AppKey("sms", SmsClient)
+PAYMENT_PROVIDERS = web.AppKey("payment_providers", PaymentProviders)
 KEYRING = web.AppKey("keyring", Keyring)
 STORAGE = web.AppKey("storage", Storage)
 PLATFORM = web.AppKey("platform", Platform)

@@ -15,6 +15,7 @@ from .db import Database
 from .domain.auth.keys import Keyring
 from .metrics import Metrics
 from .providers.email import SmtpMailer
+from .providers.payment_providers import PaymentProviders
 from .providers.sms import SmsClient
 from .ratelimit import RateLimiter
 from .realtime import Realtime
@@ -37,6 +38,7 @@ class Platform:
     cpu_pool: ProcessPoolExecutor
     mailer: SmtpMailer
     sms: SmsClient
+    payment_providers: PaymentProviders
     keyring: Keyring
     storage: Storage
     limiter: RateLimiter

@@ -1,6 +1,8 @@
 """What every HTTP sandbox of a provider shares: serving its app on a port (0: any free one)."""
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 
@@ -28,3 +30,18 @@ class HttpSandbox:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+
+async def run_alone(sandbox: HttpSandbox, what: str) -> None:
+    """``python -m nexgate.providers.<x>_sandbox``: serve ``sandbox`` until interrupted, having printed
+    the settings (its ``settings()``) that point a server at it."""
+    from ..config import env_name
+
+    await sandbox.start()
+    try:
+        print(f"{what} on {sandbox.url}; point the server at it with:")
+        for name, value in sandbox.settings().items():  # type: ignore[attr-defined]
+            print(f"{env_name(name)}={value}")
+        await asyncio.Event().wait()
+    finally:
+        await sandbox.stop()

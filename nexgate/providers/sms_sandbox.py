@@ -28,7 +28,7 @@ import orjson
 import phonenumbers
 from aiohttp import web
 
-from .sandbox import HttpSandbox
+from .sandbox import HttpSandbox, run_alone
 from .sms import PATH, STATUSES
 
 log = logging.getLogger(__name__)
@@ -168,21 +168,9 @@ class SmsSandbox(HttpSandbox):
         return web.json_response({"messages": [dataclasses.asdict(m) for m in self.messages(to)]})
 
 
-async def _serve(port: int) -> None:
-    from ..config import env_name
-
-    sandbox = SmsSandbox(port=port, directory=Path("var/sms"))
-    await sandbox.start()
-    print(f"SMS sandbox on {sandbox.url}, keeping messages in var/sms/messages.jsonl; point the server at it with:")
-    for name, value in sandbox.settings().items():
-        print(f"{env_name(name)}={value}")
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await sandbox.stop()
-
-
 if __name__ == "__main__":
     import sys
 
-    asyncio.run(_serve(int(sys.argv[1]) if len(sys.argv) > 1 else 8026))
+    directory = Path("var/sms")
+    sandbox = SmsSandbox(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8026, directory=directory)
+    asyncio.run(run_alone(sandbox, f"SMS sandbox keeping messages in {directory / 'messages.jsonl'}"))

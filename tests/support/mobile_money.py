@@ -1,0 +1,57 @@
+"""A callback receiver for the payment provider tests: an aiohttp server on port 0 that answers
+each provider's callback as the provider expects and queues what arrived, so a test awaits a
+callback rather than sleeping for it."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Mapping
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from nexgate.providers.mobile_money import CallbackAnswer, Kind
+
+SECRET = "callback-secret-0123456789"
+
+
+@dataclasses.dataclass(frozen=True)
+class Arrived:
+    provider: str
+    secret: str
+    kind: Kind
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class CallbackReceiver:
+    """Serves ``/{provider}/{secret}/{kind}``, the shape of the clients' callback URLs."""
+
+    def __init__(self, answer: CallbackAnswer):
+        self.answer = answer
+        self.arrived: asyncio.Queue[Arrived] = asyncio.Queue()
+        app = web.Application()
+        app.router.add_post("/{provider}/{secret}/{kind}", self._receive)
+        self.server = TestServer(app, host="127.0.0.1", port=0)
+
+    async def start(self) -> None:
+        await self.server.start_server()
+
+    async def stop(self) -> None:
+        await self.server.close()
+
+    @property
+    def base(self) -> str:
+        return str(self.server.make_url("")).rstrip("/")
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        info = request.match_info
+        await self.arrived.put(Arrived(info["provider"], info["secret"], Kind(info["kind"]), dict(request.headers),
+                                       await request.read()))
+        return web.Response(status=self.answer.status, body=self.answer.body, content_type=self.answer.content_type)
+
+    async def next(self, timeout: float = 10.0) -> Arrived:
+        return await asyncio.wait_for(self.arrived.get(), timeout)
+
+    def nothing_more(self) -> bool:
+        return self.arrived.empty()
