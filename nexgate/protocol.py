@@ -8,13 +8,12 @@ of both ``web.run_app`` and the tests' ``TestServer`` use ``Protocol``, which ov
 from __future__ import annotations
 
 import logging
-import uuid
 import warnings
 
 from aiohttp import web
 
 from .errors import Internal
-from .middlewares import REQUEST_ID_HEADER, status_code
+from .middlewares import REQUEST_ID_HEADER, new_request_id, status_code
 from .responses import error as error_response, one_line
 
 log = logging.getLogger("nexgate.http")
@@ -25,7 +24,7 @@ class Protocol(web.RequestHandler):
                      message: str | None = None) -> web.StreamResponse:
         if request.writer.output_size > 0:  # as aiohttp's: a response is half sent, only closing is left
             raise ConnectionError("Response is sent already, cannot send another response with the error message")
-        rid = uuid.uuid4().hex
+        rid = new_request_id()
         if status >= 500:
             log.error("error handling a request from %s [request_id=%s]", request.remote, rid, exc_info=exc)
             text = Internal().message

@@ -67,12 +67,16 @@ async def _down(client, name: str):
 async def test_metrics_exposes_requests_backlog_and_lag(client):
     await client.get("/health/live")
     await client.get("/no/such/route")
+    await client.get("/api/users/nobody_here")  # one route, two statuses: each its own count
+    await client.get("/api/users/nobody_here", headers={"Authorization": "Bearer not-a-token"})
     response = await client.get("/metrics")
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("text/plain")
     text = await response.text()
     assert 'nexgate_http_requests_total{method="GET",route="/health/live",status="200"} 1.0' in text
     assert 'nexgate_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
+    assert 'nexgate_http_requests_total{method="GET",route="/api/users/{user_id}",status="404"} 1.0' in text
+    assert 'nexgate_http_requests_total{method="GET",route="/api/users/{user_id}",status="401"} 1.0' in text
     assert 'nexgate_http_request_duration_seconds_count{method="GET",route="/health/live"} 1.0' in text
     assert "nexgate_websocket_sessions 0.0" in text
     assert "nexgate_outbox_backlog " in text

@@ -51,6 +51,8 @@ async def test_request_id_is_generated_and_echoed(client):
     generated = await client.get("/health/live")
     assert generated.status == 200
     assert len(generated.headers["X-Request-ID"]) == 32
+    another = await client.get("/health/live")
+    assert another.headers["X-Request-ID"] != generated.headers["X-Request-ID"]
     echoed = await client.get("/health/live", headers={"X-Request-ID": "mobile-1234.abc"})
     assert echoed.headers["X-Request-ID"] == "mobile-1234.abc"
     # A header that could forge log lines is replaced, not echoed.

@@ -63,3 +63,27 @@ async def test_a_logged_database_error_keeps_no_secret_of_its_row(config, capsys
 ])
 def test_what_is_not_secret_is_kept(kept):
     assert logs.scrub(kept) == kept
+
+
+async def test_an_access_line_names_the_request_and_keeps_no_secret_of_its_path(client, capsys):
+    """``serve``'s JSON access line, written without a LogRecord, is the one the formatter writes."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logs.configure("INFO", as_json=True)
+        answered = await client.get(f"/api/users/{ACCESS_TOKEN}", headers={"X-Request-ID": "line-1"})
+        listed = await client.get("/health/live")
+        written = capsys.readouterr().err
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    lines = [orjson.loads(line) for line in written.splitlines()]
+    access = [line for line in lines if line["logger"] == "nexgate.access"]
+    assert [line["request_id"] for line in access] == ["line-1", listed.headers["X-Request-ID"]]
+    first, second = access
+    assert answered.status == 404 and ACCESS_TOKEN not in written
+    assert first["path"] == "/api/users/<redacted>" and first["msg"] == "GET /api/users/<redacted> 404"
+    assert first["route"] == "/api/users/{user_id}" and first["status"] == 404 and first["method"] == "GET"
+    assert first["level"] == "info" and first["remote"] == "127.0.0.1" and first["duration_ms"] >= 0
+    assert first["ts"].endswith("Z") and len(first["ts"]) == len("2026-12-01T09:40:00.123Z")
+    assert second["path"] == "/health/live" and second["status"] == 200
