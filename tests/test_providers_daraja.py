@@ -17,8 +17,7 @@ from nexgate.providers.daraja_sandbox import FAILURES, DarajaSandbox
 from nexgate.providers.mobile_money import (
     CallbackRejected, Kind, Money, ProviderRefused, ProviderUnavailable, State, UnpayableAmount,
 )
-from tests import cli
-from tests.support.mobile_money import SECRET, CallbackReceiver
+from tests.support.mobile_money import SECRET, CallbackReceiver, in_process_sandboxes
 
 PAYER = "+2547083741"  # + the two digits that steer the sandbox (providers/README.md)
 
@@ -294,11 +293,7 @@ def test_an_unreadable_callback_is_rejected(daraja):
 # the sandbox inside the server (NEXGATE_PAYMENTS_SANDBOX, as scripts/run sets it)
 
 async def test_the_server_runs_the_sandbox_and_holds_a_client_for_it(make_client, config, receiver):
-    settings = {k: v for k, v in DarajaSandbox().settings().items() if k != "daraja_base_url"}
-    config = dataclasses.replace(
-        config, payments_sandbox=True, daraja_base_url=f"http://127.0.0.1:{cli.free_port()}",
-        payments_callback_url=receiver.base, daraja_callback_secret=SECRET, **settings,
-    )
+    config = in_process_sandboxes(config, receiver.base)
     client = await make_client(config)
     daraja = client.app[PLATFORM].payment_providers["daraja"]
     started = await collect(daraja)

@@ -74,6 +74,11 @@ class ProviderRefused(ProviderError):
         self.code = code
 
 
+class UnknownTransaction(ProviderRefused):
+    """A status query named a collection or payout the provider has no record of (its initiation
+    never reached it, or timed out before it was recorded)."""
+
+
 class CallbackRejected(ProviderError):
     """A callback that cannot be trusted or read: forged digest, unknown shape, missing fields."""
 

@@ -81,7 +81,7 @@ class SandboxPayment:
     msisdn: str
     amount: int  # in the provider's units
     currency: str
-    callback_url: str
+    callback_url: str | None  # None: the provider answers this kind of request at once, never by callback
     behaviour: Behaviour
     failure: Failure | None
     state: str = "pending"  # pending | succeeded | failed
@@ -130,8 +130,8 @@ class MobileMoneySandbox(HttpSandbox):
         raise NotImplementedError
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         await super().start()
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -180,6 +180,11 @@ class MobileMoneySandbox(HttpSandbox):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def keep_settled(self, payment: SandboxPayment) -> None:
+        """Keep ``payment`` as already settled (a request the provider answers with its outcome)."""
+        self.payments[payment.key] = payment
+        self.settle(payment)
+
     def settle(self, payment: SandboxPayment) -> None:
         payment.state = "failed" if payment.failure else "succeeded"
         payment.settled_at = datetime.datetime.now(datetime.UTC)
@@ -196,7 +201,7 @@ class MobileMoneySandbox(HttpSandbox):
         else:
             await asyncio.sleep(0)  # after the initiation's answer is on its way
         self.settle(payment)
-        if behaviour is Behaviour.NEVER:
+        if behaviour is Behaviour.NEVER or payment.callback_url is None:
             return
         await self._call_back(payment, self.callback(payment, failure=payment.failure))
         if behaviour is Behaviour.TWICE:
@@ -215,7 +220,7 @@ class MobileMoneySandbox(HttpSandbox):
         headers, body = message
         record: dict[str, Any] = {"body": orjson.loads(body)}
         payment.callbacks.append(record)
-        assert self._session is not None
+        assert self._session is not None and payment.callback_url is not None
         try:
             async with self._session.post(
                 payment.callback_url, data=body, headers={"Content-Type": "application/json", **headers},

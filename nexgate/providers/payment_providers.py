@@ -12,15 +12,18 @@ from .daraja import DarajaClient
 from .daraja_sandbox import DarajaSandbox
 from .mobile_money import MobileMoneyProvider
 from .mobile_money_sandbox import MobileMoneySandbox
+from .selcom import SelcomClient
+from .selcom_sandbox import SelcomSandbox
 
 
 @dataclasses.dataclass(frozen=True)
 class PaymentProviders:
     daraja: DarajaClient
+    selcom: SelcomClient
 
     @classmethod
     def from_config(cls, config: Config, session: aiohttp.ClientSession) -> PaymentProviders:
-        return cls(daraja=DarajaClient.from_config(config, session))
+        return cls(daraja=DarajaClient.from_config(config, session), selcom=SelcomClient.from_config(config, session))
 
     def __getitem__(self, name: str) -> MobileMoneyProvider:
         """The client of the provider called ``name`` ("daraja", ...); KeyError for another."""
@@ -39,7 +42,11 @@ def sandboxes_for(config: Config) -> list[tuple[MobileMoneySandbox, str]]:
         initiator_name=config.daraja_initiator_name, initiator_password=config.daraja_initiator_password,
         **_listening(config.daraja_base_url), **late,
     )
-    return [(daraja, env_name("daraja_base_url"))]
+    selcom = SelcomSandbox(
+        api_key=config.selcom_api_key, api_secret=config.selcom_api_secret, vendor=config.selcom_vendor,
+        pin=config.selcom_pin, **_listening(config.selcom_base_url), **late,
+    )
+    return [(daraja, env_name("daraja_base_url")), (selcom, env_name("selcom_base_url"))]
 
 
 def _listening(url: str) -> dict:

@@ -10,7 +10,11 @@ from collections.abc import Mapping
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from nexgate.config import Config
+from nexgate.providers.daraja_sandbox import DarajaSandbox
 from nexgate.providers.mobile_money import CallbackAnswer, Kind
+from nexgate.providers.selcom_sandbox import SelcomSandbox
+from tests import cli
 
 SECRET = "callback-secret-0123456789"
 
@@ -55,3 +59,13 @@ class CallbackReceiver:
 
     def nothing_more(self) -> bool:
         return self.arrived.empty()
+
+
+def in_process_sandboxes(config: Config, callback_base: str) -> Config:
+    """``config`` running every payment sandbox inside the server on free ports, as scripts/run does,
+    with its clients calling back to ``callback_base``."""
+    settings: dict = {}
+    for sandbox in (DarajaSandbox(port=cli.free_port()), SelcomSandbox(port=cli.free_port())):
+        settings.update(sandbox.settings())
+    secrets = {f"{name}_callback_secret": SECRET for name in ("daraja", "selcom")}
+    return dataclasses.replace(config, payments_sandbox=True, payments_callback_url=callback_base, **settings, **secrets)
