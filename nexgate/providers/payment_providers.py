@@ -14,16 +14,22 @@ from .mobile_money import MobileMoneyProvider
 from .mobile_money_sandbox import MobileMoneySandbox
 from .selcom import SelcomClient
 from .selcom_sandbox import SelcomSandbox
+from .tembo import TemboClient
+from .tembo_sandbox import TemboSandbox
 
 
 @dataclasses.dataclass(frozen=True)
 class PaymentProviders:
     daraja: DarajaClient
     selcom: SelcomClient
+    tembo: TemboClient
 
     @classmethod
     def from_config(cls, config: Config, session: aiohttp.ClientSession) -> PaymentProviders:
-        return cls(daraja=DarajaClient.from_config(config, session), selcom=SelcomClient.from_config(config, session))
+        return cls(
+            daraja=DarajaClient.from_config(config, session), selcom=SelcomClient.from_config(config, session),
+            tembo=TemboClient.from_config(config, session),
+        )
 
     def __getitem__(self, name: str) -> MobileMoneyProvider:
         """The client of the provider called ``name`` ("daraja", ...); KeyError for another."""
@@ -46,7 +52,11 @@ def sandboxes_for(config: Config) -> list[tuple[MobileMoneySandbox, str]]:
         api_key=config.selcom_api_key, api_secret=config.selcom_api_secret, vendor=config.selcom_vendor,
         pin=config.selcom_pin, **_listening(config.selcom_base_url), **late,
     )
-    return [(daraja, env_name("daraja_base_url")), (selcom, env_name("selcom_base_url"))]
+    tembo = TemboSandbox(
+        account_id=config.tembo_account_id, secret_key=config.tembo_secret_key, payout_account=config.tembo_payout_account,
+        **_listening(config.tembo_base_url), **late,
+    )
+    return [(daraja, env_name("daraja_base_url")), (selcom, env_name("selcom_base_url")), (tembo, env_name("tembo_base_url"))]
 
 
 def _listening(url: str) -> dict:

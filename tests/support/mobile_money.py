@@ -14,6 +14,7 @@ from nexgate.config import Config
 from nexgate.providers.daraja_sandbox import DarajaSandbox
 from nexgate.providers.mobile_money import CallbackAnswer, Kind
 from nexgate.providers.selcom_sandbox import SelcomSandbox
+from nexgate.providers.tembo_sandbox import TemboSandbox
 from tests import cli
 
 SECRET = "callback-secret-0123456789"
@@ -65,7 +66,7 @@ def in_process_sandboxes(config: Config, callback_base: str) -> Config:
     """``config`` running every payment sandbox inside the server on free ports, as scripts/run does,
     with its clients calling back to ``callback_base``."""
     settings: dict = {}
-    for sandbox in (DarajaSandbox(port=cli.free_port()), SelcomSandbox(port=cli.free_port())):
+    for sandbox in (DarajaSandbox(port=cli.free_port()), SelcomSandbox(port=cli.free_port()), TemboSandbox(port=cli.free_port())):
         settings.update(sandbox.settings())
-    secrets = {f"{name}_callback_secret": SECRET for name in ("daraja", "selcom")}
+    secrets = {f"{name}_callback_secret": SECRET for name in ("daraja", "selcom", "tembo")}
     return dataclasses.replace(config, payments_sandbox=True, payments_callback_url=callback_base, **settings, **secrets)
