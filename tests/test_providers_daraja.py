@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 
-import aiohttp
 import pytest
 
 from nexgate.app import create_app
@@ -17,35 +16,15 @@ from nexgate.providers.daraja_sandbox import FAILURES, DarajaSandbox
 from nexgate.providers.mobile_money import (
     CallbackRejected, Kind, Money, ProviderRefused, ProviderUnavailable, State, UnpayableAmount,
 )
-from tests.support.mobile_money import SECRET, CallbackReceiver, in_process_sandboxes
+from tests.support.mobile_money import SECRET, in_process_sandboxes
+from tests.support.mobile_money import http, receiver, sandbox  # noqa: F401 (fixtures)
 
 PAYER = "+2547083741"  # + the two digits that steer the sandbox (providers/README.md)
 
 
 def payer(digits: str) -> str:
     return PAYER + digits
-
-
-@pytest.fixture
-async def sandbox():
-    sandbox = DarajaSandbox(late_s=60, hold_s=30)
-    await sandbox.start()
-    yield sandbox
-    await sandbox.stop()
-
-
-@pytest.fixture
-async def receiver():
-    receiver = CallbackReceiver(DarajaClient.callback_answer)
-    await receiver.start()
-    yield receiver
-    await receiver.stop()
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
+SANDBOX, CLIENT = DarajaSandbox, DarajaClient
 
 
 def make_client(http, sandbox, receiver, **overrides) -> DarajaClient:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import aiohttp
 import orjson
 import pytest
 
@@ -15,35 +14,15 @@ from nexgate.providers.mobile_money import (
 from nexgate.providers.selcom import SelcomClient, selcom_timestamp, signed_headers
 from nexgate.providers.selcom_sandbox import FAILURES, SelcomSandbox
 from tests.conftest import eventually
-from tests.support.mobile_money import SECRET, CallbackReceiver, in_process_sandboxes
+from tests.support.mobile_money import SECRET, in_process_sandboxes
+from tests.support.mobile_money import http, receiver, sandbox  # noqa: F401 (fixtures)
 
 WALLET = "+2557123456"  # + the two digits that steer the sandbox (providers/README.md)
 
 
 def wallet(digits: str) -> str:
     return WALLET + digits
-
-
-@pytest.fixture
-async def sandbox():
-    sandbox = SelcomSandbox(late_s=60, hold_s=30)
-    await sandbox.start()
-    yield sandbox
-    await sandbox.stop()
-
-
-@pytest.fixture
-async def receiver():
-    receiver = CallbackReceiver(SelcomClient.callback_answer)
-    await receiver.start()
-    yield receiver
-    await receiver.stop()
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
+SANDBOX, CLIENT = SelcomSandbox, SelcomClient
 
 
 def make_client(http, sandbox, receiver, **overrides) -> SelcomClient:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import aiohttp
 import pytest
 
 from nexgate.keys import PLATFORM
@@ -13,31 +12,11 @@ from nexgate.providers.mobile_money import (
 )
 from nexgate.providers.tembo import TemboClient
 from nexgate.providers.tembo_sandbox import FAILURES, TemboSandbox
-from tests.support.mobile_money import SECRET, CallbackReceiver, in_process_sandboxes
+from tests.support.mobile_money import SECRET, in_process_sandboxes
+from tests.support.mobile_money import http, receiver, sandbox  # noqa: F401 (fixtures)
 
 TIGO, AIRTEL, HALOTEL, VODACOM, SAFARICOM = "+2557123456", "+2556823456", "+2556223456", "+2557423456", "+2547083741"
-
-
-@pytest.fixture
-async def sandbox():
-    sandbox = TemboSandbox(late_s=60, hold_s=30)
-    await sandbox.start()
-    yield sandbox
-    await sandbox.stop()
-
-
-@pytest.fixture
-async def receiver():
-    receiver = CallbackReceiver(TemboClient.callback_answer)
-    await receiver.start()
-    yield receiver
-    await receiver.stop()
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
+SANDBOX, CLIENT = TemboSandbox, TemboClient
 
 
 def make_client(http, sandbox, receiver, **overrides) -> TemboClient:

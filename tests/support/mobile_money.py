@@ -1,12 +1,16 @@
-"""A callback receiver for the payment provider tests: an aiohttp server on port 0 that answers
-each provider's callback as the provider expects and queues what arrived, so a test awaits a
-callback rather than sleeping for it."""
+"""What the payment provider tests share: a callback receiver (an aiohttp server on port 0 that
+answers each provider's callback as the provider expects and queues what arrived, so a test
+awaits a callback rather than sleeping for it), and the fixtures ``sandbox`` (the test module's
+``SANDBOX`` class, started), ``receiver`` (answering as its ``CLIENT`` class expects) and ``http``,
+which a test module imports."""
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 from collections.abc import Mapping
 
+import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -70,3 +74,26 @@ def in_process_sandboxes(config: Config, callback_base: str) -> Config:
         settings.update(sandbox.settings())
     secrets = {f"{name}_callback_secret": SECRET for name in ("daraja", "selcom", "tembo")}
     return dataclasses.replace(config, payments_sandbox=True, payments_callback_url=callback_base, **settings, **secrets)
+
+
+@pytest.fixture
+async def sandbox(request):
+    """The module's ``SANDBOX``, slow to call back late (``complete`` hurries it) and holding a timed-out request long."""
+    sandbox = request.module.SANDBOX(late_s=60, hold_s=30)
+    await sandbox.start()
+    yield sandbox
+    await sandbox.stop()
+
+
+@pytest.fixture
+async def receiver(request):
+    receiver = CallbackReceiver(request.module.CLIENT.callback_answer)
+    await receiver.start()
+    yield receiver
+    await receiver.stop()
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
