@@ -101,6 +101,27 @@ def _integer_list(low: int, high: int) -> Callable[[str], tuple[int, ...]]:
     return parse
 
 
+# Tanzanian mobile money wallets and the providers that can collect from each (spec
+# providers.md: TemboPlus has no Vodacom collection channel).
+TZ_WALLET_PROVIDERS = {"vodacom": ("selcom",), "tigo": ("selcom", "tembo"), "airtel": ("selcom", "tembo"),
+                       "halotel": ("selcom", "tembo")}
+
+
+def _tz_wallet_routing(raw: str) -> tuple[str, ...]:
+    """``operator:provider`` for each Tanzanian wallet, comma-separated, each wallet once."""
+    routes = {}
+    for entry in _word_list(raw):
+        operator, _, provider = entry.partition(":")
+        if operator not in TZ_WALLET_PROVIDERS or operator in routes:
+            raise ValueError(f"{entry!r}: name each of {', '.join(TZ_WALLET_PROVIDERS)} once, as operator:provider")
+        if provider not in TZ_WALLET_PROVIDERS[operator]:
+            raise ValueError(f"{entry!r}: {operator} is collected by {' or '.join(TZ_WALLET_PROVIDERS[operator])}")
+        routes[operator] = provider
+    if missing := [operator for operator in TZ_WALLET_PROVIDERS if operator not in routes]:
+        raise ValueError(f"no provider for {', '.join(missing)}")
+    return tuple(f"{operator}:{provider}" for operator, provider in routes.items())
+
+
 def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
     return dataclasses.field(default=default, metadata={"parse": parse, "doc": doc})
 
@@ -185,6 +206,13 @@ class Config:
     )
     payments_per_minute: int = _setting(
         5, _integer(1, 10_000), "Payments one user may begin per minute (for the payments area to come)"
+    )
+    payments_tz_routing: tuple[str, ...] = _setting(
+        ("vodacom:selcom", "tigo:tembo", "airtel:tembo", "halotel:tembo"), _tz_wallet_routing,
+        "Which provider collects from each Tanzanian wallet (operator:provider, comma-separated; providers: selcom, "
+        "tembo). The default sends Vodacom M-Pesa through Selcom (TemboPlus cannot collect from it) and Mixx by "
+        "Yas (tigo), Airtel Money and HaloPesa (halotel) through TemboPlus; a change applies to every payment "
+        "begun after it, with methods added before it too",
     )
     login_failures_before_lockout: int = _setting(
         5, _integer(1, 1000), "Failed logins on one account (within 15 minutes) before it is locked out"

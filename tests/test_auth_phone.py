@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 
-from nexgate.domain.auth import codes
+from nexgate import codes
 from nexgate.keys import PLATFORM
 from tests.support.auth import PASSWORD, bearer, login, me, register
 

@@ -40,13 +40,18 @@ def email(raw: str, field: str = "email") -> str:
 
 def phone(raw: str, region: str, field: str = "phone") -> str:
     """E.164 (+255712345678); a number without +country code is read as one of ``region``."""
+    return phonenumbers.format_number(phone_number(raw, region, field), phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_number(raw: str, region: str, field: str = "phone") -> phonenumbers.PhoneNumber:
+    """The valid number ``raw`` names (without +country code: one of ``region``), or 422 naming ``field``."""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise Invalid.fields("body", {field: "Not a phone number."}) from None
     if not phonenumbers.is_valid_number(number):
         raise Invalid.fields("body", {field: "Not a valid phone number for its country."})
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return number
 
 
 def login_kind(login: str) -> str:

@@ -1,7 +1,7 @@
 """Password reset: ask by login, answered the same whether or not the account exists.
 
 An account with an email address gets a link by email: signed, expiring, single use. One
-with only a phone number gets a 6-digit code by SMS (see ``codes``: 10 minutes, 5 attempts,
+with only a phone number gets a 6-digit code by SMS (see ``nexgate/codes.py``: 10 minutes, 5 attempts,
 single use). Either stops working once the password changes, and a reset signs the account
 out everywhere.
 """
@@ -14,12 +14,11 @@ from urllib.parse import urlencode
 
 import asyncpg
 
-from ... import bus
+from ... import bus, codes
 from ...domain.notifications.email import request_email
-from ...domain.notifications.sms import request_sms
 from ...errors import Invalid, RateLimited
 from ...platform import Platform
-from . import accounts, codes, passwords, repository, sessions, tokens
+from . import accounts, passwords, repository, sessions, tokens
 from .events import PASSWORD_RESET, PASSWORD_RESET_REQUESTED
 from .repository import Account
 
@@ -41,11 +40,10 @@ async def forgot_password(platform: Platform, login: str) -> None:
             await _send_reset_link(platform, conn, account, changed_at)
         else:
             try:
-                code = await codes.issue(platform, RESET_PURPOSE, account.id, account.phone, {"pwc": changed_at})
+                await codes.text(platform, conn, RESET_PURPOSE, account.id, account.phone, RESET_CODE_TEXT,
+                                 {"pwc": changed_at})
             except RateLimited:
                 return  # the number had its share of codes lately; answered the same all the same
-            text = RESET_CODE_TEXT.format(code=code, minutes=codes.minutes())
-            await request_sms(conn, to=account.phone, text=text, kind=RESET_PURPOSE)
         await bus.emit(conn, PASSWORD_RESET_REQUESTED, {"user_id": str(account.id),
                                                         "channel": "email" if account.email else "sms"})
 

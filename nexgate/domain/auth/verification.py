@@ -1,5 +1,5 @@
 """Proving an email address (a signed, expiring, single-use link) and a phone number (a
-6-digit code by SMS, see ``codes``), both sent through the bus."""
+6-digit code by SMS, see ``nexgate/codes.py``), both sent through the bus."""
 from __future__ import annotations
 
 import uuid
@@ -7,12 +7,11 @@ from urllib.parse import urlencode
 
 import asyncpg
 
-from ... import bus
+from ... import bus, codes
 from ...domain.notifications.email import request_email
-from ...domain.notifications.sms import request_sms
 from ...errors import Conflict, Invalid, RateLimited
 from ...platform import Platform
-from . import codes, repository, tokens
+from . import repository, tokens
 from .caller import Caller
 from .events import EMAIL_VERIFIED, PHONE_VERIFIED
 from .repository import Account
@@ -21,11 +20,6 @@ EMAIL_PURPOSE = "email_verification"
 EMAIL_LINK_TTL_S = 48 * 3600
 PHONE_PURPOSE = "phone_verification"
 PHONE_CODE_TEXT = "Your Nexgate code is {code}. It expires in {minutes} minutes."
-_PHONE_CODE_REFUSALS = {
-    "expired": ("code_expired", "This code has expired or was already used; ask for a new one"),
-    "invalid": ("code_invalid", "This code is not right"),
-    "exhausted": ("code_attempts_exceeded", "This code was tried too many times; ask for a new one"),
-}
 
 
 async def send_all(platform: Platform, conn: asyncpg.Connection, account: Account) -> None:
@@ -74,9 +68,7 @@ async def verify_email(platform: Platform, token: str) -> Account:
 
 async def send_phone_code(platform: Platform, conn: asyncpg.Connection, account: Account) -> None:
     """Text a new code to the account's phone (``RateLimited`` if it had too many lately)."""
-    code = await codes.issue(platform, PHONE_PURPOSE, account.id, account.phone, {"phone": account.phone})
-    text = PHONE_CODE_TEXT.format(code=code, minutes=codes.minutes())
-    await request_sms(conn, to=account.phone, text=text, kind=PHONE_PURPOSE)
+    await codes.text(platform, conn, PHONE_PURPOSE, account.id, account.phone, PHONE_CODE_TEXT, {"phone": account.phone})
 
 
 async def resend_phone_code(platform: Platform, caller: Caller) -> None:
@@ -92,12 +84,12 @@ async def verify_phone(platform: Platform, caller: Caller, code: str) -> Account
     try:
         match = await codes.check(platform, PHONE_PURPOSE, account.id, code)
     except codes.CodeRefused as refused:
-        raise _code_refused(refused.reason, refused.attempts_left) from None
+        raise codes.refusal(refused.reason, refused.attempts_left) from None
     async with platform.core.transaction("auth.phone_verify") as conn:
         if not await repository.mark_phone_verified(conn, account.id, match.data["phone"]):
             raise Invalid("This code was sent to a phone number your account no longer has", code="code_expired")
         if not await codes.spend(platform, match):
-            raise _code_refused("expired")
+            raise codes.refusal("expired")
         await bus.emit(conn, PHONE_VERIFIED, {"user_id": str(account.id), "phone": match.data["phone"]})
         return await repository.user_by_id(conn, account.id)
 
@@ -109,9 +101,3 @@ async def _phone_to_verify(conn: asyncpg.Connection, caller: Caller) -> Account:
     if account.phone_verified_at:
         raise Conflict("Your phone number is already verified", code="already_verified")
     return account
-
-
-def _code_refused(reason: str, attempts_left: int = 0) -> Invalid:
-    error_code, message = _PHONE_CODE_REFUSALS[reason]
-    details = {"attempts_left": attempts_left} if reason == "invalid" else {}
-    return Invalid(message, code=error_code, details=details)
