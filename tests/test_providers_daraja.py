@@ -217,9 +217,44 @@ async def test_a_payout_that_times_out_or_answers_500_is_retryable(http, sandbox
     assert sandbox.payments == {}
 
 
-async def test_the_payout_status_says_it_comes_by_callback(daraja):
-    with pytest.raises(ProviderRefused, match="result callback"):
-        await daraja.payout_status(reference="payout-0001", provider_id="AG_1")
+async def b2c(daraja, digits="00", reference="payout-0001"):
+    return await daraja.payout(reference=reference, msisdn=payer(digits), amount=Money(25_000, "KES"), description="x")
+
+
+async def test_the_payout_status_is_answered_by_callback_and_agrees_with_the_result(daraja, receiver):
+    started = await b2c(daraja)
+    result = await callback_of(daraja, receiver, Kind.PAYOUT)
+    asked = await daraja.payout_status(reference="payout-0001", provider_id=started.provider_id)
+    assert (asked.state, asked.reference) == (State.PENDING, "payout-0001")  # the answer comes by callback
+    answer = await callback_of(daraja, receiver, Kind.PAYOUT)
+    assert (answer.state, answer.reference, answer.receipt, answer.amount) == (
+        State.SUCCEEDED, "payout-0001", result.receipt, Money(25_000, "KES"))
+
+
+async def test_the_payout_status_of_a_late_failed_or_unknown_payout(daraja, sandbox, receiver):
+    late = await b2c(daraja, digits="22", reference="late")
+    await daraja.payout_status(reference="late")
+    assert (await callback_of(daraja, receiver, Kind.PAYOUT)).state is State.PENDING
+    sandbox.complete(late.provider_id)
+    settled = await callback_of(daraja, receiver, Kind.PAYOUT)
+    assert (settled.state, settled.reference) == (State.SUCCEEDED, "late")
+
+    await b2c(daraja, digits="10", reference="failed")
+    assert (await callback_of(daraja, receiver, Kind.PAYOUT)).state is State.FAILED
+    await daraja.payout_status(reference="failed")
+    answer = await callback_of(daraja, receiver, Kind.PAYOUT)
+    assert (answer.state, answer.reference, answer.failure_code) == (State.FAILED, "failed", "failed")
+
+    await daraja.payout_status(reference="never-sent")
+    answer = await callback_of(daraja, receiver, Kind.PAYOUT)  # the query failed: nothing is learnt
+    assert (answer.state, answer.reference, answer.failure_code) == (State.PENDING, "never-sent", None)
+
+
+async def test_a_payout_status_query_that_answers_500_is_retryable(daraja, receiver):
+    await b2c(daraja, digits="26")
+    assert (await callback_of(daraja, receiver, Kind.PAYOUT)).state is State.SUCCEEDED
+    with pytest.raises(ProviderUnavailable):
+        await daraja.payout_status(reference="payout-0001")
 
 
 # authentication and malformed requests

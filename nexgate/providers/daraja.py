@@ -38,6 +38,7 @@ NAIROBI = datetime.timezone(datetime.timedelta(hours=3), "EAT")  # Kenya keeps n
 STILL_PROCESSING = "500.001.1001"
 INVALID_TOKEN = "404.001.03"
 TOKEN_MARGIN_S = 60
+FAILED_STATUSES = frozenset({"failed", "declined", "cancelled", "expired", "reversed"})
 
 
 def timestamp(now: datetime.datetime | None = None) -> str:
@@ -199,10 +200,21 @@ class DarajaClient(HttpProvider):
         )
 
     async def payout_status(self, *, reference: str, provider_id: str | None = None) -> Transaction:
-        raise ProviderRefused(
-            self.name, "Daraja tells a B2C payment's outcome only by its result callback (and the Transaction "
-            "Status API, which also answers by callback); wait for the callback",
-        )
+        """Ask Daraja's Transaction Status API about a B2C payment. Daraja answers by callback: this
+        returns ``pending`` once the query is accepted, and the answer arrives at the payout callback
+        URL, where ``read_callback(Kind.PAYOUT, ...)`` reads it like a B2C result (our reference rides
+        in ``Occasion``)."""
+        if not self._credential:
+            raise ProviderRefused(self.name, "the Transaction Status API needs NEXGATE_DARAJA_CERTIFICATE and the initiator's password")
+        path = "/mpesa/transactionstatus/v1/query"
+        status, body = await self._post(path, {
+            "Initiator": self.initiator_name, "SecurityCredential": self._credential, "CommandID": "TransactionStatusQuery",
+            "TransactionID": "", "OriginatorConversationID": reference, "PartyA": int(self.b2c_shortcode),
+            "IdentifierType": "4", "ResultURL": self.callback_url(Kind.PAYOUT),
+            "QueueTimeOutURL": self.callback_url(Kind.PAYOUT), "Remarks": "Payout status", "Occasion": reference,
+        })
+        self._refuse_unless_accepted(path, status, body)
+        return Transaction(self.name, Kind.PAYOUT, State.PENDING, reference, provider_id, raw=body)
 
     def _refuse_unless_accepted(self, path: str, status: int, body: Any) -> None:
         self.unavailable_if_5xx(path, status, body)
@@ -236,6 +248,8 @@ class DarajaClient(HttpProvider):
     def _b2c_result(self, result: dict[str, Any]) -> Transaction:
         code = str(result["ResultCode"])
         parameters = {p["Key"]: p.get("Value") for p in (result.get("ResultParameters") or {}).get("ResultParameter", [])}
+        if "TransactionStatus" in parameters or _occasion(result) is not None:
+            return self._status_result(result, code, parameters)
         succeeded = code == "0"
         return Transaction(
             provider=self.name, kind=Kind.PAYOUT, state=State.SUCCEEDED if succeeded else State.FAILED,
@@ -245,6 +259,29 @@ class DarajaClient(HttpProvider):
             failure_code=None if succeeded else code, failure_message=None if succeeded else str(result.get("ResultDesc", "")),
             raw=result,
         )
+
+    def _status_result(self, result: dict[str, Any], code: str, parameters: dict[str, Any]) -> Transaction:
+        """The Transaction Status API's answer about a payout: Completed, a failure, or nothing learnt
+        (the query itself failed, ResultCode not 0: still pending as far as we know)."""
+        status = str(parameters.get("TransactionStatus", "")).lower() if code == "0" else ""
+        state = (State.SUCCEEDED if status == "completed" else State.FAILED if status in FAILED_STATUSES
+                 else State.PENDING)
+        return Transaction(
+            provider=self.name, kind=Kind.PAYOUT, state=state, reference=_occasion(result), provider_id=None,
+            amount=from_whole_units(self.name, parameters["Amount"], "KES") if state is State.SUCCEEDED else None,
+            receipt=str(parameters.get("ReceiptNo")) if state is State.SUCCEEDED else None,
+            failure_code=status if state is State.FAILED else None,
+            failure_message=str(parameters.get("ReasonType") or status) if state is State.FAILED else None, raw=result,
+        )
+
+
+def _occasion(result: dict[str, Any]) -> str | None:
+    """Our reference, which a Transaction Status query sends as Occasion and its result echoes."""
+    items = (result.get("ReferenceData") or {}).get("ReferenceItem") or []
+    for item in items if isinstance(items, list) else [items]:
+        if item.get("Key") == "Occasion" and item.get("Value"):
+            return str(item["Value"])
+    return None
 
 
 def _code(body: Any) -> str | None:

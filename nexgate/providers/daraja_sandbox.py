@@ -56,6 +56,10 @@ STK_FIELDS = {
     "BusinessShortCode": int, "Password": str, "Timestamp": str, "TransactionType": str, "Amount": int, "PartyA": int,
     "PartyB": int, "PhoneNumber": int, "CallBackURL": str, "AccountReference": str, "TransactionDesc": str,
 }
+STATUS_FIELDS = {
+    "Initiator": str, "SecurityCredential": str, "CommandID": str, "PartyA": int, "IdentifierType": str,
+    "ResultURL": str, "QueueTimeOutURL": str, "Remarks": str,
+}
 B2C_FIELDS = {
     "InitiatorName": str, "SecurityCredential": str, "CommandID": str, "Amount": int, "PartyA": int, "PartyB": int,
     "Remarks": str, "QueueTimeOutURL": str, "ResultURL": str,
@@ -97,6 +101,7 @@ class DarajaSandbox(MobileMoneySandbox):
         router.add_post("/mpesa/stkpushquery/v1/query", self._stk_query)
         router.add_post("/mpesa/b2c/v1/paymentrequest", self._b2c)
         router.add_post("/mpesa/b2c/v3/paymentrequest", self._b2c)
+        router.add_post("/mpesa/transactionstatus/v1/query", self._transaction_status)
 
     # OAuth
 
@@ -235,6 +240,48 @@ class DarajaSandbox(MobileMoneySandbox):
         except (ValueError, binascii.Error):
             return False
         return body["InitiatorName"] == self.initiator_name and hmac.compare_digest(password, self.initiator_password.encode())
+
+    # Transaction Status (answered by callback, like B2C)
+
+    async def _transaction_status(self, request: web.Request) -> web.Response:
+        body = await self._read(request, STATUS_FIELDS)
+        if isinstance(body, web.Response):
+            return body
+        if body["CommandID"] != "TransactionStatusQuery" or str(body["PartyA"]) != self.b2c_shortcode:
+            return _error("400.002.02", "Bad Request - Invalid CommandID or PartyA", 400)
+        payment = next((p for p in self.payments.values() if p.kind == "payout" and (
+            p.reference == body.get("OriginatorConversationID") or (p.receipt and p.receipt == body.get("TransactionID")))), None)
+        if payment and await self.fails_status_query(payment):
+            return _error("500.003.02", "System is busy, please try again later", 500)
+        conversation_id = f"AG_{uuid.uuid4().hex[:20].upper()}"
+        originator = f"{random.randint(10000, 99999)}-{random.randint(10**7, 10**8 - 1)}-1"
+        result = self._status_result(payment, body, originator, conversation_id)
+        self.in_background(self.post(str(body["ResultURL"]), ({}, orjson.dumps({"Result": result}))), conversation_id)
+        return json_body({
+            "OriginatorConversationID": originator, "ConversationID": conversation_id, "ResponseCode": "0",
+            "ResponseDescription": "Accept the service request successfully.",
+        })
+
+    def _status_result(self, payment: SandboxPayment | None, query: dict[str, Any], originator: str,
+                       conversation_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "ResultType": 0, "OriginatorConversationID": originator, "ConversationID": conversation_id,
+            "TransactionID": "".join(random.choices(string.ascii_uppercase + string.digits, k=10)),
+            "ReferenceData": {"ReferenceItem": {"Key": "Occasion", "Value": query.get("Occasion", "")}},
+        }
+        if payment is None or not self._credential_ok({**query, "InitiatorName": query["Initiator"]}):
+            failure = INVALID_INITIATOR if payment else Failure("R000002", "The OriginatorConversationID is invalid.")
+            return {**result, "ResultCode": int(failure.code) if failure.code.isdigit() else failure.code,
+                    "ResultDesc": failure.message}
+        status = {"pending": "Pending", "succeeded": "Completed", "failed": "Failed"}[payment.state]
+        return {**result, "ResultCode": 0, "ResultDesc": "The service request is processed successfully.",
+                "ResultParameters": {"ResultParameter": [
+                    {"Key": "ReceiptNo", "Value": payment.receipt or ""}, {"Key": "TransactionStatus", "Value": status},
+                    {"Key": "Amount", "Value": payment.amount},
+                    {"Key": "ReasonType", "Value": payment.failure.message if payment.failure else "Business Payment"},
+                    {"Key": "DebitPartyName", "Value": f"{self.b2c_shortcode} - Nexgate"},
+                    {"Key": "CreditPartyName", "Value": f"{payment.msisdn} - Sandbox Recipient"},
+                ]}}
 
     # callbacks
 

@@ -176,9 +176,7 @@ class MobileMoneySandbox(HttpSandbox):
         if payment.failure and payment.failure.immediate:
             self.settle(payment)
             return
-        task = asyncio.get_running_loop().create_task(self._play(payment), name=f"{self.name}-sandbox:{payment.key}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.in_background(self._play(payment), payment.key)
 
     def keep_settled(self, payment: SandboxPayment) -> None:
         """Keep ``payment`` as already settled (a request the provider answers with its outcome)."""
@@ -217,19 +215,30 @@ class MobileMoneySandbox(HttpSandbox):
         raise NotImplementedError
 
     async def _call_back(self, payment: SandboxPayment, message: tuple[dict[str, str], bytes]) -> None:
-        headers, body = message
-        record: dict[str, Any] = {"body": orjson.loads(body)}
+        assert payment.callback_url is not None
+        record: dict[str, Any] = {}
         payment.callbacks.append(record)
-        assert self._session is not None and payment.callback_url is not None
+        await self.post(payment.callback_url, message, record)
+
+    async def post(self, url: str, message: tuple[dict[str, str], bytes], record: dict[str, Any] | None = None) -> None:
+        """POST a callback (headers, body) to ``url``, noting in ``record`` what it sent and what came back."""
+        headers, body = message
+        record = {} if record is None else record
+        record["body"] = orjson.loads(body)
+        assert self._session is not None
         try:
-            async with self._session.post(
-                payment.callback_url, data=body, headers={"Content-Type": "application/json", **headers},
-            ) as response:
+            async with self._session.post(url, data=body, headers={"Content-Type": "application/json", **headers}) as response:
                 record["status"] = response.status
                 record["answer"] = (await response.read())[:500].decode(errors="replace")
         except (aiohttp.ClientError, TimeoutError) as error:
             record["error"] = repr(error)
-            log.warning("%s sandbox: callback to %s failed: %r", self.name, payment.callback_url, error)
+            log.warning("%s sandbox: callback to %s failed: %r", self.name, url, error)
+
+    def in_background(self, coroutine, name: str) -> None:
+        """Run ``coroutine`` as a task the sandbox cancels when it stops."""
+        task = asyncio.get_running_loop().create_task(coroutine, name=f"{self.name}-sandbox:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     # what the sandbox did, over HTTP
 
