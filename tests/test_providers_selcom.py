@@ -106,6 +106,14 @@ async def test_a_push_that_times_out_or_answers_500_is_retryable_and_the_order_s
     assert sandbox.payments == {}
 
 
+async def test_a_collection_sent_again_stays_one_pending_payment(http, sandbox, receiver, selcom):
+    first = await collect(selcom)
+    again = await collect(selcom)  # as after a timeout: the order and its push exist already
+    assert (again.state, again.provider_id) == (State.PENDING, first.provider_id)
+    assert list(sandbox.orders) == list(sandbox.payments) == ["order-0001"]
+    assert (await callback_of(selcom, receiver)).state is State.SUCCEEDED
+
+
 async def test_a_late_webhook_leaves_the_query_pending_until_it_comes(selcom, sandbox, receiver):
     await collect(selcom, digits="22")
     assert (await status(selcom)).state is State.PENDING

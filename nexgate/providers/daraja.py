@@ -150,6 +150,8 @@ class DarajaClient(HttpProvider):
             "AccountReference": account_reference(reference), "TransactionDesc": (description or "Payment")[:13],
         })
         self._refuse_unless_accepted(path, status, body)
+        if not body.get("CheckoutRequestID"):
+            raise ProviderError(self.name, f"STK push accepted without a CheckoutRequestID: {str(body)[:200]}")
         return Transaction(
             provider=self.name, kind=Kind.COLLECTION, state=State.PENDING, reference=reference,
             provider_id=str(body["CheckoutRequestID"]), amount=amount, raw=body,

@@ -36,7 +36,8 @@ from .mobile_money import (
 
 DAR_ES_SALAAM = datetime.timezone(datetime.timedelta(hours=3), "EAT")
 WEBHOOK_FIELDS = ("transid", "order_id", "reference", "result", "resultcode", "payment_status")
-NOT_FOUND = "404"  # the sandbox's choice: Selcom documents no code for an unknown order or transid
+NOT_FOUND = "404"  # the sandbox's choices: Selcom documents no code for an unknown order or transid,
+DUPLICATE = "409"  # nor for an order id (or a push of it) sent twice
 NOT_KNOWN_YET = frozenset({"INPROGRESS", "AMBIGOUS", "PENDING"})
 PAID = frozenset({"COMPLETED", "SUCCESS"})
 WEBHOOK_MAX_AGE = datetime.timedelta(hours=1)
@@ -131,10 +132,11 @@ class SelcomClient(HttpProvider):
     ) -> Transaction:
         phone = e164_digits(msisdn)
         order = await self._create_order(reference, amount, (payer_name, payer_email, phone))
-        if order.get("result") != "SUCCESS":
+        if order.get("result") != "SUCCESS" and str(order.get("resultcode")) != DUPLICATE:
             return self._failed(Kind.COLLECTION, reference, order)
+        # Sent again (after a timeout): the order exists, and a push already under way stays so.
         push = await self._call("POST", "/checkout/wallet-payment", {"transid": reference, "order_id": reference, "msisdn": phone})
-        if push.get("result") == "FAIL":
+        if push.get("result") == "FAIL" and str(push.get("resultcode")) != DUPLICATE:
             return self._failed(Kind.COLLECTION, reference, push)
         return Transaction(self.name, Kind.COLLECTION, State.PENDING, reference, reference, amount=amount,
                            raw={"order": order, "push": push})
