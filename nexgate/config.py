@@ -255,6 +255,9 @@ class Config:
         "NEXGATE_DARAJA_BASE_URL, NEXGATE_SELCOM_BASE_URL and NEXGATE_TEMBO_BASE_URL, accepting the credentials "
         "set here (nexgate/providers/README.md)",
     )
+    payments_sandbox_answer_s: int = _setting(
+        2, _integer(0, 3600), "Seconds a payment sandbox waits before it settles a payment and calls back (the payer's PIN)"
+    )
     payments_sandbox_late_s: int = _setting(
         30, _integer(0, 86_400), "Seconds a payment sandbox waits before a late callback (payer numbers ending in 22, 25)"
     )

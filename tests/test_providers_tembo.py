@@ -101,6 +101,20 @@ async def test_sending_a_collection_again_is_answered_with_the_first_answer(temb
     assert (await callback_of(tembo, receiver)).provider_id == first.provider_id
 
 
+async def test_a_payment_is_pending_while_the_payer_has_not_answered(http, receiver):
+    sandbox = TemboSandbox(answer_s=60)  # as in the server (2 s): the payer enters a PIN first
+    await sandbox.start()
+    try:
+        tembo = make_client(http, sandbox, receiver)
+        started = await collect(tembo)
+        assert (await status(tembo, started)).state is State.PENDING
+        sandbox.complete(started.provider_id)
+        assert (await callback_of(tembo, receiver)).state is State.SUCCEEDED
+        assert (await status(tembo, started)).state is State.SUCCEEDED
+    finally:
+        await sandbox.stop()
+
+
 async def test_a_late_webhook_leaves_the_query_pending_until_it_comes(tembo, sandbox, receiver):
     started = await collect(tembo, digits="22")
     assert (await status(tembo, started)).state is State.PENDING

@@ -8,7 +8,9 @@ late, ``23`` twice, ``24`` a success then a failure, ``25`` never (the status qu
 the outcome once it is reached), ``26``/``27`` make the status query answer 500 / time out, ``28``
 leaves the payment pending for ever. Every other number succeeds with one callback at once.
 
-A payment that is late or never called back settles after ``late_s`` seconds, or at once when
+Any other payment settles after ``answer_s`` seconds (the payer entering a PIN; 0 by default, so
+its callback may come as soon as the initiation is answered). A payment that is late or never
+called back settles after ``late_s`` seconds, or at once when
 ``complete(key)`` (or ``POST /sandbox/payments/{key}/complete``) hurries it; until then its status
 query says it is still pending.
 """
@@ -108,8 +110,11 @@ class MobileMoneySandbox(HttpSandbox):
     name = ""
     failures: Sequence[Failure] = ()
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, late_s: float = 30.0, hold_s: float = 60.0):
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, answer_s: float = 0.0, late_s: float = 30.0, hold_s: float = 60.0,
+    ):
         super().__init__(host, port)
+        self.answer_s = answer_s  # how long a payer takes to answer the prompt (a payout to settle)
         self.late_s = late_s
         self.hold_s = hold_s
         self.payments: dict[str, SandboxPayment] = {}
@@ -165,7 +170,7 @@ class MobileMoneySandbox(HttpSandbox):
         return payment.behaviour in (Behaviour.STATUS_500, Behaviour.STATUS_TIME_OUT)
 
     def complete(self, key: str) -> None:
-        """Settle a late, never-called-back or pending-for-ever payment now."""
+        """Settle a payment still pending (the payer answering, a late or lost callback) now."""
         self.payments[key].hurry.set()
 
     # a payment's life
@@ -193,11 +198,11 @@ class MobileMoneySandbox(HttpSandbox):
         behaviour = payment.behaviour
         if behaviour is Behaviour.PENDING_FOREVER:
             await payment.hurry.wait()
-        elif behaviour in (Behaviour.LATE, Behaviour.NEVER):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(payment.hurry.wait(), self.late_s)
         else:
-            await asyncio.sleep(0)  # after the initiation's answer is on its way
+            wait = self.late_s if behaviour in (Behaviour.LATE, Behaviour.NEVER) else self.answer_s
+            await asyncio.sleep(0)  # even at 0 s, after the initiation's answer is on its way
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(payment.hurry.wait(), wait)
         self.settle(payment)
         if behaviour is Behaviour.NEVER or payment.callback_url is None:
             return

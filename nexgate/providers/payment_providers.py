@@ -41,20 +41,20 @@ class PaymentProviders:
 def sandboxes_for(config: Config) -> list[tuple[MobileMoneySandbox, str]]:
     """Each provider's sandbox, listening where the config's base URL points and accepting the
     config's credentials, with the variable that names where it listens."""
-    late = {"late_s": config.payments_sandbox_late_s}
+    timing = {"answer_s": config.payments_sandbox_answer_s, "late_s": config.payments_sandbox_late_s}
     daraja = DarajaSandbox(
         consumer_key=config.daraja_consumer_key, consumer_secret=config.daraja_consumer_secret,
         shortcode=config.daraja_shortcode, passkey=config.daraja_passkey, b2c_shortcode=config.daraja_b2c_shortcode,
         initiator_name=config.daraja_initiator_name, initiator_password=config.daraja_initiator_password,
-        **_listening(config.daraja_base_url), **late,
+        **_listening(config.daraja_base_url), **timing,
     )
     selcom = SelcomSandbox(
         api_key=config.selcom_api_key, api_secret=config.selcom_api_secret, vendor=config.selcom_vendor,
-        pin=config.selcom_pin, **_listening(config.selcom_base_url), **late,
+        pin=config.selcom_pin, **_listening(config.selcom_base_url), **timing,
     )
     tembo = TemboSandbox(
         account_id=config.tembo_account_id, secret_key=config.tembo_secret_key, payout_account=config.tembo_payout_account,
-        **_listening(config.tembo_base_url), **late,
+        **_listening(config.tembo_base_url), **timing,
     )
     return [(daraja, env_name("daraja_base_url")), (selcom, env_name("selcom_base_url")), (tembo, env_name("tembo_base_url"))]
 

@@ -73,7 +73,8 @@ def in_process_sandboxes(config: Config, callback_base: str) -> Config:
     for sandbox in (DarajaSandbox(port=cli.free_port()), SelcomSandbox(port=cli.free_port()), TemboSandbox(port=cli.free_port())):
         settings.update(sandbox.settings())
     secrets = {f"{name}_callback_secret": SECRET for name in ("daraja", "selcom", "tembo")}
-    return dataclasses.replace(config, payments_sandbox=True, payments_callback_url=callback_base, **settings, **secrets)
+    return dataclasses.replace(config, payments_sandbox=True, payments_sandbox_answer_s=0, payments_callback_url=callback_base,
+                               **settings, **secrets)
 
 
 @pytest.fixture
