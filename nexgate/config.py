@@ -164,6 +164,9 @@ class Config:
     outbox_poll_ms: int = _setting(
         50, _integer(10, 60_000), "How often an idle outbox relay looks for new events, in ms (a busy one does not wait)"
     )
+    scheduler_poll_ms: int = _setting(
+        1000, _integer(10, 60_000), "How often the scheduler looks for due scheduled jobs (escrow timers, ...), in ms"
+    )
     smtp_host: str = _setting("127.0.0.1", str, "SMTP server for outgoing email")
     smtp_port: int = _setting(1025, _integer(1, 65535), "SMTP port")
     smtp_username: str = _setting("", str, "SMTP user name (empty: no authentication)")

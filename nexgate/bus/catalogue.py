@@ -23,7 +23,9 @@ from typing import Any
 
 NAME = re.compile(r"[a-z][a-z0-9]*\.[a-z][a-z0-9_]*\.[a-z]+")
 # Past tenses that do not end in -ed; a verb is one word, in the past tense.
-IRREGULAR_PAST = frozenset({"bought", "held", "left", "lost", "made", "paid", "read", "reset", "sent", "sold", "won"})
+IRREGULAR_PAST = frozenset({
+    "bought", "frozen", "held", "left", "lost", "made", "paid", "read", "reset", "sent", "sold", "unfrozen", "won",
+})
 
 
 class UndeclaredEvent(ValueError):

@@ -1,4 +1,4 @@
-"""Workers: the outbox relay and every area's RabbitMQ consumer groups (``Area.consumer_groups``).
+"""Workers: the outbox relay, the scheduler of delayed jobs (``bus/scheduler.py``) and every area's RabbitMQ consumer groups (``Area.consumer_groups``).
 
 ``python -m nexgate worker NAME`` runs one; ``serve --workers all`` runs them all inside
 the server process.
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..bus.consumer import Consumer, declare_group_queues
 from ..bus.relay import OutboxRelay
+from ..bus.scheduler import Scheduler
 from ..platform import Platform
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RELAY = "outbox-relay"
+SCHEDULER = "scheduler"
 RESTART_DELAY = 1.0
 
 
@@ -31,15 +33,15 @@ def consumer_groups() -> dict[str, ConsumerGroupFactory]:
     groups: dict[str, ConsumerGroupFactory] = {}
     for area in AREAS:
         for name, factory in area.consumer_groups.items():
-            if name in groups or name == RELAY:
+            if name in groups or name in (RELAY, SCHEDULER):
                 raise RuntimeError(f"worker {name!r} is declared twice")
             groups[name] = factory
     return groups
 
 
 def names() -> tuple[str, ...]:
-    """Every worker's name: the relay's, then each consumer group's."""
-    return (RELAY, *consumer_groups())
+    """Every worker's name: the relay's, the scheduler's, then each consumer group's."""
+    return (RELAY, SCHEDULER, *consumer_groups())
 
 
 class Worker(Protocol):
@@ -76,6 +78,8 @@ async def declare_topology(platform: Platform) -> None:
 def build(platform: Platform, name: str) -> Worker:
     if name == RELAY:
         return OutboxRelay(platform.core, platform.broker, poll_interval=platform.config.outbox_poll_ms / 1000)
+    if name == SCHEDULER:
+        return Scheduler(platform.core, poll_interval=platform.config.scheduler_poll_ms / 1000)
     group = consumer_groups()[name](platform)
     return Consumer(platform.broker, group, prefetch=group.prefetch or platform.config.bus_prefetch)
 

@@ -1,17 +1,46 @@
-"""The payments area's events (docs/bus.md, "Event catalogue")."""
+"""The payments area's events (docs/bus.md, "Event catalogue"; docs/payments.md)."""
 from __future__ import annotations
 
-from ...bus.catalogue import STRING, UUID, declare, event, nullable
+from ...bus.catalogue import BOOLEAN, INTEGER, OBJECT, STRING, UUID, declare, event, list_of, nullable
 
 METHOD_ADDED = "payments.method.added"
 METHOD_VERIFIED = "payments.method.verified"
 METHOD_REMOVED = "payments.method.removed"
 
+HOLD_OPENED = "payments.hold.opened"
+HOLD_FUNDED = "payments.hold.funded"
+HOLD_RELEASED = "payments.hold.released"
+HOLD_REFUNDED = "payments.hold.refunded"
+HOLD_FROZEN = "payments.hold.frozen"
+HOLD_UNFROZEN = "payments.hold.unfrozen"
+REFUND_SETTLED = "payments.refund.settled"
+REFUND_RETURNED = "payments.refund.returned"
+RELEASE_TIMER_EXPIRED = "payments.release_timer.expired"
+
+_HOLD = {"hold_id": UUID, "payable_kind": STRING, "payable_id": UUID, "state": STRING}
+_REFUND = {"refund_id": UUID, "hold_id": UUID, "payer_id": nullable(UUID), "amount": INTEGER, "currency": STRING,
+           "entry_id": UUID}
+
 EVENTS = declare("payments", [
+    # payment methods (methods.py)
     event(METHOD_ADDED, "a user added a payment method", method_id=UUID, user_id=UUID, kind=STRING,
           operator=nullable(STRING), currency=STRING),
     event(METHOD_VERIFIED, "a payment method was proved to be the user's", method_id=UUID, user_id=UUID,
           verified_by=STRING),
     event(METHOD_REMOVED, "a user removed a payment method", method_id=UUID, user_id=UUID,
           promoted_method_id=nullable(UUID)),
+    # escrow holds (holds.py)
+    event(HOLD_OPENED, "an escrow hold was opened for a payable", **_HOLD, currency=STRING, expected_amount=INTEGER),
+    event(HOLD_FUNDED, "a provider's payment was credited to a hold", **_HOLD, funding_id=UUID,
+          payer_id=nullable(UUID), provider=STRING, provider_transaction_id=STRING, amount=INTEGER, currency=STRING,
+          entry_id=UUID),
+    event(HOLD_RELEASED, "money of a hold was released to its payees, net of the platform fee", **_HOLD,
+          amount=INTEGER, fee=INTEGER, currency=STRING, payees=list_of(OBJECT), automatic=BOOLEAN, entry_id=UUID),
+    event(HOLD_REFUNDED, "money of a hold is on its way back to its payers", **_HOLD, amount=INTEGER,
+          currency=STRING, refund_ids=list_of(UUID), entry_id=UUID),
+    event(HOLD_FROZEN, "a hold was frozen by a dispute: neither released nor refunded", **_HOLD, reason=STRING),
+    event(HOLD_UNFROZEN, "a hold's dispute was resolved", **_HOLD, reason=STRING),
+    event(REFUND_SETTLED, "the provider confirmed a refund to the payer's phone", **_REFUND),
+    event(REFUND_RETURNED, "the provider failed a refund; its money is back in the hold", **_REFUND),
+    event(RELEASE_TIMER_EXPIRED, "a hold's auto-release time came (a scheduled job)", hold_id=UUID, job_id=UUID),
 ])

@@ -1,0 +1,94 @@
+"""The SQL of holds, their fundings, refunds and timeline (``sql/payments/holds.sql``); it
+runs queries and decides nothing."""
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import asyncpg
+
+from ...sql import queries
+
+_sql = queries("payments")
+
+
+async def fee_basis_points(conn, *, area: str, seller_tier: str) -> int | None:
+    return await _sql.fee_basis_points(conn, area=area, seller_tier=seller_tier)
+
+
+async def insert_hold(conn, **columns) -> asyncpg.Record | None:
+    """The new hold, or None when its payable already has one."""
+    return await _sql.insert_hold(conn, **columns)
+
+
+async def hold(conn, hold_id: uuid.UUID) -> asyncpg.Record | None:
+    return await _sql.hold(conn, id=hold_id)
+
+
+async def lock_hold(conn, hold_id: uuid.UUID) -> asyncpg.Record | None:
+    return await _sql.lock_hold(conn, id=hold_id)
+
+
+async def hold_for_payable(conn, *, payable_kind: str, payable_id: uuid.UUID) -> asyncpg.Record | None:
+    return await _sql.hold_for_payable(conn, payable_kind=payable_kind, payable_id=payable_id)
+
+
+async def update_hold(conn, hold_id: uuid.UUID, *, state: str, funded: int = 0, released: int = 0,
+                      refunded: int = 0) -> asyncpg.Record:
+    return await _sql.update_hold(conn, id=hold_id, state=state, funded=funded, released=released, refunded=refunded)
+
+
+async def set_auto_release(conn, hold_id: uuid.UUID, *, at: datetime.datetime | None,
+                           job_id: uuid.UUID | None) -> asyncpg.Record:
+    return await _sql.set_auto_release(conn, id=hold_id, auto_release_at=at, auto_release_job_id=job_id)
+
+
+async def funding_by_transaction(conn, *, provider: str, provider_transaction_id: str) -> asyncpg.Record | None:
+    return await _sql.funding_by_transaction(conn, provider=provider, provider_transaction_id=provider_transaction_id)
+
+
+async def insert_funding(conn, **columns) -> asyncpg.Record:
+    return await _sql.insert_funding(conn, **columns)
+
+
+async def fundings(conn, hold_id: uuid.UUID) -> list[asyncpg.Record]:
+    return [row async for row in _sql.fundings(conn, hold_id=hold_id)]
+
+
+async def add_refunded(conn, funding_id: uuid.UUID, amount: int) -> None:
+    await _sql.add_refunded(conn, id=funding_id, amount=amount)
+
+
+async def insert_refund(conn, **columns) -> asyncpg.Record:
+    return await _sql.insert_refund(conn, **columns)
+
+
+async def lock_refund(conn, refund_id: uuid.UUID) -> asyncpg.Record | None:
+    return await _sql.lock_refund(conn, id=refund_id)
+
+
+async def refund_hold_id(conn, refund_id: uuid.UUID) -> uuid.UUID | None:
+    return await _sql.refund_hold_id(conn, id=refund_id)
+
+
+async def close_refund(conn, refund_id: uuid.UUID, *, state: str, closed_entry_id: uuid.UUID) -> asyncpg.Record | None:
+    return await _sql.close_refund(conn, id=refund_id, state=state, closed_entry_id=closed_entry_id)
+
+
+async def refunds(conn, hold_id: uuid.UUID) -> list[asyncpg.Record]:
+    return [row async for row in _sql.refunds(conn, hold_id=hold_id)]
+
+
+async def insert_history(conn, *, hold_id: uuid.UUID, transition: str, state: str, amount: int | None,
+                         entry_id: uuid.UUID | None, cause_kind: str, cause_id: str, reason: str) -> None:
+    await _sql.insert_history(conn, hold_id=hold_id, transition=transition, state=state, amount=amount,
+                              entry_id=entry_id, cause_kind=cause_kind, cause_id=cause_id, reason=reason)
+
+
+async def history(conn, hold_id: uuid.UUID) -> list[asyncpg.Record]:
+    return [row async for row in _sql.history(conn, hold_id=hold_id)]
+
+
+async def now(conn) -> datetime.datetime:
+    """The transaction's time, by the database's clock (the one the scheduler compares with)."""
+    return await _sql.now(conn)

@@ -1,0 +1,84 @@
+-- Escrow holds, their fundings and refunds, and their timeline (docs/payments.md, "Escrow
+-- holds"). Only nexgate/domain/payments/holds_repository.py runs these.
+
+-- name: fee_basis_points(area, seller_tier)$
+-- The most specific rate: (area, tier), then (area, '*'), then ('*', tier), then ('*', '*').
+SELECT basis_points FROM payment_fee_rates
+ WHERE area IN (:area, '*') AND seller_tier IN (:seller_tier, '*')
+ ORDER BY (area = '*'), (seller_tier = '*')
+ LIMIT 1;
+
+-- name: insert_hold(id, payable_kind, payable_id, currency, expected_amount, account_id, seller_tier, fee_basis_points, auto_release_after, auto_release_to)^
+INSERT INTO payment_holds (id, payable_kind, payable_id, currency, expected_amount, account_id, seller_tier,
+                           fee_basis_points, auto_release_after, auto_release_to)
+VALUES (:id, :payable_kind, :payable_id, :currency, :expected_amount, :account_id, :seller_tier,
+        :fee_basis_points, :auto_release_after, :auto_release_to)
+ON CONFLICT (payable_kind, payable_id) DO NOTHING
+RETURNING *;
+
+-- name: hold(id)^
+SELECT * FROM payment_holds WHERE id = :id;
+
+-- name: lock_hold(id)^
+-- Every transition of a hold starts here, before it locks any ledger account: one order for all.
+SELECT * FROM payment_holds WHERE id = :id FOR UPDATE;
+
+-- name: hold_for_payable(payable_kind, payable_id)^
+SELECT * FROM payment_holds WHERE payable_kind = :payable_kind AND payable_id = :payable_id;
+
+-- name: update_hold(id, state, funded, released, refunded)^
+UPDATE payment_holds
+   SET state = :state, funded_amount = funded_amount + :funded, released_amount = released_amount + :released,
+       refunded_amount = refunded_amount + :refunded, updated_at = now()
+ WHERE id = :id
+RETURNING *;
+
+-- name: set_auto_release(id, auto_release_at, auto_release_job_id)^
+UPDATE payment_holds SET auto_release_at = :auto_release_at, auto_release_job_id = :auto_release_job_id, updated_at = now()
+ WHERE id = :id
+RETURNING *;
+
+-- name: funding_by_transaction(provider, provider_transaction_id)^
+SELECT * FROM payment_hold_fundings WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id;
+
+-- name: insert_funding(id, hold_id, payer_id, provider, provider_transaction_id, amount, entry_id)^
+INSERT INTO payment_hold_fundings (id, hold_id, payer_id, provider, provider_transaction_id, amount, entry_id)
+VALUES (:id, :hold_id, :payer_id, :provider, :provider_transaction_id, :amount, :entry_id)
+RETURNING *;
+
+-- name: fundings(hold_id)
+SELECT * FROM payment_hold_fundings WHERE hold_id = :hold_id ORDER BY created_at, id;
+
+-- name: add_refunded(id, amount)!
+UPDATE payment_hold_fundings SET refunded_amount = refunded_amount + :amount WHERE id = :id;
+
+-- name: insert_refund(id, hold_id, funding_id, amount, currency, entry_id)^
+INSERT INTO payment_refunds (id, hold_id, funding_id, amount, currency, entry_id)
+VALUES (:id, :hold_id, :funding_id, :amount, :currency, :entry_id)
+RETURNING *;
+
+-- name: lock_refund(id)^
+SELECT r.*, f.provider FROM payment_refunds r JOIN payment_hold_fundings f ON f.id = r.funding_id
+ WHERE r.id = :id FOR UPDATE OF r;
+
+-- name: refund_hold_id(id)$
+SELECT hold_id FROM payment_refunds WHERE id = :id;
+
+-- name: close_refund(id, state, closed_entry_id)^
+UPDATE payment_refunds SET state = :state, closed_entry_id = :closed_entry_id, closed_at = now()
+ WHERE id = :id AND state = 'in_flight'
+RETURNING *;
+
+-- name: refunds(hold_id)
+SELECT * FROM payment_refunds WHERE hold_id = :hold_id ORDER BY created_at, id;
+
+-- name: insert_history(hold_id, transition, state, amount, entry_id, cause_kind, cause_id, reason)!
+INSERT INTO payment_hold_history (hold_id, transition, state, amount, entry_id, cause_kind, cause_id, reason)
+VALUES (:hold_id, :transition, :state, :amount, :entry_id, :cause_kind, :cause_id, :reason);
+
+-- name: history(hold_id)
+SELECT transition, state, amount, entry_id, cause_kind, cause_id, reason, at
+  FROM payment_hold_history WHERE hold_id = :hold_id ORDER BY id;
+
+-- name: now()$
+SELECT now();
