@@ -16,8 +16,8 @@ from nexgate.domain.payments import fees, holds, ledger
 from nexgate.domain.payments.holds import Payee, ReleaseRule
 from nexgate.domain.payments.ledger import Cause
 from nexgate.errors import Conflict, Invalid, NotFound
-from tests.conftest import eventually
-from tests.support.payments import connect, connections, new_user
+from tests.conftest import BASE, _template, eventually
+from tests.support.payments import connect, connections, new_user, own_database
 
 BUYER_CAUSE = Cause.operator("test", "a test of holds")
 
@@ -146,6 +146,20 @@ async def test_the_same_callback_credited_concurrently_lands_once(config, conn):
     assert all(r.code == "provider_transaction_already_credited" for r in results if isinstance(r, Exception))
     hold = await holds.get_hold(conn, hold_id=hold.id)
     assert (hold.balance, await ledger.balance(conn, hold.account_id)) == (2_500, 2_500)
+
+
+async def test_one_transaction_credited_to_two_holds_at_once_lands_once(config, conn):
+    first, second = await _open(conn), await _open(conn)
+    txn = _txn()
+    async with connections(config.database_url, 2) as opened:
+        results = await asyncio.gather(_fund(opened[0], first, 700, txn=txn), _fund(opened[1], second, 700, txn=txn),
+                                       return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "Funding"]
+    (refused,) = [r for r in results if isinstance(r, Conflict)]
+    assert refused.code == "provider_transaction_already_credited"
+    balances = [(await holds.get_hold(conn, hold_id=h.id)).balance for h in (first, second)]
+    assert sorted(balances) == [0, 700]
+    assert [await ledger.balance(conn, h.account_id) for h in (first, second)] == balances
 
 
 async def test_the_unique_constraint_holds_even_past_the_domains_check(conn):
@@ -386,12 +400,21 @@ async def test_a_transition_rolls_back_with_the_callers_transaction(conn):
     assert [key for key, _ in await _events(conn, hold.id)][-1] == "payments.hold.funded"
 
 
-async def test_the_ledger_verifies_after_all_of_this(conn):
-    hold, _ = await _funded(conn, 2_000)
-    await holds.refund(conn, hold_id=hold.id, amount=500, cause=BUYER_CAUSE)
-    await holds.release(conn, hold_id=hold.id, payees=[Payee(await new_user(conn), 1_500)], cause=BUYER_CAUSE)
-    result = await ledger.verify(conn)
-    assert result.ok, result.problem
+async def test_the_ledger_verifies_after_all_of_this_and_names_a_hold_whose_amounts_were_edited(config):
+    with own_database(config, _template("core", BASE.database_url)) as own:
+        conn = await connect(own.database_url)
+        try:
+            hold, _ = await _funded(conn, 2_000)
+            await holds.refund(conn, hold_id=hold.id, amount=500, cause=BUYER_CAUSE)
+            await holds.release(conn, hold_id=hold.id, payees=[Payee(await new_user(conn), 1_000)], cause=BUYER_CAUSE)
+            result = await ledger.verify(conn)
+            assert result.ok, result.problem
+            assert result.entries == 3
+            await conn.execute("UPDATE payment_holds SET released_amount = 0 WHERE id = $1", hold.id)
+            result = await ledger.verify(conn)
+            assert result.problem == f"hold {hold.id}: its amounts say it holds 1500 but its escrow account's balance is 500"
+        finally:
+            await conn.close()
 
 
 # the auto-release timer, through the scheduler, the outbox relay, RabbitMQ and the payments_holds group

@@ -7,7 +7,8 @@
 -- provider is -X on that provider's clearing account and +X on a hold, so a clearing account
 -- is negative while the provider owes us what it collected. Only clearing accounts may go
 -- negative; every other balance is kept >= 0 by the domain (locks in account id order, then a
--- check) with this table's CHECK as the backstop.
+-- check) with this table's CHECK as the backstop. A clearing account's balance is moved at
+-- COMMIT by ledger_seal_entry (below); the others' when the entry is written.
 CREATE TABLE ledger_accounts (
     id          uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
     kind        text        NOT NULL CHECK (kind IN ('user_payable', 'escrow_hold', 'platform_fees',
@@ -57,7 +58,8 @@ CREATE INDEX ledger_lines_account ON ledger_lines (account_id);
 -- The hash chain: each committed entry's link, in commit order. hash = sha256(prev_hash ||
 -- sha256(ledger_entry_encoding(entry))); the first prev_hash is 32 zero bytes. The head is one
 -- row, locked only by the commit-time trigger, so two transactions cannot fork the chain and a
--- ledger transaction holds the lock only while it commits.
+-- ledger transaction holds the lock only while it commits. The same trigger applies the lines
+-- of provider clearing accounts to their balances, under that lock.
 CREATE TABLE ledger_chain (
     position    bigint      PRIMARY KEY CHECK (position >= 1),
     entry_id    uuid        NOT NULL UNIQUE REFERENCES ledger_entries (id),
@@ -109,6 +111,15 @@ BEGIN
             USING ERRCODE = 'check_violation';
     END IF;
     SELECT * INTO head FROM ledger_chain_head FOR UPDATE;
+    -- Clearing accounts take their lines here, under the head's lock, not when the entry is
+    -- written: every payment through a provider moves its one clearing row, which would
+    -- otherwise stay locked for the rest of each caller's transaction. They are never checked
+    -- (they may go negative), and nothing else writes them.
+    UPDATE ledger_accounts a SET balance = a.balance + t.total
+      FROM (SELECT l.account_id, sum(l.amount) AS total FROM ledger_lines l
+              JOIN ledger_accounts x ON x.id = l.account_id AND x.kind = 'provider_clearing'
+             WHERE l.entry_id = NEW.id GROUP BY l.account_id) t
+     WHERE a.id = t.account_id;
     link := sha256(head.hash || sha256(convert_to(ledger_entry_encoding(entry), 'UTF8')));
     UPDATE ledger_chain_head SET position = head.position + 1, hash = link;
     INSERT INTO ledger_chain (position, entry_id, prev_hash, hash) VALUES (head.position + 1, NEW.id, head.hash, link);
@@ -209,6 +220,7 @@ CREATE TABLE payment_holds (
 -- provider's transaction is credited once, whatever the retries and duplicate callbacks.
 CREATE TABLE payment_hold_fundings (
     id                      uuid        PRIMARY KEY,
+    seq                     bigint      GENERATED ALWAYS AS IDENTITY UNIQUE,  -- the order they came in
     hold_id                 uuid        NOT NULL REFERENCES payment_holds (id),
     payer_id                uuid        REFERENCES users (id),
     provider                text        NOT NULL CHECK (provider IN ('daraja', 'selcom', 'tembo')),
@@ -219,12 +231,13 @@ CREATE TABLE payment_hold_fundings (
     created_at              timestamptz NOT NULL DEFAULT now(),
     UNIQUE (provider, provider_transaction_id)
 );
-CREATE INDEX payment_hold_fundings_hold ON payment_hold_fundings (hold_id, created_at);
+CREATE INDEX payment_hold_fundings_hold ON payment_hold_fundings (hold_id, seq);
 
 -- Money refunded from a hold to one funding's payer: in flight until the provider confirms
 -- the payout to the phone (settled) or fails it (returned to the hold).
 CREATE TABLE payment_refunds (
     id               uuid        PRIMARY KEY,
+    seq              bigint      GENERATED ALWAYS AS IDENTITY UNIQUE,
     hold_id          uuid        NOT NULL REFERENCES payment_holds (id),
     funding_id       uuid        NOT NULL REFERENCES payment_hold_fundings (id),
     amount           bigint      NOT NULL CHECK (amount > 0),
@@ -236,7 +249,7 @@ CREATE TABLE payment_refunds (
     closed_at        timestamptz,
     CHECK ((state = 'in_flight') = (closed_entry_id IS NULL))
 );
-CREATE INDEX payment_refunds_hold ON payment_refunds (hold_id, created_at);
+CREATE INDEX payment_refunds_hold ON payment_refunds (hold_id, seq);
 
 -- Every transition of a hold, with who caused it: its timeline.
 CREATE TABLE payment_hold_history (

@@ -47,7 +47,7 @@ VALUES (:id, :hold_id, :payer_id, :provider, :provider_transaction_id, :amount, 
 RETURNING *;
 
 -- name: fundings(hold_id)
-SELECT * FROM payment_hold_fundings WHERE hold_id = :hold_id ORDER BY created_at, id;
+SELECT * FROM payment_hold_fundings WHERE hold_id = :hold_id ORDER BY seq;
 
 -- name: add_refunded(id, amount)!
 UPDATE payment_hold_fundings SET refunded_amount = refunded_amount + :amount WHERE id = :id;
@@ -70,7 +70,7 @@ UPDATE payment_refunds SET state = :state, closed_entry_id = :closed_entry_id, c
 RETURNING *;
 
 -- name: refunds(hold_id)
-SELECT * FROM payment_refunds WHERE hold_id = :hold_id ORDER BY created_at, id;
+SELECT * FROM payment_refunds WHERE hold_id = :hold_id ORDER BY seq;
 
 -- name: insert_history(hold_id, transition, state, amount, entry_id, cause_kind, cause_id, reason)!
 INSERT INTO payment_hold_history (hold_id, transition, state, amount, entry_id, cause_kind, cause_id, reason)

@@ -14,13 +14,22 @@ ON CONFLICT DO NOTHING;
 SELECT id, kind, currency, owner_id, provider, balance FROM ledger_accounts WHERE id = :id;
 
 -- name: lock_accounts(ids)
--- In account id order, so that two transactions touching the same accounts lock them in the
--- same order and cannot deadlock; a waiter reads the balance its predecessor committed.
-SELECT id, kind, currency, balance FROM ledger_accounts WHERE id = ANY(:ids) ORDER BY id FOR UPDATE;
+-- The accounts that may not go negative are locked, in account id order, so that two
+-- transactions touching the same accounts lock them in the same order and cannot deadlock; a
+-- waiter reads the balance its predecessor committed. Clearing accounts are only read: their
+-- balance moves at commit (ledger_seal_entry).
+WITH locked AS (
+    SELECT id, kind, currency, balance FROM ledger_accounts
+     WHERE id = ANY(:ids) AND kind <> 'provider_clearing' ORDER BY id FOR UPDATE
+)
+SELECT * FROM locked
+UNION ALL
+SELECT id, kind, currency, balance FROM ledger_accounts WHERE id = ANY(:ids) AND kind = 'provider_clearing';
 
 -- name: write_entry(id, kind, cause_kind, cause_id, reason, reverses, account_ids, currencies, amounts)$
--- The entry, its lines (numbered in the order given) and the accounts' new balances in one
--- statement; the commit-time trigger checks that the lines balance and chains the entry.
+-- The entry, its lines (numbered in the order given) and the new balances of the accounts
+-- but clearing accounts, in one statement; the commit-time trigger checks that the lines
+-- balance, moves the clearing accounts and chains the entry.
 WITH entry AS (
     INSERT INTO ledger_entries (id, kind, cause_kind, cause_id, reason, reverses)
     VALUES (:id, :kind, :cause_kind, :cause_id, :reason, :reverses)
@@ -34,7 +43,7 @@ WITH entry AS (
 ), balances AS (
     UPDATE ledger_accounts a SET balance = a.balance + t.total
       FROM (SELECT account_id, sum(amount) AS total FROM given GROUP BY account_id) t
-     WHERE a.id = t.account_id
+     WHERE a.id = t.account_id AND a.kind <> 'provider_clearing'
 )
 SELECT created_at FROM entry;
 
@@ -81,3 +90,11 @@ SELECT a.id, a.kind, a.currency, a.owner_id, a.provider, a.balance, coalesce(s.t
 
 -- name: negative_restricted_account()$
 SELECT id FROM ledger_accounts WHERE kind <> 'provider_clearing' AND balance < 0 LIMIT 1;
+
+-- name: hold_drift()^
+-- A hold whose amounts say it holds other than its escrow account's balance.
+SELECT h.id, h.funded_amount - h.released_amount - h.refunded_amount AS held, a.balance
+  FROM payment_holds h JOIN ledger_accounts a ON a.id = h.account_id
+ WHERE a.balance <> h.funded_amount - h.released_amount - h.refunded_amount
+ ORDER BY h.created_at, h.id
+ LIMIT 1;

@@ -21,6 +21,8 @@ import datetime
 import uuid
 from collections.abc import Sequence
 
+import asyncpg
+
 from ... import bus
 from ...bus import scheduler
 from ...errors import Conflict, Invalid, NotFound
@@ -244,6 +246,16 @@ async def fund_hold(conn, *, hold_id: uuid.UUID, amount: int, provider: str, pro
         raise Invalid.fields("funding", {"amount": "Must be a positive whole number of minor units."})
     if provider not in ledger.PROVIDERS:
         raise Invalid.fields("funding", {"provider": f"Must be one of: {', '.join(ledger.PROVIDERS)}."})
+    try:
+        return await _fund(conn, hold_id, amount, provider, provider_transaction_id, payer_id, cause)
+    except asyncpg.UniqueViolationError:
+        # The same transaction credited at the same moment to another hold: the savepoint is
+        # rolled back, and the funding that won is named.
+        await _check_not_credited(conn, provider, provider_transaction_id)
+        raise
+
+
+async def _fund(conn, hold_id, amount, provider, provider_transaction_id, payer_id, cause) -> Funding:
     async with conn.transaction():
         hold = await _lock(conn, hold_id)
         await _check_not_credited(conn, provider, provider_transaction_id)

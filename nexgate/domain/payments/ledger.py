@@ -249,7 +249,8 @@ def link_hash(prev_hash: bytes, entry_row, lines) -> bytes:
 async def verify(conn: asyncpg.Connection, *, batch_size: int = 1000) -> Verification:
     """Walk the hash chain from its start, recomputing each link from the entry and its lines,
     check every entry balances, then that every account's stored balance is the sum of its
-    lines; all in one snapshot. Stops at the first problem."""
+    lines and every hold's amounts agree with its escrow account; all in one snapshot. Stops
+    at the first problem."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         checked, problem, position = await _verify_chain(conn, batch_size)
         head = await repository.chain_head(conn)
@@ -304,4 +305,8 @@ async def _verify_balances(conn) -> str | None:
     negative = await repository.negative_restricted_account(conn)
     if negative is not None:
         return f"account {negative}: its balance is below zero and it may not go negative"
+    hold = await repository.hold_drift(conn)
+    if hold is not None:
+        return (f"hold {hold['id']}: its amounts say it holds {hold['held']} but its escrow account's "
+                f"balance is {hold['balance']}")
     return None

@@ -75,3 +75,7 @@ async def account_drift(conn) -> list[asyncpg.Record]:
 
 async def negative_restricted_account(conn) -> uuid.UUID | None:
     return await _sql.negative_restricted_account(conn)
+
+
+async def hold_drift(conn) -> asyncpg.Record | None:
+    return await _sql.hold_drift(conn)
