@@ -10,16 +10,9 @@ import pytest
 
 from nexgate.bus import scheduler
 from nexgate.bus.catalogue import UUID, declare, event
-from tests.support.payments import connect, connections
+from tests.support.payments import conn, connections  # noqa: F401 (conn)
 
 LATER = datetime.timedelta(hours=1)
-
-
-@pytest.fixture
-async def conn(config):
-    connection = await connect(config.database_url)
-    yield connection
-    await connection.close()
 
 
 @pytest.fixture

@@ -16,17 +16,10 @@ from nexgate.domain.payments import fees, holds, ledger
 from nexgate.domain.payments.holds import Payee, ReleaseRule
 from nexgate.domain.payments.ledger import Cause
 from nexgate.errors import Conflict, Invalid, NotFound
-from tests.conftest import BASE, _template, eventually
-from tests.support.payments import connect, connections, new_user, own_database
+from tests.conftest import eventually
+from tests.support.payments import conn, connect, connections, new_user, own_database  # noqa: F401 (conn)
 
 BUYER_CAUSE = Cause.operator("test", "a test of holds")
-
-
-@pytest.fixture
-async def conn(config):
-    connection = await connect(config.database_url)
-    yield connection
-    await connection.close()
 
 
 def _tier() -> str:
@@ -401,7 +394,7 @@ async def test_a_transition_rolls_back_with_the_callers_transaction(conn):
 
 
 async def test_the_ledger_verifies_after_all_of_this_and_names_a_hold_whose_amounts_were_edited(config):
-    with own_database(config, _template("core", BASE.database_url)) as own:
+    with own_database(config) as own:
         conn = await connect(own.database_url)
         try:
             hold, _ = await _funded(conn, 2_000)

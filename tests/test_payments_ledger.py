@@ -14,17 +14,9 @@ from nexgate.domain.payments import ledger_repository as repository
 from nexgate.domain.payments.ledger import Cause, Line
 from nexgate.errors import Conflict
 from tests import cli
-from tests.conftest import BASE, _template
-from tests.support.payments import connect, connections, own_database
+from tests.support.payments import conn, connect, connections, own_database  # noqa: F401 (conn)
 
 CAUSE = Cause.operator("test-operator", "a test movement")
-
-
-@pytest.fixture
-async def conn(config):
-    connection = await connect(config.database_url)
-    yield connection
-    await connection.close()
 
 
 async def _accounts(conn, currency="TZS"):
@@ -230,7 +222,7 @@ async def _tamper(url: str, statement: str, *args) -> None:
 
 
 async def test_verify_ledger_passes_an_intact_ledger_and_names_what_was_tampered_with(config):
-    with own_database(config, _template("core", BASE.database_url)) as own:
+    with own_database(config) as own:
         conn = await connect(own.database_url)
         try:
             user, clearing = await _accounts(conn)

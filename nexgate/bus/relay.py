@@ -10,20 +10,17 @@ the consumers' idempotency absorbs. While the broker is down, events wait in the
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-
-import asyncpg
 
 from ..db import Database
 from . import outbox
 from .broker import Broker
 from .event import Event
+from .polling import poll_forever
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
-MAX_BACKOFF = 10.0
 
 
 class OutboxRelay:
@@ -35,18 +32,8 @@ class OutboxRelay:
         self.poll_interval = poll_interval
 
     async def run(self) -> None:
-        failures = 0
-        while True:
-            try:
-                published, complete = await self.publish_batch()
-                failures = 0 if complete else failures + 1
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("outbox relay cannot reach PostgreSQL: %s", error)
-                published, failures = 0, failures + 1
-            if failures:
-                await asyncio.sleep(min(MAX_BACKOFF, 0.2 * 2**failures))
-            elif published < BATCH_SIZE:
-                await asyncio.sleep(self.poll_interval)
+        await poll_forever(self.publish_batch, name="outbox relay", poll_interval=self.poll_interval,
+                           batch_size=BATCH_SIZE)
 
     async def publish_batch(self) -> tuple[int, bool]:
         """Publish up to one batch; returns (how many were published, whether all were)."""

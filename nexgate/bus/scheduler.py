@@ -12,7 +12,6 @@ when due, not before; how late is one poll interval plus the relay's.
 """
 from __future__ import annotations
 
-import asyncio
 import datetime
 import logging
 import uuid
@@ -23,12 +22,12 @@ import asyncpg
 from ..db import Database
 from ..sql import queries
 from . import catalogue, outbox
+from .polling import poll_forever
 
 log = logging.getLogger(__name__)
 
 _sql = queries("platform")
 BATCH_SIZE = 200
-MAX_BACKOFF = 10.0
 
 
 async def schedule(conn: asyncpg.Connection, *, routing_key: str, payload: dict[str, Any], run_at: datetime.datetime,
@@ -77,16 +76,8 @@ class Scheduler:
         self.poll_interval = poll_interval
 
     async def run(self) -> None:
-        failures = 0
-        while True:
-            try:
-                async with self.database.transaction("bus.scheduler") as conn:
-                    fired = await fire_due(conn)
-                failures = 0
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("scheduler cannot reach PostgreSQL: %s", error)
-                fired, failures = 0, failures + 1
-            if failures:
-                await asyncio.sleep(min(MAX_BACKOFF, 0.2 * 2**failures))
-            elif fired < BATCH_SIZE:
-                await asyncio.sleep(self.poll_interval)
+        await poll_forever(self._fire_batch, name="scheduler", poll_interval=self.poll_interval, batch_size=BATCH_SIZE)
+
+    async def _fire_batch(self) -> tuple[int, bool]:
+        async with self.database.transaction("bus.scheduler") as conn:
+            return await fire_due(conn), True

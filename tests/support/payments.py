@@ -8,6 +8,7 @@ import itertools
 import uuid
 
 import asyncpg
+import pytest
 
 from nexgate import migrations
 from nexgate.config import Config
@@ -20,6 +21,14 @@ async def connect(url: str) -> asyncpg.Connection:
     conn = await asyncpg.connect(url)
     await init_connection(conn)
     return conn
+
+
+@pytest.fixture
+async def conn(config):
+    """A connection to the test's core database (a fixture: import it into the test module)."""
+    connection = await connect(config.database_url)
+    yield connection
+    await connection.close()
 
 
 @contextlib.asynccontextmanager
@@ -45,11 +54,14 @@ async def new_user(conn: asyncpg.Connection) -> uuid.UUID:
 
 
 @contextlib.contextmanager
-def own_database(config: Config, template: str):
-    """A config whose core database is a new copy of the migrated ``template``, dropped after:
-    for a test that tampers with history, which would break every later test's ledger."""
+def own_database(config: Config):
+    """A config whose core database is a new copy of the migrated template, dropped after: for
+    a test that tampers with history, which would break every later test's ledger."""
     from urllib.parse import urlsplit, urlunsplit
 
+    from tests.conftest import BASE, _template
+
+    template = _template("core", BASE.database_url)
     url = urlunsplit(urlsplit(config.database_url)._replace(path=f"/{config.database_url.rsplit('/', 1)[1]}_{uuid.uuid4().hex[:6]}"))
     migrations.create_database_if_missing(url, template=template)
     try:
