@@ -17,13 +17,15 @@ import pytest
 import redis as redis_sync
 from moto.server import ThreadedMotoServer
 
-from nexgate import bus, migrations, workers
+from nexgate import bus, migrations, serialization, workers
 from nexgate.bus.broker import close_channel
 from nexgate.app import create_app
 from nexgate.config import Config
 from nexgate.providers.email_sandbox import SmtpSandbox
 from nexgate.providers.sms_sandbox import SmsSandbox
 from tests.support.proxy import TcpProxy
+
+serialization.CHECK = True  # every response's fast dump is compared with marshmallow's own
 
 SESSION = uuid.uuid4().hex[:10]
 BASE = Config.from_env()

@@ -13,7 +13,8 @@ import marshmallow
 import orjson
 from aiohttp import web
 
-from .. import limits, responses, validation
+from .. import limits, responses, serialization, validation
+from ..serialization import schema_instance
 from ..domain.auth import sessions
 from ..domain.auth.caller import Caller, require_role
 from ..errors import DomainError, Unauthorized, UnsupportedMediaType
@@ -226,12 +227,4 @@ def _load(schema: type[marshmallow.Schema], data: Any, where: str) -> dict[str, 
 
 
 def json_response(schema: type[marshmallow.Schema], data: Any, status: int = 200) -> web.Response:
-    return responses.json(schema_instance(schema).dump(data), status)
-
-
-@functools.cache
-def schema_instance(schema: type[marshmallow.Schema]) -> marshmallow.Schema:
-    """The one instance of a schema that loads and dumps for every request (marshmallow keeps
-    no state between calls). Building one per request deep-copies its fields into reference
-    cycles, about 40 objects a response that only the garbage collector frees, in pauses."""
-    return schema()
+    return responses.json(serialization.dump(schema, data), status)
