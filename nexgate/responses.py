@@ -7,13 +7,10 @@ import orjson
 from aiohttp import web
 
 
-def dumps(value: Any) -> str:
-    # Non-string keys: marshmallow names a bad list item by its index.
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
 def json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response(body, status=status, headers=headers, dumps=dumps)
+    # Non-string keys: marshmallow names a bad list item by its index.
+    return web.Response(body=orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS), status=status, headers=headers,
+                        content_type="application/json", charset="utf-8")
 
 
 def one_line(reason: object, limit: int = 200) -> str:

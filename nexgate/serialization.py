@@ -61,13 +61,20 @@ def _dumper(instance: ma.Schema) -> _Dump:
 
 
 def _compile(instance: ma.Schema) -> _Dump:
-    if (instance.many or type(instance).get_attribute is not ma.Schema.get_attribute
+    if (type(instance).get_attribute is not ma.Schema.get_attribute
             or any(hook[0] in ("pre_dump", "post_dump") for hook in instance._hooks)):
         return instance.dump
+    one = _compile_one(instance)
+    if instance.many:  # a Nested(many=True)'s schema: a list of them
+        return lambda objs: [one(obj) for obj in objs]
+    return one
+
+
+def _compile_one(instance: ma.Schema) -> _Dump:
     plan = [(field.data_key or name, field.attribute or name, field, _unchanged(field), _value_dumper(field))
             for name, field in instance.dump_fields.items()]
     if any("." in attribute for _, attribute, *_ in plan):
-        return instance.dump  # a dotted attribute: marshmallow's own lookup
+        return functools.partial(instance.dump, many=False)  # a dotted attribute: marshmallow's own lookup
 
     def dump(obj: Any) -> dict[str, Any]:
         get = obj.get if isinstance(obj, Mapping) or type(obj) is asyncpg.Record else functools.partial(getattr, obj)
@@ -89,6 +96,8 @@ def _compile(instance: ma.Schema) -> _Dump:
 
 def _value_dumper(field: ma.fields.Field) -> Callable[[Any, str, Any], Any] | None:
     """How a field writes a present value, or None when only its own ``serialize`` knows."""
+    if _plain(field, ma.fields.UUID):
+        return _uuid_text(field)
     if _as_is(field):
         return field._serialize  # a value of another kind than it writes unchanged
     if _plain(field, ma.fields.List) and _as_is(field.inner):
@@ -128,6 +137,15 @@ def _as_is(field: ma.fields.Field) -> tuple[type, ...] | None:
     return None
 
 
+def _uuid_text(field: ma.fields.UUID) -> Callable[[Any, str, Any], Any]:
+    def value_dump(value, attribute, obj):
+        if isinstance(value, uuid.UUID):
+            return str(value)  # asyncpg's own UUID, which orjson does not write
+        return field._serialize(value, attribute, obj)
+
+    return value_dump
+
+
 def _passing_items(kinds: tuple[type, ...], field: ma.fields.List) -> Callable[[Any, str, Any], Any]:
     def value_dump(value, attribute, obj):
         if (type(value) is list or type(value) is tuple) and all(type(item) in kinds for item in value):
@@ -141,9 +159,6 @@ def _nested(field: ma.fields.Nested) -> Callable[[Any, str, Any], Any]:
     def value_dump(value, attribute, obj):
         if value is None:
             return None
-        inner = _dumper(field.schema)  # the nested schema with the field's only/exclude
-        if field.many and not field.schema.many:
-            return [inner(item) for item in value]
-        return inner(value)
+        return _dumper(field.schema)(value)  # the nested schema, with the field's many, only and exclude
 
     return value_dump
