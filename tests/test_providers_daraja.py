@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 
 import pytest
 
@@ -194,6 +195,9 @@ async def test_a_b2c_payout_is_called_back_with_our_reference_amount_and_receipt
     assert (called_back.state, called_back.reference, called_back.provider_id) == (
         State.SUCCEEDED, "payout-0001", started.provider_id)
     assert called_back.amount == Money(25_000, "KES") and called_back.receipt
+    kept = json.loads(called_back.raw_json())  # for the audit trail: exact, no float on the way
+    funds = {p["Key"]: p.get("Value") for p in kept["ResultParameters"]["ResultParameter"]}
+    assert funds["B2CUtilityAccountAvailableFunds"] == "10116.0" and funds["TransactionAmount"] == 250
 
 
 async def test_a_b2c_payout_fails_with_its_result_code(daraja, receiver):

@@ -167,6 +167,17 @@ class Transaction:
     failure_message: str | None = None
     raw: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
+    def raw_json(self) -> bytes:
+        """The provider's JSON, for an audit column (jsonb): a non-integral number as its exact text
+        ("10116.00"), never through a float."""
+        return json.dumps(self.raw, default=_exact_text, separators=(",", ":")).encode()
+
+
+def _exact_text(value: Any) -> str:
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
 
 @dataclasses.dataclass(frozen=True)
 class CallbackAnswer:
