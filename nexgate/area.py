@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from .bus.consumer import ConsumerGroup
 from .handlers.routing import Routes
@@ -18,6 +19,9 @@ from .ws.protocol import Command
 from .ws.topics import TopicKind
 
 ConsumerGroupFactory = Callable[[Platform], ConsumerGroup]
+# A worker that is no consumer group (a loop polling its own table, as payments' reconciler):
+# built from the platform, it has a ``name`` and ``async run()`` (``workers.Worker``).
+WorkerFactory = Callable[[Platform], Any]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,3 +31,4 @@ class Area:
     commands: tuple[Command, ...] = ()  # its WebSocket commands (``<area>/ws.py`` beside its REST handlers)
     topics: tuple[TopicKind, ...] = ()  # its live topic kinds, each with the check of who may subscribe
     consumer_groups: Mapping[str, ConsumerGroupFactory] = dataclasses.field(default_factory=dict)  # by worker name
+    workers: Mapping[str, WorkerFactory] = dataclasses.field(default_factory=dict)  # its other workers, by name

@@ -228,11 +228,13 @@ async def sms_sandbox(tmp_path):
 async def make_client(aiohttp_client):
     """Start the real app (``worker_names`` run inside it) and return a test client for it."""
 
-    async def make(config: Config, worker_names=()):
+    async def make(config: Config, worker_names=(), port: int | None = None):
+        """``port``: where the test server listens (a provider's callbacks must know it beforehand)."""
         groups = [name for name in worker_names if name in TEST_GROUPS]
         if groups:
             await _forget_queued_events(config, groups)
-        return await aiohttp_client(create_app(config, worker_names=list(worker_names)))
+        return await aiohttp_client(create_app(config, worker_names=list(worker_names)),
+                                    server_kwargs={"port": port} if port else None)
 
     return make
 

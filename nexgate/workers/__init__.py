@@ -1,4 +1,6 @@
-"""Workers: the outbox relay, the scheduler of delayed jobs (``bus/scheduler.py``) and every area's RabbitMQ consumer groups (``Area.consumer_groups``).
+"""Workers: the outbox relay, the scheduler of delayed jobs (``bus/scheduler.py``), every area's
+RabbitMQ consumer groups (``Area.consumer_groups``) and its other workers (``Area.workers``:
+loops over its own tables, as the payments reconciler).
 
 ``python -m nexgate worker NAME`` runs one; ``serve --workers all`` runs them all inside
 the server process.
@@ -16,7 +18,7 @@ from ..bus.scheduler import Scheduler
 from ..platform import Platform
 
 if TYPE_CHECKING:
-    from ..area import ConsumerGroupFactory
+    from ..area import ConsumerGroupFactory, WorkerFactory
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,23 @@ def consumer_groups() -> dict[str, ConsumerGroupFactory]:
     return groups
 
 
+@functools.cache
+def area_workers() -> dict[str, WorkerFactory]:
+    """Every area's workers that are not consumer groups (``Area.workers``), by name."""
+    from ..areas import AREAS
+
+    found: dict[str, WorkerFactory] = {}
+    for area in AREAS:
+        for name, factory in area.workers.items():
+            if name in found or name in consumer_groups() or name in (RELAY, SCHEDULER):
+                raise RuntimeError(f"worker {name!r} is declared twice")
+            found[name] = factory
+    return found
+
+
 def names() -> tuple[str, ...]:
-    """Every worker's name: the relay's, the scheduler's, then each consumer group's."""
-    return (RELAY, SCHEDULER, *consumer_groups())
+    """Every worker's name: the relay's, the scheduler's, each consumer group's, then the areas' other workers."""
+    return (RELAY, SCHEDULER, *consumer_groups(), *area_workers())
 
 
 class Worker(Protocol):
@@ -80,6 +96,8 @@ def build(platform: Platform, name: str) -> Worker:
         return OutboxRelay(platform.core, platform.broker, poll_interval=platform.config.outbox_poll_ms / 1000)
     if name == SCHEDULER:
         return Scheduler(platform.core, poll_interval=platform.config.scheduler_poll_ms / 1000)
+    if name in area_workers():
+        return area_workers()[name](platform)
     group = consumer_groups()[name](platform)
     return Consumer(platform.broker, group, prefetch=group.prefetch or platform.config.bus_prefetch)
 
