@@ -1,6 +1,6 @@
 """``python -m nexgate serve | worker NAME | migrate | check | settings | keys ... | deadletters list|replay
 | users reconcile
-| payments verify-ledger``."""
+| payments verify-ledger|reconcile``."""
 from __future__ import annotations
 
 import argparse
@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     payment_actions.add_parser(
         "verify-ledger", help="check the ledger's hash chain and that every balance is the sum of its lines"
     ).set_defaults(command=payments_verify_ledger_command)
+    payment_actions.add_parser(
+        "reconcile", help="ask the providers about the pending payments due a check, settle them, print what became of each"
+    ).set_defaults(command=payments_reconcile_command)
     return parser
 
 
@@ -243,6 +246,29 @@ def payments_verify_ledger_command(config: Config, args: argparse.Namespace) -> 
         return 1
     print("the ledger is intact: every link matches its entry, every entry balances, every balance is its lines' sum")
     return 0
+
+
+def payments_reconcile_command(config: Config, args: argparse.Namespace) -> None:
+    import aiohttp
+
+    from .db import Database
+    from .domain.payments.reconcile import reconcile_due
+    from .providers.payment_providers import PaymentProviders
+
+    async def run():
+        database = await Database.connect("core", config.database_url, min_size=1, max_size=4)
+        try:
+            async with aiohttp.ClientSession() as session:
+                return await reconcile_due(database, config, PaymentProviders.from_config(config, session))
+        finally:
+            await database.pool.close()
+
+    checked = asyncio.run(run())
+    for item in checked:
+        payment = item.after
+        print(f"{payment.id} {payment.provider} {payment.reference} {payment.amount} {payment.currency}: "
+              f"{'settled ' + payment.status if item.settled else 'still pending, next check ' + payment.next_check_at.isoformat()}")
+    print(f"asked about {len(checked)} pending payment(s), settled {sum(item.settled for item in checked)}")
 
 
 def deadletters_list_command(config: Config, args: argparse.Namespace) -> None:

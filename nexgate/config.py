@@ -6,6 +6,7 @@ A bad value stops start-up with a ``ConfigError`` that names the variable.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -61,6 +62,11 @@ def _optional(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 
 def _word_list(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _network_list(raw: str) -> tuple[str, ...]:
+    """Addresses and CIDR networks, each checked by the standard library's ``ipaddress``."""
+    return tuple(str(ipaddress.ip_network(part, strict=False)) for part in _word_list(raw))
 
 
 def _name(raw: str) -> str:
@@ -208,7 +214,7 @@ class Config:
         200, _integer(1, 1_000_000), "Likes and unlikes one user may make per hour (for the social area to come)"
     )
     payments_per_minute: int = _setting(
-        5, _integer(1, 10_000), "Payments one user may begin per minute (for the payments area to come)"
+        5, _integer(1, 10_000), "Payments one user may begin per minute"
     )
     payments_tz_routing: tuple[str, ...] = _setting(
         ("vodacom:selcom", "tigo:tembo", "airtel:tembo", "halotel:tembo"), _tz_wallet_routing,
@@ -251,6 +257,30 @@ class Config:
     )
     payments_provider_timeout_s: int = _setting(
         15, _integer(1, 120), "Timeout of each request to a payment provider (Daraja, Selcom, TemboPlus), in seconds"
+    )
+    payments_max_minor: int = _setting(
+        100_000_000, _integer(1, 10**15),
+        "Largest payment one may begin, in minor units of its currency (100,000,000: 1,000,000 KES or TZS)",
+    )
+    payments_reconcile_after_s: int = _setting(
+        60, _integer(1, 86_400),
+        "Seconds a payment may stay pending before reconciliation first asks its provider; each further "
+        "check waits twice as long, up to NEXGATE_PAYMENTS_RECONCILE_BACKOFF_MAX_S",
+    )
+    payments_reconcile_backoff_max_s: int = _setting(
+        900, _integer(1, 86_400), "Longest wait between two reconciliation checks of one pending payment, in seconds"
+    )
+    payments_expire_after_s: int = _setting(
+        3600, _integer(1, 30 * 86_400),
+        "Age after which a payment its provider still calls pending, unknown or unreachable is expired",
+    )
+    payments_reconcile_poll_ms: int = _setting(
+        1000, _integer(10, 600_000), "How often the payments reconciler looks for pending payments due a check"
+    )
+    payments_callback_allowed_ips: tuple[str, ...] = _setting(
+        (), _network_list,
+        "Comma-separated addresses or networks (CIDR) payment callbacks may come from (empty: any; the secret "
+        "path segment is checked either way)",
     )
     payments_sandbox: bool = _setting(
         False, _boolean,

@@ -94,7 +94,7 @@ WS_FRAMES = NamedLimit(
 POSTS = NamedLimit("social.posts", Scope.USER, "posts_per_hour", 3600, "posts created", planned=True)
 COMMENTS = NamedLimit("social.comments", Scope.USER, "comments_per_hour", 3600, "comments written", planned=True)
 LIKES = NamedLimit("social.likes", Scope.USER, "likes_per_hour", 3600, "likes and unlikes", planned=True)
-PAYMENTS = NamedLimit("payments.attempts", Scope.USER, "payments_per_minute", 60, "payments begun", planned=True)
+PAYMENTS = NamedLimit("payments.attempts", Scope.USER, "payments_per_minute", 60, "payments begun")
 
 TABLE: dict[str, NamedLimit] = {limit.name: limit for limit in (
     *AUTH_ENDPOINTS, LOGIN_FAILURES_ACCOUNT, LOGIN_FAILURES_IP, SMS_CODES, API_REQUESTS, FOLLOWS, MESSAGES,

@@ -6,6 +6,15 @@ from ...bus.catalogue import BOOLEAN, INTEGER, OBJECT, STRING, UUID, declare, ev
 METHOD_ADDED = "payments.method.added"
 METHOD_VERIFIED = "payments.method.verified"
 METHOD_REMOVED = "payments.method.removed"
+PAYMENT_SUCCEEDED = "payments.payment.succeeded"
+PAYMENT_FAILED = "payments.payment.failed"
+PAYMENT_EXPIRED = "payments.payment.expired"
+PAYMENT_FLAGGED = "payments.payment.flagged"
+# Told live to the payer's devices (workers/payments_live.py), each as its event's ``payment`` view.
+PAYMENT_SETTLEMENTS = (PAYMENT_SUCCEEDED, PAYMENT_FAILED, PAYMENT_EXPIRED, PAYMENT_FLAGGED)
+
+_PAYMENT = {"payment_id": UUID, "payer_id": UUID, "hold_id": UUID, "status": STRING, "amount": INTEGER,
+            "currency": STRING, "provider": STRING, "payment": OBJECT}
 
 HOLD_OPENED = "payments.hold.opened"
 HOLD_FUNDED = "payments.hold.funded"
@@ -43,4 +52,10 @@ EVENTS = declare("payments", [
     event(REFUND_SETTLED, "the provider confirmed a refund to the payer's phone", **_REFUND),
     event(REFUND_RETURNED, "the provider failed a refund; its money is back in the hold", **_REFUND),
     event(RELEASE_TIMER_EXPIRED, "a hold's auto-release time came (a scheduled job)", hold_id=UUID, job_id=UUID),
+    # payments (payments.py, settlement.py)
+    event(PAYMENT_SUCCEEDED, "the provider confirmed a payment; its amount is credited to its hold", **_PAYMENT),
+    event(PAYMENT_FAILED, "the provider or the payer declined a payment; nothing was credited", **_PAYMENT),
+    event(PAYMENT_EXPIRED, "a payment stayed unconfirmed past its age limit; nothing was credited", **_PAYMENT),
+    event(PAYMENT_FLAGGED, "a payment's confirmation disagreed with what was asked (amount, currency, a success "
+          "after expiry): nothing was credited, an operator reviews it", **_PAYMENT),
 ])

@@ -1,13 +1,17 @@
 """Payments' objects as clients see them: one view function per object, whose dict the REST
-answer carries (its schema in handlers/payments/schemas.py documents it and dumps it unchanged)."""
+answer, the WebSocket and the live event carry (its schema in handlers/payments/schemas.py documents it and dumps it unchanged)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from ...config import Config
 from .methods import provider_of
 from .methods_repository import Method
 from .operators import OPERATORS
+from .payments_repository import Payment, Step
 
 
 def method_view(method: Method, config: Config) -> dict[str, Any]:
@@ -30,3 +34,55 @@ def method_view(method: Method, config: Config) -> dict[str, Any]:
         "verified_by": method.verified_by,
         "created_at": method.created_at,
     }
+
+
+# What each state means for the payer, as an app may show it.
+STATUS_MESSAGES = {
+    "pending": "Check your phone and enter your PIN to approve the payment.",
+    "succeeded": "Paid.",
+    "failed": "The payment did not go through; nothing was taken.",
+    "expired": "The payment was not confirmed in time; nothing was taken.",
+    "review": "We are checking this payment; nothing was credited yet.",
+}
+UNCONFIRMED_PROMPT = ("We could not confirm that the prompt reached your phone. If it did and you approve it, "
+                      "the payment will be recorded; we are checking with the provider.")
+
+
+def payment_view(payment: Payment) -> dict[str, Any]:
+    """A payment: what it pays, where it stands, and what the payer is to do."""
+    message = STATUS_MESSAGES[payment.status]
+    if payment.status == "pending" and payment.prompt == "unconfirmed":
+        message = UNCONFIRMED_PROMPT
+    failure = None if payment.failure_code is None else {"code": payment.failure_code,
+                                                         "message": payment.failure_message or ""}
+    return {
+        "id": payment.id,
+        "kind": payment.kind,
+        "status": payment.status,
+        "prompt": payment.prompt,
+        "message": message,
+        "hold_id": payment.hold_id,
+        "method_id": payment.method_id,
+        "provider": payment.provider,
+        "phone": payment.msisdn,
+        "amount": payment.amount,
+        "currency": payment.currency,
+        "reference": payment.reference,
+        "receipt": payment.receipt,
+        "failure": failure,
+        "created_at": payment.created_at,
+        "updated_at": payment.updated_at,
+        "settled_at": payment.settled_at,
+    }
+
+
+def payment_detail_view(payment: Payment, timeline: Sequence[Step]) -> dict[str, Any]:
+    """A payment with its status timeline, oldest step first."""
+    return {**payment_view(payment), "timeline": [
+        {"status": step.status, "step": step.step, "note": step.note, "at": step.at} for step in timeline]}
+
+
+def json_ready(view: dict[str, Any]) -> dict[str, Any]:
+    """A view as its JSON reads back (ids and times as strings), for an event's payload: what the
+    live event carries is then what REST answers."""
+    return orjson.loads(orjson.dumps(view, default=str))

@@ -1,7 +1,13 @@
-"""The payments area's manifest: payment methods over REST; the escrow holds' timer worker."""
+"""The payments area's manifest: payment methods and payments over REST, the providers'
+callbacks; the escrow holds' timer worker, the worker that tells payers live and the reconciler."""
 from ...area import Area
-from ...workers import payments_holds
-from . import methods
+from ...workers import payments_holds, payments_live, payments_reconciler
+from . import methods, payments
 
-AREA = Area("payments", routes=(methods.routes,),
-            consumer_groups={"payments_holds": payments_holds.consumer_group})
+AREA = Area(
+    "payments",
+    routes=(methods.routes, payments.routes),
+    consumer_groups={"payments_holds": payments_holds.consumer_group,
+                     payments_live.NAME: payments_live.consumer_group},
+    workers={payments_reconciler.NAME: payments_reconciler.worker},
+)

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ...domain.payments import methods
+from ...domain.payments import methods, payments
+from ...domain.payments.ledger import CURRENCIES
+from ...pagination import PageQuery, page_schema
 from ...validation import Name
 from ..routing import PathId
 
 METHOD_ID = PathId("method_id", lambda raw: methods.not_found())
+PAYMENT_ID = PathId("payment_id", lambda raw: payments.not_found())
 _LABEL = {"description": "Your own name for it, shown in your list (1-40 characters); null clears it",
           "example": "Biashara"}
 
@@ -68,3 +71,67 @@ class MethodCodeSchema(ma.Schema):
         "description": "The 6 digits texted to the method's number (spaces and dashes are ignored)",
         "example": "204816"})
 
+
+def _whole_number(value) -> None:
+    if isinstance(value, bool):  # JSON true is no amount
+        raise ma.ValidationError("Must be a positive whole number of minor units.")
+
+
+class PaymentIn(ma.Schema):
+    hold_id = ma.fields.UUID(required=True, metadata={
+        "description": "The escrow hold it pays into (an order's, a ticket order's: the area that sold it gives it)"})
+    amount = ma.fields.Integer(required=True, strict=True, validate=_whole_number, metadata={
+        "description": "Integer minor units (KES and TZS cents: 150000 is 1,500 shillings), positive, at most "
+                       "NEXGATE_PAYMENTS_MAX_MINOR and what the hold still expects", "example": 150000})
+    currency = ma.fields.String(required=True, validate=ma.validate.OneOf(CURRENCIES), metadata={
+        "description": "The hold's and the method's currency", "example": "KES"})
+    method_id = ma.fields.UUID(required=True, metadata={"description": "One of your mobile money payment methods"})
+
+
+class PaymentQuery(PageQuery):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(payments.STATUSES))
+    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(payments.KINDS))
+
+
+class PaymentFailureSchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "The provider's code", "example": "1032"})
+    message = ma.fields.String(required=True, metadata={"example": "Request cancelled by user"})
+
+
+class PaymentSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    kind = ma.fields.String(required=True, metadata={"description": "collection: money from you into a hold"})
+    status = ma.fields.String(required=True, metadata={
+        "description": "pending, succeeded, failed, expired or review", "example": "pending"})
+    prompt = ma.fields.String(required=True, metadata={
+        "description": "sent (the provider pushed it to your phone), unconfirmed (the provider did not answer in "
+                       "time: it may have reached your phone), refused, or sending", "example": "sent"})
+    message = ma.fields.String(required=True, metadata={"description": "What the state means, for the payer"})
+    hold_id = ma.fields.UUID(required=True)
+    method_id = ma.fields.UUID(required=True)
+    provider = ma.fields.String(required=True, metadata={"description": "daraja, selcom or tembo"})
+    phone = ma.fields.String(required=True, metadata={"example": "+254708374149"})
+    amount = ma.fields.Integer(required=True, metadata={"description": "Minor units", "example": 150000})
+    currency = ma.fields.String(required=True, metadata={"example": "KES"})
+    reference = ma.fields.String(required=True, metadata={"description": "Ours, as the provider shows it"})
+    receipt = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "The provider's receipt (an M-Pesa receipt number) once it succeeded"})
+    failure = ma.fields.Nested(PaymentFailureSchema, required=True, allow_none=True)
+    created_at = ma.fields.DateTime(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+    settled_at = ma.fields.DateTime(required=True, allow_none=True)
+
+
+class StepSchema(ma.Schema):
+    status = ma.fields.String(required=True, metadata={"description": "The payment's status after this step"})
+    step = ma.fields.String(required=True, metadata={
+        "description": "created, prompt_sent, prompt_unconfirmed, checked, succeeded, failed, expired or flagged"})
+    note = ma.fields.String(required=True)
+    at = ma.fields.DateTime(required=True)
+
+
+class PaymentDetailSchema(PaymentSchema):
+    timeline = ma.fields.List(ma.fields.Nested(StepSchema), required=True, metadata={"description": "Oldest first"})
+
+
+PaymentPageSchema = page_schema(PaymentSchema)

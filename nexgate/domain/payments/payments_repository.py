@@ -1,0 +1,138 @@
+"""Payments' SQL (``sql/payments/payments.sql``); it runs queries and decides nothing."""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid
+
+from ...sql import queries
+
+_sql = queries("payments")
+
+
+@dataclasses.dataclass(frozen=True)
+class Payment:
+    id: uuid.UUID
+    reference: str
+    kind: str
+    payer_id: uuid.UUID
+    hold_id: uuid.UUID
+    method_id: uuid.UUID
+    provider: str
+    msisdn: str
+    amount: int
+    currency: str
+    status: str
+    prompt: str
+    provider_transaction_id: str | None
+    receipt: str | None
+    failure_code: str | None
+    failure_message: str | None
+    review_reason: str | None
+    funding_id: uuid.UUID | None
+    checks: int
+    next_check_at: datetime.datetime | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    settled_at: datetime.datetime | None
+
+    def position(self) -> tuple[datetime.datetime, uuid.UUID]:
+        return self.created_at, self.id
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    status: str
+    step: str
+    note: str
+    at: datetime.datetime
+
+
+def _payment(row) -> Payment | None:
+    return None if row is None else Payment(**dict(row))
+
+
+async def allow_payer(conn, *, hold_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    await _sql.insert_hold_payer(conn, hold_id=hold_id, user_id=user_id)
+
+
+async def is_hold_payer(conn, *, hold_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    return bool(await _sql.is_hold_payer(conn, hold_id=hold_id, user_id=user_id))
+
+
+async def pending_into_hold(conn, hold_id: uuid.UUID) -> int:
+    return await _sql.pending_into_hold(conn, hold_id=hold_id)
+
+
+async def insert_payment(conn, **fields) -> Payment:
+    return _payment(await _sql.insert_payment(conn, **fields))
+
+
+async def payment(conn, payment_id: uuid.UUID) -> Payment | None:
+    return _payment(await _sql.payment(conn, id=payment_id))
+
+
+async def payment_of_payer(conn, payment_id: uuid.UUID, payer_id: uuid.UUID) -> Payment | None:
+    return _payment(await _sql.payment_of_payer(conn, id=payment_id, payer_id=payer_id))
+
+
+async def lock_payment(conn, payment_id: uuid.UUID) -> Payment | None:
+    return _payment(await _sql.lock_payment(conn, id=payment_id))
+
+
+async def payment_by_transaction(conn, *, provider: str, provider_transaction_id: str) -> Payment | None:
+    return _payment(await _sql.payment_by_transaction(
+        conn, provider=provider, provider_transaction_id=provider_transaction_id))
+
+
+async def payment_by_reference(conn, *, provider: str, reference: str) -> Payment | None:
+    return _payment(await _sql.payment_by_reference(conn, provider=provider, reference=reference))
+
+
+async def record_prompt(conn, payment_id: uuid.UUID, *, prompt: str, provider_transaction_id: str | None,
+                        next_check_at: datetime.datetime | None) -> Payment:
+    return _payment(await _sql.record_prompt(conn, id=payment_id, prompt=prompt,
+                                             provider_transaction_id=provider_transaction_id,
+                                             next_check_at=next_check_at))
+
+
+async def settle_payment(conn, payment_id: uuid.UUID, *, status: str, receipt: str | None = None,
+                         failure_code: str | None = None, failure_message: str | None = None,
+                         review_reason: str | None = None, funding_id: uuid.UUID | None = None) -> Payment:
+    return _payment(await _sql.settle_payment(
+        conn, id=payment_id, status=status, receipt=receipt, failure_code=failure_code,
+        failure_message=failure_message, review_reason=review_reason, funding_id=funding_id))
+
+
+async def schedule_check(conn, payment_id: uuid.UUID, next_check_at: datetime.datetime) -> Payment | None:
+    return _payment(await _sql.schedule_check(conn, id=payment_id, next_check_at=next_check_at))
+
+
+async def claim_due_checks(conn, *, limit: int, lease_s: float) -> list[Payment]:
+    return [_payment(row) async for row in _sql.claim_due_checks(conn, limit=limit, lease_s=lease_s)]
+
+
+async def payments_of_payer_page(conn, payer_id: uuid.UUID, *, status: str | None, kind: str | None,
+                                 before: tuple, limit: int) -> list[Payment]:
+    return [_payment(row) async for row in _sql.payments_of_payer_page(
+        conn, payer_id=payer_id, status=status, kind=kind, before_at=before[0], before_id=before[1], limit=limit)]
+
+
+async def add_step(conn, payment: Payment, step: str, note: str) -> None:
+    await _sql.insert_timeline(conn, payment_id=payment.id, status=payment.status, step=step, note=note[:500])
+
+
+async def timeline(conn, payment_id: uuid.UUID) -> list[Step]:
+    return [Step(**dict(row)) async for row in _sql.timeline(conn, payment_id=payment_id)]
+
+
+async def lock_transaction_id(conn, *, provider: str, provider_transaction_id: str) -> None:
+    await _sql.lock_transaction_id(conn, provider=provider, provider_transaction_id=provider_transaction_id)
+
+
+async def remember_early_callback(conn, *, provider: str, provider_transaction_id: str) -> None:
+    await _sql.insert_early_callback(conn, provider=provider, provider_transaction_id=provider_transaction_id)
+
+
+async def take_early_callback(conn, *, provider: str, provider_transaction_id: str) -> bool:
+    return bool(await _sql.take_early_callback(conn, provider=provider, provider_transaction_id=provider_transaction_id))

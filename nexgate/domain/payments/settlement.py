@@ -1,0 +1,175 @@
+"""Settling a payment from its provider's word (docs/payments.md, "Callbacks and reconciliation").
+
+A callback is never trusted alone: whoever learns that a payment may have moved (a callback,
+the reconciler, an initiation that met an early callback) asks the provider's status endpoint
+and acts only on that answer. Under the payment's row lock, in one transaction: the hold's
+funding (once per provider transaction: the payment must still be pending, and the funding is
+unique on (provider, transaction id)), the payment's new state, its timeline step and its
+event, which the outbox carries to the bus and from there to the payer's devices
+(workers/payments_live.py). The rules:
+
+- succeeded, for the amount and currency asked, while pending: credited, ``succeeded``;
+- succeeded for another amount or currency, or after the payment expired or failed: ``review``,
+  nothing credited;
+- failed while pending: ``failed``; a failure after a success changes nothing;
+- pending, unknown to the provider or unreachable: still pending, checked again later with
+  backoff; the reconciler expires it once it is older than ``NEXGATE_PAYMENTS_EXPIRE_AFTER_S``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+import uuid
+
+from ... import bus
+from ...config import Config
+from ...db import Database
+from ...errors import DomainError
+from ...providers.mobile_money import (
+    Money, MobileMoneyProvider, ProviderError, State, Transaction, UnknownTransaction,
+)
+from . import holds, methods
+from . import payments_repository as repository
+from .events import PAYMENT_EXPIRED, PAYMENT_FAILED, PAYMENT_FLAGGED, PAYMENT_SUCCEEDED
+from .ledger import Cause
+from .payments_repository import Payment
+from .views import json_ready, payment_view
+
+log = logging.getLogger(__name__)
+
+CALLBACK, RECONCILIATION, INITIATION = "callback", "reconciliation", "initiation"
+RECONCILER = "payments_reconciler"
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """What the provider's status endpoint said: a Transaction, or why there is none."""
+
+    transaction: Transaction | None
+    problem: str | None = None  # the provider was unreachable or refused the query
+    unknown: bool = False  # the provider has no record of it
+
+
+async def ask_provider(client: MobileMoneyProvider, payment: Payment) -> Answer:
+    try:
+        return Answer(await client.collection_status(reference=payment.reference,
+                                                     provider_id=payment.provider_transaction_id))
+    except UnknownTransaction:
+        return Answer(None, unknown=True)
+    except ValueError:  # a provider that names collections only by its own id, which we never got
+        return Answer(None, unknown=True)
+    except ProviderError as error:
+        return Answer(None, problem=str(error)[:300])
+
+
+async def settle(database: Database, config: Config, client: MobileMoneyProvider, payment: Payment, *, by: str,
+                 reported: Transaction | None = None) -> Payment:
+    """Ask the provider about ``payment`` and apply its answer; the payment as it now stands."""
+    answer = await ask_provider(client, payment)
+    return await apply(database, config, payment.id, answer, by=by, reported=reported)
+
+
+async def apply(database: Database, config: Config, payment_id: uuid.UUID, answer: Answer, *, by: str,
+                reported: Transaction | None = None) -> Payment:
+    async with database.transaction("payments.settle") as conn:
+        payment = await repository.lock_payment(conn, payment_id)
+        status = answer.transaction.state if answer.transaction else None
+        if status is State.SUCCEEDED:
+            return await _succeeded(conn, payment, answer.transaction, reported, by)
+        if status is State.FAILED:
+            return await _failed(conn, payment, answer.transaction, by)
+        return await _still_unsettled(conn, config, payment, answer, by)
+
+
+async def _succeeded(conn, payment: Payment, status: Transaction, reported: Transaction | None, by: str) -> Payment:
+    if payment.status in ("succeeded", "review"):
+        return payment  # a duplicate: credited (or flagged) already
+    mismatch = _mismatch(payment, status, reported)
+    if payment.status in ("expired", "failed"):
+        mismatch = mismatch or f"the provider says it succeeded after it was marked {payment.status}"
+    if mismatch:
+        return await _flag(conn, payment, mismatch)
+    transaction_id = status.provider_id or payment.provider_transaction_id or payment.reference
+    try:
+        funding = await holds.fund_hold(
+            conn, hold_id=payment.hold_id, amount=payment.amount, provider=payment.provider,
+            provider_transaction_id=transaction_id, payer_id=payment.payer_id,
+            cause=Cause.provider_callback(payment.provider, transaction_id, f"payment {payment.reference} succeeded")
+            if by == CALLBACK else Cause.worker(RECONCILER, f"payment {payment.reference} succeeded"),
+        )
+    except DomainError as error:  # the hold was closed meanwhile (released, refunded)
+        return await _flag(conn, payment, f"the provider says it succeeded but the hold took nothing: {error.message}")
+    receipt = status.receipt or (reported.receipt if reported and reported.state is State.SUCCEEDED else None)
+    payment = await repository.settle_payment(conn, payment.id, status="succeeded", receipt=receipt,
+                                              funding_id=funding.id)
+    await methods.mark_verified_by_payment(conn, payment.method_id)
+    note = f"{payment.provider} confirmed it ({by})" + (f", receipt {receipt}" if receipt else "")
+    return await _told(conn, payment, "succeeded", note, PAYMENT_SUCCEEDED)
+
+
+def _mismatch(payment: Payment, status: Transaction, reported: Transaction | None) -> str | None:
+    """Why the provider's word does not match what was asked, if it does not: its status
+    answer's amount, or the callback's where the status answer carries none (Daraja)."""
+    asked = Money(payment.amount, payment.currency)
+    told = status.amount or (reported.amount if reported and reported.state is State.SUCCEEDED else None)
+    if told is not None and told != asked:
+        return f"the provider reports {told.minor} {told.currency} (minor units), not the {asked.minor} {asked.currency} asked"
+    return None
+
+
+async def _failed(conn, payment: Payment, status: Transaction, by: str) -> Payment:
+    if payment.status != "pending":
+        if payment.status == "succeeded":
+            log.warning("payment %s: %s reports a failure after its success; nothing changes", payment.id,
+                        payment.provider)
+        return payment
+    payment = await repository.settle_payment(conn, payment.id, status="failed", failure_code=status.failure_code,
+                                              failure_message=(status.failure_message or "")[:500])
+    note = f"{payment.provider} says it failed ({by}): {status.failure_code} {status.failure_message or ''}".strip()
+    return await _told(conn, payment, "failed", note, PAYMENT_FAILED)
+
+
+async def _still_unsettled(conn, config: Config, payment: Payment, answer: Answer, by: str) -> Payment:
+    if payment.status != "pending":
+        return payment
+    said = answer.problem or ("no record of it" if answer.unknown else "still pending")
+    age = datetime.datetime.now(datetime.UTC) - payment.created_at
+    if by == RECONCILIATION and age.total_seconds() >= config.payments_expire_after_s:
+        payment = await repository.settle_payment(conn, payment.id, status="expired")
+        return await _told(conn, payment, "expired", f"{payment.provider}: {said}, after {int(age.total_seconds())} s",
+                           PAYMENT_EXPIRED)
+    payment = await repository.schedule_check(conn, payment.id, next_check(config, payment)) or payment
+    await repository.add_step(conn, payment, "checked", f"{payment.provider} asked ({by}): {said}")
+    return payment
+
+
+def next_check(config: Config, payment: Payment) -> datetime.datetime:
+    """The first check ``payments_reconcile_after_s`` after the last one, doubling with each, capped."""
+    wait = min(config.payments_reconcile_after_s * 2 ** min(payment.checks, 20), config.payments_reconcile_backoff_max_s)
+    return datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=wait)
+
+
+async def _flag(conn, payment: Payment, reason: str) -> Payment:
+    payment = await repository.settle_payment(
+        conn, payment.id, status="review", review_reason=reason[:500],
+        failure_code=payment.failure_code, failure_message=payment.failure_message)
+    return await _told(conn, payment, "flagged", reason, PAYMENT_FLAGGED)
+
+
+async def fail_at_once(conn, payment: Payment, *, code: str | None, message: str) -> Payment:
+    """The provider refused the prompt itself: the payment fails, in the caller's transaction."""
+    payment = await repository.settle_payment(conn, payment.id, status="failed", failure_code=code or "refused",
+                                              failure_message=message[:500])
+    return await _told(conn, payment, "failed", f"{payment.provider} refused the prompt: {message}", PAYMENT_FAILED)
+
+
+async def _told(conn, payment: Payment, step: str, note: str, event: str) -> Payment:
+    """The payment's timeline step and its event, in the transaction of its change."""
+    await repository.add_step(conn, payment, step, note)
+    await bus.emit(conn, event, {
+        "payment_id": str(payment.id), "payer_id": str(payment.payer_id), "hold_id": str(payment.hold_id),
+        "status": payment.status, "amount": payment.amount, "currency": payment.currency,
+        "provider": payment.provider, "payment": json_ready(payment_view(payment))})
+    return payment
+

@@ -1,0 +1,56 @@
+"""Paying into a hold, the caller's payments, and the providers' callbacks."""
+from __future__ import annotations
+
+import uuid
+
+from aiohttp import web
+
+from ...domain.payments import callbacks, payments
+from ...domain.payments.views import payment_detail_view, payment_view
+from ...keys import PLATFORM
+from ..routing import Routes, caller, client_ip, json_response
+from .schemas import PAYMENT_ID, PaymentDetailSchema, PaymentIn, PaymentPageSchema, PaymentQuery, PaymentSchema
+
+routes = Routes("payments")
+
+
+@routes.post("/api/payments", summary="Pay into a hold with a mobile money method", body=PaymentIn,
+             response=PaymentSchema, status=202, errors=(404, 409, 422), rate_limit="payments.attempts")
+async def start_payment(request: web.Request, *, body: dict) -> web.Response:
+    """Pushes the payment prompt to the method's phone and answers at once, `pending` (or `failed`
+    when the provider refused the prompt): show "check your phone" and wait for the live
+    `payments.payment.*` event or poll `GET /api/payments/{payment_id}`. `prompt` is `unconfirmed`
+    when the provider did not answer in time: the prompt may still reach the phone, and the payment
+    settles by reconciliation. 404 `hold_not_found` (also for a hold you may not pay into),
+    `payment_method_not_found`; 409 `hold_not_payable`; 422 names the field: `invalid_amount`,
+    `amount_too_large`, `amount_exceeds_hold`, `currency_mismatch`, `currency_not_supported`,
+    `unpayable_amount`, `method_not_mobile_money`, `provider_unavailable`. 5 a minute per user
+    (429 `rate_limited`, `details.limit` `payments.attempts`)."""
+    payment = await payments.start(request.app[PLATFORM], caller(request), **body)
+    return json_response(PaymentSchema, payment_view(payment), status=202)
+
+
+@routes.get("/api/payments", summary="Your payments, newest first", query=PaymentQuery, response=PaymentPageSchema)
+async def list_payments(request: web.Request, *, query: dict) -> web.Response:
+    page = await payments.payments_of(request.app[PLATFORM], caller(request), **query)
+    return json_response(PaymentPageSchema, page.map(payment_view))
+
+
+@routes.get("/api/payments/{payment_id}", summary="One of your payments, with its status timeline",
+            ids=(PAYMENT_ID,), response=PaymentDetailSchema)
+async def get_payment(request: web.Request, *, payment_id: uuid.UUID) -> web.Response:
+    """Another user's payment is 404 `payment_not_found`, as an unknown one."""
+    payment, timeline = await payments.payment_of(request.app[PLATFORM], caller(request), payment_id)
+    return json_response(PaymentDetailSchema, payment_detail_view(payment, timeline))
+
+
+@routes.post("/api/payments/callbacks/{provider}/{secret}/{kind}", summary="A payment provider's callback",
+             auth=False, errors=(404, 422), in_openapi=False)
+async def provider_callback(request: web.Request) -> web.Response:
+    """For the providers only (docs/payments.md, "Callbacks and reconciliation"): answered as the
+    provider expects, duplicates included; a wrong provider, secret or kind is 404."""
+    info = request.match_info
+    answer = await callbacks.receive(
+        request.app[PLATFORM], provider=info["provider"], secret=info["secret"], kind=info["kind"],
+        headers=request.headers, body=await request.read(), sender=client_ip(request))
+    return web.Response(status=answer.status, body=answer.body, content_type=answer.content_type)

@@ -1,0 +1,12 @@
+"""Worker ``payments-reconciler``: settles the payments still pending when their check is due,
+from their providers' answers (``domain/payments/reconcile.py``)."""
+from __future__ import annotations
+
+from ..domain.payments.reconcile import Reconciler
+from ..platform import Platform
+
+NAME = Reconciler.name
+
+
+def worker(platform: Platform) -> Reconciler:
+    return Reconciler(platform.core, platform.config, platform.payment_providers)

@@ -1,0 +1,92 @@
+-- Payments into holds, their timeline and the callbacks that came before their initiation's
+-- answer (docs/payments.md, "Paying"). Only nexgate/domain/payments/payments_repository.py runs these.
+
+-- name: insert_hold_payer(hold_id, user_id)!
+INSERT INTO payment_hold_payers (hold_id, user_id) VALUES (:hold_id, :user_id) ON CONFLICT DO NOTHING;
+
+-- name: is_hold_payer(hold_id, user_id)$
+SELECT EXISTS (SELECT 1 FROM payment_hold_payers WHERE hold_id = :hold_id AND user_id = :user_id);
+
+-- name: pending_into_hold(hold_id)$
+SELECT coalesce(sum(amount), 0)::bigint FROM payments WHERE hold_id = :hold_id AND status = 'pending';
+
+-- name: insert_payment(id, reference, payer_id, hold_id, method_id, provider, msisdn, amount, currency)^
+INSERT INTO payments (id, reference, payer_id, hold_id, method_id, provider, msisdn, amount, currency)
+VALUES (:id, :reference, :payer_id, :hold_id, :method_id, :provider, :msisdn, :amount, :currency)
+RETURNING *;
+
+-- name: payment(id)^
+SELECT * FROM payments WHERE id = :id;
+
+-- name: payment_of_payer(id, payer_id)^
+SELECT * FROM payments WHERE id = :id AND payer_id = :payer_id;
+
+-- name: lock_payment(id)^
+SELECT * FROM payments WHERE id = :id FOR UPDATE;
+
+-- name: payment_by_transaction(provider, provider_transaction_id)^
+SELECT * FROM payments WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id;
+
+-- name: payment_by_reference(provider, reference)^
+SELECT * FROM payments WHERE provider = :provider AND reference = :reference;
+
+-- name: record_prompt(id, prompt, provider_transaction_id, next_check_at)^
+UPDATE payments
+   SET prompt = :prompt, provider_transaction_id = coalesce(:provider_transaction_id, provider_transaction_id),
+       next_check_at = :next_check_at, updated_at = now()
+ WHERE id = :id
+RETURNING *;
+
+-- name: settle_payment(id, status, receipt, failure_code, failure_message, review_reason, funding_id)^
+UPDATE payments
+   SET status = :status, receipt = coalesce(:receipt, receipt), failure_code = :failure_code,
+       failure_message = :failure_message, review_reason = :review_reason, funding_id = :funding_id,
+       next_check_at = NULL, settled_at = coalesce(settled_at, now()), updated_at = now()
+ WHERE id = :id
+RETURNING *;
+
+-- name: schedule_check(id, next_check_at)^
+UPDATE payments SET next_check_at = :next_check_at, updated_at = now() WHERE id = :id AND status = 'pending'
+RETURNING *;
+
+-- name: claim_due_checks(limit, lease_s)
+-- The pending payments due a check, each taken by one reconciler: the rows are locked with
+-- SKIP LOCKED and their next check moved past the lease, so another reconciler passes them by
+-- while this one asks the provider (its answer then sets the real next check).
+UPDATE payments p
+   SET next_check_at = now() + make_interval(secs => :lease_s), checks = p.checks + 1, updated_at = now()
+  FROM (SELECT id FROM payments
+         WHERE status = 'pending' AND next_check_at <= now()
+         ORDER BY next_check_at
+         LIMIT :limit
+           FOR UPDATE SKIP LOCKED) due
+ WHERE p.id = due.id
+RETURNING p.*;
+
+-- name: payments_of_payer_page(payer_id, status, kind, before_at, before_id, limit)
+SELECT * FROM payments
+ WHERE payer_id = :payer_id
+   AND (:status::text IS NULL OR status = :status)
+   AND (:kind::text IS NULL OR kind = :kind)
+   AND (created_at, id) < (:before_at, :before_id)
+ ORDER BY created_at DESC, id DESC
+ LIMIT :limit;
+
+-- name: insert_timeline(payment_id, status, step, note)!
+INSERT INTO payment_timeline (payment_id, status, step, note) VALUES (:payment_id, :status, :step, :note);
+
+-- name: timeline(payment_id)
+SELECT status, step, note, at FROM payment_timeline WHERE payment_id = :payment_id ORDER BY id;
+
+-- name: lock_transaction_id(provider, provider_transaction_id)!
+-- One lock per provider transaction, held to the end of the transaction: a callback looking for
+-- its payment and the initiation recording the provider's id take it in turn.
+SELECT pg_advisory_xact_lock(hashtextextended(:provider || ':' || :provider_transaction_id, 16));
+
+-- name: insert_early_callback(provider, provider_transaction_id)!
+INSERT INTO payment_early_callbacks (provider, provider_transaction_id) VALUES (:provider, :provider_transaction_id)
+ON CONFLICT DO NOTHING;
+
+-- name: take_early_callback(provider, provider_transaction_id)$
+DELETE FROM payment_early_callbacks WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id
+RETURNING true;
