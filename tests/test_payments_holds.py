@@ -393,6 +393,16 @@ async def test_a_transition_rolls_back_with_the_callers_transaction(conn):
     assert [key for key, _ in await _events(conn, hold.id)][-1] == "payments.hold.funded"
 
 
+async def test_an_entry_that_moved_a_holds_money_is_not_reversed(conn):
+    hold, _ = await _funded(conn, 900)
+    (funding,) = await holds.fundings(conn, hold_id=hold.id)
+    with pytest.raises(Conflict) as refused:
+        async with conn.transaction():
+            await ledger.reverse(conn, entry_id=funding.entry_id, cause=BUYER_CAUSE)
+    assert refused.value.code == "entry_moves_a_hold"
+    assert await ledger.balance(conn, hold.account_id) == 900
+
+
 async def test_the_ledger_verifies_after_all_of_this_and_names_a_hold_whose_amounts_were_edited(config):
     with own_database(config) as own:
         conn = await connect(own.database_url)

@@ -53,6 +53,10 @@ SELECT id, kind, cause_kind, cause_id, reason, reverses, created_at FROM ledger_
 -- name: entry_lines(entry_id)
 SELECT line_no, account_id, currency, amount FROM ledger_lines WHERE entry_id = :entry_id ORDER BY line_no;
 
+-- name: entry_touches_kind(entry_id, kind)$
+SELECT EXISTS (SELECT 1 FROM ledger_lines l JOIN ledger_accounts a ON a.id = l.account_id
+                WHERE l.entry_id = :entry_id AND a.kind = :kind);
+
 -- name: reversal_of(entry_id)$
 SELECT id FROM ledger_entries WHERE reverses = :entry_id;
 

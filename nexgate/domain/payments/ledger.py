@@ -204,10 +204,14 @@ async def entry(conn, entry_id: uuid.UUID) -> Entry:
 async def reverse(conn: asyncpg.Connection, *, entry_id: uuid.UUID, cause: Cause) -> Entry:
     """The correction of an entry: a new entry of its lines negated, naming it. An entry is
     reversed once (``Conflict`` ``entry_already_reversed``); a reversal that would take an
-    account below zero is refused like any entry. Holds keep their own amounts: a hold's money
-    is corrected by refunding or releasing it, not by reversing its entries."""
+    account below zero is refused like any entry. An entry that moved a hold's escrow account is
+    not reversed (``Conflict`` ``entry_moves_a_hold``): the hold keeps its own amounts, and its
+    money is corrected by refunding or releasing it."""
     async with conn.transaction():
         original = await entry(conn, entry_id)
+        if await repository.touches_kind(conn, entry_id=entry_id, kind=ESCROW_HOLD):
+            raise Conflict("This entry moved a hold's money; refund or release the hold instead",
+                           code="entry_moves_a_hold", details={"entry_id": str(entry_id)})
         if await repository.reversal_of(conn, entry_id) is not None:
             raise Conflict("This entry is already reversed", code="entry_already_reversed",
                            details={"entry_id": str(entry_id)})

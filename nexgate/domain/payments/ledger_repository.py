@@ -45,6 +45,10 @@ async def entry_lines(conn, entry_id: uuid.UUID) -> list[asyncpg.Record]:
     return [row async for row in _sql.entry_lines(conn, entry_id=entry_id)]
 
 
+async def touches_kind(conn, *, entry_id: uuid.UUID, kind: str) -> bool:
+    return await _sql.entry_touches_kind(conn, entry_id=entry_id, kind=kind)
+
+
 async def reversal_of(conn, entry_id: uuid.UUID) -> uuid.UUID | None:
     return await _sql.reversal_of(conn, entry_id=entry_id)
 
