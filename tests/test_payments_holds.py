@@ -128,6 +128,11 @@ async def test_a_provider_transaction_is_credited_once(conn):
     # The same id from another provider is another transaction.
     await _fund(conn, hold, 1_000, provider="daraja", txn="SEL-DUPLICATE-1")
     assert (await holds.get_hold(conn, hold_id=hold.id)).balance == 5_000
+    # A duplicate callback after the hold was paid out is still a duplicate, not a payment to a closed hold.
+    await holds.release(conn, hold_id=hold.id, payees=[Payee(await new_user(conn), 5_000)], cause=BUYER_CAUSE)
+    with pytest.raises(Conflict) as late:
+        await _fund(conn, hold, 4_000, txn="SEL-DUPLICATE-1")
+    assert late.value.code == "provider_transaction_already_credited"
 
 
 async def test_the_same_callback_credited_concurrently_lands_once(config, conn):
