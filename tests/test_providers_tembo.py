@@ -264,3 +264,14 @@ async def test_the_server_runs_the_sandbox_and_holds_a_client_for_it(make_client
     tembo = client.app[PLATFORM].payment_providers["tembo"]
     await collect(tembo)
     assert (await callback_of(tembo, receiver)).state is State.SUCCEEDED
+
+
+async def test_the_sandbox_is_listed_and_hurried_over_http(http, tembo, sandbox, receiver):
+    started = await collect(tembo, digits="28", reference="unanswered")
+    listing = await (await http.get(f"{sandbox.url}/sandbox/payments", params={"reference": "unanswered"})).json()
+    assert [(p["key"], p["state"], p["behaviour"], p["amount"]) for p in listing["payments"]] == [
+        (started.provider_id, "pending", "pending for ever", 1500)]
+    hurried = await http.post(f"{sandbox.url}/sandbox/payments/{started.provider_id}/complete")
+    assert hurried.status == 200
+    assert (await callback_of(tembo, receiver)).state is State.SUCCEEDED
+    assert (await http.post(f"{sandbox.url}/sandbox/payments/nope/complete")).status == 404
