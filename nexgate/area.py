@@ -3,7 +3,8 @@
 Each area (auth, users, media, messages, notifications, and the ones to come) builds one
 ``Area`` in ``nexgate/handlers/<area>/__init__.py``, and ``nexgate/areas.py`` lists them.
 The app adds every area's REST routes, the gateway serves every area's WebSocket commands
-and topic kinds, and the workers run every area's consumer groups, all by looping over that
+and topic kinds, the workers run every area's consumer groups, the notification service turns
+every area's events into its notification types, all by looping over that
 list: nothing registers itself by being imported.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .bus.consumer import ConsumerGroup
+from .domain.notifications.registry import NotificationType
 from .handlers.routing import Routes
 from .platform import Platform
 from .ws.protocol import Command
@@ -32,3 +34,4 @@ class Area:
     topics: tuple[TopicKind, ...] = ()  # its live topic kinds, each with the check of who may subscribe
     consumer_groups: Mapping[str, ConsumerGroupFactory] = dataclasses.field(default_factory=dict)  # by worker name
     workers: Mapping[str, WorkerFactory] = dataclasses.field(default_factory=dict)  # its other workers, by name
+    notification_types: tuple[NotificationType, ...] = ()  # what the notification service tells of its events

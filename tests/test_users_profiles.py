@@ -59,7 +59,7 @@ async def test_own_profile_shows_settings_and_no_relationship(client):
     amina = await user(client)
     own = await profile(client, amina, amina["id"])
     assert own["relationship"] is None and own["content_visible"] is True
-    assert own["settings"] == {"show_presence": True, "dm_policy": "everyone"}
+    assert own["settings"] == {"show_presence": True, "dm_policy": "everyone", "language": "en"}
 
 
 async def test_unknown_users_and_bad_refs_are_404(client, signed_in):
@@ -90,14 +90,15 @@ async def test_owner_edits_the_profile(client):
     edited = await update_profile(
         client, amina, amina["id"], display_name="  Amina Juma ", bio="Mama lishe, Arusha. <b>not html</b>",
         location="Arusha", website="https://amina.co.tz/shop", show_presence=False, dm_policy="following",
+        language="sw",
     )
     assert edited["display_name"] == "Amina Juma"
     assert edited["bio"] == "Mama lishe, Arusha. <b>not html</b>"  # stored as typed, rendered safely by clients
     assert edited["website"] == "https://amina.co.tz/shop" and edited["location"] == "Arusha"
-    assert edited["settings"] == {"show_presence": False, "dm_policy": "following"}
+    assert edited["settings"] == {"show_presence": False, "dm_policy": "following", "language": "sw"}
     assert await profile(client, amina, amina["id"]) == edited
     [event] = await events(client, "users.profile.updated", user_id=amina["id"])
-    assert event["fields"] == ["bio", "display_name", "dm_policy", "location", "show_presence", "website"]
+    assert event["fields"] == ["bio", "display_name", "dm_policy", "language", "location", "show_presence", "website"]
 
     cleared = await update_profile(client, amina, amina["id"], bio="", website=None, avatar_media_id=None)
     assert cleared["bio"] is None and cleared["website"] is None and cleared["location"] == "Arusha"
@@ -127,6 +128,7 @@ async def test_editing_another_users_profile_is_forbidden(client):
     ({"display_name": "   "}, "display_name"),
     ({"location": "x" * 101}, "location"),
     ({"dm_policy": "nobody"}, "dm_policy"),
+    ({"language": "fr"}, "language"),
     ({"username": "admin"}, "username"),
     ({"username": "a b"}, "username"),
     ({"email": "new@example.com"}, "email"),

@@ -15,3 +15,14 @@ SELECT u.id
             AND NOT EXISTS (SELECT 1 FROM user_mutes WHERE muter_id = :viewer_id AND muted_id = u.id)
             AND (NOT u.is_private
                  OR EXISTS (SELECT 1 FROM user_follows WHERE follower_id = :viewer_id AND followee_id = u.id))));
+
+-- name: notice_audience(recipient_id, actor_id)^
+-- What the notification service asks before telling the recipient of the actor's deed: the
+-- recipient's language, the actor's name, and the recipient's relationship to the actor (the
+-- columns of user_relationship; all null without an actor or for an actor who no longer
+-- exists). No row if the recipient does not exist.
+SELECT r.language, a.display_name AS actor_name, rel.*
+  FROM users r
+  LEFT JOIN users a ON a.id = :actor_id
+  LEFT JOIN LATERAL user_relationship(r.id, :actor_id) rel ON a.id IS NOT NULL
+ WHERE r.id = :recipient_id;

@@ -22,7 +22,8 @@ from .trust import level_for
 USERNAME_COOLDOWN = datetime.timedelta(days=30)
 PROFILE_IMAGES = {"avatar_media_id": "avatar", "cover_media_id": "cover"}
 EDITABLE = ("username", "display_name", "bio", "avatar_media_id", "cover_media_id", "location", "website",
-            "is_private", "show_presence", "dm_policy")
+            "is_private", "show_presence", "dm_policy", "language")
+LANGUAGES = ("en", "sw")  # English and Swahili; the column's check (migration 0017) holds the same
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,7 +152,7 @@ def profile_view(view: ProfileView) -> dict[str, Any]:
         },
     }
     if rel is None:
-        body["settings"] = {"show_presence": p.show_presence, "dm_policy": p.dm_policy}
+        body["settings"] = {"show_presence": p.show_presence, "dm_policy": p.dm_policy, "language": p.language}
     return body
 
 

@@ -27,6 +27,7 @@ class Profile:
     is_private: bool
     show_presence: bool
     dm_policy: str
+    language: str
     verified_at: datetime.datetime | None
     trust_score: int | None
     username_changed_at: datetime.datetime | None
@@ -92,7 +93,7 @@ async def lock_users(conn, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
 
 async def update_profile(conn, profile: Profile) -> Profile:
     fields = ("username", "display_name", "bio", "avatar_media_id", "cover_media_id", "location", "website",
-              "is_private", "show_presence", "dm_policy", "username_changed_at")
+              "is_private", "show_presence", "dm_policy", "language", "username_changed_at")
     return Profile.from_row(
         await _sql.update_profile(conn, id=profile.id, **{name: getattr(profile, name) for name in fields})
     )
@@ -102,6 +103,14 @@ async def update_profile(conn, profile: Profile) -> Profile:
 
 async def relationship(conn, viewer_id: uuid.UUID | None, user_id: uuid.UUID) -> asyncpg.Record | None:
     return await _sql.relationship(conn, viewer_id=viewer_id, user_id=user_id)
+
+
+async def notice_audience(conn, recipient_id: uuid.UUID, actor_id: uuid.UUID | None) -> asyncpg.Record | None:
+    return await _sql.notice_audience(conn, recipient_id=recipient_id, actor_id=actor_id)
+
+
+async def language_of(conn, user_id: uuid.UUID) -> str | None:
+    return await _sql.language_of(conn, id=user_id)
 
 
 async def visible_authors(conn, viewer_id: uuid.UUID | None, author_ids: list[uuid.UUID]) -> set[uuid.UUID]:

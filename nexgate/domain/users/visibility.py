@@ -116,6 +116,38 @@ async def check_reach(platform: Platform, actor_id: uuid.UUID, user_id: uuid.UUI
     return rel
 
 
+@dataclasses.dataclass(frozen=True)
+class Audience:
+    """What the notification service needs before telling a recipient of an actor's deed."""
+
+    language: str
+    actor_name: str | None  # None: no actor, or the actor no longer exists
+    relationship: Relationship  # the recipient's to the actor
+
+    @property
+    def silenced(self) -> bool:
+        """The recipient blocked or muted the actor (or the actor blocked them): tell nothing."""
+        return self.relationship.blocked or self.relationship.muting
+
+
+async def notice_audience(platform: Platform, recipient_id: uuid.UUID, actor_id: uuid.UUID | None) -> Audience | None:
+    """The recipient's language, the actor's name and the recipient's relationship to the
+    actor, in one round trip; None if the recipient does not exist."""
+    async with platform.core.connection() as conn:
+        row = await repository.notice_audience(conn, recipient_id, actor_id)
+    if row is None:
+        return None
+    columns = {name: row[name] for name in row.keys() if name not in ("language", "actor_name")}
+    rel = Relationship(exists=False) if columns["is_private"] is None else Relationship(exists=True, **columns)
+    return Audience(row["language"], row["actor_name"], rel)
+
+
+async def language_of(platform: Platform, user_id: uuid.UUID) -> str:
+    """The language the user reads the platform in (``en`` for a user who no longer exists)."""
+    async with platform.core.connection() as conn:
+        return await repository.language_of(conn, user_id) or "en"
+
+
 async def visible_authors(
     platform: Platform, viewer_id: uuid.UUID | None, author_ids: Iterable[uuid.UUID]
 ) -> set[uuid.UUID]:

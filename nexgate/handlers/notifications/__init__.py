@@ -1,6 +1,9 @@
-"""The notifications area's manifest: no routes of its own yet; its workers deliver the email
-and SMS other areas request (domain/notifications)."""
+"""The notifications area's manifest: the in-app centre over REST; its workers turn every
+area's events into notifications (``notifications``) and deliver the email and SMS other
+areas request (domain/notifications)."""
 from ...area import Area
-from ...workers import email, sms
+from ...workers import email, notifications, sms
+from . import centre
 
-AREA = Area("notifications", consumer_groups={"email": email.consumer_group, "sms": sms.consumer_group})
+AREA = Area("notifications", routes=(centre.routes,), consumer_groups={
+    "email": email.consumer_group, "sms": sms.consumer_group, "notifications": notifications.consumer_group})

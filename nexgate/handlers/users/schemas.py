@@ -7,6 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 
+from ...domain.users.profiles import LANGUAGES
 from ...domain.users.repository import UserListItem
 from ...errors import NotFound
 from ...pagination import page_schema
@@ -38,6 +39,8 @@ class ProfileUpdateSchema(ma.Schema):
     show_presence = ma.fields.Boolean(metadata={"description": "Whether others who may see your content see you online"})
     dm_policy = ma.fields.String(validate=ma.validate.OneOf(("everyone", "following")), metadata={
         "description": "following: only people you follow may message you"})
+    language = ma.fields.String(validate=ma.validate.OneOf(LANGUAGES), metadata={
+        "description": "en (English, the default) or sw (Swahili): the language of your notifications"})
     avatar_media_id = ma.fields.UUID(allow_none=True, metadata={
         "description": "Your own ready image uploaded with purpose=avatar (POST /api/media); null clears it"})
     cover_media_id = ma.fields.UUID(allow_none=True, metadata={
@@ -66,6 +69,7 @@ class RelationshipSchema(ma.Schema):
 class SettingsSchema(ma.Schema):
     show_presence = ma.fields.Boolean(required=True)
     dm_policy = ma.fields.String(required=True, metadata={"example": "everyone"})
+    language = ma.fields.String(required=True, metadata={"example": "sw"})
 
 
 class ProfileSchema(ma.Schema):

@@ -1,0 +1,3 @@
+DROP TABLE notification_actors;
+DROP TABLE notification_groups;
+DROP TABLE notifications;

@@ -1,0 +1,169 @@
+"""The registry of notification types: what each type is made from and how it reads.
+
+An area declares its types in ``nexgate/domain/<area>/notices.py`` and lists them in its
+manifest (``Area(..., notification_types=notices.TYPES)``); the notifications consumer
+listens to their source events (docs/notifications.md, "How an area registers a type")::
+
+    NEW_FOLLOWER = notification_type(
+        "new_follower", sources=(FOLLOW_CREATED,), category="social", recipient="followee_id",
+        actor="follower_id", about=("user", "followee_id"), link="nexgate://users/{follower_id}",
+        grouping=Grouping(on="followee_id"),
+        in_app={"en": "{actor_name} started following you", "sw": "{actor_name} ameanza kukufuata"})
+
+A template names the parameters its type carries: ``actor_name`` (the actor's display name;
+for a group, "Amina, Juma and 10 others") for a type with an actor, and each event field in
+``params``. ``notification_type`` refuses a type whose templates miss a language or name a
+parameter its events do not carry, so a mistake fails at import and in the registry test.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+import string
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ...bus import Event
+from ...bus.catalogue import lookup
+
+CATEGORIES = ("social", "messages", "commerce", "events", "payments", "security")
+CRITICAL_CATEGORIES = ("payments", "security")  # always critical: in-app always, past quiet hours
+CHANNELS = ("in_app",)  # push, email and SMS templates join when those channels do
+LANGUAGES = ("en", "sw")
+DEFAULT_WINDOW = datetime.timedelta(minutes=5)
+ACTOR_NAME = "actor_name"
+
+
+@dataclasses.dataclass(frozen=True)
+class Grouping:
+    """Events of the type for the same recipient and the same value of the field ``on``
+    within ``window`` of the group's first event update one notification."""
+
+    on: str
+    window: datetime.timedelta = DEFAULT_WINDOW
+
+
+@dataclasses.dataclass(frozen=True)
+class NotificationType:
+    name: str
+    sources: tuple[str, ...]  # the events that make it
+    category: str
+    recipient: str  # the event field holding the recipient's user id
+    templates: Mapping[str, Mapping[str, str]]  # channel -> language -> template
+    link: str  # the deep link the client opens, formatted with the event's fields
+    actor: str | None = None  # the event field holding the actor's user id, if someone did it
+    about: tuple[str, str] | None = None  # (object type, event field holding its id)
+    params: tuple[str, ...] = ()  # event fields the templates may name
+    critical: bool = False
+    grouping: Grouping | None = None
+    when: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # only events whose fields equal these
+
+    def matches(self, event: Event) -> bool:
+        return event.type in self.sources and all(event.payload.get(k) == v for k, v in self.when.items())
+
+    def group_key(self, payload: Mapping[str, Any]) -> str | None:
+        return None if self.grouping is None else f"{self.name}:{payload[self.grouping.on]}"
+
+
+def template_parameters(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def problems(kind: NotificationType) -> list[str]:
+    """What is wrong with a type: each missing template, each parameter it cannot fill."""
+    found = []
+    if kind.category not in CATEGORIES:
+        found.append(f"{kind.name}: category {kind.category!r} is not one of {', '.join(CATEGORIES)}")
+    if kind.category in CRITICAL_CATEGORIES and not kind.critical:
+        found.append(f"{kind.name}: a {kind.category} notification is critical")
+    for source in kind.sources:
+        fields = set(lookup(source).fields)
+        named = {kind.recipient, *kind.params, *kind.when, *template_parameters(kind.link)}
+        named |= {kind.actor} if kind.actor else set()
+        named |= {kind.about[1]} if kind.about else set()
+        named |= {kind.grouping.on} if kind.grouping else set()
+        found += [f"{kind.name}: {source} carries no field {field!r}" for field in sorted(named - fields)]
+    carried = set(kind.params) | ({ACTOR_NAME} if kind.actor else set())
+    for channel in CHANNELS:
+        templates = kind.templates.get(channel, {})
+        for language in LANGUAGES:
+            if not templates.get(language, "").strip():
+                found.append(f"{kind.name}: no {channel} template in {language!r}")
+                continue
+            found += [f"{kind.name}: the {channel} {language!r} template names {name!r}, which it does not carry"
+                      for name in sorted(template_parameters(templates[language]) - carried)]
+    return found
+
+
+def notification_type(name: str, *, sources: tuple[str, ...], in_app: Mapping[str, str], **declared) -> NotificationType:
+    """A type, checked: ``ValueError`` naming every problem (see ``problems``)."""
+    kind = NotificationType(name, tuple(sources), templates=MappingProxyType({"in_app": MappingProxyType(in_app)}),
+                            **declared)
+    if found := problems(kind):
+        raise ValueError("; ".join(found))
+    return kind
+
+
+class Registry:
+    """Every registered type, by name and by source event."""
+
+    def __init__(self, types: Iterable[NotificationType]):
+        self.types: dict[str, NotificationType] = {}
+        for kind in types:
+            if kind.name in self.types:
+                raise ValueError(f"notification type {kind.name!r} is registered twice")
+            self.types[kind.name] = kind
+
+    def sources(self) -> tuple[str, ...]:
+        return tuple(sorted({source for kind in self.types.values() for source in kind.sources}))
+
+    def for_event(self, event: Event) -> list[NotificationType]:
+        return [kind for kind in self.types.values() if kind.matches(event)]
+
+    def __getitem__(self, name: str) -> NotificationType:
+        return self.types[name]
+
+
+def registry_of(areas: Iterable[Any]) -> Registry:
+    """The registry of every area's ``notification_types``."""
+    return Registry(kind for area in areas for kind in area.notification_types)
+
+
+@functools.cache
+def registered() -> Registry:
+    """The registry of every area the platform lists (nexgate/areas.py)."""
+    from ...areas import AREAS  # imported late: the manifests import the areas' types, which import this module
+
+    return registry_of(AREAS)
+
+
+# Rendering
+
+_OTHERS = {"en": ("{names} and {others} other", "{names} and {others} others", " and "),
+           "sw": ("{names} na mwingine {others}", "{names} na wengine {others}", " na ")}
+SHOWN_NAMES = 2  # "Amina, Juma and 10 others"
+
+
+def actors_phrase(language: str, names: list[str], count: int) -> str:
+    """The actors as a template's ``actor_name``: "Amina", "Amina and Juma", "Amina, Juma and
+    1 other", "Amina, Juma and 10 others" (Swahili: "Amina, Juma na wengine 10")."""
+    one, many, conjunction = _OTHERS[language]
+    if count <= SHOWN_NAMES or len(names) < SHOWN_NAMES:
+        return conjunction.join(names[:count]) if count <= SHOWN_NAMES else names[0]
+    others = count - SHOWN_NAMES
+    return (one if others == 1 else many).format(names=", ".join(names[:SHOWN_NAMES]), others=others)
+
+
+def render(kind: NotificationType, channel: str, language: str, params: Mapping[str, Any],
+           actor_names: list[str], actor_count: int) -> str:
+    values = dict(params)
+    if kind.actor:
+        values[ACTOR_NAME] = actors_phrase(language, actor_names, actor_count)
+    templates = kind.templates[channel]
+    return templates.get(language, templates["en"]).format(**values)
+
+
+def link(kind: NotificationType, payload: Mapping[str, Any]) -> str:
+    return kind.link.format(**payload)

@@ -1,0 +1,80 @@
+"""Turning the events of every area into notifications, by the registry's types: the
+``notifications`` consumer group (nexgate/workers/notifications.py) calls ``tell`` once per
+event id, inside its transaction on the notify database.
+
+Nothing is told to a recipient who blocked or muted the actor (or whom the actor blocked),
+nor of an actor who no longer exists; an actor's own deed is not told to them. A grouped type
+joins the group's open notification: the actor to the front, the count exact, unread again.
+
+The live frame is published inside the consumer's transaction, before it commits, so that
+a crash between the two loses nothing: the event is delivered again, makes the same
+notification (its id comes from the event's) and publishes under the same stream id, which
+the recipient's stream keeps once. A device may thus see the frame a moment before the
+centre lists it; the frame carries the whole notification.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from ...bus import Event
+from ...platform import Platform
+from ..users import visibility
+from . import centre_repository as repository
+from . import live, registry
+from .views import notification_view
+
+
+async def tell(platform: Platform, conn: asyncpg.Connection, types: registry.Registry, event: Event) -> None:
+    for kind in types.for_event(event):
+        await _tell(platform, conn, kind, event)
+
+
+async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.NotificationType, event: Event) -> None:
+    payload = event.payload
+    recipient_id = uuid.UUID(payload[kind.recipient])
+    actor_id = uuid.UUID(payload[kind.actor]) if kind.actor else None
+    if actor_id == recipient_id:
+        return
+    audience = await visibility.notice_audience(platform, recipient_id, actor_id)
+    if audience is None or audience.silenced or (actor_id is not None and audience.actor_name is None):
+        return
+    actor = None if actor_id is None else {"id": str(actor_id), "name": audience.actor_name}
+    notification, created = await _record(conn, kind, event, recipient_id, actor)
+    unread = await repository.unread_count(conn, recipient_id)
+    view = notification_view(kind, notification, audience.language)
+    await live.notification_told(platform, recipient_id, view, unread, created=created,
+                                 event_id=uuid.uuid5(event.id, kind.name))
+
+
+async def _record(conn, kind: registry.NotificationType, event: Event, recipient_id: uuid.UUID,
+                  actor: dict[str, str] | None) -> tuple[repository.Notification, bool]:
+    payload = event.payload
+    params = {name: payload[name] for name in kind.params}
+    new_id = uuid.uuid5(event.id, kind.name)  # a redo after a crash makes the id its live frame told
+    group_key = kind.group_key(payload)
+    if group_key is not None:
+        joined = await repository.claim_group(conn, recipient_id=recipient_id, group_key=group_key,
+                                              notification_id=new_id, at=event.occurred_at,
+                                              window=kind.grouping.window)
+        if joined != new_id:
+            new_actor = await repository.insert_actor(conn, joined, uuid.UUID(actor["id"]), event.occurred_at)
+            return await repository.join_group(conn, joined, actor=actor, new_actor=new_actor, params=params), False
+    notification = await repository.insert_notification(conn, **_columns(kind, payload, recipient_id, actor),
+                                                        id=new_id, group_key=group_key, params=params)
+    if actor is not None:
+        await repository.insert_actor(conn, new_id, uuid.UUID(actor["id"]), event.occurred_at)
+    return notification, True
+
+
+def _columns(kind: registry.NotificationType, payload: dict[str, Any], recipient_id: uuid.UUID,
+             actor: dict[str, str] | None) -> dict[str, Any]:
+    object_type, object_field = kind.about or (None, None)
+    return {
+        "recipient_id": recipient_id, "type": kind.name, "category": kind.category,
+        "object_type": object_type, "object_id": None if object_field is None else uuid.UUID(payload[object_field]),
+        "actors": [] if actor is None else [actor], "actor_count": 0 if actor is None else 1,
+        "link": registry.link(kind, payload),
+    }

@@ -1,0 +1,54 @@
+"""The notification service as the tests drive it: the app with its relay and the
+``notifications`` consumer, and the centre as an app calls it."""
+from __future__ import annotations
+
+import dataclasses
+
+from nexgate.keys import PLATFORM
+from tests.conftest import eventually
+
+WORKERS = ["outbox-relay", "notifications"]
+FRAMES = ("notifications.notification.created", "notifications.notification.updated")
+
+
+async def notifying_app(make_client, config, **settings):
+    """The app with the outbox relay and the notifications consumer running inside it. One
+    delivery in hand at a time, so that events are told in the order they happened."""
+    return await make_client(dataclasses.replace(config, bus_prefetch=1, **settings), worker_names=WORKERS)
+
+
+async def centre(api, **params) -> dict:
+    return await api.request("GET", "/api/notifications", params={k: str(v).lower() if isinstance(v, bool) else v
+                                                                  for k, v in params.items()})
+
+
+async def unread(api) -> int:
+    return (await api.request("GET", "/api/notifications/unread-count"))["unread_count"]
+
+
+async def event_ids(client, routing_key: str, **match: str) -> list:
+    async with client.app[PLATFORM].core.connection() as conn:
+        rows = await conn.fetch("SELECT id, payload FROM outbox WHERE routing_key = $1 ORDER BY created_at",
+                                routing_key)
+    return [row["id"] for row in rows if all(row["payload"].get(k) == v for k, v in match.items())]
+
+
+async def handled(client, ids) -> None:
+    """Wait until the notifications consumer has handled (committed) every one of these events:
+    what it would have told is then stored and published."""
+    async def done():
+        async with client.app[PLATFORM].notify.connection() as conn:
+            count = await conn.fetchval(
+                "SELECT count(*) FROM processed_events WHERE consumer = 'notifications' AND event_id = ANY($1)",
+                list(ids))
+        return count == len(ids)
+
+    await eventually(done, timeout=20)
+
+
+async def next_notification(live, timeout: float = 10.0) -> dict:
+    """The next notification frame on a device (other events on the way are skipped)."""
+    while True:
+        frame = await live.next_event(timeout)
+        if frame.get("event") in FRAMES:
+            return frame

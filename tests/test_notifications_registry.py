@@ -1,0 +1,71 @@
+"""The registry of notification types: every registered type reads in English and Swahili,
+names only parameters its events carry, and is documented in docs/notifications.md."""
+from __future__ import annotations
+
+import pathlib
+import types
+
+import pytest
+
+from nexgate.areas import AREAS
+from nexgate.domain.notifications import registry
+from nexgate.domain.notifications.registry import Grouping, actors_phrase, notification_type, problems
+from nexgate.domain.users.events import FOLLOW_CREATED
+from nexgate.workers import consumer_groups
+
+DOC = (pathlib.Path(__file__).parent.parent / "docs" / "notifications.md").read_text()
+TYPES = list(registry.registered().types.values())
+
+
+@pytest.mark.parametrize("kind", TYPES, ids=lambda kind: kind.name)
+def test_every_registered_type_reads_in_both_languages_from_what_its_events_carry(kind):
+    assert problems(kind) == []
+    for language in registry.LANGUAGES:
+        assert kind.templates["in_app"][language].strip()
+
+
+def test_a_type_missing_a_language_or_naming_what_its_event_lacks_is_refused():
+    with pytest.raises(ValueError) as refused:
+        notification_type(
+            "broken", sources=(FOLLOW_CREATED,), category="social", recipient="followee_id", actor="follower_id",
+            params=("amount",), link="nexgate://users/{username}", grouping=Grouping(on="post_id"),
+            in_app={"en": "{actor_name} sent you {gift}"})
+    message = str(refused.value)
+    assert "no in_app template in 'sw'" in message
+    assert "the in_app 'en' template names 'gift', which it does not carry" in message
+    assert "users.follow.created carries no field 'amount'" in message
+    assert "carries no field 'username'" in message and "carries no field 'post_id'" in message
+
+
+def test_payments_and_security_types_are_critical():
+    with pytest.raises(ValueError, match="a security notification is critical"):
+        notification_type("quiet", sources=(FOLLOW_CREATED,), category="security", recipient="followee_id",
+                          link="nexgate://x", in_app={"en": "Something happened", "sw": "Jambo limetokea"})
+
+
+def test_the_consumer_listens_to_every_registered_source_and_no_other():
+    group = consumer_groups()["notifications"](types.SimpleNamespace(notify=None))
+    assert set(group.routing_keys) == {source for kind in TYPES for source in kind.sources}
+    assert {kind.name for area in AREAS for kind in area.notification_types} == {kind.name for kind in TYPES}
+
+
+@pytest.mark.parametrize("language, names, count, phrase", [
+    ("en", ["Amina"], 1, "Amina"),
+    ("en", ["Amina", "Juma"], 2, "Amina and Juma"),
+    ("en", ["Amina", "Juma", "Neema"], 3, "Amina, Juma and 1 other"),
+    ("en", ["Amina", "Juma", "Neema"], 12, "Amina, Juma and 10 others"),
+    ("sw", ["Amina", "Juma"], 2, "Amina na Juma"),
+    ("sw", ["Amina", "Juma", "Neema"], 3, "Amina, Juma na mwingine 1"),
+    ("sw", ["Amina", "Juma"], 1000, "Amina, Juma na wengine 998"),
+])
+def test_actors_read_as_people_say_them(language, names, count, phrase):
+    assert actors_phrase(language, names, count) == phrase
+
+
+@pytest.mark.parametrize("kind", TYPES, ids=lambda kind: kind.name)
+def test_docs_show_every_type_with_both_templates(kind):
+    row = next((line for line in DOC.splitlines() if line.startswith(f"| `{kind.name}` |")), None)
+    assert row is not None, f"docs/notifications.md has no row for {kind.name}"
+    for language in registry.LANGUAGES:
+        assert kind.templates["in_app"][language] in row, (kind.name, language)
+    assert f"`{kind.category}`" in row and all(f"`{source}`" in row for source in kind.sources)

@@ -1,0 +1,215 @@
+"""Events of the users area turned into notifications by the notifications consumer, through
+the real app, RabbitMQ and both databases: the text in the recipient's language, live on
+their devices, grouped, once per event, never from someone they blocked or muted."""
+from __future__ import annotations
+
+import re
+
+from nexgate.keys import PLATFORM
+from tests.support.auth import bearer
+from tests.support.barrier import settle
+from tests.support.notifications import centre, event_ids, handled, next_notification, notifying_app, unread
+
+from tests.test_users_verification import APPLICATIONS, moderator
+
+FOLLOW = "users.follow.created"
+
+
+async def _follow(actor, user) -> None:
+    await actor.request("POST", f"/api/users/{user.user_id}/follow")
+
+
+async def _told(client, recipient) -> None:
+    """Wait until every follow of the recipient has been handled (and committed)."""
+    await handled(client, await event_ids(client, FOLLOW, followee_id=str(recipient.user_id)))
+
+
+async def _name(api) -> str:
+    return (await api.request("GET", f"/api/users/{api.user_id}"))["display_name"]
+
+
+async def test_a_new_follower_is_told_in_the_centre_and_live(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina, juma = await users.new(client), await users.new(client)
+    device = await amina.live()
+    await _follow(juma, amina)
+    frame = await next_notification(device)
+    assert frame["event"] == "notifications.notification.created" and frame["data"]["unread_count"] == 1
+    await _told(client, amina)  # the frame may come a moment before the commit: see triggers.py
+    listed = (await centre(amina))["items"]
+    assert len(listed) == 1 and listed[0] == frame["data"]["notification"]
+    told = listed[0]
+    assert told["text"] == f"{await _name(juma)} started following you"
+    assert told["type"] == "new_follower" and told["category"] == "social" and told["read"] is False
+    assert told["actors"] == [{"id": str(juma.user_id), "name": await _name(juma)}] and told["actor_count"] == 1
+    assert told["link"] == f"nexgate://users/{juma.user_id}"
+    assert told["object"] == {"type": "user", "id": str(amina.user_id)}
+    assert await unread(amina) == 1
+    assert (await centre(juma))["items"] == [] and await unread(juma) == 0  # the actor is told nothing
+
+
+async def test_a_swahili_reader_is_told_in_swahili(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina, juma = await users.new(client), await users.new(client)
+    settings = (await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"}))["settings"]
+    assert settings["language"] == "sw"
+    device = await amina.live()
+    await _follow(juma, amina)
+    frame = await next_notification(device)
+    assert frame["data"]["notification"]["text"] == f"{await _name(juma)} ameanza kukufuata"
+    await _told(client, amina)
+    assert [n["text"] for n in (await centre(amina))["items"]] == [f"{await _name(juma)} ameanza kukufuata"]
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "en"})
+    assert [n["text"] for n in (await centre(amina))["items"]] == [f"{await _name(juma)} started following you"]
+
+
+async def test_a_read_group_that_someone_joins_is_unread_again(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina, juma, baraka = await users.new(client), await users.new(client), await users.new(client)
+    device = await amina.live()
+    await _follow(juma, amina)
+    told = (await next_notification(device))["data"]["notification"]
+    await _told(client, amina)
+    await amina.request("PATCH", f"/api/notifications/{told['id']}/read")
+    assert await unread(amina) == 0
+    await _follow(baraka, amina)
+    frame = await next_notification(device)
+    assert frame["event"] == "notifications.notification.updated" and frame["data"]["unread_count"] == 1
+    assert frame["data"]["notification"]["id"] == told["id"] and frame["data"]["notification"]["read"] is False
+
+
+async def test_twelve_follows_within_the_window_are_one_notification(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina = await users.new(client)
+    followers = [await users.new(client) for _ in range(12)]
+    device = await amina.live()
+    for follower in followers:
+        await _follow(follower, amina)
+    frames = [await next_notification(device) for _ in followers]
+    assert [f["event"] for f in frames] == ["notifications.notification.created"] + [
+        "notifications.notification.updated"] * 11
+    assert [f["data"]["unread_count"] for f in frames] == [1] * 12
+    await _told(client, amina)
+    [told] = (await centre(amina))["items"]
+    last, before_last = await _name(followers[-1]), await _name(followers[-2])
+    assert told["text"] == f"{last}, {before_last} and 10 others started following you"
+    assert told["actor_count"] == 12
+    assert [a["id"] for a in told["actors"]] == [str(f.user_id) for f in followers[::-1][:3]]
+    assert told == frames[-1]["data"]["notification"]
+
+
+async def test_three_followers_read_one_other_and_in_swahili_wengine(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina = await users.new(client)
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"})
+    followers = [await users.new(client) for _ in range(3)]
+    device = await amina.live()
+    for follower in followers:
+        await _follow(follower, amina)
+    texts = [(await next_notification(device))["data"]["notification"]["text"] for _ in followers]
+    names = [await _name(f) for f in followers]
+    assert texts == [f"{names[0]} ameanza kukufuata", f"{names[1]} na {names[0]} ameanza kukufuata",
+                     f"{names[2]}, {names[1]} na mwingine 1 ameanza kukufuata"]
+
+
+async def test_a_group_past_its_window_starts_a_new_notification(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina, juma, baraka = await users.new(client), await users.new(client), await users.new(client)
+    device = await amina.live()
+    await _follow(juma, amina)
+    await next_notification(device)
+    await handled(client, await event_ids(client, FOLLOW, followee_id=str(amina.user_id)))
+    async with client.app[PLATFORM].notify.connection() as conn:  # the window ends, as five minutes would
+        await conn.execute("UPDATE notification_groups SET open_until = now() - interval '1 second' "
+                           "WHERE recipient_id = $1", amina.user_id)
+    await _follow(baraka, amina)
+    frame = await next_notification(device)
+    assert frame["event"] == "notifications.notification.created" and frame["data"]["unread_count"] == 2
+    assert [n["actor_count"] for n in (await centre(amina))["items"]] == [1, 1]
+
+
+async def test_the_same_event_delivered_twice_is_told_once(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina, juma, baraka = await users.new(client), await users.new(client), await users.new(client)
+    device = await amina.live()
+    await _follow(juma, amina)
+    await next_notification(device)
+    [first] = await event_ids(client, FOLLOW, followee_id=str(amina.user_id))
+    async with client.app[PLATFORM].core.connection() as conn:  # the relay publishes it again
+        await conn.execute("UPDATE outbox SET published_at = NULL WHERE id = $1", first)
+    await _follow(baraka, amina)  # queued behind the repeat: once it is told, the repeat was handled
+    frame = await next_notification(device)
+    assert frame["data"]["notification"]["actor_count"] == 2 and frame["data"]["unread_count"] == 1
+    assert await settle(client, device) == []
+    await _told(client, amina)
+    [told] = (await centre(amina))["items"]
+    assert told["actor_count"] == 2 and len(told["actors"]) == 2
+
+
+async def test_the_same_follower_twice_in_a_window_counts_once(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina, juma = await users.new(client), await users.new(client)
+    device = await amina.live()
+    await _follow(juma, amina)
+    await juma.request("DELETE", f"/api/users/{amina.user_id}/unfollow")
+    await _follow(juma, amina)
+    await next_notification(device)
+    frame = await next_notification(device)
+    assert frame["data"]["notification"]["actor_count"] == 1
+    assert frame["data"]["notification"]["text"] == f"{await _name(juma)} started following you"
+
+
+async def test_nothing_is_told_from_a_muted_actor(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina, juma = await users.new(client), await users.new(client)
+    await amina.request("POST", f"/api/users/{juma.user_id}/mute")
+    device = await amina.live()
+    await _follow(juma, amina)
+    await handled(client, await event_ids(client, FOLLOW, followee_id=str(amina.user_id)))
+    assert await settle(client, device) == []
+    assert (await centre(amina))["items"] == [] and await unread(amina) == 0
+
+
+async def test_nothing_is_told_from_an_actor_blocked_before_delivery(make_client, config, users):
+    quiet = await make_client(config)  # no relay: the follow waits in the outbox
+    amina, juma = await users.new(quiet), await users.new(quiet)
+    await _follow(juma, amina)
+    await amina.request("POST", f"/api/users/{juma.user_id}/block")
+    client = await notifying_app(make_client, config)
+    amina, juma = users.on(client, amina), users.on(client, juma)
+    device = await amina.live()
+    await handled(client, await event_ids(client, FOLLOW, followee_id=str(amina.user_id)))
+    assert await settle(client, device) == []
+    assert (await centre(amina))["items"] == [] and await unread(amina) == 0
+
+
+async def test_a_follow_request_and_its_acceptance_are_told(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina, juma = await users.new(client), await users.new(client)
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"is_private": True})
+    amina_device, juma_device = await amina.live(), await juma.live()
+    await _follow(juma, amina)
+    asked = (await next_notification(amina_device))["data"]["notification"]
+    assert asked["text"] == f"{await _name(juma)} asked to follow you" and asked["type"] == "follow_request"
+    assert asked["link"] == "nexgate://follow-requests"
+    await amina.request("POST", f"/api/follows/{juma.user_id}/accept")
+    accepted = (await next_notification(juma_device))["data"]["notification"]
+    assert accepted["text"] == f"{await _name(amina)} accepted your follow request"
+    assert accepted["link"] == f"nexgate://users/{amina.user_id}"
+
+
+async def test_a_verification_decision_is_told_to_the_applicant(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    applicant = await users.new(client)
+    application = await applicant.request("POST", APPLICATIONS, json={
+        "kind": "seller", "statement": "Nauza vitenge Kariakoo tangu 2019"})
+    device = await applicant.live()
+    reviewer = await moderator(client)
+    response = await client.post(f"{APPLICATIONS}/{application['id']}/reject", headers=bearer(reviewer),
+                                 json={"reason": "Tuma leseni ya biashara"})
+    assert response.status == 200, await response.text()
+    told = (await next_notification(device))["data"]["notification"]
+    assert told["text"] == "Your verification request was not approved"
+    assert told["critical"] is True and told["category"] == "security" and told["actors"] == []
+    assert told["params"] == {"kind": "seller", "reason": "Tuma leseni ya biashara"}
+    assert re.fullmatch(r"nexgate://settings/verification", told["link"])
