@@ -12,7 +12,7 @@ from tests.support.auth import register
 from tests.support.payment_methods import call
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.payments_flow import (
-    PAYMENTS, SELCOM_PAYER, hold_now, method, open_hold, pay, payment, platform, start_app,
+    PAYMENTS, SELCOM_PAYER, TEMBO_PAYER, hold_now, method, open_hold, pay, payment, platform, start_app,
     user_id,
 )
 
@@ -65,6 +65,18 @@ async def test_a_selcom_wallet_pays_a_tzs_hold_through_the_same_flow(app, users)
     wallet = await method(app, payer.tokens, "00", prefix=SELCOM_PAYER)
     started = await pay(app, payer.tokens, hold, wallet, amount=500_000)
     assert started["provider"] == "selcom" and started["prompt"] == "sent"
+    event = await live.next_event(timeout=10)
+    assert (event["event"], event["data"]["payment"]["id"]) == ("payments.payment.succeeded", started["id"])
+    assert (await hold_now(app, hold.id)).funded_amount == 500_000
+
+
+async def test_a_temboplus_wallet_pays_through_the_same_flow(app, users):
+    payer = await users.new(app.server)
+    live = await payer.live()
+    hold = await open_hold(app, [payer.user_id], currency="TZS", expected=500_000)
+    wallet = await method(app, payer.tokens, "00", prefix=TEMBO_PAYER)
+    started = await pay(app, payer.tokens, hold, wallet, amount=500_000)
+    assert started["provider"] == "tembo" and started["prompt"] == "sent"
     event = await live.next_event(timeout=10)
     assert (event["event"], event["data"]["payment"]["id"]) == ("payments.payment.succeeded", started["id"])
     assert (await hold_now(app, hold.id)).funded_amount == 500_000

@@ -17,7 +17,7 @@ from tests.support.auth import register
 from tests.support.payment_methods import events
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.payments_flow import (
-    SELCOM_PAYER, WORKERS, escrow_balance, fundings, method, open_hold, pay, payment, platform,
+    DARAJA_PAYER, SELCOM_PAYER, TEMBO_PAYER, WORKERS, escrow_balance, fundings, method, open_hold, pay, payment, platform,
     sandbox_payment, start_app, user_id,
 )
 
@@ -55,16 +55,19 @@ async def paying(app, digits: str, prefix=None, currency="KES", amount=150_000):
     return tokens, hold, await pay(app, tokens, hold, phone, amount=amount)
 
 
-async def test_a_callback_that_never_comes_is_settled_from_the_status_query(app, users):
+@pytest.mark.parametrize("prefix, currency, amount", [
+    (DARAJA_PAYER, "KES", 150_000), (SELCOM_PAYER, "TZS", 500_000), (TEMBO_PAYER, "TZS", 500_000)])
+async def test_a_callback_that_never_comes_is_settled_from_the_status_query(app, users, prefix, currency, amount):
     payer = await users.new(app.server)
     live = await payer.live()
-    hold = await open_hold(app, [payer.user_id])
-    started = await pay(app, payer.tokens, hold, await method(app, payer.tokens, "25"))  # no callback, ever
+    hold = await open_hold(app, [payer.user_id], currency=currency, expected=amount)
+    phone = await method(app, payer.tokens, "25", prefix=prefix)  # no callback, ever
+    started = await pay(app, payer.tokens, hold, phone, amount=amount)
     shown = await reconciled(app, payer.tokens, started["id"], "succeeded")
     assert shown["receipt"] is None or shown["receipt"]
     assert "reconciliation" in shown["timeline"][-1]["note"]
     assert (await live.next_event(timeout=10))["event"] == "payments.payment.succeeded"
-    assert await escrow_balance(app, hold) == 150_000
+    assert await escrow_balance(app, hold) == amount
 
 
 async def test_a_selcom_payment_pending_at_first_is_checked_again_with_backoff_then_settled(app, sandboxes):

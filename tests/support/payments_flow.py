@@ -13,12 +13,14 @@ from nexgate.domain.payments.ledger import Cause
 from nexgate.keys import PLATFORM
 from nexgate.providers.daraja_sandbox import DarajaSandbox
 from nexgate.providers.selcom_sandbox import SelcomSandbox
+from nexgate.providers.tembo_sandbox import TemboSandbox
 from tests import cli
 from tests.support.mobile_money import SECRET
 from tests.support.payment_methods import add, call
 
 DARAJA_PAYER = "+2547083741"  # + the two digits that steer the sandbox (providers/README.md)
 SELCOM_PAYER = "+2557543210"  # a Vodacom number: Selcom by the default routing
+TEMBO_PAYER = "+2557123456"  # a Tigo (Mixx by Yas) number: TemboPlus by the default routing
 PAYMENTS = "/api/payments"
 WORKERS = ("outbox-relay", "payments_live")
 LATE_S = 1  # the sandboxes' late and never-called-back payments settle after this
@@ -28,18 +30,22 @@ LATE_S = 1  # the sandboxes' late and never-called-back payments settle after th
 class Sandboxes:
     daraja: DarajaSandbox
     selcom: SelcomSandbox
+    tembo: TemboSandbox
+
+    def all(self):
+        return (self.daraja, self.selcom, self.tembo)
 
     async def start(self) -> None:
-        await self.daraja.start()
-        await self.selcom.start()
+        for sandbox in self.all():
+            await sandbox.start()
 
     async def stop(self) -> None:
-        await self.daraja.stop()
-        await self.selcom.stop()
+        for sandbox in self.all():
+            await sandbox.stop()
 
 
 def new_sandboxes() -> Sandboxes:
-    return Sandboxes(DarajaSandbox(late_s=LATE_S, hold_s=5), SelcomSandbox(late_s=LATE_S, hold_s=5))
+    return Sandboxes(*(kind(late_s=LATE_S, hold_s=5) for kind in (DarajaSandbox, SelcomSandbox, TemboSandbox)))
 
 
 @pytest.fixture
@@ -54,12 +60,13 @@ async def sandboxes():
 def flow_config(config, sandboxes: Sandboxes, port: int, **overrides):
     """``config`` pointing at the sandboxes, called back on ``port``; reconciliation waits for the
     test to run it unless the test says otherwise."""
-    settings = dict(
+    settings: dict = dict(
         payments_callback_url=f"http://127.0.0.1:{port}/api/payments/callbacks",
         daraja_callback_secret=SECRET, selcom_callback_secret=SECRET, tembo_callback_secret=SECRET,
         payments_provider_timeout_s=1, payments_reconcile_after_s=3600, payments_expire_after_s=3600)
-    return dataclasses.replace(config, **sandboxes.daraja.settings(), **sandboxes.selcom.settings(),
-                               **{**settings, **overrides})
+    for sandbox in sandboxes.all():
+        settings.update(sandbox.settings())
+    return dataclasses.replace(config, **{**settings, **overrides})
 
 
 async def start_app(make_client, config, sandboxes: Sandboxes, workers=WORKERS, **overrides):
