@@ -15,7 +15,7 @@ from tests.support.auth import register
 from tests.support.payment_methods import events
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.payments_flow import (
-    SELCOM_PAYER, callback_path, escrow_balance, fundings, method, open_hold, pay, payment,
+    SELCOM_PAYER, callback_path, escrow_balance, fundings, method, open_hold, pay, payment, platform,
     provider_transaction_id, sandbox_payment, start_app, user_id,
 )
 
@@ -205,3 +205,22 @@ async def test_the_credit_and_its_event_commit_together_with_no_relay_running(ma
     await settled(app, tokens, started, "succeeded")
     assert len(await events(app, "payments.payment.succeeded", payment_id=started["id"])) == 1
     assert await provider_transaction_id(app, started["id"])
+
+
+async def test_a_callback_that_comes_before_the_initiations_answer_is_settled_when_the_answer_comes(
+        app, sandboxes, monkeypatch):
+    daraja = platform(app).payment_providers["daraja"]
+    collect = daraja.collect
+
+    async def answer_after_the_callback(**request):
+        sent = await collect(**request)  # the sandbox calls back at once; its answer to us is held back
+        called_back = sandboxes.daraja.payments[sent.provider_id]
+        await eventually(lambda: called_back.callbacks and "status" in called_back.callbacks[0])
+        return sent
+
+    monkeypatch.setattr(daraja, "collect", answer_after_the_callback)
+    tokens, hold, started = await paying(app, "00")
+    sent = sandbox_payment(sandboxes.daraja, started["reference"])
+    assert (sent.callbacks[0]["status"], orjson.loads(sent.callbacks[0]["answer"])) == (200, ACCEPTED)
+    assert started["status"] == "succeeded"
+    assert await escrow_balance(app, hold) == 150_000
