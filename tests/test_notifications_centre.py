@@ -8,7 +8,7 @@ import pytest
 
 from nexgate.client import ApiError
 from tests.support.barrier import settle
-from tests.support.notifications import centre, event_ids, handled, next_notification, notifying_app, unread
+from tests.support.notifications import centre, event_ids, handled, next_notification, notifying_app, person, unread
 
 UNREAD_CHANGED = "notifications.unread_count.changed"
 
@@ -32,14 +32,14 @@ async def _fails(call, status: int) -> dict:
 
 async def test_read_read_all_and_delete_keep_the_count_and_tell_the_other_devices(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina = await users.new(client)
+    amina = await person(client, users)
     await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"is_private": True})
-    askers = [await users.new(client) for _ in range(2)]
+    askers = [await person(client, users) for _ in range(2)]
     # Two requests group into one; once the account is public, a follower makes another.
     [requests] = await _told_by(client, amina, askers, private=True)
     assert requests["actor_count"] == 2 and await unread(amina) == 1
     await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"is_private": False})
-    follower = await users.new(client)
+    follower = await person(client, users)
     listed = await _told_by(client, amina, [follower])
     assert [n["type"] for n in listed] == ["new_follower", "follow_request"] and await unread(amina) == 2
 
@@ -64,7 +64,7 @@ async def test_read_read_all_and_delete_keep_the_count_and_tell_the_other_device
     await next_notification_or_count(other_device)
 
     # The deleted group is closed: the next follower starts a new notification.
-    listed = await _told_by(client, amina, [await users.new(client)])
+    listed = await _told_by(client, amina, [await person(client, users)])
     assert [n["actor_count"] for n in listed] == [1, 2] and await unread(amina) == 1
     frame = await next_notification(other_device)
     assert frame["event"] == "notifications.notification.created" and frame["data"]["unread_count"] == 1
@@ -79,7 +79,7 @@ async def next_notification_or_count(live) -> dict:
 
 async def test_someone_elses_notification_or_an_unknown_id_is_404_and_nothing_changes(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma, mallory = await users.new(client), await users.new(client), await users.new(client)
+    amina, juma, mallory = await person(client, users), await person(client, users), await person(client, users)
     [told] = await _told_by(client, amina, [juma])
     device = await amina.live()
     for notification_id in (told["id"], str(uuid.uuid4()), "not-an-id"):
@@ -95,12 +95,12 @@ async def test_someone_elses_notification_or_an_unknown_id_is_404_and_nothing_ch
 
 async def test_the_list_pages_and_filters(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma = await users.new(client), await users.new(client)
+    amina, juma = await person(client, users), await person(client, users)
     await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"is_private": True})
     await _told_by(client, amina, [juma], private=True)
     await amina.request("POST", f"/api/follows/{juma.user_id}/accept")
     await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"is_private": False})
-    baraka = await users.new(client)
+    baraka = await person(client, users)
     everything = await _told_by(client, amina, [baraka])
     assert [n["type"] for n in everything] == ["new_follower", "follow_request"]
 
@@ -113,7 +113,7 @@ async def test_the_list_pages_and_filters(make_client, config, users):
 
 async def test_a_bad_cursor_or_filter_is_422_naming_it(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina = await users.new(client)
+    amina = await person(client, users)
     for params, field in (({"cursor": "garbage"}, "cursor"), ({"category": "gossip"}, "category"),
                           ({"unread": "maybe"}, "unread"), ({"limit": "0"}, "limit")):
         body = await _fails(amina.request("GET", "/api/notifications", params=params), 422)

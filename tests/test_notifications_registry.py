@@ -68,4 +68,6 @@ def test_docs_show_every_type_with_both_templates(kind):
     assert row is not None, f"docs/notifications.md has no row for {kind.name}"
     for language in registry.LANGUAGES:
         assert kind.templates["in_app"][language] in row, (kind.name, language)
+    for template in kind.templates.get(registry.MANY, {}).values():
+        assert f"several: {template}" in row, kind.name
     assert f"`{kind.category}`" in row and all(f"`{source}`" in row for source in kind.sources)

@@ -3,12 +3,20 @@ the real app, RabbitMQ and both databases: the text in the recipient's language,
 their devices, grouped, once per event, never from someone they blocked or muted."""
 from __future__ import annotations
 
+import dataclasses
 import re
+from urllib.parse import parse_qs, urlsplit
 
+from nexgate.client import NexgateClient
 from nexgate.keys import PLATFORM
-from tests.support.auth import bearer
+from tests.conftest import eventually
+from tests.support.auth import PASSWORD, bearer
 from tests.support.barrier import settle
-from tests.support.notifications import centre, event_ids, handled, next_notification, notifying_app, unread
+from tests.support.live import base_url
+from tests.support.messages import send
+from tests.support.notifications import (
+    FRAMES, WORKERS, centre, event_ids, handled, next_notification, notifying_app, person, unread,
+)
 
 from tests.test_users_verification import APPLICATIONS, moderator
 
@@ -30,7 +38,7 @@ async def _name(api) -> str:
 
 async def test_a_new_follower_is_told_in_the_centre_and_live(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma = await users.new(client), await users.new(client)
+    amina, juma = await person(client, users), await person(client, users)
     device = await amina.live()
     await _follow(juma, amina)
     frame = await next_notification(device)
@@ -50,7 +58,7 @@ async def test_a_new_follower_is_told_in_the_centre_and_live(make_client, config
 
 async def test_a_swahili_reader_is_told_in_swahili(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma = await users.new(client), await users.new(client)
+    amina, juma = await person(client, users), await person(client, users)
     settings = (await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"}))["settings"]
     assert settings["language"] == "sw"
     device = await amina.live()
@@ -65,7 +73,7 @@ async def test_a_swahili_reader_is_told_in_swahili(make_client, config, users):
 
 async def test_a_read_group_that_someone_joins_is_unread_again(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma, baraka = await users.new(client), await users.new(client), await users.new(client)
+    amina, juma, baraka = await person(client, users), await person(client, users), await person(client, users)
     device = await amina.live()
     await _follow(juma, amina)
     told = (await next_notification(device))["data"]["notification"]
@@ -80,8 +88,8 @@ async def test_a_read_group_that_someone_joins_is_unread_again(make_client, conf
 
 async def test_twelve_follows_within_the_window_are_one_notification(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina = await users.new(client)
-    followers = [await users.new(client) for _ in range(12)]
+    amina = await person(client, users)
+    followers = [await person(client, users) for _ in range(12)]
     device = await amina.live()
     for follower in followers:
         await _follow(follower, amina)
@@ -100,21 +108,21 @@ async def test_twelve_follows_within_the_window_are_one_notification(make_client
 
 async def test_three_followers_read_one_other_and_in_swahili_wengine(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina = await users.new(client)
+    amina = await person(client, users)
     await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"})
-    followers = [await users.new(client) for _ in range(3)]
+    followers = [await person(client, users) for _ in range(3)]
     device = await amina.live()
     for follower in followers:
         await _follow(follower, amina)
     texts = [(await next_notification(device))["data"]["notification"]["text"] for _ in followers]
     names = [await _name(f) for f in followers]
-    assert texts == [f"{names[0]} ameanza kukufuata", f"{names[1]} na {names[0]} ameanza kukufuata",
-                     f"{names[2]}, {names[1]} na mwingine 1 ameanza kukufuata"]
+    assert texts == [f"{names[0]} ameanza kukufuata", f"{names[1]} na {names[0]} wameanza kukufuata",
+                     f"{names[2]}, {names[1]} na mwingine 1 wameanza kukufuata"]
 
 
 async def test_a_group_past_its_window_starts_a_new_notification(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma, baraka = await users.new(client), await users.new(client), await users.new(client)
+    amina, juma, baraka = await person(client, users), await person(client, users), await person(client, users)
     device = await amina.live()
     await _follow(juma, amina)
     await next_notification(device)
@@ -130,7 +138,7 @@ async def test_a_group_past_its_window_starts_a_new_notification(make_client, co
 
 async def test_the_same_event_delivered_twice_is_told_once(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma, baraka = await users.new(client), await users.new(client), await users.new(client)
+    amina, juma, baraka = await person(client, users), await person(client, users), await person(client, users)
     device = await amina.live()
     await _follow(juma, amina)
     await next_notification(device)
@@ -148,7 +156,7 @@ async def test_the_same_event_delivered_twice_is_told_once(make_client, config, 
 
 async def test_the_same_follower_twice_in_a_window_counts_once(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma = await users.new(client), await users.new(client)
+    amina, juma = await person(client, users), await person(client, users)
     device = await amina.live()
     await _follow(juma, amina)
     await juma.request("DELETE", f"/api/users/{amina.user_id}/unfollow")
@@ -161,7 +169,7 @@ async def test_the_same_follower_twice_in_a_window_counts_once(make_client, conf
 
 async def test_nothing_is_told_from_a_muted_actor(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma = await users.new(client), await users.new(client)
+    amina, juma = await person(client, users), await person(client, users)
     await amina.request("POST", f"/api/users/{juma.user_id}/mute")
     device = await amina.live()
     await _follow(juma, amina)
@@ -178,14 +186,16 @@ async def test_nothing_is_told_from_an_actor_blocked_before_delivery(make_client
     client = await notifying_app(make_client, config)
     amina, juma = users.on(client, amina), users.on(client, juma)
     device = await amina.live()
-    await handled(client, await event_ids(client, FOLLOW, followee_id=str(amina.user_id)))
-    assert await settle(client, device) == []
-    assert (await centre(amina))["items"] == [] and await unread(amina) == 0
+    await handled(client, await event_ids(client, FOLLOW, followee_id=str(amina.user_id))
+                  + await event_ids(client, "auth.user.registered", user_id=str(amina.user_id)))
+    frames = await settle(client, device)
+    assert [f["data"]["notification"]["type"] for f in frames if f["event"] in FRAMES] in ([], ["welcome"])
+    assert [n["type"] for n in (await centre(amina))["items"]] == ["welcome"]  # told only the welcome
 
 
 async def test_a_follow_request_and_its_acceptance_are_told(make_client, config, users):
     client = await notifying_app(make_client, config)
-    amina, juma = await users.new(client), await users.new(client)
+    amina, juma = await person(client, users), await person(client, users)
     await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"is_private": True})
     amina_device, juma_device = await amina.live(), await juma.live()
     await _follow(juma, amina)
@@ -200,7 +210,7 @@ async def test_a_follow_request_and_its_acceptance_are_told(make_client, config,
 
 async def test_a_verification_decision_is_told_to_the_applicant(make_client, config, users):
     client = await notifying_app(make_client, config)
-    applicant = await users.new(client)
+    applicant = await person(client, users)
     application = await applicant.request("POST", APPLICATIONS, json={
         "kind": "seller", "statement": "Nauza vitenge Kariakoo tangu 2019"})
     device = await applicant.live()
@@ -213,3 +223,85 @@ async def test_a_verification_decision_is_told_to_the_applicant(make_client, con
     assert told["critical"] is True and told["category"] == "security" and told["actors"] == []
     assert told["params"] == {"kind": "seller", "reason": "Tuma leseni ya biashara"}
     assert re.fullmatch(r"nexgate://settings/verification", told["link"])
+
+
+async def test_a_newcomer_is_welcomed(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    api = await users.new(client)
+    await handled(client, await event_ids(client, "auth.user.registered", user_id=str(api.user_id))
+                  + await event_ids(client, "auth.device.added", user_id=str(api.user_id)))
+    [welcome] = (await centre(api))["items"]  # and no "new sign-in" for the device they registered on
+    assert welcome["text"] == (f"Welcome to Nexgate, @{api.tokens['user']['username']}! Find people to follow and "
+                               "shops to explore")
+    assert welcome["type"] == "welcome" and welcome["critical"] is False and welcome["link"] == "nexgate://discover"
+    assert welcome["params"] == {"username": api.tokens["user"]["username"]}
+
+
+async def test_a_sign_in_from_a_new_device_is_told(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina = await person(client, users)
+    device = await amina.live()
+    laptop = NexgateClient(base_url(client))
+    users.made.append(laptop)
+    await laptop.login(amina.tokens["user"]["username"], PASSWORD,
+                       device={"id": "browser-2", "platform": "web", "name": "Chrome on Windows"})
+    told = (await next_notification(device))["data"]["notification"]
+    assert told["text"] == ("New sign-in to your account on Chrome on Windows (web). If this wasn't you, remove "
+                            "the device and change your password")
+    assert told["type"] == "new_device_sign_in" and told["critical"] is True and told["category"] == "security"
+    assert told["object"]["type"] == "device" and told["link"] == "nexgate://settings/devices"
+
+
+async def test_a_login_lockout_is_told_to_the_account_owner(make_client, config, users):
+    client = await notifying_app(make_client, config, login_failures_before_lockout=3, login_failures_per_ip=100)
+    amina = await person(client, users)
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"})
+    device = await amina.live()
+    for _ in range(3):
+        response = await client.post("/api/auth/login", json={"login": amina.tokens["user"]["username"],
+                                                              "password": "not my password at all"})
+        assert response.status == 401
+    told = (await next_notification(device))["data"]["notification"]
+    assert told["type"] == "suspicious_login" and told["critical"] is True
+    assert told["text"] == ("Nenosiri lisilo sahihi limejaribiwa mara 3 kwenye akaunti yako, kwa hiyo kuingia "
+                            "kumesimamishwa kwa muda. Kama si wewe, badilisha nenosiri lako")
+
+
+async def test_a_password_reset_is_told(make_client, config, users, smtp_sandbox):
+    client = await make_client(dataclasses.replace(config, bus_prefetch=1, smtp_port=smtp_sandbox.port),
+                               worker_names=[*WORKERS, "email"])
+    amina = await person(client, users)
+    email = amina.tokens["user"]["email"]
+    await client.post("/api/auth/forgot-password", json={"login": email})
+    message = await eventually(lambda: [m for m in smtp_sandbox.messages()
+                                        if m["To"] == email and m["Subject"] == "Reset your Nexgate password"])
+    token = parse_qs(urlsplit(re.search(r"https?://\S+", message[-1].get_body(("plain",)).get_content()).group(0))
+                     .query)["token"][0]
+    response = await client.post("/api/auth/reset-password", json={"token": token, "password": "serengeti migration 77"})
+    assert response.status == 204, await response.text()
+    await amina.login(amina.tokens["user"]["username"], "serengeti migration 77")
+    await handled(client, await event_ids(client, "auth.password.reset", user_id=str(amina.user_id)))
+    [told] = (await centre(amina))["items"]
+    assert told["type"] == "password_reset" and told["critical"] is True
+    assert told["text"] == ("Your password was changed and your other devices were signed out. If this wasn't "
+                            "you, reset it now")
+
+
+async def test_a_reaction_to_your_message_is_told_and_grouped_per_message(make_client, config, users):
+    client = await notifying_app(make_client, config)
+    amina, juma, neema = await person(client, users), await person(client, users), await person(client, users)
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"})
+    team = await amina.request("POST", "/api/conversations", json={
+        "type": "group", "name": "Soko", "user_ids": [str(juma.user_id), str(neema.user_id)]})
+    message = await send(amina, team, "Bei mpya kesho")
+    device = await amina.live()
+    await juma.request("POST", f"/api/messages/{message['id']}/reactions", json={"emoji": "👍"})
+    first = (await next_notification(device))["data"]["notification"]
+    assert first["text"] == f"{await _name(juma)} ameitikia ujumbe wako kwa 👍"
+    assert first["link"] == f"nexgate://conversations/{team['id']}"
+    assert first["object"] == {"type": "message", "id": message["id"]}
+    await neema.request("POST", f"/api/messages/{message['id']}/reactions", json={"emoji": "🔥"})
+    second = await next_notification(device)
+    assert second["event"] == "notifications.notification.updated"
+    assert second["data"]["notification"]["text"] == (
+        f"{await _name(neema)} na {await _name(juma)} wameitikia ujumbe wako kwa 🔥")

@@ -1,5 +1,6 @@
 -- name: upsert_device(id, user_id, fingerprint, client_device_id, platform, name, user_agent, ip)^
--- is_new: the device was never seen, or its owner had removed it.
+-- is_new: the device was never seen, or its owner had removed it; first_device: the account
+-- had no other device before (its registration).
 WITH prior AS (
     SELECT removed_at FROM auth_devices WHERE user_id = :user_id AND fingerprint = :fingerprint
 )
@@ -7,7 +8,9 @@ INSERT INTO auth_devices (id, user_id, fingerprint, client_device_id, platform, 
 VALUES (:id, :user_id, :fingerprint, :client_device_id, :platform, :name, :user_agent, :ip)
 ON CONFLICT (user_id, fingerprint) DO UPDATE
    SET last_seen_at = now(), last_ip = EXCLUDED.last_ip, name = EXCLUDED.name, removed_at = NULL
-RETURNING id, NOT EXISTS (SELECT 1 FROM prior WHERE removed_at IS NULL) AS is_new;
+RETURNING id, NOT EXISTS (SELECT 1 FROM prior WHERE removed_at IS NULL) AS is_new,
+          NOT EXISTS (SELECT 1 FROM auth_devices d WHERE d.user_id = :user_id AND d.fingerprint <> :fingerprint)
+              AS first_device;
 
 -- name: insert_session(id, user_id, device_id, ip, expires_at)!
 INSERT INTO auth_sessions (id, user_id, device_id, last_ip, expires_at)

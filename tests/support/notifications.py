@@ -52,3 +52,14 @@ async def next_notification(live, timeout: float = 10.0) -> dict:
         frame = await live.next_event(timeout)
         if frame.get("event") in FRAMES:
             return frame
+
+
+async def person(client, users):
+    """A registered user (a NexgateClient) who has read and dismissed their welcome, so that
+    their centre starts empty."""
+    api = await users.new(client)
+    await handled(client, await event_ids(client, "auth.user.registered", user_id=str(api.user_id)))
+    [welcome] = (await centre(api))["items"]
+    assert welcome["type"] == "welcome", welcome
+    await api.request("DELETE", f"/api/notifications/{welcome['id']}")
+    return api

@@ -1,7 +1,7 @@
 """The auth area's events (docs/bus.md, "Event catalogue")."""
 from __future__ import annotations
 
-from ...bus.catalogue import INTEGER, STRING, TIMESTAMP, UUID, declare, event, nullable
+from ...bus.catalogue import BOOLEAN, INTEGER, STRING, TIMESTAMP, UUID, declare, event, nullable
 
 USER_REGISTERED = "auth.user.registered"
 DEVICE_ADDED = "auth.device.added"
@@ -22,7 +22,7 @@ EVENTS = declare("auth", [
     event(USER_REGISTERED, "an account was created", user_id=UUID, username=STRING, email=nullable(STRING),
           phone=nullable(STRING), method=STRING),
     event(DEVICE_ADDED, "a login from a device never seen (or removed) before", user_id=UUID, device_id=UUID,
-          platform=STRING, name=STRING, ip=nullable(STRING), user_agent=STRING),
+          platform=STRING, name=STRING, ip=nullable(STRING), user_agent=STRING, first_device=BOOLEAN),
     event(SESSION_REVOKED, "a session ended: logout, device removal, password reset", session_id=UUID, reason=STRING),
     event(REFRESH_TOKEN_REUSED, "a spent refresh token came back; its session is revoked", session_id=UUID,
           ip=nullable(STRING)),

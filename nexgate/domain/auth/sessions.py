@@ -124,7 +124,7 @@ async def start_session(platform: Platform, conn: asyncpg.Connection, account: A
     if row["is_new"]:
         await bus.emit(conn, DEVICE_ADDED, {
             "user_id": str(account.id), "device_id": str(row["id"]), "platform": device.platform,
-            "name": device.name, "ip": device.ip, "user_agent": device.user_agent,
+            "name": device.name, "ip": device.ip, "user_agent": device.user_agent, "first_device": row["first_device"],
         })
     grant = await _grant(platform, conn, account, session_id, row["id"], device.ip)
     await _publish_live(platform, session_id, {

@@ -34,6 +34,7 @@ CHANNELS = ("in_app",)  # push, email and SMS templates join when those channels
 LANGUAGES = ("en", "sw")
 DEFAULT_WINDOW = datetime.timedelta(minutes=5)
 ACTOR_NAME = "actor_name"
+MANY = "in_app_many"  # the in-app text for several actors, where it differs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,13 +95,24 @@ def problems(kind: NotificationType) -> list[str]:
                 continue
             found += [f"{kind.name}: the {channel} {language!r} template names {name!r}, which it does not carry"
                       for name in sorted(template_parameters(templates[language]) - carried)]
+    for language, template in kind.templates.get(MANY, {}).items():
+        if language not in LANGUAGES or not kind.actor:
+            found.append(f"{kind.name}: a text for several actors in {language!r} needs a type with an actor "
+                         f"and one of {', '.join(LANGUAGES)}")
+        found += [f"{kind.name}: the {MANY} {language!r} template names {name!r}, which it does not carry"
+                  for name in sorted(template_parameters(template) - carried)]
     return found
 
 
-def notification_type(name: str, *, sources: tuple[str, ...], in_app: Mapping[str, str], **declared) -> NotificationType:
-    """A type, checked: ``ValueError`` naming every problem (see ``problems``)."""
-    kind = NotificationType(name, tuple(sources), templates=MappingProxyType({"in_app": MappingProxyType(in_app)}),
-                            **declared)
+def notification_type(name: str, *, sources: tuple[str, ...], in_app: Mapping[str, str],
+                      in_app_many: Mapping[str, str] | None = None, **declared) -> NotificationType:
+    """A type, checked: ``ValueError`` naming every problem (see ``problems``). ``in_app_many``
+    holds, for the languages whose verb agrees with a plural subject (Swahili: "ameanza" for
+    one, "wameanza" for several), the text for a group of actors."""
+    templates = {"in_app": MappingProxyType(in_app)}
+    if in_app_many:
+        templates[MANY] = MappingProxyType(in_app_many)
+    kind = NotificationType(name, tuple(sources), templates=MappingProxyType(templates), **declared)
     if found := problems(kind):
         raise ValueError("; ".join(found))
     return kind
@@ -161,8 +173,9 @@ def render(kind: NotificationType, channel: str, language: str, params: Mapping[
     values = dict(params)
     if kind.actor:
         values[ACTOR_NAME] = actors_phrase(language, actor_names, actor_count)
+    many = kind.templates.get(MANY, {}) if channel == "in_app" and actor_count > 1 else {}
     templates = kind.templates[channel]
-    return templates.get(language, templates["en"]).format(**values)
+    return (many.get(language) or templates.get(language) or templates["en"]).format(**values)
 
 
 def link(kind: NotificationType, payload: Mapping[str, Any]) -> str:

@@ -34,6 +34,8 @@ async def tell(platform: Platform, conn: asyncpg.Connection, types: registry.Reg
 
 async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.NotificationType, event: Event) -> None:
     payload = event.payload
+    if payload[kind.recipient] is None:  # an event with no one to tell (a lockout of an unknown login)
+        return
     recipient_id = uuid.UUID(payload[kind.recipient])
     actor_id = uuid.UUID(payload[kind.actor]) if kind.actor else None
     if actor_id == recipient_id:

@@ -9,12 +9,14 @@ from .events import FOLLOW_ACCEPTED, FOLLOW_CREATED, FOLLOW_REQUESTED, VERIFICAT
 NEW_FOLLOWER = notification_type(
     "new_follower", sources=(FOLLOW_CREATED,), category="social", recipient="followee_id", actor="follower_id",
     about=("user", "followee_id"), link="nexgate://users/{follower_id}", grouping=Grouping(on="followee_id"),
-    in_app={"en": "{actor_name} started following you", "sw": "{actor_name} ameanza kukufuata"})
+    in_app={"en": "{actor_name} started following you", "sw": "{actor_name} ameanza kukufuata"},
+    in_app_many={"sw": "{actor_name} wameanza kukufuata"})
 
 FOLLOW_REQUEST = notification_type(
     "follow_request", sources=(FOLLOW_REQUESTED,), category="social", recipient="target_id", actor="requester_id",
     about=("user", "target_id"), link="nexgate://follow-requests", grouping=Grouping(on="target_id"),
-    in_app={"en": "{actor_name} asked to follow you", "sw": "{actor_name} ameomba kukufuata"})
+    in_app={"en": "{actor_name} asked to follow you", "sw": "{actor_name} ameomba kukufuata"},
+    in_app_many={"sw": "{actor_name} wameomba kukufuata"})
 
 FOLLOW_REQUEST_ACCEPTED = notification_type(
     "follow_request_accepted", sources=(FOLLOW_ACCEPTED,), category="social", recipient="follower_id",
