@@ -133,6 +133,7 @@ async def test_a_group_past_its_window_starts_a_new_notification(make_client, co
     await _follow(baraka, amina)
     frame = await next_notification(device)
     assert frame["event"] == "notifications.notification.created" and frame["data"]["unread_count"] == 2
+    await _told(client, amina)
     assert [n["actor_count"] for n in (await centre(amina))["items"]] == [1, 1]
 
 
