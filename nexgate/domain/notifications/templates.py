@@ -42,3 +42,10 @@ def render(name: str, to: str, context: dict[str, Any]) -> Email:
     except jinja2.UndefinedError as error:
         raise Invalid(f"Email template {name!r} needs more context: {error}", details={"template": name}) from None
     return Email(to=to, subject=subject, text=text, html=html)
+
+
+def render_html(name: str, context: dict[str, Any]) -> str:
+    """A template's HTML part alone, escaped as in an email: for a page served over HTTP too."""
+    if name not in available():
+        raise Invalid(f"No email template named {name!r}", details={"template": name})
+    return _environment(True).get_template(f"{name}.html").render(context)

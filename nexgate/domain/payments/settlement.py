@@ -29,7 +29,7 @@ from ...errors import DomainError
 from ...providers.mobile_money import (
     Money, MobileMoneyProvider, ProviderError, State, Transaction, UnknownTransaction,
 )
-from . import holds, methods
+from . import holds, methods, receipts
 from . import payments_repository as repository
 from .events import PAYMENT_EXPIRED, PAYMENT_FAILED, PAYMENT_FLAGGED, PAYMENT_SUCCEEDED
 from .ledger import Cause
@@ -104,6 +104,7 @@ async def _succeeded(conn, payment: Payment, status: Transaction, reported: Tran
     payment = await repository.settle_payment(conn, payment.id, status="succeeded", receipt=receipt,
                                               funding_id=funding.id)
     await methods.mark_verified_by_payment(conn, payment.method_id)
+    await receipts.email_receipt(conn, payment)
     note = f"{payment.provider} confirmed it ({by})" + (f", receipt {receipt}" if receipt else "")
     return await _told(conn, payment, "succeeded", note, PAYMENT_SUCCEEDED)
 

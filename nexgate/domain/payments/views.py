@@ -86,3 +86,23 @@ def json_ready(view: dict[str, Any]) -> dict[str, Any]:
     """A view as its JSON reads back (ids and times as strings), for an event's payload: what the
     live event carries is then what REST answers."""
     return orjson.loads(orjson.dumps(view, default=str))
+
+
+def receipt_view(payment: Payment, payer, hold, *, amount_text: str, number: str, channel: str | None,
+                 issued_at, date_text: str, time_zone: str) -> dict[str, Any]:
+    """The receipt of a succeeded payment (domain/payments/receipts.py)."""
+    return {
+        "number": payment.reference,
+        "payment_id": payment.id,
+        "issued_at": issued_at,
+        "date": date_text,
+        "time_zone": time_zone,
+        "payer": {"id": payer.id, "username": payer.username, "display_name": payer.display_name,
+                  "email": payer.email},
+        "paid_for": {"kind": hold.payable_kind, "id": hold.payable_id, "hold_id": hold.id},
+        "amount": {"minor": payment.amount, "currency": payment.currency, "text": amount_text},
+        "method": {"kind": "mobile_money", "channel": channel, "number": number},
+        "provider": payment.provider,
+        "provider_receipt": payment.receipt,
+        "provider_transaction_id": payment.provider_transaction_id,
+    }
