@@ -232,6 +232,15 @@ class Config:
         "because many phones share one carrier NAT address",
     )
     login_lockout_s: int = _setting(60, _integer(1, 86_400), "First lockout; each further one doubles, up to a day")
+    idempotency_key_ttl_s: int = _setting(
+        86_400, _integer(60, 30 * 86_400),
+        "How long the answer to an Idempotency-Key is kept and replayed, in seconds; after that the key is new again",
+    )
+    idempotency_lease_s: int = _setting(
+        120, _integer(1, 3600),
+        "How long an attempt still running holds its Idempotency-Key, in seconds: a retry in that time answers 409 "
+        "idempotency_key_in_use; after it (the server that ran it died, say) a retry runs again",
+    )
     phone_region: str = _setting("TZ", _region, "Country assumed for phone numbers written without +country code")
     trusted_proxies: tuple[str, ...] = _setting(
         (), _word_list, "Comma-separated proxy addresses whose X-Forwarded-For names the client's IP"

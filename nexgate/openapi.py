@@ -11,7 +11,7 @@ import marshmallow as ma
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from . import __version__
+from . import __version__, idempotency
 from .handlers.routing import OPTIONAL, Routes, RouteSpec
 
 
@@ -73,6 +73,8 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     ]
     if route.query is not None:
         parameters.append({"in": "query", "schema": route.query})
+    if route.idempotent:
+        parameters.append(_IDEMPOTENCY_KEY)
     if parameters:
         operation["parameters"] = parameters
     if route.auth == OPTIONAL:
@@ -87,8 +89,21 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     return operation
 
 
+_IDEMPOTENCY_KEY = {
+    "in": "header", "name": idempotency.HEADER, "required": True,
+    "description": "A unique string per operation (a UUID), sent again with every retry of it: the first "
+                   "answer is replayed (docs/rest.md, Idempotency)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": idempotency.KEY_PATTERN},
+}
+_REPLAYED = {idempotency.REPLAYED: {"description": "true when this is the stored answer to an earlier request "
+                                                     "with the same Idempotency-Key",
+                                      "schema": {"type": "string", "enum": ["true"]}}}
+
+
 def _success(route: RouteSpec, status: int) -> dict[str, Any]:
     response: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    if route.idempotent:
+        response["headers"] = _REPLAYED
     if status in (204, 304):
         return response
     if route.response is not None:
@@ -113,4 +128,6 @@ def implied_errors(route: RouteSpec) -> set[int]:
         statuses.add(403)
     if route.auth or route.rate_limit:  # every authenticated request counts toward api.requests
         statuses.add(429)
+    if route.idempotent:  # a key in use (409), reused for another request (422)
+        statuses |= {409, 422}
     return statuses

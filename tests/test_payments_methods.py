@@ -125,7 +125,8 @@ async def test_the_same_number_added_simultaneously_is_one_method(client):
 
 
 async def _post(client, tokens, phone):
-    response = await client.post(METHODS, json={"phone": phone}, headers=bearer(tokens))
+    response = await client.post(METHODS, json={"phone": phone},
+                                 headers={**bearer(tokens), "Idempotency-Key": str(uuid.uuid4())})
     return response.status, await response.json()
 
 

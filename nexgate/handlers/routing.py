@@ -13,7 +13,7 @@ import marshmallow
 import orjson
 from aiohttp import web
 
-from .. import limits, responses, serialization, validation
+from .. import idempotency, limits, responses, serialization, validation
 from ..serialization import schema_instance
 from ..domain.auth import sessions
 from ..domain.auth.caller import Caller, require_role
@@ -63,6 +63,7 @@ class RouteSpec:
     auth: bool | str = True  # True: a caller is required; OPTIONAL: known if a token is sent; False: none
     roles: tuple[str, ...] = ()  # the caller needs one of them (403 role_required); the one place roles are checked
     rate_limit: str | None = None  # a name in limits.TABLE, counted per IP or per (authenticated) user
+    idempotent: bool = False  # needs an Idempotency-Key; a retry with it gets the first answer (nexgate/idempotency.py)
     content_type: str = "application/json"
     in_openapi: bool = True
 
@@ -72,6 +73,9 @@ class RouteSpec:
             raise ValueError(f"{where}: auth is True, False or {OPTIONAL!r}, not {self.auth!r}")
         if self.roles and self.auth is not True:
             raise ValueError(f"{where}: a route with roles needs a caller (auth=True)")
+        if self.idempotent and (self.auth is not True or self.body_doc is not None):
+            raise ValueError(f"{where}: an idempotent route needs a caller (auth=True: keys are per user) and a "
+                             "JSON body or none (its fingerprint)")
         if self.body_optional and self.body is None:
             raise ValueError(f"{where}: body_optional without a body schema")
         for path_id in self.ids:
@@ -136,11 +140,13 @@ class Routes:
 def _guarded(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """The handler behind its checks and its parsed inputs: a per-IP rate limit, the caller, the
     per-user limits (every request's ``api.requests``, and the route's own), the caller's role,
-    then the path ids, the query and the body, in that order."""
+    the Idempotency-Key header, then the path ids, the query and the body, in that order; an
+    idempotent route's handler then runs once per key (``idempotency.run``)."""
     route_limit = None if spec.rate_limit is None else limits.named(spec.rate_limit)
     ip_limit = route_limit if route_limit is not None and route_limit.scope is limits.Scope.IP else None
     user_limit = route_limit if route_limit is not None and route_limit.scope is limits.Scope.USER else None
     handler, ids, query, body, body_optional = spec.handler, spec.ids, spec.query, spec.body, spec.body_optional
+    idempotent_route = f"{spec.method} {spec.path}" if spec.idempotent else None
     if route_limit is None and not spec.auth and not spec.inputs:
         return handler
 
@@ -159,12 +165,16 @@ def _guarded(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamRes
                 await limits.enforce(platform, user_limit, str(who.user_id))
             if spec.roles:
                 require_role(who, *spec.roles)
+        key = idempotency.key_of(request) if spec.idempotent else None
         inputs: dict[str, Any] = {path_id.name: path_id.parse(request.match_info[path_id.name]) for path_id in ids}
         if query is not None:
             inputs["query"] = _parse_query(request, query)
         if body is not None:
             absent = body_optional and not request.body_exists
             inputs["body"] = _load(body, {}, "body") if absent else await _parse_json(request, body)
+        if key is not None:
+            return await idempotency.run(platform, request, request[CALLER].user_id, idempotent_route, key,
+                                         lambda: handler(request, **inputs))
         return await handler(request, **inputs)
 
     return guarded

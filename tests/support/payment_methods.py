@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 
 from nexgate.keys import PLATFORM
 from tests.support.auth import bearer
@@ -22,8 +23,10 @@ async def call(client, method: str, path: str, tokens: dict, expect: int, **kwar
     return None if response.status == 204 else await response.json()
 
 
-async def add(client, tokens: dict, phone: str, *, expect: int = 201, **fields) -> dict:
-    return await call(client, "POST", METHODS, tokens, expect, json={"phone": phone, **fields})
+async def add(client, tokens: dict, phone: str, *, expect: int = 201, key: str | None = None, **fields) -> dict:
+    """Add a number, as a new operation (a new Idempotency-Key) unless ``key`` is given."""
+    return await call(client, "POST", METHODS, tokens, expect, json={"phone": phone, **fields},
+                      headers={"Idempotency-Key": key or str(uuid.uuid4())})
 
 
 async def listing(client, tokens: dict) -> list[dict]:

@@ -19,9 +19,10 @@ def _answer(request: web.Request, method: methods.Method, status: int = 200) -> 
 
 
 @routes.post("/api/payments/methods", summary="Add a mobile money number", body=MobileMoneyIn, response=MethodSchema,
-             status=201, other_statuses=(200,), errors=(409,))
+             status=201, other_statuses=(200,), errors=(409,), idempotent=True)
 async def add_method(request: web.Request, *, body: dict) -> web.Response:
-    """The operator (and from it the wallet, the provider and the currency) comes from the number.
+    """Idempotent: send an `Idempotency-Key` (docs/rest.md, Idempotency). The operator (and from
+    it the wallet, the provider and the currency) comes from the number.
     The first method becomes the default. A number you have already answers 200 with that method,
     unchanged. Refusals: 422 naming `phone` (not a mobile number; `country_unsupported`,
     `operator_unsupported`), 409 `too_many_payment_methods`. Cards are added by the checkout that
