@@ -140,11 +140,17 @@ async def _claim(platform: Platform, attempt: Attempt, fingerprint: bytes) -> we
 
 
 async def _finish(platform: Platform, attempt: Attempt, response: web.Response) -> None:
-    async with platform.core.connection() as conn:
-        await _sql.finish_idempotent_attempt(
-            conn, user_id=attempt.user_id, route=attempt.route, key=attempt.key, attempt_id=attempt.attempt_id,
-            status=response.status, content_type=response.headers.get("Content-Type", response.content_type),
-            body=bytes(response.body or b""))
+    """Store the answer. What was done is done: if the answer cannot be stored, the client still
+    gets it, and a retry is refused (409) until the attempt's lease ends, then runs again."""
+    try:
+        async with platform.core.connection() as conn:
+            await _sql.finish_idempotent_attempt(
+                conn, user_id=attempt.user_id, route=attempt.route, key=attempt.key, attempt_id=attempt.attempt_id,
+                status=response.status, content_type=response.headers.get("Content-Type", response.content_type),
+                body=bytes(response.body or b""))
+    except Exception:
+        log.exception("could not store the answer to idempotency key %r of %s on %s", attempt.key, attempt.user_id,
+                      attempt.route)
 
 
 async def _release(platform: Platform, attempt: Attempt) -> None:

@@ -103,7 +103,7 @@ _REPLAYED = {idempotency.REPLAYED: {"description": "true when this is the stored
 def _success(route: RouteSpec, status: int) -> dict[str, Any]:
     response: dict[str, Any] = {"description": HTTPStatus(status).phrase}
     if route.idempotent:
-        response["headers"] = _REPLAYED
+        response["headers"] = dict(_REPLAYED)
     if status in (204, 304):
         return response
     if route.response is not None:
