@@ -24,6 +24,9 @@ async def post(client, tokens, body, key: str | None) -> tuple[int, dict, dict]:
     return response.status, await response.json(), dict(response.headers)
 
 
+WAIT_S = 10  # for a request to reach the held door: a test whose rule broke fails, never hangs
+
+
 class Held:
     """Holds every add_mobile_money call at its door until ``release``: the first request is
     still running for as long as the test wants, with no sleep."""
@@ -43,6 +46,23 @@ class Held:
 
     def release(self) -> None:
         self.released.set()
+
+    async def reached_by(self, request: asyncio.Task) -> None:
+        """Wait until a call is at the door; fail (releasing it) if ``request`` answered instead."""
+        entered = asyncio.ensure_future(self.entered.wait())
+        done, _ = await asyncio.wait({entered, request}, timeout=WAIT_S, return_when=asyncio.FIRST_COMPLETED)
+        if entered not in done:
+            entered.cancel()
+            self.release()
+            answer = request.result()[:2] if request.done() else "nothing"
+            raise AssertionError(f"the request did not run: it answered {answer}")
+
+
+@pytest.fixture
+def held(monkeypatch):
+    door = Held(monkeypatch)
+    yield door
+    door.release()  # whatever the test asserted, no request stays held
 
 
 async def added(client, tokens) -> int:
@@ -70,12 +90,11 @@ async def test_the_same_key_with_another_body_is_refused_and_changes_nothing(cli
     assert await listing(client, amina) == [first] and await added(client, amina) == 1
 
 
-async def test_a_duplicate_while_the_first_still_runs_is_refused_and_exactly_one_creates(client, monkeypatch):
+async def test_a_duplicate_while_the_first_still_runs_is_refused_and_exactly_one_creates(client, held):
     amina, key, body = await register(client), str(uuid.uuid4()), {"phone": number("+25571")}
-    held = Held(monkeypatch)
     first = asyncio.create_task(post(client, amina, body, key))
-    await held.entered.wait()
-    duplicates = await asyncio.gather(*(post(client, amina, body, key) for _ in range(3)))
+    await held.reached_by(first)
+    duplicates = await asyncio.wait_for(asyncio.gather(*(post(client, amina, body, key) for _ in range(3))), WAIT_S)
     assert [(status, answer["error"]["code"]) for status, answer, _ in duplicates] == [
         (409, "idempotency_key_in_use")] * 3
     held.release()
@@ -164,16 +183,15 @@ async def test_an_expired_key_is_new_again(client):
     assert len(await listing(client, amina)) == 2
 
 
-async def test_an_attempt_that_outlived_its_lease_is_taken_over_by_a_retry(client, monkeypatch):
+async def test_an_attempt_that_outlived_its_lease_is_taken_over_by_a_retry(client, held):
     amina, key, body = await register(client), str(uuid.uuid4()), {"phone": number("+25571")}
-    held = Held(monkeypatch)
     first = asyncio.create_task(post(client, amina, body, key))
-    await held.entered.wait()
+    await held.reached_by(first)
     async with client.app[PLATFORM].core.connection() as conn:  # as if its server had died long ago
         await conn.execute("UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE key = $1", key)
     held.entered.clear()
     retry = asyncio.create_task(post(client, amina, body, key))
-    await held.entered.wait()
+    await held.reached_by(retry)
     assert held.calls == 2
     held.release()
     answers = {(await first)[0], (await retry)[0]}
