@@ -13,7 +13,7 @@ from nexgate.app import all_routes
 from nexgate.domain.payments import methods
 from nexgate.errors import RateLimited
 from nexgate.keys import OPENAPI, PLATFORM
-from nexgate.openapi import openapi_path
+from nexgate.openapi import implied_errors, openapi_path
 from tests.support.auth import bearer, register
 from tests.support.payment_methods import METHODS, events, listing, number
 
@@ -211,4 +211,5 @@ async def test_every_idempotent_route_documents_the_header_and_its_refusals(clie
         assert header["name"] == "Idempotency-Key" and header["required"] is True
         assert header["schema"]["maxLength"] == 255
         assert {"400", "409", "422"} <= set(operation["responses"])
+        assert {409, 422} <= implied_errors(spec)  # by its being idempotent, whatever else it declares
         assert "Idempotent-Replayed" in operation["responses"][str(spec.status)]["headers"]
