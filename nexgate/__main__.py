@@ -1,6 +1,6 @@
 """``python -m nexgate serve | worker NAME | migrate | check | settings | keys ... | deadletters list|replay
 | users reconcile
-| payments verify-ledger|reconcile``."""
+| payments verify-ledger|reconcile|show|resolve``."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +8,7 @@ import asyncio
 import shlex
 import signal
 import sys
+import uuid
 
 from . import logs, migrations, workers
 from .config import Config, ConfigError, documented_settings
@@ -87,6 +88,18 @@ def _parser() -> argparse.ArgumentParser:
     payment_actions.add_parser(
         "reconcile", help="ask the providers about the pending payments due a check, settle them, print what became of each"
     ).set_defaults(command=payments_reconcile_command)
+    show = payment_actions.add_parser("show", help="one payment: its row, timeline and journal entries with their lines")
+    show.add_argument("payment_id", type=uuid.UUID)
+    show.set_defaults(command=payments_show_command)
+    resolve = payment_actions.add_parser("resolve", help="resolve a payment flagged for review: credit its hold or fail it")
+    resolve.add_argument("payment_id", type=uuid.UUID)
+    outcome = resolve.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--credit", dest="outcome", action="store_const", const="credit",
+                         help="fund its hold as a verified callback would")
+    outcome.add_argument("--fail", dest="outcome", action="store_const", const="fail", help="mark it failed")
+    resolve.add_argument("--reason", required=True, help="why (recorded in the journal and the timeline)")
+    resolve.add_argument("--operator", required=True, help="who resolves it (the journal entry's cause)")
+    resolve.set_defaults(command=payments_resolve_command)
     return parser
 
 
@@ -269,6 +282,61 @@ def payments_reconcile_command(config: Config, args: argparse.Namespace) -> None
         print(f"{payment.id} {payment.provider} {payment.reference} {payment.amount} {payment.currency}: "
               f"{'settled ' + payment.status if item.settled else 'still pending, next check ' + payment.next_check_at.isoformat()}")
     print(f"asked about {len(checked)} pending payment(s), settled {sum(item.settled for item in checked)}")
+
+
+def _with_payments_database(config: Config, action):
+    from .db import Database
+
+    async def run():
+        database = await Database.connect("core", config.database_url, min_size=1, max_size=2)
+        try:
+            return await action(database)
+        finally:
+            await database.pool.close()
+
+    return asyncio.run(run())
+
+
+def payments_show_command(config: Config, args: argparse.Namespace) -> int:
+    from .domain.payments import resolutions
+    from .errors import DomainError
+
+    try:
+        found = _with_payments_database(config, lambda database: resolutions.history(database, args.payment_id))
+    except DomainError as error:
+        print(f"nexgate: {error.message}: {args.payment_id}", file=sys.stderr)
+        return 1
+    payment = found.payment
+    print(f"payment {payment.id} ({payment.reference}): {payment.status}, {payment.amount} {payment.currency} "
+          f"(minor units) from {payment.payer_id} into hold {payment.hold_id}")
+    print(f"  {payment.provider} {payment.msisdn}, transaction {payment.provider_transaction_id or '-'}, "
+          f"receipt {payment.receipt or '-'}, prompt {payment.prompt}")
+    if payment.review_reason:
+        print(f"  review: {payment.review_reason}")
+    print("timeline (callbacks and checks name what told them):")
+    for step in found.timeline:
+        print(f"  {step.at.isoformat()}  {step.step:<18} {step.status:<9} {step.note}")
+    print("journal entries:" if found.entries else "journal entries: none (nothing credited)")
+    for entry in found.entries:
+        print(f"  {entry.id} {entry.kind} {entry.created_at.isoformat()} by {entry.cause.kind} "
+              f"{entry.cause.id}: {entry.cause.reason}")
+        for line in entry.lines:
+            print(f"    {line.account_id} {line.amount:+d} {line.currency}")
+    return 0
+
+
+def payments_resolve_command(config: Config, args: argparse.Namespace) -> int:
+    from .domain.payments import resolutions
+    from .errors import DomainError
+
+    try:
+        payment = _with_payments_database(config, lambda database: resolutions.resolve(
+            database, args.payment_id, outcome=args.outcome, reason=args.reason, operator=args.operator))
+    except DomainError as error:
+        print(f"nexgate: cannot resolve {args.payment_id}: {error.message}", file=sys.stderr)
+        return 1
+    print(f"payment {payment.id} resolved by {args.operator}: {args.outcome}, now {payment.status}")
+    return 0
 
 
 def deadletters_list_command(config: Config, args: argparse.Namespace) -> None:

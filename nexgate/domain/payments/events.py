@@ -10,6 +10,7 @@ PAYMENT_SUCCEEDED = "payments.payment.succeeded"
 PAYMENT_FAILED = "payments.payment.failed"
 PAYMENT_EXPIRED = "payments.payment.expired"
 PAYMENT_FLAGGED = "payments.payment.flagged"
+PAYMENT_RESOLVED = "payments.payment.resolved"
 # Told live to the payer's devices (workers/payments_live.py), each as its event's ``payment`` view.
 PAYMENT_SETTLEMENTS = (PAYMENT_SUCCEEDED, PAYMENT_FAILED, PAYMENT_EXPIRED, PAYMENT_FLAGGED)
 
@@ -58,4 +59,7 @@ EVENTS = declare("payments", [
     event(PAYMENT_EXPIRED, "a payment stayed unconfirmed past its age limit; nothing was credited", **_PAYMENT),
     event(PAYMENT_FLAGGED, "a payment's confirmation disagreed with what was asked (amount, currency, a success "
           "after expiry): nothing was credited, an operator reviews it", **_PAYMENT),
+    # operators (resolutions.py)
+    event(PAYMENT_RESOLVED, "an operator resolved a payment flagged for review: credited to its hold, or failed",
+          **_PAYMENT, outcome=STRING, operator=STRING, reason=STRING),
 ])

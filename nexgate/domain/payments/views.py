@@ -106,3 +106,15 @@ def receipt_view(payment: Payment, payer, hold, *, amount_text: str, number: str
         "provider_receipt": payment.receipt,
         "provider_transaction_id": payment.provider_transaction_id,
     }
+
+
+def operator_payment_view(payment: Payment, timeline: Sequence[Step], entries: Sequence[Any]) -> dict[str, Any]:
+    """A payment as an operator sees it (domain/payments/resolutions.py): the payer's view, who
+    paid, why it is in review, its timeline and the journal entries that moved its money."""
+    return {**payment_detail_view(payment, timeline), "payer_id": payment.payer_id,
+            "review_reason": payment.review_reason, "provider_transaction_id": payment.provider_transaction_id,
+            "entries": [{
+                "id": entry.id, "kind": entry.kind, "reverses": entry.reverses, "created_at": entry.created_at,
+                "cause": {"kind": entry.cause.kind, "id": entry.cause.id, "reason": entry.cause.reason},
+                "lines": [{"account_id": line.account_id, "currency": line.currency, "amount": line.amount}
+                          for line in entry.lines]} for entry in entries]}
