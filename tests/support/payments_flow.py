@@ -98,10 +98,13 @@ async def method(client, tokens, digits: str, *, prefix: str = DARAJA_PAYER) -> 
     return await add(client, tokens, prefix + digits)
 
 
-async def pay(client, tokens, hold, method_row, *, amount=150_000, currency=None, expect=202, **fields) -> dict:
+async def pay(client, tokens, hold, method_row, *, amount=150_000, currency=None, expect=202, key=None,
+              **fields) -> dict:
+    """``POST /api/payments`` as an app sends it, with a new Idempotency-Key unless given one."""
     body = {"hold_id": str(hold.id), "amount": amount, "currency": currency or hold.currency,
             "method_id": method_row["id"], **fields}
-    return await call(client, "POST", PAYMENTS, tokens, expect, json=body)
+    return await call(client, "POST", PAYMENTS, tokens, expect, json=body,
+                      headers={"Idempotency-Key": key or str(uuid.uuid4())})
 
 
 async def payment(client, tokens, payment_id, expect=200) -> dict:
