@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from tests.conftest import eventually
-from tests.support.auth import register
+from tests.support.auth import bearer, register
 from tests.support.payment_methods import call
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.payments_flow import (
@@ -220,3 +220,24 @@ async def test_the_payers_list_pages_filters_and_hides_others_payments(app):
 
 async def _status_is(app, tokens, payment_id, status) -> bool:
     return (await payment(app, tokens, payment_id))["status"] == status
+
+
+# the Idempotency-Key contract (docs/rest.md, "Idempotency")
+
+async def test_a_payment_begun_again_with_its_key_is_answered_as_before_and_prompted_once(app, sandboxes):
+    tokens = await register(app)
+    hold = await open_hold(app, [user_id(tokens)], expected=300_000)
+    phone = await method(app, tokens, "28")
+    first = await pay(app, tokens, hold, phone, key="pay-order-1")
+    again = await app.post(PAYMENTS, json={"hold_id": str(hold.id), "amount": 150_000, "currency": "KES",
+                                           "method_id": phone["id"]},
+                           headers={**bearer(tokens), "Idempotency-Key": "pay-order-1"})
+    assert again.status == 202 and again.headers["Idempotent-Replayed"] == "true"
+    assert await again.json() == first
+    assert len([p for p in sandboxes.daraja.payments.values() if p.reference == first["reference"][:12]]) == 1
+    other = await pay(app, tokens, hold, phone, amount=100_000, key="pay-order-1", expect=422)
+    assert other["error"]["code"] == "idempotency_key_reused"
+    missing = await app.post(PAYMENTS, json={}, headers=bearer(tokens))
+    assert missing.status == 400
+    listed = await call(app, "GET", PAYMENTS, tokens, 200)
+    assert [p["id"] for p in listed["items"]] == [first["id"]]

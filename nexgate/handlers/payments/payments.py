@@ -15,9 +15,11 @@ routes = Routes("payments")
 
 
 @routes.post("/api/payments", summary="Pay into a hold with a mobile money method", body=PaymentIn,
-             response=PaymentSchema, status=202, errors=(404, 409, 422), rate_limit="payments.attempts")
+             response=PaymentSchema, status=202, errors=(404, 409, 422), rate_limit="payments.attempts",
+             idempotent=True)
 async def start_payment(request: web.Request, *, body: dict) -> web.Response:
-    """Pushes the payment prompt to the method's phone and answers at once, `pending` (or `failed`
+    """With an `Idempotency-Key` (a retry with it gets the first answer, and the prompt is pushed
+    once). Pushes the payment prompt to the method's phone and answers at once, `pending` (or `failed`
     when the provider refused the prompt): show "check your phone" and wait for the live
     `payments.payment.*` event or poll `GET /api/payments/{payment_id}`. `prompt` is `unconfirmed`
     when the provider did not answer in time: the prompt may still reach the phone, and the payment
