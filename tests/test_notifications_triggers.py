@@ -8,6 +8,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 from nexgate.client import NexgateClient
+from nexgate.handlers.notifications.schemas import NotificationSchema
 from nexgate.keys import PLATFORM
 from tests.conftest import eventually
 from tests.support.auth import PASSWORD, bearer
@@ -47,6 +48,7 @@ async def test_a_new_follower_is_told_in_the_centre_and_live(make_client, config
     listed = (await centre(amina))["items"]
     assert len(listed) == 1 and listed[0] == frame["data"]["notification"]
     told = listed[0]
+    assert set(told) == set(NotificationSchema().fields)  # the schema documents every field of the view, no other
     assert told["text"] == f"{await _name(juma)} started following you"
     assert told["type"] == "new_follower" and told["category"] == "social" and told["read"] is False
     assert told["actors"] == [{"id": str(juma.user_id), "name": await _name(juma)}] and told["actor_count"] == 1
