@@ -41,6 +41,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def listening_socket() -> socket.socket:
+    """A socket bound to a free port of 127.0.0.1 and kept, so that no other process can take the
+    port before the server listens on it (``make_client(listening=...)``)."""
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listening.bind(("127.0.0.1", 0))
+    return listening
+
+
 async def serve_until_live(config: Config, port: int, *args: str, timeout: float = 60, **extra_env: str) -> str:
     """Start ``serve`` on ``port``, wait until it answers /health/live (its start-up is done),
     stop it with SIGTERM; what it wrote to stderr."""

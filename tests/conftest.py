@@ -7,6 +7,7 @@ import dataclasses
 import hashlib
 import logging
 import os
+import socket
 import time
 import uuid
 from urllib.parse import urlsplit, urlunsplit
@@ -228,13 +229,15 @@ async def sms_sandbox(tmp_path):
 async def make_client(aiohttp_client):
     """Start the real app (``worker_names`` run inside it) and return a test client for it."""
 
-    async def make(config: Config, worker_names=(), port: int | None = None):
-        """``port``: where the test server listens (a provider's callbacks must know it beforehand)."""
+    async def make(config: Config, worker_names=(), listening: socket.socket | None = None):
+        """``listening``: a socket already bound (``cli.listening_socket()``) for the test server,
+        when its port must be known beforehand (a provider calling back). Picking a free port and
+        binding it later let another worker take it in between."""
         groups = [name for name in worker_names if name in TEST_GROUPS]
         if groups:
             await _forget_queued_events(config, groups)
-        return await aiohttp_client(create_app(config, worker_names=list(worker_names)),
-                                    server_kwargs={"port": port} if port else None)
+        server = None if listening is None else {"socket_factory": lambda host, port, family: listening}
+        return await aiohttp_client(create_app(config, worker_names=list(worker_names)), server_kwargs=server)
 
     return make
 

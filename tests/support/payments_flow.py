@@ -70,8 +70,9 @@ def flow_config(config, sandboxes: Sandboxes, port: int, **overrides):
 
 
 async def start_app(make_client, config, sandboxes: Sandboxes, workers=WORKERS, **overrides):
-    port = cli.free_port()
-    return await make_client(flow_config(config, sandboxes, port, **overrides), worker_names=workers, port=port)
+    listening = cli.listening_socket()
+    port = listening.getsockname()[1]
+    return await make_client(flow_config(config, sandboxes, port, **overrides), worker_names=workers, listening=listening)
 
 
 def platform(client):
