@@ -71,8 +71,8 @@ def _compile(instance: ma.Schema) -> _Dump:
 
 
 def _compile_one(instance: ma.Schema) -> _Dump:
-    plan = [(field.data_key or name, field.attribute or name, field, _unchanged(field), _value_dumper(field))
-            for name, field in instance.dump_fields.items()]
+    plan = [(field.data_key or name, field.attribute or name, field, _unchanged(field, value_dump), value_dump)
+            for name, field in instance.dump_fields.items() for value_dump in (_value_dumper(field),)]
     if any("." in attribute for _, attribute, *_ in plan):
         return functools.partial(instance.dump, many=False)  # a dotted attribute: marshmallow's own lookup
 
@@ -109,10 +109,10 @@ def _value_dumper(field: ma.fields.Field) -> Callable[[Any, str, Any], Any] | No
     return None
 
 
-def _unchanged(field: ma.fields.Field) -> frozenset[type]:
+def _unchanged(field: ma.fields.Field, value_dump) -> frozenset[type]:
     """The types of value a field writes as they are: None for each field whose own
-    ``_serialize`` is known here, plus what ``_as_is`` says."""
-    if _value_dumper(field) is None:
+    ``_serialize`` is known here (it has a ``value_dump``), plus what ``_as_is`` says."""
+    if value_dump is None:
         return frozenset()
     return frozenset((type(None), *(_as_is(field) or ())))
 
