@@ -27,7 +27,8 @@ async def _now(conn) -> datetime.datetime:
 
 
 async def _outbox(conn, routing_key):
-    return [row["payload"] for row in await conn.fetch("SELECT payload FROM outbox WHERE routing_key = $1", routing_key)]
+    rows = await conn.fetch("SELECT payload FROM outbox WHERE routing_key = $1 ORDER BY created_at, id", routing_key)
+    return [row["payload"] for row in rows]
 
 
 async def test_a_job_fires_when_due_and_not_before(conn, job_event):
@@ -95,3 +96,23 @@ async def test_a_job_whose_event_is_no_longer_declared_is_set_aside_with_why(con
     assert job["fired_at"] is not None and job["event_id"] is None and "not declared" in job["error"]
     async with conn.transaction():
         assert await scheduler.fire_due(conn) == 0  # not tried again
+
+
+async def test_a_replaced_job_fires_at_its_new_time_with_its_new_payload_even_after_it_fired(conn, job_event):
+    now, job_id = await _now(conn), uuid.uuid4()
+    first, second, third = ({"thing_id": str(uuid.uuid4())} for _ in range(3))
+    await scheduler.schedule(conn, routing_key=job_event, payload=first, run_at=now, job_id=job_id)
+    await scheduler.schedule(conn, routing_key=job_event, payload=second, run_at=now + LATER, job_id=job_id,
+                             replace=True)
+    async with conn.transaction():
+        assert await scheduler.fire_due(conn) == 0  # moved an hour on: not due, and the first payload is gone
+    await scheduler.schedule(conn, routing_key=job_event, payload=third, run_at=now, job_id=job_id, replace=True)
+    async with conn.transaction():
+        assert await scheduler.fire_due(conn) == 1
+    assert await _outbox(conn, job_event) == [third]
+    await scheduler.schedule(conn, routing_key=job_event, payload=first, run_at=now, job_id=job_id, replace=True)
+    async with conn.transaction():
+        assert await scheduler.fire_due(conn) == 1  # it had fired: made anew, it fires again
+    assert await _outbox(conn, job_event) == [third, first]
+    with pytest.raises(ValueError, match="job_id"):
+        await scheduler.schedule(conn, routing_key=job_event, payload=first, run_at=now, replace=True)

@@ -37,6 +37,34 @@ def test_a_type_missing_a_language_or_naming_what_its_event_lacks_is_refused():
     assert "carries no field 'username'" in message and "carries no field 'post_id'" in message
 
 
+def test_a_scheduled_type_names_only_its_recipient_and_params_and_has_no_sources():
+    with pytest.raises(ValueError) as refused:
+        notification_type("broken_reminder", scheduled=True, sources=(FOLLOW_CREATED,), category="events",
+                          recipient="user_id", params=("title",), link="nexgate://events/{event_id}",
+                          in_app={"en": "{title} soon", "sw": "{title} hivi karibuni"})
+    message = str(refused.value)
+    assert "a scheduled type has no source events" in message
+    assert "names 'event_id', which is neither its recipient nor one of its params" in message
+    with pytest.raises(ValueError, match="no source events"):
+        notification_type("from_nothing", category="social", recipient="user_id", link="nexgate://x",
+                          in_app={"en": "Something", "sw": "Kitu"})
+    reminder = notification_type("reminder", scheduled=True, category="events", recipient="user_id",
+                                 params=("event_id",), link="nexgate://events/{event_id}",
+                                 in_app={"en": "Soon", "sw": "Hivi karibuni"})
+    assert registry.SCHEDULE_FIRED in registry.Registry([reminder]).sources()
+    assert registry.Registry(TYPES).sources() == tuple(sorted({s for kind in TYPES for s in kind.sources}))
+
+
+def test_a_type_told_to_each_item_of_a_list_names_the_items_fields():
+    with pytest.raises(ValueError) as refused:
+        notification_type("each_follower", sources=(FOLLOW_CREATED,), each=registry.Each("followers", ("user_id",)),
+                          category="social", recipient="user_id", params=("share",), link="nexgate://x",
+                          in_app={"en": "Followed", "sw": "Umefuatwa"})
+    message = str(refused.value)
+    assert "users.follow.created carries no list 'followers'" in message
+    assert "carries no field 'share'" in message and "'user_id'" not in message
+
+
 def test_payments_and_security_types_are_critical():
     with pytest.raises(ValueError, match="a security notification is critical"):
         notification_type("quiet", sources=(FOLLOW_CREATED,), category="security", recipient="followee_id",
@@ -45,7 +73,8 @@ def test_payments_and_security_types_are_critical():
 
 def test_the_consumer_listens_to_every_registered_source_and_no_other():
     group = consumer_groups()["notifications"](types.SimpleNamespace(notify=None))
-    assert set(group.routing_keys) == {source for kind in TYPES for source in kind.sources}
+    assert set(group.routing_keys) == {source for kind in TYPES for source in kind.sources} | (
+        {registry.SCHEDULE_FIRED} if any(kind.scheduled for kind in TYPES) else set())
     assert {kind.name for area in AREAS for kind in area.notification_types} == {kind.name for kind in TYPES}
 
 

@@ -2,7 +2,8 @@
 scheduled posts, reservation expiry).
 
 ``schedule(conn, ...)`` writes the job in the caller's transaction; ``cancel`` removes one
-that has not fired. The scheduler worker (``python -m nexgate worker scheduler``) polls for due
+that has not fired; ``schedule(..., job_id=..., replace=True)`` makes the job of a stable id
+anew (a reminder moved to another time), whether it has fired or not. The scheduler worker (``python -m nexgate worker scheduler``) polls for due
 jobs every ``NEXGATE_SCHEDULER_POLL_MS``, taking them with ``FOR UPDATE SKIP LOCKED`` and, in
 the same transaction, writing each one's event to the outbox and marking it fired: a job fires
 once however many schedulers run, and a scheduler that dies mid-batch leaves its jobs to the
@@ -31,14 +32,19 @@ BATCH_SIZE = 200
 
 
 async def schedule(conn: asyncpg.Connection, *, routing_key: str, payload: dict[str, Any], run_at: datetime.datetime,
-                   job_id: uuid.UUID | None = None) -> uuid.UUID:
+                   job_id: uuid.UUID | None = None, replace: bool = False) -> uuid.UUID:
     """Emit ``routing_key`` with ``payload`` at ``run_at`` (checked against the event catalogue
-    now, as ``bus.emit`` would check it then); the job exists if the caller's transaction commits."""
+    now, as ``bus.emit`` would check it then); the job exists if the caller's transaction commits.
+    With ``replace``, a job of ``job_id`` already there, fired or not, is replaced by this one: it
+    fires (again) at ``run_at``; one being fired at that moment fires first, then waits anew."""
     if run_at.tzinfo is None:
         raise ValueError("run_at must be timezone-aware")
+    if replace and job_id is None:
+        raise ValueError("replace needs the job_id of the job to replace")
     outbox.pending(routing_key, payload)
     job_id = job_id or uuid.uuid4()
-    await _sql.insert_job(conn, id=job_id, routing_key=routing_key, payload=payload, run_at=run_at)
+    write = _sql.put_job if replace else _sql.insert_job
+    await write(conn, id=job_id, routing_key=routing_key, payload=payload, run_at=run_at)
     return job_id
 
 

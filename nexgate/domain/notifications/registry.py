@@ -14,6 +14,13 @@ A template names the parameters its type carries: ``actor_name`` (the actor's di
 for a group, "Amina, Juma and 10 others") for a type with an actor, and each event field in
 ``params``. ``notification_type`` refuses a type whose templates miss a language or name a
 parameter its events do not carry, so a mistake fails at import and in the registry test.
+
+An event that tells several people (an escrow release to each of its payees) names the list
+with ``each=Each("payees", fields=("user_id", "net"))``: the type is told once per item, the
+item's fields over the event's, so ``recipient`` and ``params`` may name the item's fields.
+A *scheduled* type (``scheduled=True``, no source events: an event reminder) is made by
+another area's call to ``schedules.schedule`` for a time; its fields are its ``recipient``
+and its ``params``, which that call gives (nexgate/domain/notifications/schedules.py).
 """
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ from typing import Any
 
 from ...bus import Event
 from ...bus.catalogue import lookup
+from .events import SCHEDULE_FIRED
 
 CATEGORIES = ("social", "messages", "commerce", "events", "payments", "security")
 CRITICAL_CATEGORIES = ("payments", "security")  # always critical: in-app always, past quiet hours
@@ -47,6 +55,15 @@ class Grouping:
 
 
 @dataclasses.dataclass(frozen=True)
+class Each:
+    """An event's list of objects (``field``), one recipient per item; ``fields`` are the item
+    fields the type names (the catalogue declares the list, not what its items hold)."""
+
+    field: str
+    fields: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
 class NotificationType:
     name: str
     sources: tuple[str, ...]  # the events that make it
@@ -60,9 +77,18 @@ class NotificationType:
     critical: bool = False
     grouping: Grouping | None = None
     when: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # only events whose fields equal these
+    each: Each | None = None  # told once per item of an event's list (the item's fields over the event's)
+    scheduled: bool = False  # made by schedules.schedule for a time, not by source events
 
     def matches(self, event: Event) -> bool:
         return event.type in self.sources and all(event.payload.get(k) == v for k, v in self.when.items())
+
+    def told(self, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The payload as each recipient's notification reads it: the event's, or one per item
+        of its ``each`` list with the item's fields over the event's."""
+        if self.each is None:
+            return [dict(payload)]
+        return [{**payload, **item} for item in payload[self.each.field]]
 
     def group_key(self, payload: Mapping[str, Any]) -> str | None:
         return None if self.grouping is None else f"{self.name}:{payload[self.grouping.on]}"
@@ -79,13 +105,23 @@ def problems(kind: NotificationType) -> list[str]:
         found.append(f"{kind.name}: category {kind.category!r} is not one of {', '.join(CATEGORIES)}")
     if kind.category in CRITICAL_CATEGORIES and not kind.critical:
         found.append(f"{kind.name}: a {kind.category} notification is critical")
+    named = {kind.recipient, *kind.params, *kind.when, *template_parameters(kind.link)}
+    named |= {kind.actor} if kind.actor else set()
+    named |= {kind.about[1]} if kind.about else set()
+    named |= {kind.grouping.on} if kind.grouping else set()
+    if kind.scheduled:
+        if kind.sources or kind.each or kind.when:
+            found.append(f"{kind.name}: a scheduled type has no source events, each list or when")
+        found += [f"{kind.name}: a scheduled type names {field!r}, which is neither its recipient nor one of its params"
+                  for field in sorted(named - {kind.recipient, *kind.params})]
+    elif not kind.sources:
+        found.append(f"{kind.name}: no source events (or scheduled=True)")
+    items = set(kind.each.fields) if kind.each else set()
     for source in kind.sources:
         fields = set(lookup(source).fields)
-        named = {kind.recipient, *kind.params, *kind.when, *template_parameters(kind.link)}
-        named |= {kind.actor} if kind.actor else set()
-        named |= {kind.about[1]} if kind.about else set()
-        named |= {kind.grouping.on} if kind.grouping else set()
-        found += [f"{kind.name}: {source} carries no field {field!r}" for field in sorted(named - fields)]
+        if kind.each and kind.each.field not in fields:
+            found.append(f"{kind.name}: {source} carries no list {kind.each.field!r}")
+        found += [f"{kind.name}: {source} carries no field {field!r}" for field in sorted(named - fields - items)]
     carried = set(kind.params) | ({ACTOR_NAME} if kind.actor else set())
     for channel in CHANNELS:
         templates = kind.templates.get(channel, {})
@@ -104,7 +140,7 @@ def problems(kind: NotificationType) -> list[str]:
     return found
 
 
-def notification_type(name: str, *, sources: tuple[str, ...], in_app: Mapping[str, str],
+def notification_type(name: str, *, sources: tuple[str, ...] = (), in_app: Mapping[str, str],
                       in_app_many: Mapping[str, str] | None = None, **declared) -> NotificationType:
     """A type, checked: ``ValueError`` naming every problem (see ``problems``). ``in_app_many``
     holds, for the languages whose verb agrees with a plural subject (Swahili: "ameanza" for
@@ -129,7 +165,10 @@ class Registry:
             self.types[kind.name] = kind
 
     def sources(self) -> tuple[str, ...]:
-        return tuple(sorted({source for kind in self.types.values() for source in kind.sources}))
+        """The events the consumer listens to: every type's sources, and the scheduled types' firing."""
+        sources = {source for kind in self.types.values() for source in kind.sources}
+        sources |= {SCHEDULE_FIRED} if any(kind.scheduled for kind in self.types.values()) else set()
+        return tuple(sorted(sources))
 
     def for_event(self, event: Event) -> list[NotificationType]:
         return [kind for kind in self.types.values() if kind.matches(event)]

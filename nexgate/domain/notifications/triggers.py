@@ -11,9 +11,14 @@ a crash between the two loses nothing: the event is delivered again, makes the s
 notification (its id comes from the event's) and publishes under the same stream id, which
 the recipient's stream keeps once. A device may thus see the frame a moment before the
 centre lists it; the frame carries the whole notification.
+
+A scheduled notification (schedules.py) comes as ``notifications.schedule.fired`` and is told
+by the same path, its recipient and params standing for an event's fields. A type with an
+``each`` list tells each item's recipient.
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -24,16 +29,33 @@ from ...platform import Platform
 from ..users import visibility
 from . import centre_repository as repository
 from . import live, registry
+from .events import SCHEDULE_FIRED
 from .views import notification_view
+
+log = logging.getLogger(__name__)
 
 
 async def tell(platform: Platform, conn: asyncpg.Connection, types: registry.Registry, event: Event) -> None:
+    if event.type == SCHEDULE_FIRED:
+        await _tell_scheduled(platform, conn, types, event)
+        return
     for kind in types.for_event(event):
-        await _tell(platform, conn, kind, event)
+        for payload in kind.told(event.payload):
+            await _tell(platform, conn, kind, event, payload)
 
 
-async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.NotificationType, event: Event) -> None:
-    payload = event.payload
+async def _tell_scheduled(platform: Platform, conn: asyncpg.Connection, types: registry.Registry,
+                          event: Event) -> None:
+    fired = event.payload
+    kind = types.types.get(fired["type"])
+    if kind is None or not kind.scheduled:  # scheduled before a release that dropped the type
+        log.error("scheduled notification %s of %s: no such scheduled type, not told", fired["key"], fired["type"])
+        return
+    await _tell(platform, conn, kind, event, {**fired["params"], kind.recipient: fired["recipient_id"]})
+
+
+async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.NotificationType, event: Event,
+                payload: dict[str, Any]) -> None:
     if payload[kind.recipient] is None:  # an event with no one to tell (a lockout of an unknown login)
         return
     recipient_id = uuid.UUID(payload[kind.recipient])
@@ -44,18 +66,17 @@ async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.Not
     if audience is None or audience.silenced or (actor_id is not None and audience.actor_name is None):
         return
     actor = None if actor_id is None else {"id": str(actor_id), "name": audience.actor_name}
-    notification, created = await _record(conn, kind, event, recipient_id, actor)
+    # A redo after a crash makes the id its live frame told; each recipient of a list its own.
+    told_id = uuid.uuid5(event.id, kind.name if kind.each is None else f"{kind.name}:{recipient_id}")
+    notification, created = await _record(conn, kind, event, payload, told_id, recipient_id, actor)
     unread = await repository.unread_count(conn, recipient_id)
     view = notification_view(kind, notification, audience.language)
-    await live.notification_told(platform, recipient_id, view, unread, created=created,
-                                 event_id=uuid.uuid5(event.id, kind.name))
+    await live.notification_told(platform, recipient_id, view, unread, created=created, event_id=told_id)
 
 
-async def _record(conn, kind: registry.NotificationType, event: Event, recipient_id: uuid.UUID,
-                  actor: dict[str, str] | None) -> tuple[repository.Notification, bool]:
-    payload = event.payload
+async def _record(conn, kind: registry.NotificationType, event: Event, payload: dict[str, Any], new_id: uuid.UUID,
+                  recipient_id: uuid.UUID, actor: dict[str, str] | None) -> tuple[repository.Notification, bool]:
     params = {name: payload[name] for name in kind.params}
-    new_id = uuid.uuid5(event.id, kind.name)  # a redo after a crash makes the id its live frame told
     group_key = kind.group_key(payload)
     if group_key is not None:
         joined = await repository.claim_group(conn, recipient_id=recipient_id, group_key=group_key,
