@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import shlex
 import signal
 import sys
@@ -265,23 +266,37 @@ def payments_reconcile_command(config: Config, args: argparse.Namespace) -> None
     import aiohttp
 
     from .db import Database
+    from .domain.payments.disbursements import disburse_due
     from .domain.payments.reconcile import reconcile_due
     from .providers.payment_providers import PaymentProviders
+
+    @dataclasses.dataclass
+    class Services:
+        core: Database
+        config: Config
+        payment_providers: PaymentProviders
 
     async def run():
         database = await Database.connect("core", config.database_url, min_size=1, max_size=4)
         try:
             async with aiohttp.ClientSession() as session:
-                return await reconcile_due(database, config, PaymentProviders.from_config(config, session))
+                providers = PaymentProviders.from_config(config, session)
+                checked = await reconcile_due(database, config, providers)
+                return checked, await disburse_due(Services(database, config, providers))
         finally:
             await database.pool.close()
 
-    checked = asyncio.run(run())
+    checked, disbursed = asyncio.run(run())
     for item in checked:
         payment = item.after
         print(f"{payment.id} {payment.provider} {payment.reference} {payment.amount} {payment.currency}: "
               f"{'settled ' + payment.status if item.settled else 'still pending, next check ' + payment.next_check_at.isoformat()}")
     print(f"asked about {len(checked)} pending payment(s), settled {sum(item.settled for item in checked)}")
+    for disbursement in disbursed:
+        print(f"{disbursement.id} {disbursement.kind} {disbursement.provider} {disbursement.reference} "
+              f"{disbursement.amount} {disbursement.currency}: {disbursement.status} (request {disbursement.send})")
+    print(f"sent or asked about {len(disbursed)} refund(s) and payout(s), settled "
+          f"{sum(d.status != 'pending' for d in disbursed)}")
 
 
 def _with_payments_database(config: Config, action):

@@ -128,6 +128,22 @@ def _tz_wallet_routing(raw: str) -> tuple[str, ...]:
     return tuple(f"{operator}:{provider}" for operator, provider in routes.items())
 
 
+PAYOUT_CURRENCIES = ("TZS", "KES", "UGX")
+
+
+def _minor_per_currency(raw: str) -> tuple[str, ...]:
+    """``CURRENCY:minor units`` for each of TZS, KES and UGX, comma-separated, each once."""
+    amounts = {}
+    for entry in _word_list(raw):
+        currency, _, minor = entry.partition(":")
+        if currency not in PAYOUT_CURRENCIES or currency in amounts:
+            raise ValueError(f"{entry!r}: name each of {', '.join(PAYOUT_CURRENCIES)} once, as CURRENCY:minor units")
+        amounts[currency] = _integer(1, 10**15)(minor)
+    if missing := [currency for currency in PAYOUT_CURRENCIES if currency not in amounts]:
+        raise ValueError(f"no amount for {', '.join(missing)}")
+    return tuple(f"{currency}:{minor}" for currency, minor in amounts.items())
+
+
 def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
     return dataclasses.field(default=default, metadata={"parse": parse, "doc": doc})
 
@@ -285,6 +301,11 @@ class Config:
     )
     payments_reconcile_poll_ms: int = _setting(
         1000, _integer(10, 600_000), "How often the payments reconciler looks for pending payments due a check"
+    )
+    payments_payout_minimum: tuple[str, ...] = _setting(
+        ("TZS:500000", "KES:10000", "UGX:5000"), _minor_per_currency,
+        "Smallest payout of a balance, per currency in minor units (CURRENCY:minor, comma-separated): TZS 5,000, "
+        "KES 100 and UGX 5,000 by default; what reaches the phone is this less the provider's fee",
     )
     payments_callback_allowed_ips: tuple[str, ...] = _setting(
         (), _network_list,
@@ -455,6 +476,10 @@ class Config:
                 raise ConfigError(f"{variable}={raw!r} is invalid: {error}") from None
         values.update(overrides)
         return cls(**values)
+
+    def payout_minimum(self, currency: str) -> int:
+        """The smallest payout in ``currency``, in minor units (``payments_payout_minimum``)."""
+        return dict((c, int(m)) for c, _, m in (entry.partition(":") for entry in self.payments_payout_minimum))[currency]
 
     @property
     def payments_callback_base(self) -> str:

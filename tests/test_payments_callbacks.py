@@ -97,9 +97,10 @@ async def test_a_wrong_secret_provider_or_kind_is_404_and_changes_nothing(app, s
     sent = sandbox_payment(sandboxes.daraja, started["reference"])
     sent.state, sent.receipt = "succeeded", "FORGED0001"  # what a forger would claim
     _, body = sandboxes.daraja.callback(sent, failure=None)
-    for path in ({"secret": "wrong-secret"}, {"kind": "payout"}, {"secret": ""}):
+    for path in ({"secret": "wrong-secret"}, {"kind": "refund"}, {"secret": ""}):
         assert (await post_callback(app, "daraja", body, **path))[0] == 404
     assert (await post_callback(app, "mtn", body))[0] == 404
+    assert (await post_callback(app, "daraja", body, kind="payout"))[0] == 422  # not a payout's shape
     assert await status_of(app, tokens, started) == "pending"
     assert await escrow_balance(app, hold) == 0
 

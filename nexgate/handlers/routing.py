@@ -126,6 +126,9 @@ class Routes:
     def post(self, path: str, **options: Any):
         return self.route("POST", path, **options)
 
+    def put(self, path: str, **options: Any):
+        return self.route("PUT", path, **options)
+
     def delete(self, path: str, **options: Any):
         return self.route("DELETE", path, **options)
 

@@ -274,6 +274,7 @@ class DarajaClient(HttpProvider):
             receipt=str(parameters.get("ReceiptNo")) if state is State.SUCCEEDED else None,
             failure_code=status if state is State.FAILED else None,
             failure_message=str(parameters.get("ReasonType") or status) if state is State.FAILED else None, raw=result,
+            answers_query=True,
         )
 
 

@@ -208,7 +208,7 @@ class DarajaSandbox(MobileMoneySandbox):
         invalid = self._invalid_b2c(body, originator)
         if invalid:
             return _error("400.002.02", f"Bad Request - Invalid {invalid}", 400)
-        behaviour, failure = self.steer(str(body["PartyB"]))
+        behaviour, failure = self.steer(str(body["PartyB"]), payout=True)
         if await self.fails_initiation(behaviour):
             return _error("500.003.02", "System is busy, please try again later", 500)
         if not self._credential_ok(body):

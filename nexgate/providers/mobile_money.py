@@ -154,6 +154,7 @@ class Transaction:
     order reference, TemboPlus's transactionId): the key to deduplicate on. ``receipt`` is the
     provider's id of the money movement once it happened (M-Pesa receipt, TemboPlus transactionId,
     Selcom's transid of the payment). ``amount`` is what the provider reports, when it reports one.
+    ``answers_query`` marks a callback that answers a status query we sent.
     """
 
     provider: str
@@ -166,6 +167,9 @@ class Transaction:
     failure_code: str | None = None
     failure_message: str | None = None
     raw: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    # A callback that is the provider's answer to our own status query (Daraja answers its
+    # Transaction Status API only by callback), not a report of the provider's own accord.
+    answers_query: bool = False
 
     def raw_json(self) -> bytes:
         """The provider's JSON, for an audit column (jsonb): a non-integral number as its exact text

@@ -65,11 +65,16 @@ class Failure:
     immediate: bool = False
 
 
-def steer(number: str, failures: Sequence[Failure]) -> tuple[Behaviour, Failure | None]:
+PAYOUTS_FAIL = 29  # collections from it succeed, payouts to it fail: a refund that cannot be paid back
+
+
+def steer(number: str, failures: Sequence[Failure], *, payout: bool = False) -> tuple[Behaviour, Failure | None]:
     """What the sandbox does for a payment to or from ``number`` (digits, with or without '+')."""
     digits = int(number[-2:]) if number[-2:].isdigit() else 0
     if 10 <= digits < 10 + len(failures):
         return Behaviour.FAIL, failures[digits - 10]
+    if digits == PAYOUTS_FAIL:
+        return (Behaviour.FAIL, next(f for f in failures if not f.immediate)) if payout else (Behaviour.SUCCEED, None)
     return BY_DIGITS.get(digits, Behaviour.SUCCEED), None
 
 
@@ -149,8 +154,8 @@ class MobileMoneySandbox(HttpSandbox):
 
     # steering
 
-    def steer(self, number: str) -> tuple[Behaviour, Failure | None]:
-        return steer(number, self.failures)
+    def steer(self, number: str, *, payout: bool = False) -> tuple[Behaviour, Failure | None]:
+        return steer(number, self.failures, payout=payout)
 
     async def hold(self) -> None:
         """Keep a request unanswered past the client's timeout (until ``hold_s`` or the sandbox stops)."""

@@ -242,7 +242,7 @@ class SelcomSandbox(MobileMoneySandbox):
             return _envelope("FAIL", "400", "amount must be a positive whole number and msisdn 255 + 9 digits", status=400)
         if any(p.extra.get("transid") == fields["transid"] for p in self.payments.values() if p.kind == "payout"):
             return _envelope("FAIL", "409", "Duplicate transid", transid=fields["transid"])
-        behaviour, failure = self.steer(str(fields["msisdn"]))
+        behaviour, failure = self.steer(str(fields["msisdn"]), payout=True)
         if await self.fails_initiation(behaviour):
             return _envelope("FAIL", "500", "Internal server error", status=500)
         payment = SandboxPayment(

@@ -144,7 +144,7 @@ class TemboSandbox(MobileMoneySandbox):
     async def _begin(self, kind: str, body: dict[str, Any], currency: str) -> web.Response:
         if any(p.reference == body["transactionRef"] and p.kind == kind for p in self.payments.values()):
             return _invalid(f"transactionRef {body['transactionRef']} was used before")
-        behaviour, failure = self.steer(body["msisdn"])
+        behaviour, failure = self.steer(body["msisdn"], payout=kind == "payout")
         if await self.fails_initiation(behaviour):
             return json_body({"statusCode": "GENERIC_FAILURE", "reason": "INTERNAL_SERVER_ERROR"}, 500)
         payment = SandboxPayment(

@@ -1,5 +1,6 @@
 """Worker ``payments-reconciler``: settles the payments still pending when their check is due,
-from their providers' answers (``domain/payments/reconcile.py``)."""
+from their providers' answers (``domain/payments/reconcile.py``), and sends and settles the
+refunds and payouts to phones (``domain/payments/disbursements.py``)."""
 from __future__ import annotations
 
 from ..domain.payments.reconcile import Reconciler
@@ -9,4 +10,4 @@ NAME = Reconciler.name
 
 
 def worker(platform: Platform) -> Reconciler:
-    return Reconciler(platform.core, platform.config, platform.payment_providers)
+    return Reconciler(platform)

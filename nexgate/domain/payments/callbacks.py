@@ -1,6 +1,7 @@
 """The providers' callbacks (docs/payments.md, "Callbacks and reconciliation").
 
-Each provider POSTs to ``/api/payments/callbacks/{provider}/{secret}/collection``. A wrong
+Each provider POSTs to ``/api/payments/callbacks/{provider}/{secret}/collection`` (payments) or
+``.../payout`` (refunds and payouts to phones: ``disbursements.called_back``). A wrong
 provider, secret or kind, or a sender outside ``NEXGATE_PAYMENTS_CALLBACK_ALLOWED_IPS`` when it
 is set, is not found and changes nothing. The body is read by the provider's client (Selcom's
 digest is checked there); what it says only names the payment: the provider's status endpoint
@@ -18,7 +19,7 @@ from ...errors import Invalid, NotFound
 from ...platform import Platform
 from ...providers.mobile_money import CallbackAnswer, CallbackRejected, Kind, MobileMoneyProvider, Transaction
 from . import payments_repository as repository
-from . import settlement
+from . import disbursements, settlement
 from .payments_repository import Payment
 
 
@@ -29,13 +30,16 @@ def _not_found() -> NotFound:
 async def receive(platform: Platform, *, provider: str, secret: str, kind: str, headers: Mapping[str, str],
                   body: bytes, sender: str | None) -> CallbackAnswer:
     client = _client(platform, provider)
-    if not client.verify_callback_secret(secret) or kind != Kind.COLLECTION \
+    if not client.verify_callback_secret(secret) or kind not in (Kind.COLLECTION, Kind.PAYOUT) \
             or not allowed(sender, platform.config.payments_callback_allowed_ips):
         raise _not_found()
     try:
-        reported = client.read_callback(Kind.COLLECTION, headers=headers, body=body)
+        reported = client.read_callback(Kind(kind), headers=headers, body=body)
     except CallbackRejected as error:
         raise Invalid(f"The callback was refused: {error}", code="callback_rejected") from None
+    if reported.kind is Kind.PAYOUT:
+        await disbursements.called_back(platform, client, reported)
+        return client.callback_answer
     payment = await _payment_named(platform, client, reported)
     if payment is not None:
         await settlement.settle(platform.core, platform.config, client, payment, by=settlement.CALLBACK,

@@ -14,8 +14,23 @@ PAYMENT_RESOLVED = "payments.payment.resolved"
 # Told live to the payer's devices (workers/payments_live.py), each as its event's ``payment`` view.
 PAYMENT_SETTLEMENTS = (PAYMENT_SUCCEEDED, PAYMENT_FAILED, PAYMENT_EXPIRED, PAYMENT_FLAGGED)
 
+REFUND_SENT = "payments.refund.sent"
+REFUND_FAILED = "payments.refund.failed"
+REFUND_FLAGGED = "payments.refund.flagged"
+PAYOUT_REQUESTED = "payments.payout.requested"
+PAYOUT_SENT = "payments.payout.sent"
+PAYOUT_FAILED = "payments.payout.failed"
+PAYOUT_FLAGGED = "payments.payout.flagged"
+# Told live to the receiver's devices (workers/payments_live.py), each as its ``disbursement`` view.
+DISBURSEMENT_EVENTS = (REFUND_SENT, REFUND_FAILED, REFUND_FLAGGED, PAYOUT_REQUESTED, PAYOUT_SENT, PAYOUT_FAILED,
+                       PAYOUT_FLAGGED)
+
 _PAYMENT = {"payment_id": UUID, "payer_id": UUID, "hold_id": UUID, "status": STRING, "amount": INTEGER,
             "currency": STRING, "provider": STRING, "payment": OBJECT}
+
+_DISBURSEMENT = {"disbursement_id": UUID, "user_id": UUID, "kind": STRING, "status": STRING, "amount": INTEGER,
+                 "fee": INTEGER, "currency": STRING, "provider": STRING, "hold_id": nullable(UUID),
+                 "disbursement": OBJECT}
 
 HOLD_OPENED = "payments.hold.opened"
 HOLD_FUNDED = "payments.hold.funded"
@@ -59,6 +74,17 @@ EVENTS = declare("payments", [
     event(PAYMENT_EXPIRED, "a payment stayed unconfirmed past its age limit; nothing was credited", **_PAYMENT),
     event(PAYMENT_FLAGGED, "a payment's confirmation disagreed with what was asked (amount, currency, a success "
           "after expiry): nothing was credited, an operator reviews it", **_PAYMENT),
+    # refunds and payouts to phones (disbursements.py)
+    event(REFUND_SENT, "the provider paid a refund to the payer's phone", **_DISBURSEMENT),
+    event(REFUND_FAILED, "the provider failed a refund to the payer's phone; its money is back in the hold",
+          **_DISBURSEMENT),
+    event(REFUND_FLAGGED, "the provider's word on a refund disagreed with what was sent; an operator reviews it",
+          **_DISBURSEMENT),
+    event(PAYOUT_REQUESTED, "a seller's or organizer's balance is on its way to their phone", **_DISBURSEMENT),
+    event(PAYOUT_SENT, "the provider paid a payout to the payee's phone", **_DISBURSEMENT),
+    event(PAYOUT_FAILED, "the provider failed a payout; its amount is back in the payee's balance", **_DISBURSEMENT),
+    event(PAYOUT_FLAGGED, "the provider's word on a payout disagreed with what was sent; an operator reviews it",
+          **_DISBURSEMENT),
     # operators (resolutions.py)
     event(PAYMENT_RESOLVED, "an operator resolved a payment flagged for review: credited to its hold, or failed",
           **_PAYMENT, outcome=STRING, operator=STRING, reason=STRING),

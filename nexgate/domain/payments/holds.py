@@ -26,7 +26,7 @@ import asyncpg
 from ... import bus
 from ...bus import scheduler
 from ...errors import Conflict, Invalid, NotFound
-from . import fees, ledger
+from . import disbursements, fees, ledger
 from . import holds_repository as repository
 from .events import (HOLD_FROZEN, HOLD_FUNDED, HOLD_OPENED, HOLD_REFUNDED, HOLD_RELEASED, HOLD_UNFROZEN,
                      REFUND_RETURNED, REFUND_SETTLED, RELEASE_TIMER_EXPIRED)
@@ -364,8 +364,9 @@ async def refund(conn, *, hold_id: uuid.UUID, cause: Cause, amount: int | None =
                  funding_id: uuid.UUID | None = None) -> Refunded:
     """Give back part (``amount``) or all (None: what the hold holds) of the hold to its
     payers: the money moves into refunds in flight, one ``Refund`` per funding it goes back to
-    (oldest funding first, or only ``funding_id``), for the refund-to-phone step to pay out and
-    then ``settle_refund`` or ``return_refund``. 409 ``hold_frozen`` while disputed, 409
+    (oldest funding first, or only ``funding_id``), each queued to be paid back to the number
+    that paid it (``disbursements``), whose provider's word then settles or returns it
+    (``settle_refund``, ``return_refund``). 409 ``hold_frozen`` while disputed, 409
     ``hold_insufficient`` for more than it holds or its payers paid."""
     if amount is not None and _not_positive(amount):
         raise Invalid.fields("refund", {"amount": "Must be a positive whole number of minor units."})
@@ -391,6 +392,7 @@ async def refund(conn, *, hold_id: uuid.UUID, cause: Cause, amount: int | None =
                 entry_id=entry.id)))
         hold = Hold.from_row(await repository.update_hold(
             conn, hold.id, state=_state_after(hold, refunded=wanted), refunded=wanted))
+        await disbursements.queue_refunds(conn, made)
         await _record(conn, hold, "refunded", wanted, entry.id, cause)
         await bus.emit(conn, HOLD_REFUNDED, {
             **_about(hold), "amount": wanted, "currency": hold.currency,

@@ -125,6 +125,12 @@ async def owned_account(conn, *, kind: str, owner_id: uuid.UUID, currency: str) 
     return found
 
 
+async def owned_balance(conn, *, kind: str, owner_id: uuid.UUID, currency: str) -> int:
+    """The balance of a user's payable account or a hold's escrow account; 0 before its first use."""
+    found = await repository.account_id(conn, kind=kind, currency=currency, owner_id=owner_id)
+    return 0 if found is None else await balance(conn, found)
+
+
 async def balance(conn, account_id: uuid.UUID) -> int:
     row = await repository.account(conn, account_id)
     if row is None:

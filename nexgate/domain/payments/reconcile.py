@@ -20,7 +20,7 @@ from ...config import Config
 from ...db import Database
 from ...providers.payment_providers import PaymentProviders
 from . import payments_repository as repository
-from . import settlement
+from . import disbursements, settlement
 from .payments_repository import Payment
 
 log = logging.getLogger(__name__)
@@ -55,12 +55,15 @@ async def _check(database: Database, config: Config, providers: PaymentProviders
 
 class Reconciler:
     """The ``payments-reconciler`` worker: a pass every ``NEXGATE_PAYMENTS_RECONCILE_POLL_MS``, at
-    once again after a full batch (``bus/polling.py``, the relay's and the scheduler's loop)."""
+    once again after a full batch (``bus/polling.py``, the relay's and the scheduler's loop). A
+    pass also runs the payout standing orders that are due and sends or asks about every refund
+    and payout due (``disbursements``)."""
 
     name = "payments-reconciler"
 
-    def __init__(self, database: Database, config: Config, providers: PaymentProviders):
-        self.database, self.config, self.providers = database, config, providers
+    def __init__(self, services: disbursements.Services):
+        self.services = services
+        self.database, self.config, self.providers = services.core, services.config, services.payment_providers
 
     async def run(self) -> None:
         await poll_forever(self._pass, name=self.name, poll_interval=self.config.payments_reconcile_poll_ms / 1000,
@@ -71,4 +74,9 @@ class Reconciler:
         for item in checked:
             if item.settled:
                 log.info("reconciled payment %s: %s", item.after.id, item.after.status)
-        return len(checked), True
+        scheduled = await disbursements.run_due_schedules(self.services)
+        advanced = await disbursements.disburse_due(self.services)
+        for disbursement in advanced:
+            if disbursement.status != "pending":
+                log.info("disbursed %s %s: %s", disbursement.kind, disbursement.id, disbursement.status)
+        return max(len(checked), len(advanced), len(scheduled)), True

@@ -21,6 +21,7 @@ import dataclasses
 import datetime
 import logging
 import uuid
+from collections.abc import Awaitable
 
 from ... import bus
 from ...config import Config
@@ -52,9 +53,13 @@ class Answer:
 
 
 async def ask_provider(client: MobileMoneyProvider, payment: Payment) -> Answer:
+    return await ask(client.collection_status(reference=payment.reference, provider_id=payment.provider_transaction_id))
+
+
+async def ask(status_query: Awaitable[Transaction]) -> Answer:
+    """A provider's status answer (``collection_status`` or ``payout_status``) as an ``Answer``."""
     try:
-        return Answer(await client.collection_status(reference=payment.reference,
-                                                     provider_id=payment.provider_transaction_id))
+        return Answer(await status_query)
     except UnknownTransaction:
         return Answer(None, unknown=True)
     except ValueError:  # a provider that names collections only by its own id, which we never got
@@ -146,8 +151,13 @@ async def _still_unsettled(conn, config: Config, payment: Payment, answer: Answe
 
 
 def next_check(config: Config, payment: Payment) -> datetime.datetime:
-    """The first check ``payments_reconcile_after_s`` after the last one, doubling with each, capped."""
-    wait = min(config.payments_reconcile_after_s * 2 ** min(payment.checks, 20), config.payments_reconcile_backoff_max_s)
+    return backoff(config, payment.checks)
+
+
+def backoff(config: Config, checks: int) -> datetime.datetime:
+    """When to ask the provider next after ``checks`` queries: the first ``payments_reconcile_after_s``
+    after the last one, each further wait twice as long, capped (payments and disbursements alike)."""
+    wait = min(config.payments_reconcile_after_s * 2 ** min(checks, 20), config.payments_reconcile_backoff_max_s)
     return datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=wait)
 
 

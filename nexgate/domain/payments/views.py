@@ -78,8 +78,65 @@ def payment_view(payment: Payment) -> dict[str, Any]:
 
 def payment_detail_view(payment: Payment, timeline: Sequence[Step]) -> dict[str, Any]:
     """A payment with its status timeline, oldest step first."""
-    return {**payment_view(payment), "timeline": [
-        {"status": step.status, "step": step.step, "note": step.note, "at": step.at} for step in timeline]}
+    return {**payment_view(payment), "timeline": _timeline(timeline)}
+
+
+def _timeline(timeline: Sequence[Step]) -> list[dict[str, Any]]:
+    return [{"status": step.status, "step": step.step, "note": step.note, "at": step.at} for step in timeline]
+
+
+# What each state of a refund or payout means for the person receiving it.
+DISBURSEMENT_MESSAGES = {
+    ("refund", "pending"): "Your refund is on its way to your phone.",
+    ("refund", "succeeded"): "Refunded to your phone.",
+    ("refund", "failed"): "The refund could not be sent to your phone; we will try again or contact you.",
+    ("refund", "review"): "We are checking this refund with the provider.",
+    ("payout", "pending"): "Your payout is on its way to your phone.",
+    ("payout", "succeeded"): "Paid out to your phone.",
+    ("payout", "failed"): "The payout did not go through; the amount is back in your balance.",
+    ("payout", "review"): "We are checking this payout with the provider.",
+}
+
+
+def disbursement_view(disbursement) -> dict[str, Any]:
+    """A refund or payout to a phone: what was taken, what reaches the phone, where it stands."""
+    failure = None if disbursement.failure_code is None else {"code": disbursement.failure_code,
+                                                              "message": disbursement.failure_message or ""}
+    return {
+        "id": disbursement.id,
+        "kind": disbursement.kind,
+        "status": disbursement.status,
+        "message": DISBURSEMENT_MESSAGES[disbursement.kind, disbursement.status],
+        "hold_id": disbursement.hold_id,
+        "payment_id": disbursement.payment_id,
+        "method_id": disbursement.method_id,
+        "provider": disbursement.provider,
+        "phone": disbursement.msisdn,
+        "amount": disbursement.amount,
+        "fee": disbursement.fee,
+        "sent_amount": disbursement.sent_amount,
+        "currency": disbursement.currency,
+        "reference": disbursement.reference,
+        "receipt": disbursement.receipt,
+        "failure": failure,
+        "created_at": disbursement.created_at,
+        "updated_at": disbursement.updated_at,
+        "settled_at": disbursement.settled_at,
+    }
+
+
+def disbursement_detail_view(disbursement, timeline: Sequence[Step]) -> dict[str, Any]:
+    return {**disbursement_view(disbursement), "timeline": _timeline(timeline)}
+
+
+def balance_view(balance: dict[str, Any]) -> dict[str, Any]:
+    schedule = balance["schedule"]
+    return {**balance, "schedule": None if schedule is None else schedule_view(schedule)}
+
+
+def schedule_view(schedule) -> dict[str, Any]:
+    return {"currency": schedule.currency, "method_id": schedule.method_id, "every": schedule.every,
+            "next_run_at": schedule.next_run_at}
 
 
 def json_ready(view: dict[str, Any]) -> dict[str, Any]:

@@ -1,12 +1,12 @@
-"""The payments area's manifest: payment methods and payments over REST, the providers'
-callbacks; the escrow holds' timer worker, the worker that tells payers live and the reconciler."""
+"""The payments area's manifest: payment methods, payments, balances, payouts and refunds over
+REST, the providers' callbacks; the escrow holds' timer worker, the worker that tells payers live and the reconciler."""
 from ...area import Area
 from ...workers import payments_holds, payments_live, payments_reconciler
-from . import admin, methods, payments, receipts
+from . import admin, methods, payments, payouts, receipts
 
 AREA = Area(
     "payments",
-    routes=(methods.routes, payments.routes, receipts.routes, admin.routes),
+    routes=(methods.routes, payouts.routes, payments.routes, receipts.routes, admin.routes),
     consumer_groups={"payments_holds": payments_holds.consumer_group,
                      payments_live.NAME: payments_live.consumer_group},
     workers={payments_reconciler.NAME: payments_reconciler.worker},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ...domain.payments import methods, payments
+from ...domain.payments import disbursements, methods, payments
 from ...domain.payments.ledger import CURRENCIES
 from ...pagination import PageQuery, page_schema
 from ...validation import Name
@@ -135,3 +135,86 @@ class PaymentDetailSchema(PaymentSchema):
 
 
 PaymentPageSchema = page_schema(PaymentSchema)
+
+
+DISBURSEMENT_ID = PathId("disbursement_id", lambda raw: disbursements.not_found())
+
+
+class PayoutIn(ma.Schema):
+    amount = ma.fields.Integer(required=True, strict=True, validate=_whole_number, metadata={
+        "description": "Integer minor units taken from your balance, at least the currency's payout minimum; "
+                       "the provider's fee comes out of it", "example": 1_000_000})
+    currency = ma.fields.String(required=True, validate=ma.validate.OneOf(CURRENCIES), metadata={"example": "TZS"})
+    method_id = ma.fields.UUID(required=True, metadata={
+        "description": "One of your verified mobile money numbers, in that currency"})
+
+
+class DisbursementQuery(PageQuery):
+    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(disbursements.KINDS))
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(disbursements.STATUSES))
+
+
+class DisbursementSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    kind = ma.fields.String(required=True, metadata={
+        "description": "refund: a hold's money back to the number that paid it; payout: your balance to your number"})
+    status = ma.fields.String(required=True, metadata={"description": "pending, succeeded, failed or review"})
+    message = ma.fields.String(required=True, metadata={"description": "What the state means, for the receiver"})
+    hold_id = ma.fields.UUID(required=True, allow_none=True, metadata={"description": "A refund's hold"})
+    payment_id = ma.fields.UUID(required=True, allow_none=True, metadata={
+        "description": "The payment a refund goes back through"})
+    method_id = ma.fields.UUID(required=True, allow_none=True, metadata={"description": "A payout's number"})
+    provider = ma.fields.String(required=True, metadata={"description": "daraja, selcom or tembo"})
+    phone = ma.fields.String(required=True, metadata={"example": "+255754321000"})
+    amount = ma.fields.Integer(required=True, metadata={"description": "Minor units taken from the hold or balance"})
+    fee = ma.fields.Integer(required=True, metadata={"description": "The provider's charge, minor units (payouts)"})
+    sent_amount = ma.fields.Integer(required=True, metadata={"description": "What reaches the phone: amount - fee"})
+    currency = ma.fields.String(required=True, metadata={"example": "TZS"})
+    reference = ma.fields.String(required=True, metadata={"description": "Ours, as the provider shows it"})
+    receipt = ma.fields.String(required=True, allow_none=True, metadata={"description": "The provider's, once paid"})
+    failure = ma.fields.Nested(PaymentFailureSchema, required=True, allow_none=True)
+    created_at = ma.fields.DateTime(required=True)
+    updated_at = ma.fields.DateTime(required=True)
+    settled_at = ma.fields.DateTime(required=True, allow_none=True)
+
+
+class DisbursementDetailSchema(DisbursementSchema):
+    timeline = ma.fields.List(ma.fields.Nested(StepSchema), required=True, metadata={"description": "Oldest first"})
+
+
+DisbursementPageSchema = page_schema(DisbursementSchema)
+
+
+class ScheduleIn(ma.Schema):
+    currency = ma.fields.String(required=True, validate=ma.validate.OneOf(CURRENCIES), metadata={"example": "TZS"})
+    method_id = ma.fields.UUID(required=True, metadata={"description": "One of your verified numbers in that currency"})
+    every = ma.fields.String(required=True, validate=ma.validate.OneOf(disbursements.SCHEDULES),
+                             metadata={"example": "weekly"})
+    starts_at = ma.fields.AwareDateTime(load_default=None, metadata={
+        "description": "The first run (default: a day or a week from now)"})
+
+
+class ScheduleSchema(ma.Schema):
+    currency = ma.fields.String(required=True)
+    method_id = ma.fields.UUID(required=True)
+    every = ma.fields.String(required=True, metadata={"description": "daily or weekly"})
+    next_run_at = ma.fields.DateTime(required=True)
+
+
+class CurrencyQuery(ma.Schema):
+    currency = ma.fields.String(required=True, validate=ma.validate.OneOf(CURRENCIES))
+
+
+class BalanceSchema(ma.Schema):
+    currency = ma.fields.String(required=True, metadata={"example": "TZS"})
+    available = ma.fields.Integer(required=True, metadata={
+        "description": "Minor units you may pay out now: what releases paid you, less payouts"})
+    paying_out = ma.fields.Integer(required=True, metadata={"description": "Minor units on their way to your phone"})
+    payout_minimum = ma.fields.Integer(required=True, metadata={"description": "The smallest payout, minor units"})
+    schedule = ma.fields.Nested(ScheduleSchema, required=True, allow_none=True, metadata={
+        "description": "Your standing order in this currency, if any"})
+
+
+class BalanceListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(BalanceSchema), required=True, metadata={
+        "description": "One per currency you hold, were paid in or have a standing order in"})
