@@ -1,3 +1,3 @@
 """Payments: payment methods (mobile money numbers, tokenised cards), the double-entry ledger,
-escrow holds, and (later) payments, refunds and payouts through the mobile money providers
-(docs/payments.md)."""
+escrow holds, payments into them through the mobile money providers, and refunds and payouts
+back out to phones (docs/payments.md)."""
