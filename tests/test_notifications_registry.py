@@ -65,6 +65,18 @@ def test_a_type_told_to_each_item_of_a_list_names_the_items_fields():
     assert "carries no field 'share'" in message and "'user_id'" not in message
 
 
+def test_an_amount_is_shown_with_its_currency_from_the_params():
+    from nexgate.domain.payments.events import PAYMENT_SUCCEEDED
+
+    with pytest.raises(ValueError, match="the amount 'amount' and its currency 'currency' are both params"):
+        notification_type("paid", sources=(PAYMENT_SUCCEEDED,), category="payments", critical=True,
+                          recipient="payer_id", params=("amount",), amounts={"amount": "currency"},
+                          link="nexgate://x", in_app={"en": "Paid {amount}", "sw": "Umelipa {amount}"})
+    kind = registry.registered()["payment_succeeded"]
+    assert "TZS 15,000 received" in registry.render(kind, "in_app", "en", {
+        "amount": 1_500_000, "currency": "TZS", "provider": "selcom"}, [], 0)
+
+
 def test_payments_and_security_types_are_critical():
     with pytest.raises(ValueError, match="a security notification is critical"):
         notification_type("quiet", sources=(FOLLOW_CREATED,), category="security", recipient="followee_id",

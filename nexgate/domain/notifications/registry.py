@@ -18,6 +18,8 @@ parameter its events do not carry, so a mistake fails at import and in the regis
 An event that tells several people (an escrow release to each of its payees) names the list
 with ``each=Each("payees", fields=("user_id", "net"))``: the type is told once per item, the
 item's fields over the event's, so ``recipient`` and ``params`` may name the item's fields.
+``amounts={"amount": "currency"}`` shows a param of integer minor units as people read it
+("TZS 15,000", nexgate/money.py); ``params`` keeps the number for apps.
 A *scheduled* type (``scheduled=True``, no source events: an event reminder) is made by
 another area's call to ``schedules.schedule`` for a time; its fields are its ``recipient``
 and its ``params``, which that call gives (nexgate/domain/notifications/schedules.py).
@@ -32,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from ... import money
 from ...bus import Event
 from ...bus.catalogue import lookup
 from .events import SCHEDULE_FIRED
@@ -78,6 +81,7 @@ class NotificationType:
     grouping: Grouping | None = None
     when: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # only events whose fields equal these
     each: Each | None = None  # told once per item of an event's list (the item's fields over the event's)
+    amounts: Mapping[str, str] = dataclasses.field(default_factory=dict)  # param -> its currency param: "TZS 15,000"
     scheduled: bool = False  # made by schedules.schedule for a time, not by source events
 
     def matches(self, event: Event) -> bool:
@@ -122,6 +126,8 @@ def problems(kind: NotificationType) -> list[str]:
         if kind.each and kind.each.field not in fields:
             found.append(f"{kind.name}: {source} carries no list {kind.each.field!r}")
         found += [f"{kind.name}: {source} carries no field {field!r}" for field in sorted(named - fields - items)]
+    found += [f"{kind.name}: the amount {amount!r} and its currency {currency!r} are both params"
+              for amount, currency in kind.amounts.items() if not {amount, currency} <= set(kind.params)]
     carried = set(kind.params) | ({ACTOR_NAME} if kind.actor else set())
     for channel in CHANNELS:
         templates = kind.templates.get(channel, {})
@@ -210,6 +216,8 @@ def actors_phrase(language: str, names: list[str], count: int) -> str:
 def render(kind: NotificationType, channel: str, language: str, params: Mapping[str, Any],
            actor_names: list[str], actor_count: int) -> str:
     values = dict(params)
+    for amount, currency in kind.amounts.items():  # minor units as people read them (nexgate/money.py)
+        values[amount] = money.for_people(params[amount], params[currency])
     if kind.actor:
         values[ACTOR_NAME] = actors_phrase(language, actor_names, actor_count)
     many = kind.templates.get(MANY, {}) if channel == "in_app" and actor_count > 1 else {}

@@ -1,6 +1,7 @@
 """The payments area's manifest: payment methods, payments, balances, payouts and refunds over
 REST, the providers' callbacks; the escrow holds' timer worker, the worker that tells payers live and the reconciler."""
 from ...area import Area
+from ...domain.payments import notices
 from ...workers import payments_holds, payments_live, payments_reconciler
 from . import admin, methods, payments, payouts, receipts
 
@@ -10,4 +11,5 @@ AREA = Area(
     consumer_groups={"payments_holds": payments_holds.consumer_group,
                      payments_live.NAME: payments_live.consumer_group},
     workers={payments_reconciler.NAME: payments_reconciler.worker},
+    notification_types=notices.TYPES,
 )
