@@ -106,6 +106,7 @@ async def in_flight(app, kind, currency="KES") -> int:
 # refunds
 
 async def test_a_refund_is_paid_back_by_b2c_to_the_number_that_paid_and_told_live(app, users):
+    before_refunds_in_flight = await in_flight(app, ledger.REFUNDS_IN_FLIGHT)
     payer = await users.new(app.server)
     live = await payer.live()
     _, hold, started = await paid_hold(app, payer=payer.tokens)
@@ -115,7 +116,7 @@ async def test_a_refund_is_paid_back_by_b2c_to_the_number_that_paid_and_told_liv
     [queued] = (await call(app, "GET", DISBURSEMENTS, payer.tokens, 200))["items"]
     assert (queued["kind"], queued["status"], queued["amount"], queued["fee"], queued["phone"], queued["payment_id"],
             queued["hold_id"]) == ("refund", "pending", 50_000, 0, started["phone"], started["id"], str(hold.id))
-    assert await in_flight(app, ledger.REFUNDS_IN_FLIGHT) == 50_000
+    assert await in_flight(app, ledger.REFUNDS_IN_FLIGHT) - before_refunds_in_flight == 50_000
 
     done = await settled(app, payer.tokens, queued["id"])
     assert done["receipt"] and done["settled_at"]
@@ -123,7 +124,7 @@ async def test_a_refund_is_paid_back_by_b2c_to_the_number_that_paid_and_told_liv
     event = await live.next_event(timeout=10)
     assert event["event"] == "payments.refund.sent"
     assert event["data"]["disbursement"] == {key: value for key, value in done.items() if key != "timeline"}
-    assert await in_flight(app, ledger.REFUNDS_IN_FLIGHT) == 0
+    assert await in_flight(app, ledger.REFUNDS_IN_FLIGHT) - before_refunds_in_flight == 0
     after = await hold_now(app, hold.id)
     assert (after.balance, after.refunded_amount) == (100_000, 50_000)
     assert [r.state for r in await hold_refunds(app, hold)] == ["settled"]
@@ -147,6 +148,7 @@ async def test_a_refund_goes_back_through_the_provider_that_collected_it(app, pr
 
 
 async def test_a_refund_the_provider_fails_puts_its_money_back_in_the_hold(app):
+    before_refunds_in_flight = await in_flight(app, ledger.REFUNDS_IN_FLIGHT)
     payer, hold, _ = await paid_hold(app, "29")  # the sandbox takes payments from ...29 and fails payouts to it
     await refund(app, hold, 40_000)
     [queued] = (await call(app, "GET", DISBURSEMENTS, payer, 200))["items"]
@@ -155,7 +157,7 @@ async def test_a_refund_the_provider_fails_puts_its_money_back_in_the_hold(app):
     after = await hold_now(app, hold.id)
     assert (after.state, after.balance, after.refunded_amount) == ("funded", 150_000, 0)
     assert [r.state for r in await hold_refunds(app, hold)] == ["returned"]
-    assert await in_flight(app, ledger.REFUNDS_IN_FLIGHT) == 0
+    assert await in_flight(app, ledger.REFUNDS_IN_FLIGHT) - before_refunds_in_flight == 0
     assert await events(app, "payments.refund.failed", disbursement_id=done["id"])
     await ledger_intact(app)
 
@@ -191,6 +193,7 @@ async def test_a_seller_pays_out_their_balance_and_sees_it_sent_live(app, users)
 
 
 async def test_a_payout_moves_the_balance_out_once_and_settles_from_the_providers_answer(app):
+    before_payouts_in_flight = await in_flight(app, ledger.PAYOUTS_IN_FLIGHT)
     seller, number = await seller_with_balance(app)
     key = str(uuid.uuid4())
     started = await payout(app, seller, number, 101_500, key=key)
@@ -205,18 +208,19 @@ async def test_a_payout_moves_the_balance_out_once_and_settles_from_the_provider
     assert done["receipt"]
     shown = await balances(app, seller)
     assert (shown["KES"]["available"], shown["KES"]["paying_out"]) == (41_000, 0)
-    assert await in_flight(app, ledger.PAYOUTS_IN_FLIGHT) == 0
+    assert await in_flight(app, ledger.PAYOUTS_IN_FLIGHT) - before_payouts_in_flight == 0
     assert len(await events(app, "payments.payout.sent", disbursement_id=started["id"])) == 1
     await ledger_intact(app)
 
 
 async def test_a_payout_the_provider_fails_returns_the_amount_to_the_balance(app):
+    before_payouts_in_flight = await in_flight(app, ledger.PAYOUTS_IN_FLIGHT)
     seller, number = await seller_with_balance(app, "10")
     started = await payout(app, seller, number, 101_500)
     done = await settled(app, seller, started["id"], "failed")
     assert done["message"] == "The payout did not go through; the amount is back in your balance."
     assert (await balances(app, seller))["KES"]["available"] == 142_500
-    assert await in_flight(app, ledger.PAYOUTS_IN_FLIGHT) == 0
+    assert await in_flight(app, ledger.PAYOUTS_IN_FLIGHT) - before_payouts_in_flight == 0
     await ledger_intact(app)
 
 
@@ -299,3 +303,31 @@ async def test_a_standing_order_pays_out_the_whole_balance_when_it_is_due(app):
     assert shown["schedule"]["every"] == "weekly" and shown["available"] == 0
     await call(app, "DELETE", "/api/payments/payout-schedule", seller, 204, params={"currency": "KES"})
     await call(app, "DELETE", "/api/payments/payout-schedule", seller, 404, params={"currency": "KES"})
+
+
+async def test_a_payout_called_back_twice_moves_its_money_once_beside_another_in_flight(app):
+    before_payouts_in_flight = await in_flight(app, ledger.PAYOUTS_IN_FLIGHT)
+    waiting, waiting_number = await seller_with_balance(app, "28")  # its payout stays pending
+    twice, twice_number = await seller_with_balance(app, "23")  # its B2C result comes twice
+    held = await payout(app, waiting, waiting_number, 101_500)
+    started = await payout(app, twice, twice_number, 101_500)
+    await settled(app, twice, started["id"])
+    assert len(await events(app, "payments.payout.sent", disbursement_id=started["id"])) == 1
+    assert await in_flight(app, ledger.PAYOUTS_IN_FLIGHT) - before_payouts_in_flight == 101_500  # the other's, untouched
+    assert (await disbursement_of(app, waiting, held["id"]))["status"] == "pending"
+    await ledger_intact(app)
+
+
+async def test_a_payout_the_provider_reports_for_another_amount_is_flagged_and_nothing_moves(make_client, config,
+                                                                                          sandboxes):
+    app = await start_app(make_client, config, sandboxes, payments_reconcile_after_s=1)
+    before_payouts_in_flight = await in_flight(app, ledger.PAYOUTS_IN_FLIGHT)
+    seller, number = await seller_with_balance(app, "28")  # pending for ever: no B2C result
+    started = await payout(app, seller, number, 101_500)
+    [sent] = [p for p in sandboxes.daraja.payments.values() if p.kind == "payout"]
+    sent.state, sent.receipt, sent.amount = "succeeded", "SBXFORGED1", sent.amount + 1
+    done = await settled(app, seller, started["id"], "review")
+    assert done["message"] == "We are checking this payout with the provider."
+    assert await in_flight(app, ledger.PAYOUTS_IN_FLIGHT) - before_payouts_in_flight == 101_500
+    assert await events(app, "payments.payout.flagged", disbursement_id=started["id"])
+    await ledger_intact(app)
