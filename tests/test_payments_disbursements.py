@@ -331,3 +331,19 @@ async def test_a_payout_the_provider_reports_for_another_amount_is_flagged_and_n
     assert await in_flight(app, ledger.PAYOUTS_IN_FLIGHT) - before_payouts_in_flight == 101_500
     assert await events(app, "payments.payout.flagged", disbursement_id=started["id"])
     await ledger_intact(app)
+
+
+async def test_a_payout_whose_answer_was_lost_stays_pending_and_is_asked_about_while_the_provider_may_have_it(
+        make_client, config, sandboxes):
+    app = await start_app(make_client, config, sandboxes, payments_reconcile_after_s=1)
+    seller, number = await seller_with_balance(app, "21", prefix=TEMBO_PAYER, currency="TZS", amount=10_000_000)
+    started = await payout(app, seller, number, 1_000_000, currency="TZS")
+
+    async def asked() -> bool:
+        await disbursements.disburse_due(platform(app))
+        return (await disbursement_of(app, seller, started["id"]))["timeline"][-1]["step"] == "checked"
+    await eventually(asked)
+    shown = await disbursement_of(app, seller, started["id"])
+    assert [step["step"] for step in shown["timeline"]] == ["requested", "unconfirmed", "checked"]
+    assert shown["status"] == "pending"
+    assert (await balances(app, seller))["TZS"]["paying_out"] == 1_000_000
