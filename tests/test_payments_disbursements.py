@@ -347,3 +347,72 @@ async def test_a_payout_whose_answer_was_lost_stays_pending_and_is_asked_about_w
     assert [step["step"] for step in shown["timeline"]] == ["requested", "unconfirmed", "checked"]
     assert shown["status"] == "pending"
     assert (await balances(app, seller))["TZS"]["paying_out"] == 1_000_000
+
+
+# refunds after a release
+
+async def release_to(app, hold, payee_tokens, amount=150_000):
+    async with platform(app).core.transaction("tests.release") as conn:
+        await holds.release(conn, hold_id=hold.id, payees=[Payee(user_id(payee_tokens), amount)], cause=OPERATOR)
+
+
+async def refund_released(app, hold, payee_tokens, amount):
+    async with platform(app).core.transaction("tests.refund_released") as conn:
+        return await holds.refund_released(conn, hold_id=hold.id, payee_id=user_id(payee_tokens), amount=amount,
+                                           cause=OPERATOR)
+
+
+async def fees_balance(app) -> int:
+    return await in_flight(app, ledger.PLATFORM_FEES)
+
+
+async def test_a_released_sale_is_refunded_from_the_sellers_balance_and_the_fee_and_paid_back(app):
+    payer, hold, _ = await paid_hold(app)
+    seller = await register(app)
+    await release_to(app, hold, seller)
+    fees_before = await fees_balance(app)
+
+    first = await refund_released(app, hold, seller, 50_000)  # the fee on it: 2,500
+    assert (await balances(app, seller))["KES"]["available"] == 142_500 - 47_500
+    assert fees_before - await fees_balance(app) == 2_500
+    second = await refund_released(app, hold, seller, 100_000)
+    assert (await balances(app, seller))["KES"]["available"] == 0
+    assert fees_before - await fees_balance(app) == 7_500  # the whole fee, back exactly
+    after = await hold_now(app, hold.id)
+    assert (after.state, after.released_amount, after.refunded_amount, after.balance) == ("refunded", 0, 150_000, 0)
+    for refunded in (first, second):
+        [queued] = [d for d in (await call(app, "GET", DISBURSEMENTS, payer, 200))["items"]
+                    if d["amount"] == refunded.amount]
+        await settled(app, payer, queued["id"])
+    [event, _] = await events(app, "payments.hold.refunded", hold_id=str(hold.id))
+    assert event["from_released"] is True
+    await ledger_intact(app)
+
+
+async def test_a_release_refund_beyond_what_was_released_or_what_the_seller_still_has_is_refused(app):
+    payer, hold, _ = await paid_hold(app)
+    seller, number = await register(app), None
+    await release_to(app, hold, seller)
+    with pytest.raises(Exception) as refused:
+        await refund_released(app, hold, seller, 150_001)
+    assert refused.value.code == "hold_insufficient"
+    with pytest.raises(Exception) as refused:
+        await refund_released(app, hold, payer, 1_000)  # released to someone else
+    assert refused.value.code == "hold_insufficient"
+    number = await method(app, seller, "28")
+    async with platform(app).core.transaction("tests.verify") as conn:
+        await methods.mark_verified_by_payment(conn, uuid.UUID(number["id"]))
+    await payout(app, seller, number, 142_500)
+    with pytest.raises(Exception) as refused:
+        await refund_released(app, hold, seller, 10_000)
+    assert (refused.value.code, refused.value.details["available"]) == ("balance_insufficient", 0)
+    assert (await hold_now(app, hold.id)).released_amount == 150_000
+
+    _, disputed, _ = await paid_hold(app)  # half released, then disputed
+    await release_to(app, disputed, seller, 75_000)
+    async with platform(app).core.transaction("tests.freeze") as conn:
+        await holds.freeze(conn, hold_id=disputed.id, cause=OPERATOR)
+    with pytest.raises(Exception) as refused:
+        await refund_released(app, disputed, seller, 10_000)
+    assert refused.value.code == "hold_frozen"
+    await ledger_intact(app)

@@ -82,3 +82,14 @@ SELECT transition, state, amount, entry_id, cause_kind, cause_id, reason, at
 
 -- name: now()$
 SELECT now();
+
+-- name: insert_release_share(id, hold_id, payee_id, gross, fee, entry_id)!
+INSERT INTO payment_hold_releases (id, hold_id, payee_id, gross, fee, entry_id)
+VALUES (:id, :hold_id, :payee_id, :gross, :fee, :entry_id);
+
+-- name: release_shares(hold_id, payee_id)
+SELECT * FROM payment_hold_releases WHERE hold_id = :hold_id AND payee_id = :payee_id ORDER BY seq;
+
+-- name: add_release_refunded(id, refunded, fee_refunded)!
+UPDATE payment_hold_releases SET refunded = refunded + :refunded, fee_refunded = fee_refunded + :fee_refunded
+ WHERE id = :id;

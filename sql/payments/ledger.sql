@@ -1,6 +1,9 @@
 -- The ledger (docs/payments.md, "The ledger"): accounts, journal entries and their lines, the
 -- hash chain. Only nexgate/domain/payments/ledger_repository.py runs these.
 
+-- name: owned_balances(kind, owner_id)
+SELECT currency, balance FROM ledger_accounts WHERE kind = :kind AND owner_id = :owner_id;
+
 -- name: account_id(kind, currency, owner_id, provider)$
 SELECT id FROM ledger_accounts
  WHERE kind = :kind AND currency = :currency

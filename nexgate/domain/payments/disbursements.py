@@ -407,8 +407,8 @@ async def run_due_schedules(platform: Services, batch_size: int = BATCH_SIZE) ->
     made = []
     for schedule in due:
         async with platform.core.connection() as conn:
-            available = await ledger.owned_balance(conn, kind=ledger.USER_PAYABLE, owner_id=schedule.user_id,
-                                                   currency=schedule.currency)
+            available = (await ledger.owned_balances(conn, kind=ledger.USER_PAYABLE,
+                                                     owner_id=schedule.user_id)).get(schedule.currency, 0)
         if available < platform.config.payout_minimum(schedule.currency):
             continue
         try:
@@ -449,17 +449,17 @@ async def remove_schedule(platform: Platform, caller: Caller, *, currency: str) 
 # reading
 
 async def balances(platform: Platform, caller: Caller) -> list[dict]:
-    """The caller's balance in each currency they hold or were paid in: what they may pay out
-    now, what is on its way to their phone, and their standing order."""
+    """The caller's balance in each currency they were ever paid in or have a standing order in:
+    what they may pay out now, what is on its way to their phone, and their standing order."""
     async with platform.core.connection() as conn:
         schedules = {s.currency: s for s in await repository.payout_schedules_of(conn, caller.user_id)}
+        held = await ledger.owned_balances(conn, kind=ledger.USER_PAYABLE, owner_id=caller.user_id)
         found = []
         for currency in ledger.CURRENCIES:
-            available = await ledger.owned_balance(conn, kind=ledger.USER_PAYABLE, owner_id=caller.user_id,
-                                                   currency=currency)
-            paying_out = await repository.pending_payouts(conn, user_id=caller.user_id, currency=currency)
-            if available or paying_out or currency in schedules:
-                found.append({"currency": currency, "available": available, "paying_out": paying_out,
+            if currency in held or currency in schedules:
+                found.append({"currency": currency, "available": held.get(currency, 0),
+                              "paying_out": await repository.pending_payouts(conn, user_id=caller.user_id,
+                                                                             currency=currency),
                               "payout_minimum": platform.config.payout_minimum(currency),
                               "schedule": schedules.get(currency)})
         return found

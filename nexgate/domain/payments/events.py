@@ -62,7 +62,7 @@ EVENTS = declare("payments", [
     event(HOLD_RELEASED, "money of a hold was released to its payees, net of the platform fee", **_HOLD,
           amount=INTEGER, fee=INTEGER, currency=STRING, payees=list_of(OBJECT), automatic=BOOLEAN, entry_id=UUID),
     event(HOLD_REFUNDED, "money of a hold is on its way back to its payers", **_HOLD, amount=INTEGER,
-          currency=STRING, refund_ids=list_of(UUID), entry_id=UUID),
+          currency=STRING, from_released=BOOLEAN, refund_ids=list_of(UUID), entry_id=UUID),
     event(HOLD_FROZEN, "a hold was frozen by a dispute: neither released nor refunded", **_HOLD, reason=STRING),
     event(HOLD_UNFROZEN, "a hold's dispute was resolved", **_HOLD, reason=STRING),
     event(REFUND_SETTLED, "the provider confirmed a refund to the payer's phone", **_REFUND),

@@ -313,6 +313,9 @@ async def release(conn, *, hold_id: uuid.UUID, payees: Sequence[Payee], cause: C
             lines.append(Line(await ledger.platform_account(conn, kind=ledger.PLATFORM_FEES, currency=hold.currency),
                               hold.currency, fee))
         entry = await ledger.post(conn, kind="hold.released", cause=cause, lines=lines)
+        for share in shares:
+            await repository.insert_release_share(conn, id=uuid.uuid4(), hold_id=hold.id, payee_id=share.user_id,
+                                                  gross=share.gross, fee=share.fee, entry_id=entry.id)
         hold = Hold.from_row(await repository.update_hold(
             conn, hold.id, state=_state_after(hold, released=total), released=total))
         await _record(conn, hold, "released", total, entry.id, cause)
@@ -384,20 +387,93 @@ async def refund(conn, *, hold_id: uuid.UUID, cause: Cause, amount: int | None =
         in_flight = await ledger.platform_account(conn, kind=ledger.REFUNDS_IN_FLIGHT, currency=hold.currency)
         entry = await ledger.post(conn, kind="hold.refunded", cause=cause, lines=[
             Line(hold.account_id, hold.currency, -wanted), Line(in_flight, hold.currency, wanted)])
-        made = []
-        for funding, part in parts:
-            await repository.add_refunded(conn, funding.id, part)
-            made.append(Refund.from_row(await repository.insert_refund(
-                conn, id=uuid.uuid4(), hold_id=hold.id, funding_id=funding.id, amount=part, currency=hold.currency,
-                entry_id=entry.id)))
-        hold = Hold.from_row(await repository.update_hold(
-            conn, hold.id, state=_state_after(hold, refunded=wanted), refunded=wanted))
-        await disbursements.queue_refunds(conn, made)
-        await _record(conn, hold, "refunded", wanted, entry.id, cause)
-        await bus.emit(conn, HOLD_REFUNDED, {
-            **_about(hold), "amount": wanted, "currency": hold.currency,
-            "refund_ids": [str(r.id) for r in made], "entry_id": str(entry.id)})
-        return Refunded(hold, entry.id, wanted, tuple(made))
+        return await _refunded(conn, hold, parts, wanted, entry.id, cause, released=0)
+
+
+async def _refunded(conn, hold: Hold, parts: list[tuple[Funding, int]], amount: int, entry_id: uuid.UUID,
+                    cause: Cause, *, released: int) -> Refunded:
+    """The refunds of ``parts`` (each funding and what goes back to it), queued to the phones that
+    paid them; ``released`` is how much of ``amount`` had been released and comes back from its payee."""
+    made = []
+    for funding, part in parts:
+        await repository.add_refunded(conn, funding.id, part)
+        made.append(Refund.from_row(await repository.insert_refund(
+            conn, id=uuid.uuid4(), hold_id=hold.id, funding_id=funding.id, amount=part, currency=hold.currency,
+            entry_id=entry_id)))
+    hold = Hold.from_row(await repository.update_hold(
+        conn, hold.id, state=_state_after(hold, released=-released, refunded=amount), released=-released,
+        refunded=amount))
+    await disbursements.queue_refunds(conn, made)
+    await _record(conn, hold, "refunded", amount, entry_id, cause)
+    await bus.emit(conn, HOLD_REFUNDED, {
+        **_about(hold), "amount": amount, "currency": hold.currency, "from_released": released > 0,
+        "refund_ids": [str(r.id) for r in made], "entry_id": str(entry_id)})
+    return Refunded(hold, entry_id, amount, tuple(made))
+
+
+async def refund_released(conn, *, hold_id: uuid.UUID, payee_id: uuid.UUID, amount: int, cause: Cause) -> Refunded:
+    """Give back to the hold's payers ``amount`` of what a release already paid ``payee_id`` (a
+    return after delivery, a dispute lost by the seller): the payee's net share comes out of
+    their balance and the platform's fee on it out of the fee revenue, both into refunds in
+    flight, then to the payers' phones as ``refund`` does. 409 ``hold_frozen`` while disputed;
+    409 ``hold_insufficient`` for more than the releases paid that payee and are not yet given
+    back; 409 ``balance_insufficient`` when the payee has already paid that money out."""
+    if _not_positive(amount):
+        raise Invalid.fields("refund", {"amount": "Must be a positive whole number of minor units."})
+    async with conn.transaction():
+        hold = await _lock(conn, hold_id)
+        if hold.state == FROZEN:
+            _check_movable(hold, 0, "refund")
+        shares = await repository.release_shares(conn, hold_id=hold.id, payee_id=payee_id)
+        returnable = sum(share["gross"] - share["refunded"] for share in shares)
+        if amount > returnable:
+            raise Conflict(f"Cannot refund {amount} {hold.currency} of what was released to this payee: "
+                           f"{returnable} {hold.currency} can be", code="hold_insufficient",
+                           details={"hold_id": str(hold.id), "requested": amount, "available": returnable,
+                                    "currency": hold.currency})
+        net, fee = await _take_back(conn, shares, amount)
+        parts = _allocate(await fundings(conn, hold_id=hold.id), amount, None)
+        currency = hold.currency
+        lines = [Line(await ledger.platform_account(conn, kind=ledger.REFUNDS_IN_FLIGHT, currency=currency),
+                      currency, amount)]
+        if net:
+            lines.append(Line(await ledger.owned_account(conn, kind=ledger.USER_PAYABLE, owner_id=payee_id,
+                                                         currency=currency), currency, -net))
+        if fee:
+            lines.append(Line(await ledger.platform_account(conn, kind=ledger.PLATFORM_FEES, currency=currency),
+                              currency, -fee))
+        try:
+            entry = await ledger.post(conn, kind="hold.release_refunded", cause=cause, lines=lines)
+        except Conflict as error:
+            if error.code != "insufficient_balance":
+                raise
+            raise Conflict(f"The payee's balance holds {error.details['balance']} {currency}; giving back {amount} "
+                           f"needs {net} of it", code="balance_insufficient",
+                           details={"requested": net, "available": error.details["balance"],
+                                    "currency": currency}) from None
+        return await _refunded(conn, hold, parts, amount, entry.id, cause, released=amount)
+
+
+async def _take_back(conn, shares, amount: int) -> tuple[int, int]:
+    """(net, fee) of ``amount`` taken back from a payee's release shares, oldest first. The fee of
+    a part is what the fee on the share's remaining gross falls by, so a share given back whole
+    returns exactly its fee, whatever the parts."""
+    net = fee = 0
+    left = amount
+    for share in shares:
+        remaining = share["gross"] - share["refunded"]
+        part = min(left, remaining)
+        if part <= 0:
+            continue
+        part_fee = _fee_share(share, remaining) - _fee_share(share, remaining - part)
+        await repository.add_release_refunded(conn, share["id"], refunded=part, fee_refunded=part_fee)
+        net, fee, left = net + part - part_fee, fee + part_fee, left - part
+    return net, fee
+
+
+def _fee_share(share, gross: int) -> int:
+    """The part of a share's fee that ``gross`` of it carries, rounded half up."""
+    return (share["fee"] * gross * 2 + share["gross"]) // (share["gross"] * 2)
 
 
 def _allocate(fundings_: list[Funding], wanted: int, funding_id: uuid.UUID | None) -> list[tuple[Funding, int]]:

@@ -92,3 +92,17 @@ async def history(conn, hold_id: uuid.UUID) -> list[asyncpg.Record]:
 async def now(conn) -> datetime.datetime:
     """The transaction's time, by the database's clock (the one the scheduler compares with)."""
     return await _sql.now(conn)
+
+
+async def insert_release_share(conn, *, id: uuid.UUID, hold_id: uuid.UUID, payee_id: uuid.UUID, gross: int, fee: int,
+                               entry_id: uuid.UUID) -> None:
+    await _sql.insert_release_share(conn, id=id, hold_id=hold_id, payee_id=payee_id, gross=gross, fee=fee,
+                                    entry_id=entry_id)
+
+
+async def release_shares(conn, *, hold_id: uuid.UUID, payee_id: uuid.UUID) -> list[asyncpg.Record]:
+    return [row async for row in _sql.release_shares(conn, hold_id=hold_id, payee_id=payee_id)]
+
+
+async def add_release_refunded(conn, share_id: uuid.UUID, *, refunded: int, fee_refunded: int) -> None:
+    await _sql.add_release_refunded(conn, id=share_id, refunded=refunded, fee_refunded=fee_refunded)

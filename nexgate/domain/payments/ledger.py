@@ -125,10 +125,10 @@ async def owned_account(conn, *, kind: str, owner_id: uuid.UUID, currency: str) 
     return found
 
 
-async def owned_balance(conn, *, kind: str, owner_id: uuid.UUID, currency: str) -> int:
-    """The balance of a user's payable account or a hold's escrow account; 0 before its first use."""
-    found = await repository.account_id(conn, kind=kind, currency=currency, owner_id=owner_id)
-    return 0 if found is None else await balance(conn, found)
+async def owned_balances(conn, *, kind: str, owner_id: uuid.UUID) -> dict[str, int]:
+    """The balance in each currency of a user's payable accounts (or a hold's escrow account), by
+    currency; a currency it never used is absent."""
+    return await repository.owned_balances(conn, kind=kind, owner_id=owner_id)
 
 
 async def balance(conn, account_id: uuid.UUID) -> int:

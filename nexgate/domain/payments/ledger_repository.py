@@ -11,6 +11,10 @@ from ...sql import queries
 _sql = queries("payments")
 
 
+async def owned_balances(conn, *, kind: str, owner_id: uuid.UUID) -> dict[str, int]:
+    return {row["currency"]: row["balance"] async for row in _sql.owned_balances(conn, kind=kind, owner_id=owner_id)}
+
+
 async def account_id(conn, *, kind: str, currency: str, owner_id: uuid.UUID | None = None,
                      provider: str | None = None) -> uuid.UUID | None:
     return await _sql.account_id(conn, kind=kind, currency=currency, owner_id=owner_id, provider=provider)
