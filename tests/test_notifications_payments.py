@@ -1,7 +1,7 @@
 """The payments area's notifications (nexgate/domain/payments/notices.py) through the real app,
 the payment sandboxes over HTTP, RabbitMQ and both databases: a payment that succeeds or fails
 reaches its payer's centre and devices in their language, an escrow release each of its
-payees, a refund paid back its payer; amounts as people read them."""
+payees, a refund paid back its payer, a payout its payee; amounts as people read them."""
 from __future__ import annotations
 
 import pytest
@@ -14,6 +14,7 @@ from tests.conftest import eventually
 from tests.support.notifications import centre, event_ids, handled, next_notification, person
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.payments_flow import SELCOM_PAYER, method, open_hold, pay, platform, start_app
+from tests.test_payments_disbursements import payout, seller_with_balance, settled
 
 WORKERS = ("outbox-relay", "notifications")
 TZS_15000 = 1_500_000  # minor units
@@ -115,6 +116,24 @@ async def test_a_refund_paid_back_reaches_its_payer(app, users):
     assert told["text"] == "Refund processed: TZS 4,000 was sent back to your phone"
     assert told["link"] == f"nexgate://payments/refunds/{refund.id}" and told["type"] == "refund_processed"
     assert told["object"] == {"type": "refund", "id": str(refund.id)}
+
+
+async def test_a_payout_sent_reaches_its_payee(app, users):
+    seller = await person(app, users)
+    _, number = await seller_with_balance(app, seller=seller.tokens)
+    started = await payout(app, seller.tokens, number, 101_500)
+    await settled(app, seller.tokens, started["id"])
+    await handled(app, await _eventually_ids(app, "payments.payout.sent", disbursement_id=started["id"]))
+    told = (await centre(seller))["items"]
+    assert [n["type"] for n in told] == ["payout_sent", "escrow_released"]
+    assert told[0]["text"] == ("Payout sent: KES 1,015 from your balance was paid out to your phone, less the KES 15 "
+                               "transfer fee")
+    assert told[0]["link"] == f"nexgate://payments/payouts/{started['id']}"
+    assert told[0]["object"] == {"type": "disbursement", "id": started["id"]}
+    await _sw(seller)  # the text is rendered when read, in the reader's language now
+    assert (await centre(seller))["items"][0]["text"] == (
+        "Malipo yametumwa: KES 1,015 kutoka kwenye salio lako yametumwa kwenye simu yako, ukiondoa ada ya uhamisho "
+        "ya KES 15")
 
 
 def test_amounts_read_as_people_write_them():

@@ -1,12 +1,13 @@
 """The payments area's notification types (nexgate/domain/notifications/registry.py,
 docs/notifications.md): a payment that went through or failed, told to its payer; an escrow
-release, told to each of its payees; a refund paid back to the payer's phone. All critical
+release, told to each of its payees; a refund paid back to the payer's phone; a payout of a
+seller's or organizer's balance paid to their phone. All critical
 (category payments): always in-app, past quiet hours. Amounts read as people write them
 ("TZS 15,000", nexgate/money.py); ``params`` keeps the minor units for apps."""
 from __future__ import annotations
 
 from ..notifications.registry import Each, notification_type
-from .events import HOLD_RELEASED, PAYMENT_FAILED, PAYMENT_SUCCEEDED, REFUND_SETTLED
+from .events import HOLD_RELEASED, PAYMENT_FAILED, PAYMENT_SUCCEEDED, PAYOUT_SENT, REFUND_SETTLED
 
 _PAYMENTS = {"category": "payments", "critical": True}
 
@@ -43,4 +44,12 @@ REFUND_PROCESSED = notification_type(
     in_app={"en": "Refund processed: {amount} was sent back to your phone",
             "sw": "Marejesho ya pesa yamekamilika: {amount} zimerudishwa kwenye simu yako"})
 
-TYPES = (PAYMENT_SUCCEEDED_NOTICE, PAYMENT_FAILED_NOTICE, ESCROW_RELEASED, REFUND_PROCESSED)
+PAYOUT_SENT_NOTICE = notification_type(
+    "payout_sent", sources=(PAYOUT_SENT,), **_PAYMENTS, recipient="user_id", about=("disbursement", "disbursement_id"),
+    params=("amount", "fee", "currency", "provider"), amounts={"amount": "currency", "fee": "currency"},
+    link="nexgate://payments/payouts/{disbursement_id}",
+    in_app={"en": "Payout sent: {amount} from your balance was paid out to your phone, less the {fee} transfer fee",
+            "sw": "Malipo yametumwa: {amount} kutoka kwenye salio lako yametumwa kwenye simu yako, ukiondoa ada ya "
+                  "uhamisho ya {fee}"})
+
+TYPES = (PAYMENT_SUCCEEDED_NOTICE, PAYMENT_FAILED_NOTICE, ESCROW_RELEASED, REFUND_PROCESSED, PAYOUT_SENT_NOTICE)
