@@ -16,7 +16,7 @@ from tests.support.barrier import settle
 from tests.support.live import base_url
 from tests.support.messages import send
 from tests.support.notifications import (
-    FRAMES, WORKERS, centre, event_ids, handled, next_notification, notifying_app, person, unread,
+    FRAMES, WORKERS, centre, event_ids, fail_logins, handled, next_notification, notifying_app, person, unread,
 )
 
 from tests.test_users_verification import APPLICATIONS, moderator
@@ -260,10 +260,7 @@ async def test_a_login_lockout_is_told_to_the_account_owner(make_client, config,
     amina = await person(client, users)
     await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"})
     device = await amina.live()
-    for _ in range(3):
-        response = await client.post("/api/auth/login", json={"login": amina.tokens["user"]["username"],
-                                                              "password": "not my password at all"})
-        assert response.status == 401
+    await fail_logins(client, amina, 3)
     told = (await next_notification(device))["data"]["notification"]
     assert told["type"] == "suspicious_login" and told["critical"] is True
     assert told["text"] == ("Nenosiri lisilo sahihi limejaribiwa mara 3 kwenye akaunti yako, kwa hiyo kuingia "

@@ -63,3 +63,12 @@ async def person(client, users):
     assert welcome["type"] == "welcome", welcome
     await api.request("DELETE", f"/api/notifications/{welcome['id']}")
     return api
+
+
+async def fail_logins(client, api, times: int) -> None:
+    """``times`` logins to the account with a wrong password (with the lockout at ``times``,
+    its owner is told ``suspicious_login``)."""
+    for _ in range(times):
+        response = await client.post("/api/auth/login", json={"login": api.tokens["user"]["username"],
+                                                              "password": "not my password at all"})
+        assert response.status == 401
