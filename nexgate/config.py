@@ -232,6 +232,11 @@ class Config:
     payments_per_minute: int = _setting(
         5, _integer(1, 10_000), "Payments one user may begin per minute"
     )
+    notifications_pushes_per_minute: int = _setting(
+        5, _integer(1, 10_000),
+        "Pushes one person may be sent per minute (the notifications.pushes limit); beyond it a non-critical push "
+        "is not sent (its notification stays in the in-app centre)",
+    )
     payments_tz_routing: tuple[str, ...] = _setting(
         ("vodacom:selcom", "tigo:tembo", "airtel:tembo", "halotel:tembo"), _tz_wallet_routing,
         "Which provider collects from each Tanzanian wallet (operator:provider, comma-separated; providers: selcom, "

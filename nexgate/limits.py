@@ -30,6 +30,7 @@ class Scope(enum.Enum):
     ACCOUNT = "per account"
     PHONE = "per phone number"
     CONNECTION = "per WebSocket connection"
+    RECIPIENT = "per recipient"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,10 +96,13 @@ POSTS = NamedLimit("social.posts", Scope.USER, "posts_per_hour", 3600, "posts cr
 COMMENTS = NamedLimit("social.comments", Scope.USER, "comments_per_hour", 3600, "comments written", planned=True)
 LIKES = NamedLimit("social.likes", Scope.USER, "likes_per_hour", 3600, "likes and unlikes", planned=True)
 PAYMENTS = NamedLimit("payments.attempts", Scope.USER, "payments_per_minute", 60, "payments begun")
+NOTIFICATION_PUSHES = NamedLimit(
+    "notifications.pushes", Scope.RECIPIENT, "notifications_pushes_per_minute", 60, "pushes sent to one person"
+)
 
 TABLE: dict[str, NamedLimit] = {limit.name: limit for limit in (
     *AUTH_ENDPOINTS, LOGIN_FAILURES_ACCOUNT, LOGIN_FAILURES_IP, SMS_CODES, API_REQUESTS, FOLLOWS, MESSAGES,
-    MEDIA_UPLOADS, WS_FRAMES, POSTS, COMMENTS, LIKES, PAYMENTS,
+    MEDIA_UPLOADS, WS_FRAMES, POSTS, COMMENTS, LIKES, PAYMENTS, NOTIFICATION_PUSHES,
 )}
 
 
@@ -114,6 +118,12 @@ async def enforce(platform: Platform, limit: NamedLimit, subject: str) -> None:
     """Count one hit of ``subject`` (an IP, a user id, ...), or raise ``RateLimited``."""
     budget = limit.budget(platform.config)
     await platform.limiter.check(budget, subject, code=limit.code, what=_what(limit, budget))
+
+
+async def admits(platform: Platform, limit: NamedLimit, subject: str) -> bool:
+    """Count one hit of ``subject`` if it fits the budget (True); False, counting nothing, if it
+    does not: for a limit whose refusal is no 429 but a thing not done (a push not sent)."""
+    return not await platform.limiter.retry_after(limit.budget(platform.config), subject)
 
 
 def refused(platform: Platform, limit: NamedLimit, wait: int) -> RateLimited:

@@ -78,6 +78,7 @@ class NotificationType:
     about: tuple[str, str] | None = None  # (object type, event field holding its id)
     params: tuple[str, ...] = ()  # event fields the templates may name
     critical: bool = False
+    important: bool = False  # pushed to those who chose "important_only" (a critical type always is)
     grouping: Grouping | None = None
     when: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # only events whose fields equal these
     each: Each | None = None  # told once per item of an event's list (the item's fields over the event's)
@@ -93,6 +94,10 @@ class NotificationType:
         if self.each is None:
             return [dict(payload)]
         return [{**payload, **item} for item in payload[self.each.field]]
+
+    @property
+    def is_important(self) -> bool:
+        return self.critical or self.important
 
     def group_key(self, payload: Mapping[str, Any]) -> str | None:
         return None if self.grouping is None else f"{self.name}:{payload[self.grouping.on]}"

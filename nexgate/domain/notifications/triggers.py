@@ -3,7 +3,8 @@
 event id, inside its transaction on the notify database.
 
 Nothing is told to a recipient who blocked or muted the actor (or whom the actor blocked),
-nor of an actor who no longer exists; an actor's own deed is not told to them. A grouped type
+nor of an actor who no longer exists; an actor's own deed is not told to them. What the
+recipient's preferences turn off in-app (preferences.decide) is not recorded. A grouped type
 joins the group's open notification: the actor to the front, the count exact, unread again.
 
 The live frame is published inside the consumer's transaction, before it commits, so that
@@ -28,7 +29,7 @@ from ...bus import Event
 from ...platform import Platform
 from ..users import visibility
 from . import centre_repository as repository
-from . import live, registry
+from . import live, preferences, registry
 from .events import SCHEDULE_FIRED
 from .views import notification_view
 
@@ -64,6 +65,9 @@ async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.Not
         return
     audience = await visibility.notice_audience(platform, recipient_id, actor_id)
     if audience is None or audience.silenced or (actor_id is not None and audience.actor_name is None):
+        return
+    delivery = await preferences.decide(platform, conn, recipient_id=recipient_id, kind=kind, at=event.occurred_at)
+    if not delivery.in_app.now:  # in-app off for its category or type (a critical type is always shown)
         return
     actor = None if actor_id is None else {"id": str(actor_id), "name": audience.actor_name}
     # A redo after a crash makes the id its live frame told; each recipient of a list its own.

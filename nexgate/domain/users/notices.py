@@ -14,7 +14,7 @@ NEW_FOLLOWER = notification_type(
 
 FOLLOW_REQUEST = notification_type(
     "follow_request", sources=(FOLLOW_REQUESTED,), category="social", recipient="target_id", actor="requester_id",
-    about=("user", "target_id"), link="nexgate://follow-requests", grouping=Grouping(on="target_id"),
+    about=("user", "target_id"), link="nexgate://follow-requests", grouping=Grouping(on="target_id"), important=True,
     in_app={"en": "{actor_name} asked to follow you", "sw": "{actor_name} ameomba kukufuata"},
     in_app_many={"sw": "{actor_name} wameomba kukufuata"})
 
