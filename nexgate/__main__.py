@@ -89,15 +89,23 @@ def _parser() -> argparse.ArgumentParser:
     payment_actions.add_parser(
         "reconcile", help="ask the providers about the pending payments due a check, settle them, print what became of each"
     ).set_defaults(command=payments_reconcile_command)
-    show = payment_actions.add_parser("show", help="one payment: its row, timeline and journal entries with their lines")
-    show.add_argument("payment_id", type=uuid.UUID)
+    show = payment_actions.add_parser(
+        "show", help="one payment, refund or payout: its row, timeline and journal entries with their lines")
+    show.add_argument("payment_id", type=uuid.UUID, help="a payment's id, or a refund's or payout's")
     show.set_defaults(command=payments_show_command)
-    resolve = payment_actions.add_parser("resolve", help="resolve a payment flagged for review: credit its hold or fail it")
-    resolve.add_argument("payment_id", type=uuid.UUID)
+    resolve = payment_actions.add_parser(
+        "resolve", help="resolve a payment flagged for review (credit its hold or fail it), or a refund or payout "
+                        "(paid, or returned to where its money came from)")
+    resolve.add_argument("payment_id", type=uuid.UUID, help="a payment's id (--credit, --fail) or a refund's or "
+                                                            "payout's (--paid, --returned)")
     outcome = resolve.add_mutually_exclusive_group(required=True)
     outcome.add_argument("--credit", dest="outcome", action="store_const", const="credit",
                          help="fund its hold as a verified callback would")
     outcome.add_argument("--fail", dest="outcome", action="store_const", const="fail", help="mark it failed")
+    outcome.add_argument("--paid", dest="outcome", action="store_const", const="paid",
+                         help="a refund or payout reached the phone: settle it")
+    outcome.add_argument("--returned", dest="outcome", action="store_const", const="returned",
+                         help="a refund or payout did not reach the phone: its money goes back")
     resolve.add_argument("--reason", required=True, help="why (recorded in the journal and the timeline)")
     resolve.add_argument("--operator", required=True, help="who resolves it (the journal entry's cause)")
     resolve.set_defaults(command=payments_resolve_command)
@@ -313,26 +321,40 @@ def _with_payments_database(config: Config, action):
 
 
 def payments_show_command(config: Config, args: argparse.Namespace) -> int:
-    from .domain.payments import resolutions
+    from .domain.payments import disbursements, resolutions
     from .errors import DomainError
 
+    async def either(database):
+        try:
+            return await resolutions.history(database, args.payment_id)
+        except DomainError:
+            return await disbursements.history(database, args.payment_id)
+
     try:
-        found = _with_payments_database(config, lambda database: resolutions.history(database, args.payment_id))
-    except DomainError as error:
-        print(f"nexgate: {error.message}: {args.payment_id}", file=sys.stderr)
+        found = _with_payments_database(config, either)
+    except DomainError:
+        print(f"nexgate: no payment, refund or payout {args.payment_id}", file=sys.stderr)
         return 1
-    payment = found.payment
-    print(f"payment {payment.id} ({payment.reference}): {payment.status}, {payment.amount} {payment.currency} "
-          f"(minor units) from {payment.payer_id} into hold {payment.hold_id}")
-    print(f"  {payment.provider} {payment.msisdn}, transaction {payment.provider_transaction_id or '-'}, "
-          f"receipt {payment.receipt or '-'}, prompt {payment.prompt}")
+    if isinstance(found, resolutions.History):
+        payment, timeline, entries = found.payment, found.timeline, found.entries
+        print(f"payment {payment.id} ({payment.reference}): {payment.status}, {payment.amount} {payment.currency} "
+              f"(minor units) from {payment.payer_id} into hold {payment.hold_id}")
+        print(f"  {payment.provider} {payment.msisdn}, transaction {payment.provider_transaction_id or '-'}, "
+              f"receipt {payment.receipt or '-'}, prompt {payment.prompt}")
+    else:
+        payment, timeline, entries = found
+        print(f"{payment.kind} {payment.id} ({payment.reference}): {payment.status}, {payment.amount} "
+              f"{payment.currency} (minor units, fee {payment.fee}) to {payment.user_id}"
+              + (f" out of hold {payment.hold_id}" if payment.hold_id else ""))
+        print(f"  {payment.provider} {payment.msisdn}, transaction {payment.provider_transaction_id or '-'}, "
+              f"receipt {payment.receipt or '-'}, request {payment.send}")
     if payment.review_reason:
         print(f"  review: {payment.review_reason}")
     print("timeline (callbacks and checks name what told them):")
-    for step in found.timeline:
+    for step in timeline:
         print(f"  {step.at.isoformat()}  {step.step:<18} {step.status:<9} {step.note}")
-    print("journal entries:" if found.entries else "journal entries: none (nothing credited)")
-    for entry in found.entries:
+    print("journal entries:" if entries else "journal entries: none (nothing credited)")
+    for entry in entries:
         print(f"  {entry.id} {entry.kind} {entry.created_at.isoformat()} by {entry.cause.kind} "
               f"{entry.cause.id}: {entry.cause.reason}")
         for line in entry.lines:
@@ -341,16 +363,18 @@ def payments_show_command(config: Config, args: argparse.Namespace) -> int:
 
 
 def payments_resolve_command(config: Config, args: argparse.Namespace) -> int:
-    from .domain.payments import resolutions
+    from .domain.payments import disbursements, resolutions
     from .errors import DomainError
 
+    resolver = disbursements.resolve if args.outcome in disbursements.OUTCOMES else resolutions.resolve
     try:
-        payment = _with_payments_database(config, lambda database: resolutions.resolve(
+        resolved = _with_payments_database(config, lambda database: resolver(
             database, args.payment_id, outcome=args.outcome, reason=args.reason, operator=args.operator))
     except DomainError as error:
         print(f"nexgate: cannot resolve {args.payment_id}: {error.message}", file=sys.stderr)
         return 1
-    print(f"payment {payment.id} resolved by {args.operator}: {args.outcome}, now {payment.status}")
+    label = resolved.kind if resolver is disbursements.resolve else "payment"
+    print(f"{label} {resolved.id} resolved by {args.operator}: {args.outcome}, now {resolved.status}")
     return 0
 
 

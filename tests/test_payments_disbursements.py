@@ -15,7 +15,8 @@ from nexgate.domain.payments import disbursements, holds, ledger, methods
 from nexgate.domain.payments.holds import Payee
 from nexgate.domain.payments.ledger import Cause
 from tests.conftest import eventually
-from tests.support.auth import bearer, register
+from tests import cli
+from tests.support.auth import admin, bearer, register
 from tests.support.payment_methods import call, events
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.payments_flow import (
@@ -201,8 +202,7 @@ async def test_a_payout_moves_the_balance_out_once_and_settles_from_the_provider
         "payout", "pending", 101_500, 1_500, 100_000)
     again = await payout(app, seller, number, 101_500, key=key)
     assert again["id"] == started["id"]
-    shown = await balances(app, seller)
-    assert (shown["KES"]["available"], shown["KES"]["paying_out"]) == (41_000, 101_500)
+    assert (await balances(app, seller))["KES"]["available"] == 41_000  # paying out until the provider confirms
 
     done = await settled(app, seller, started["id"])
     assert done["receipt"]
@@ -415,4 +415,52 @@ async def test_a_release_refund_beyond_what_was_released_or_what_the_seller_stil
     with pytest.raises(Exception) as refused:
         await refund_released(app, disputed, seller, 10_000)
     assert refused.value.code == "hold_frozen"
+    await ledger_intact(app)
+
+
+# operators
+
+async def flagged_payout(make_client, config, sandboxes):
+    app = await start_app(make_client, config, sandboxes, payments_reconcile_after_s=1)
+    seller, number = await seller_with_balance(app, "28")  # pending for ever, so the test can say what it reports
+    started = await payout(app, seller, number, 101_500)
+    [sent] = [p for p in sandboxes.daraja.payments.values() if p.kind == "payout" and p.reference == started["reference"]]
+    sent.state, sent.receipt, sent.amount = "succeeded", "SBXFORGED2", sent.amount - 1
+    await settled(app, seller, started["id"], "review")
+    return app, seller, started
+
+
+async def test_an_operator_returns_a_flagged_payout_to_the_balance_once(make_client, config, sandboxes, users):
+    app, seller, started = await flagged_payout(make_client, config, sandboxes)
+    operator = await admin(app, users)
+    path = f"/api/admin/payments/disbursements/{started['id']}"
+    shown = await call(app, "GET", path, operator, 200)
+    assert (shown["status"], shown["user_id"], shown["send"]) == ("review", str(user_id(seller)), "sent")
+    assert "not the 100000 sent" in shown["review_reason"]
+    assert [entry["kind"] for entry in shown["entries"]] == ["payout.requested"]
+    assert (await call(app, "GET", path, seller, 403))["error"]["code"] == "role_required"
+
+    resolved = await call(app, "POST", f"{path}/resolve", operator, 200,
+                          json={"outcome": "returned", "reason": "Safaricom says it never left"})
+    assert (resolved["status"], resolved["timeline"][-1]["step"]) == ("failed", "failed")
+    assert resolved["entries"][-1]["cause"] == {"kind": "operator", "id": operator["user"]["username"],
+                                                "reason": f"payout {started['reference']} resolved: "
+                                                          "Safaricom says it never left"}
+    assert (await balances(app, seller))["KES"]["available"] == 142_500
+    again = await call(app, "POST", f"{path}/resolve", operator, 409, json={"outcome": "paid", "reason": "again"})
+    assert (again["error"]["code"], again["error"]["details"]["status"]) == ("disbursement_not_in_review", "failed")
+    await ledger_intact(app)
+
+
+async def test_the_cli_shows_a_payout_and_settles_a_flagged_one_as_paid(make_client, config, sandboxes):
+    app, seller, started = await flagged_payout(make_client, config, sandboxes)
+    code, out, err = await cli.run(platform(app).config, "payments", "resolve", started["id"], "--paid",
+                                   "--reason", "receipt SBXFORGED2 checked", "--operator", "amina")
+    assert code == 0, err
+    assert f"payout {started['id']} resolved by amina: paid, now succeeded" in out
+    code, out, err = await cli.run(platform(app).config, "payments", "show", started["id"])
+    assert code == 0, err
+    assert f"payout {started['id']} ({started['reference']}): succeeded, 101500 KES (minor units, fee 1500)" in out
+    assert "payout.sent" in out and "by operator amina" in out
+    assert (await balances(app, seller))["KES"]["paying_out"] == 0
     await ledger_intact(app)

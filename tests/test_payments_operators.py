@@ -8,10 +8,9 @@ import uuid
 
 import pytest
 
-from nexgate.domain.auth import repository as accounts
 from tests import cli
 from tests.conftest import eventually
-from tests.support.auth import login
+from tests.support.auth import admin
 from tests.support.payment_methods import call, events
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.payments_flow import (
@@ -44,14 +43,6 @@ async def flagged(app, users, sandboxes):
 
 async def _status_is(app, payer, started, status) -> bool:
     return (await payment(app, payer.tokens, started["id"]))["status"] == status
-
-
-async def admin(app, users) -> dict:
-    """A user holding the admin role, signed in again so that their token carries it."""
-    made = await users.new(app.server)
-    async with platform(app).core.connection() as conn:
-        await accounts.set_roles(conn, made.user_id, ["user", "admin"])
-    return await login(app, made.tokens["user"]["username"])
 
 
 def config_of(app):
@@ -94,7 +85,7 @@ async def test_the_cli_fails_a_flagged_payment_and_refuses_one_not_flagged(app, 
                                  "--reason", "x", "--operator", "neema")
     assert code == 1 and "No such payment" in err
     code, _, err = await cli.run(config_of(app), "payments", "show", str(uuid.uuid4()))
-    assert code == 1 and "No such payment" in err
+    assert code == 1 and "no payment, refund or payout" in err
 
 
 async def test_the_admin_routes_show_and_resolve_a_flagged_payment_once(app, users, sandboxes):

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import itertools
 
+from nexgate.domain.auth import repository as accounts
+from nexgate.keys import PLATFORM
+
 PASSWORD = "kilimanjaro sunrise 42"
 _numbers = itertools.count(1)
 
@@ -43,3 +46,11 @@ def bearer(tokens: dict) -> dict[str, str]:
 async def me(client, tokens: dict) -> tuple[int, dict]:
     response = await client.get("/api/users/me", headers=bearer(tokens))
     return response.status, await response.json()
+
+
+async def admin(client, users) -> dict:
+    """A user holding the admin role, signed in again so that their token carries it."""
+    made = await users.new(client.server)
+    async with client.app[PLATFORM].core.connection() as conn:
+        await accounts.set_roles(conn, made.user_id, ["user", "admin"])
+    return await login(client, made.tokens["user"]["username"])

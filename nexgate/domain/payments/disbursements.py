@@ -52,7 +52,7 @@ from ...providers.mobile_money import (
     to_whole_units,
 )
 from ..auth.caller import Caller
-from . import holds, ledger, methods
+from . import holds, ledger, methods, resolutions
 from . import disbursements_repository as repository
 from .disbursements_repository import Disbursement, Schedule
 from .events import (PAYOUT_FAILED, PAYOUT_FLAGGED, PAYOUT_REQUESTED, PAYOUT_SENT, REFUND_FAILED, REFUND_FLAGGED,
@@ -274,7 +274,23 @@ async def _succeeded(conn, disbursement: Disbursement, status: Transaction, by: 
     if status.amount is not None and status.amount != sent:
         return await _flag(conn, disbursement, f"the provider reports {status.amount.minor} {status.amount.currency} "
                                                f"(minor units) paid out, not the {sent.minor} sent")
-    cause = _cause(disbursement, by, f"{disbursement.kind} {disbursement.reference} paid out")
+    return await _paid_out(conn, disbursement, _cause(disbursement, by, f"{disbursement.kind} "
+                                                                       f"{disbursement.reference} paid out"),
+                           receipt=status.receipt, note=f"{disbursement.provider} paid it out ({by})"
+                           + (f", receipt {status.receipt}" if status.receipt else ""))
+
+
+async def _failed(conn, disbursement: Disbursement, status: Transaction, by: str) -> Disbursement:
+    return await _returned(
+        conn, disbursement, _cause(disbursement, by, f"{disbursement.kind} {disbursement.reference} failed: "
+                                                     f"{status.failure_code}"),
+        code=status.failure_code, message=status.failure_message or "",
+        note=f"{disbursement.provider} failed it ({by}): {status.failure_code} {status.failure_message or ''}".strip()
+        + "; the money is back where it came from")
+
+
+async def _paid_out(conn, disbursement: Disbursement, cause: Cause, *, receipt: str | None, note: str) -> Disbursement:
+    """It reached the phone: its money leaves refunds or payouts in flight for the provider's clearing account."""
     if disbursement.kind == "refund":
         closed_entry = (await holds.settle_refund(conn, refund_id=disbursement.refund_id, cause=cause)).closed_entry_id
     else:
@@ -282,14 +298,13 @@ async def _succeeded(conn, disbursement: Disbursement, status: Transaction, by: 
             conn, kind=ledger.PROVIDER_CLEARING, currency=disbursement.currency, provider=disbursement.provider),
             kind="payout.sent")
     disbursement = await repository.settle(conn, disbursement.id, status="succeeded", closed_entry_id=closed_entry,
-                                           receipt=status.receipt)
-    return await _told(conn, disbursement, "succeeded",
-                       f"{disbursement.provider} paid it out ({by})"
-                       + (f", receipt {status.receipt}" if status.receipt else ""))
+                                           receipt=receipt, review_reason=disbursement.review_reason)
+    return await _told(conn, disbursement, "succeeded", note)
 
 
-async def _failed(conn, disbursement: Disbursement, status: Transaction, by: str) -> Disbursement:
-    cause = _cause(disbursement, by, f"{disbursement.kind} {disbursement.reference} failed: {status.failure_code}")
+async def _returned(conn, disbursement: Disbursement, cause: Cause, *, code: str | None, message: str,
+                    note: str) -> Disbursement:
+    """It did not reach the phone: its money goes back into the hold (a refund) or the payee's balance."""
     if disbursement.kind == "refund":
         closed_entry = (await holds.return_refund(conn, refund_id=disbursement.refund_id, cause=cause)).closed_entry_id
     else:
@@ -298,11 +313,9 @@ async def _failed(conn, disbursement: Disbursement, status: Transaction, by: str
                                                                        owner_id=disbursement.user_id,
                                                                        currency=disbursement.currency))
     disbursement = await repository.settle(
-        conn, disbursement.id, status="failed", closed_entry_id=closed_entry, failure_code=status.failure_code,
-        failure_message=(status.failure_message or "")[:500])
-    return await _told(conn, disbursement, "failed",
-                       f"{disbursement.provider} failed it ({by}): {status.failure_code} "
-                       f"{status.failure_message or ''}".strip() + "; the money is back where it came from")
+        conn, disbursement.id, status="failed", closed_entry_id=closed_entry, failure_code=code,
+        failure_message=message[:500], review_reason=disbursement.review_reason)
+    return await _told(conn, disbursement, "failed", note)
 
 
 async def _post_from_in_flight(conn, disbursement: Disbursement, cause: Cause, *, to: uuid.UUID,
@@ -346,6 +359,45 @@ async def _tell(conn, disbursement: Disbursement) -> None:
         "currency": disbursement.currency, "provider": disbursement.provider,
         "hold_id": None if disbursement.hold_id is None else str(disbursement.hold_id),
         "disbursement": json_ready(disbursement_view(disbursement))})
+
+
+# operators
+
+PAID, RETURNED = "paid", "returned"
+OUTCOMES = (PAID, RETURNED)
+
+
+async def resolve(database, disbursement_id: uuid.UUID, *, outcome: str, reason: str, operator: str) -> Disbursement:
+    """An operator's resolution of a refund or payout flagged ``review``, after checking with the
+    provider: **paid** (it reached the phone: settled as a confirmation would be) or **returned**
+    (it did not: the money goes back where it came from), with the operator and their reason as
+    the journal entry's cause. Once: one not in review is 409 ``disbursement_not_in_review``."""
+    resolutions.check_resolution(outcome, reason, operator, OUTCOMES)
+    async with database.transaction("payments.resolve_disbursement") as conn:
+        disbursement = await repository.lock(conn, disbursement_id)
+        if disbursement is None:
+            raise not_found()
+        if disbursement.status != "review":
+            raise Conflict(f"The {disbursement.kind} is {disbursement.status}, not flagged for review: there is "
+                           "nothing to resolve", code="disbursement_not_in_review",
+                           details={"status": disbursement.status})
+        cause = Cause.operator(operator, f"{disbursement.kind} {disbursement.reference} resolved: {reason}"[:500])
+        note = f"{operator}: {outcome}: {reason}"
+        if outcome == PAID:
+            return await _paid_out(conn, disbursement, cause, receipt=None, note=note)
+        return await _returned(conn, disbursement, cause, code="operator_returned", message=reason, note=note)
+
+
+async def history(database, disbursement_id: uuid.UUID) -> tuple[Disbursement, list[Step], list[ledger.Entry]]:
+    """A refund or payout as an operator sees it: its row, its timeline and the journal entries
+    that moved its money."""
+    async with database.connection() as conn:
+        disbursement = await repository.get(conn, disbursement_id)
+        if disbursement is None:
+            raise not_found()
+        entry_ids = [e for e in (disbursement.entry_id, disbursement.closed_entry_id) if e is not None]
+        return (disbursement, await repository.timeline(conn, disbursement_id),
+                [await ledger.entry(conn, entry_id) for entry_id in entry_ids])
 
 
 # callbacks

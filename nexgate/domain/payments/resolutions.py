@@ -53,7 +53,7 @@ async def _entries(conn, payment: Payment) -> list[ledger.Entry]:
 
 
 async def resolve(database: Database, payment_id: uuid.UUID, *, outcome: str, reason: str, operator: str) -> Payment:
-    _check(outcome, reason, operator)
+    check_resolution(outcome, reason, operator)
     async with database.transaction("payments.resolve") as conn:
         payment = await repository.lock_payment(conn, payment_id)
         if payment is None:
@@ -76,10 +76,12 @@ async def resolve(database: Database, payment_id: uuid.UUID, *, outcome: str, re
         return payment
 
 
-def _check(outcome: str, reason: str, operator: str) -> None:
+def check_resolution(outcome: str, reason: str, operator: str, outcomes: tuple[str, ...] = OUTCOMES) -> None:
+    """An operator's resolution names one of ``outcomes``, a reason and the operator (of a payment, or of a refund
+    or payout: ``disbursements.resolve``)."""
     problems = {}
-    if outcome not in OUTCOMES:
-        problems["outcome"] = f"Must be one of: {', '.join(OUTCOMES)}."
+    if outcome not in outcomes:
+        problems["outcome"] = f"Must be one of: {', '.join(outcomes)}."
     if not 1 <= len(reason.strip()) <= 500:
         problems["reason"] = "Say why, in 1-500 characters."
     if not 1 <= len(operator.strip()) <= 200:

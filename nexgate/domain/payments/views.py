@@ -170,8 +170,19 @@ def operator_payment_view(payment: Payment, timeline: Sequence[Step], entries: S
     paid, why it is in review, its timeline and the journal entries that moved its money."""
     return {**payment_detail_view(payment, timeline), "payer_id": payment.payer_id,
             "review_reason": payment.review_reason, "provider_transaction_id": payment.provider_transaction_id,
-            "entries": [{
-                "id": entry.id, "kind": entry.kind, "reverses": entry.reverses, "created_at": entry.created_at,
-                "cause": {"kind": entry.cause.kind, "id": entry.cause.id, "reason": entry.cause.reason},
-                "lines": [{"account_id": line.account_id, "currency": line.currency, "amount": line.amount}
-                          for line in entry.lines]} for entry in entries]}
+            "entries": _entries(entries)}
+
+
+def operator_disbursement_view(disbursement, timeline: Sequence[Step], entries: Sequence[Any]) -> dict[str, Any]:
+    """A refund or payout as an operator sees it (domain/payments/disbursements.py, "operators")."""
+    return {**disbursement_detail_view(disbursement, timeline), "user_id": disbursement.user_id,
+            "refund_id": disbursement.refund_id, "review_reason": disbursement.review_reason,
+            "provider_transaction_id": disbursement.provider_transaction_id, "send": disbursement.send,
+            "entries": _entries(entries)}
+
+
+def _entries(entries: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{"id": entry.id, "kind": entry.kind, "reverses": entry.reverses, "created_at": entry.created_at,
+             "cause": {"kind": entry.cause.kind, "id": entry.cause.id, "reason": entry.cause.reason},
+             "lines": [{"account_id": line.account_id, "currency": line.currency, "amount": line.amount}
+                       for line in entry.lines]} for entry in entries]

@@ -1,4 +1,5 @@
-"""Operators' routes: one payment's full history, and the resolution of a payment in review."""
+"""Operators' routes: one payment's or refund's or payout's full history, and the resolution of
+one in review."""
 from __future__ import annotations
 
 import uuid
@@ -6,11 +7,11 @@ import uuid
 import marshmallow as ma
 from aiohttp import web
 
-from ...domain.payments import resolutions
-from ...domain.payments.views import operator_payment_view
+from ...domain.payments import disbursements, resolutions
+from ...domain.payments.views import operator_disbursement_view, operator_payment_view
 from ...keys import PLATFORM
 from ..routing import Routes, caller, json_response
-from .schemas import PAYMENT_ID, PaymentDetailSchema
+from .schemas import DISBURSEMENT_ID, PAYMENT_ID, DisbursementDetailSchema, PaymentDetailSchema
 
 routes = Routes("payments")
 ADMINS = ("admin",)
@@ -71,3 +72,44 @@ async def resolve_payment(request: web.Request, *, body: dict, payment_id: uuid.
     await resolutions.resolve(platform.core, payment_id, operator=caller(request).username, **body)
     found = await resolutions.history(platform.core, payment_id)
     return json_response(OperatorPaymentSchema, operator_payment_view(found.payment, found.timeline, found.entries))
+
+
+class OperatorDisbursementSchema(DisbursementDetailSchema):
+    user_id = ma.fields.UUID(required=True, metadata={"description": "Who receives it"})
+    refund_id = ma.fields.UUID(required=True, allow_none=True)
+    review_reason = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "Why it was flagged for review; null if it never was"})
+    provider_transaction_id = ma.fields.String(required=True, allow_none=True)
+    send = ma.fields.String(required=True, metadata={"description": "queued, sent, unconfirmed or refused"})
+    entries = ma.fields.List(ma.fields.Nested(EntrySchema), required=True, metadata={
+        "description": "The journal entries that moved its money"})
+
+
+class ResolveDisbursementIn(ma.Schema):
+    outcome = ma.fields.String(required=True, validate=ma.validate.OneOf(disbursements.OUTCOMES), metadata={
+        "description": "paid: it reached the phone; returned: it did not, the money goes back where it came from"})
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500), metadata={
+        "example": "Daraja support confirmed the B2C of 1000 KES with receipt SBX5TQ"})
+
+
+@routes.get("/api/admin/payments/disbursements/{disbursement_id}",
+            summary="A refund's or payout's full history, for operators", ids=(DISBURSEMENT_ID,),
+            response=OperatorDisbursementSchema, roles=ADMINS)
+async def show_disbursement(request: web.Request, *, disbursement_id: uuid.UUID) -> web.Response:
+    """Any user's refund or payout, with its timeline and its journal entries; admin role only."""
+    return await _disbursement_answer(request, disbursement_id)
+
+
+@routes.post("/api/admin/payments/disbursements/{disbursement_id}/resolve",
+             summary="Resolve a refund or payout flagged for review", ids=(DISBURSEMENT_ID,),
+             body=ResolveDisbursementIn, response=OperatorDisbursementSchema, roles=ADMINS, errors=(409,))
+async def resolve_disbursement(request: web.Request, *, body: dict, disbursement_id: uuid.UUID) -> web.Response:
+    """Once: one not in review is 409 `disbursement_not_in_review` with `details.status`. The
+    operator recorded in the journal entry's cause is the caller's username."""
+    await disbursements.resolve(request.app[PLATFORM].core, disbursement_id, operator=caller(request).username, **body)
+    return await _disbursement_answer(request, disbursement_id)
+
+
+async def _disbursement_answer(request: web.Request, disbursement_id: uuid.UUID) -> web.Response:
+    found, timeline, entries = await disbursements.history(request.app[PLATFORM].core, disbursement_id)
+    return json_response(OperatorDisbursementSchema, operator_disbursement_view(found, timeline, entries))
