@@ -16,6 +16,7 @@ from nexgate.client import ApiError
 from nexgate.domain.notifications import preferences, registry
 from nexgate.domain.notifications.preferences import Decision, QuietHours
 from nexgate.keys import PLATFORM
+from tests.conftest import eventually
 from tests.support.notifications import (
     centre, event_ids, fail_logins, handled, next_notification, notifying_app, person,
 )
@@ -80,10 +81,26 @@ async def test_a_change_changes_only_what_it_names(make_client, config, users):
 async def test_two_changes_at_once_from_two_devices_both_hold(make_client, config, users):
     client = await make_client(config)
     amina = await users.new(client)
-    await asyncio.gather(
-        amina.request("PATCH", SETTINGS, json={"categories": {"social": {"push": "none"}}}),
-        amina.request("PATCH", SETTINGS, json={"categories": {"social": {"email": "none"}}}),
-        amina.request("PATCH", SETTINGS, json={"types": {"welcome": False}}))
+    await amina.request("PATCH", SETTINGS, json={"types": {"welcome": False}})
+    notify = client.app[PLATFORM].notify
+    # Two devices' changes arrive while the row is busy (held here): each must see the other's.
+    async with notify.connection() as holder:
+        held = holder.transaction()
+        await held.start()
+        await holder.execute("SELECT 1 FROM notification_preferences WHERE recipient_id = $1 FOR UPDATE",
+                             amina.user_id)
+        changes = [asyncio.create_task(amina.request("PATCH", SETTINGS, json=change)) for change in (
+            {"categories": {"social": {"push": "none"}}}, {"categories": {"social": {"email": "none"}}})]
+
+        async def both_waiting() -> bool:  # asked outside the transaction, which would keep one snapshot
+            async with notify.connection() as watcher:
+                return await watcher.fetchval(
+                    "SELECT count(*) = 2 FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE '%notification_preferences%'")
+
+        await eventually(both_waiting)
+        await held.rollback()
+        await asyncio.gather(*changes)
     settings = await amina.request("GET", SETTINGS)
     assert settings["categories"]["social"] == {**DEFAULT_CHANNELS, "push": "none", "email": "none"}
     assert settings["types"]["welcome"] is False
