@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -43,7 +44,12 @@ from .storage import create_storage
 log = logging.getLogger(__name__)
 
 
-def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Application:
+def create_app(
+    config: Config, *, worker_names: Sequence[str] = (), cpu_pool: ProcessPoolExecutor | None = None
+) -> web.Application:
+    """The app; ``cpu_pool``, when given, is a process pool its caller made and shuts down, used
+    instead of one of ``config.cpu_workers`` processes of its own (the tests share one among
+    their apps: spawning the processes and importing what they run takes a second of CPU)."""
     metrics = Metrics()
     app = App(
         client_max_size=config.max_body_bytes,
@@ -60,7 +66,7 @@ def create_app(config: Config, *, worker_names: Sequence[str] = ()) -> web.Appli
             _database(NOTIFY_DB, "notify", config.notify_database_url),
             _redis,
             _broker,
-            _cpu_pool,
+            _cpu_pool(cpu_pool),
             _smtp_sandbox,
             _mailer,
             _sms_sandbox,
@@ -169,11 +175,18 @@ async def _broker(app: web.Application) -> AsyncIterator[None]:
     await broker.close()
 
 
-async def _cpu_pool(app: web.Application) -> AsyncIterator[None]:
-    pool = cpu.create_pool(app[CONFIG].cpu_workers)
-    app[CPU_POOL] = pool
-    yield
-    pool.shutdown(wait=True, cancel_futures=True)
+def _cpu_pool(given: ProcessPoolExecutor | None):
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        if given is not None:
+            app[CPU_POOL] = given
+            yield
+            return
+        pool = cpu.create_pool(app[CONFIG].cpu_workers)
+        app[CPU_POOL] = pool
+        yield
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    return context
 
 
 async def _smtp_sandbox(app: web.Application) -> AsyncIterator[None]:

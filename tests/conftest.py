@@ -225,8 +225,36 @@ async def sms_sandbox(tmp_path):
     await sandbox.stop()
 
 
+class _SharedCpuPool:
+    """One process pool of ``cpu_workers=1`` for every app a test session's ``make_client``
+    starts: a pool of its own cost each app a spawned process importing the hashing and imaging
+    code (a second of CPU) and its shut-down. What runs in it is pure functions of their
+    arguments, so no test sees another's work there; a test that broke it gets a new one."""
+
+    def __init__(self):
+        self._pool = None
+
+    def get(self):
+        if self._pool is None or getattr(self._pool, "_broken", False):
+            from nexgate import cpu
+
+            self._pool = cpu.create_pool(1)
+        return self._pool
+
+    def shutdown(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="session")
+def _cpu_pool():
+    pool = _SharedCpuPool()
+    yield pool
+    pool.shutdown()
+
+
 @pytest.fixture
-async def make_client(aiohttp_client):
+async def make_client(aiohttp_client, _cpu_pool):
     """Start the real app (``worker_names`` run inside it) and return a test client for it."""
 
     async def make(config: Config, worker_names=(), listening: socket.socket | None = None):
@@ -237,7 +265,8 @@ async def make_client(aiohttp_client):
         if groups:
             await _forget_queued_events(config, groups)
         server = None if listening is None else {"socket_factory": lambda host, port, family: listening}
-        return await aiohttp_client(create_app(config, worker_names=list(worker_names)), server_kwargs=server)
+        app = create_app(config, worker_names=list(worker_names), cpu_pool=_cpu_pool.get())
+        return await aiohttp_client(app, server_kwargs=server)
 
     return make
 
