@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import aiohttp
 import pytest
 
 from tests.conftest import eventually
@@ -241,3 +242,51 @@ async def test_a_payment_begun_again_with_its_key_is_answered_as_before_and_prom
     assert missing.status == 400
     listed = await call(app, "GET", PAYMENTS, tokens, 200)
     assert [p["id"] for p in listed["items"]] == [first["id"]]
+
+
+# cards, on Selcom's hosted checkout page
+
+async def test_a_card_payment_opens_selcoms_page_and_the_webhook_credits_it(app, users, sandboxes):
+    payer = await register(app, phone="+255754321000")
+    hold = await open_hold(app, [user_id(payer)], currency="TZS", expected=1_500_000)
+    body = {"hold_id": str(hold.id), "amount": 1_500_000, "currency": "TZS", "checkout": "card"}
+    started = await call(app, "POST", PAYMENTS, payer, 202, json=body, headers={"Idempotency-Key": "card-1"})
+    assert (started["channel"], started["provider"], started["method_id"], started["phone"], started["status"]) == (  # noqa
+        "card_checkout", "selcom", None, None, "pending"), started
+    assert (
+        "card_checkout", "selcom", None, None, "pending")
+    assert started["checkout_url"].startswith(sandboxes.selcom.url)
+    assert started["message"].startswith("Pay with your card")
+
+    async with aiohttp.ClientSession() as browser:  # the payer's browser, on Selcom's page
+        async with browser.post(started["checkout_url"], data={"action": "pay"}, allow_redirects=False) as page:
+            assert page.status == 303
+            back = page.headers["Location"]
+    assert back.endswith(f"/api/payments/{started['id']}/checkout/done")
+    landing = await app.get(back[back.index("/api/"):])
+    assert f"nexgate://payments/{started['id']}" in await landing.text()
+    await eventually(lambda: _succeeded(app, payer, started["id"]))
+    assert (await hold_now(app, hold.id)).funded_amount == 1_500_000
+    receipt = await call(app, "GET", f"{PAYMENTS}/{started['id']}/receipt", payer, 200)
+    assert receipt["method"] == {"kind": "card", "channel": "Card", "number": None}
+
+
+async def _succeeded(app, tokens, payment_id) -> bool:
+    return (await payment(app, tokens, payment_id))["status"] == "succeeded"
+
+
+async def test_a_card_payment_needs_a_tzs_hold_a_phone_and_not_a_method_too(app):
+    payer = await register(app, phone="+255754321001")
+    hold = await open_hold(app, [user_id(payer)])  # KES
+    refused = await call(app, "POST", PAYMENTS, payer, 422, headers={"Idempotency-Key": "card-2"}, json={
+        "hold_id": str(hold.id), "amount": 150_000, "currency": "KES", "checkout": "card"})
+    assert refused["error"]["code"] == "currency_not_supported"
+    phone = await method(app, payer, "00")
+    refused = await call(app, "POST", PAYMENTS, payer, 422, headers={"Idempotency-Key": "card-3"}, json={
+        "hold_id": str(hold.id), "amount": 150_000, "currency": "KES", "checkout": "card", "method_id": phone["id"]})
+    assert refused["error"]["code"] == "method_or_checkout"
+    no_phone = await register(app)
+    tzs = await open_hold(app, [user_id(no_phone)], currency="TZS", expected=1_000_000)
+    refused = await call(app, "POST", PAYMENTS, no_phone, 422, headers={"Idempotency-Key": "card-4"}, json={
+        "hold_id": str(tzs.id), "amount": 1_000_000, "currency": "TZS", "checkout": "card"})
+    assert refused["error"]["code"] == "phone_required"

@@ -12,7 +12,7 @@ SELECT r.id AS refund_id, r.hold_id, r.amount, r.currency, f.payer_id, p.id AS p
   FROM payment_refunds r
   JOIN payment_hold_fundings f ON f.id = r.funding_id
   JOIN payments p ON p.funding_id = f.id
- WHERE r.id = :refund_id;
+ WHERE r.id = :refund_id AND p.msisdn IS NOT NULL;  -- a card checkout has no number to pay back to
 
 -- name: insert_disbursement(id, reference, kind, user_id, refund_id, hold_id, payment_id, method_id, provider, msisdn, amount, fee, currency, entry_id)^
 INSERT INTO payment_disbursements (id, reference, kind, user_id, refund_id, hold_id, payment_id, method_id, provider, msisdn,

@@ -15,6 +15,18 @@ INSERT INTO payments (id, reference, payer_id, hold_id, method_id, provider, msi
 VALUES (:id, :reference, :payer_id, :hold_id, :method_id, :provider, :msisdn, :amount, :currency)
 RETURNING *;
 
+-- name: insert_checkout_payment(id, reference, payer_id, hold_id, amount, currency)^
+INSERT INTO payments (id, reference, payer_id, hold_id, provider, channel, amount, currency)
+VALUES (:id, :reference, :payer_id, :hold_id, 'selcom', 'card_checkout', :amount, :currency)
+RETURNING *;
+
+-- name: record_checkout(id, checkout_url, next_check_at)^
+UPDATE payments
+   SET prompt = 'sent', provider_transaction_id = reference, checkout_url = :checkout_url,
+       next_check_at = :next_check_at, updated_at = now()
+ WHERE id = :id
+RETURNING *;
+
 -- name: payment(id)^
 SELECT * FROM payments WHERE id = :id;
 

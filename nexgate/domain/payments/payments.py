@@ -19,6 +19,7 @@ from ...errors import Conflict, Invalid, NotFound
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ...providers.mobile_money import Money, ProviderRefused, ProviderUnavailable, State, UnpayableAmount, to_whole_units
+from ..auth import repository as accounts
 from ..auth.caller import Caller
 from . import holds, holds_repository, methods
 from . import payments_repository as repository
@@ -26,6 +27,8 @@ from . import settlement
 from .payments_repository import Payment, Step
 
 KINDS = ("collection",)
+CHECKOUTS = ("card",)
+CHECKOUT_PROVIDER = "selcom"  # cards are taken only on Selcom's hosted page
 STATUSES = ("pending", "succeeded", "failed", "expired", "review")
 PROMPT_TEXT = "Nexgate payment"
 
@@ -47,26 +50,61 @@ async def allow_payer(conn, *, hold_id: uuid.UUID, user_id: uuid.UUID) -> None:
 # starting
 
 async def start(platform: Platform, caller: Caller, *, hold_id: uuid.UUID, amount: int, currency: str,
-                method_id: uuid.UUID) -> Payment:
+                method_id: uuid.UUID | None = None, checkout: str | None = None) -> Payment:
+    """A payment into the hold from one of the caller's mobile money methods (a prompt to its
+    phone), or by card on Selcom's hosted checkout page (``checkout="card"``)."""
+    if (method_id is None) == (checkout is None):
+        raise Invalid.fields("body", {"method_id": "Name one of your mobile money methods, or checkout \"card\"."},
+                             code="method_or_checkout")
     config = platform.config
     _check_amount(amount, config.payments_max_minor)
     async with platform.core.transaction("payments.start") as conn:
         hold = await _hold_to_pay(conn, hold_id, caller.user_id)
-        method = await methods.method_of(conn, caller.user_id, method_id)
-        provider = methods.provider_of(config, method)
-        client = _client(platform, provider)
-        _check_payable(hold, method, client, amount, currency)
-        expects = hold.expected_amount - hold.funded_amount - await repository.pending_into_hold(conn, hold.id)
-        if amount > expects:
-            raise Invalid.fields("body", {"amount": f"The hold still expects {max(expects, 0)} {currency} (minor units)."},
-                                 code="amount_exceeds_hold", expects=max(expects, 0))
+        if checkout is None:
+            method = await methods.method_of(conn, caller.user_id, method_id)
+            client = _client(platform, methods.provider_of(config, method))
+            _check_payable(hold, method, client, amount, currency)
+        else:
+            client, payer = _client(platform, CHECKOUT_PROVIDER), await accounts.user_by_id(conn, caller.user_id)
+            _check_card(hold, payer, client, amount, currency)
+        await _check_expected(conn, hold, amount, currency)
         payment_id = uuid.uuid4()
-        payment = await repository.insert_payment(
-            conn, id=payment_id, reference=f"NX{payment_id.hex.upper()[:20]}", payer_id=caller.user_id,
-            hold_id=hold.id, method_id=method.id, provider=provider, msisdn=method.phone, amount=amount,
-            currency=currency)
-        await repository.add_step(conn, payment, "created", f"asked {provider} to prompt {method.phone}")
-    return await _prompt(platform, client, payment)
+        reference = f"NX{payment_id.hex.upper()[:20]}"
+        if checkout is None:
+            payment = await repository.insert_payment(
+                conn, id=payment_id, reference=reference, payer_id=caller.user_id, hold_id=hold.id,
+                method_id=method.id, provider=client.name, msisdn=method.phone, amount=amount, currency=currency)
+            await repository.add_step(conn, payment, "created", f"asked {client.name} to prompt {method.phone}")
+        else:
+            payment = await repository.insert_checkout_payment(
+                conn, id=payment_id, reference=reference, payer_id=caller.user_id, hold_id=hold.id, amount=amount,
+                currency=currency)
+            await repository.add_step(conn, payment, "created", f"asked {client.name} for a card checkout page")
+    if checkout is None:
+        return await _prompt(platform, client, payment)
+    return await _open_checkout(platform, client, payment, payer)
+
+
+async def _check_expected(conn, hold, amount: int, currency: str) -> None:
+    expects = hold.expected_amount - hold.funded_amount - await repository.pending_into_hold(conn, hold.id)
+    if amount > expects:
+        raise Invalid.fields("body", {"amount": f"The hold still expects {max(expects, 0)} {currency} (minor units)."},
+                             code="amount_exceeds_hold", expects=max(expects, 0))
+
+
+def _check_card(hold, payer, client, amount: int, currency: str) -> None:
+    if currency != hold.currency:
+        raise Invalid.fields("body", {"currency": f"The hold is paid in {hold.currency}."}, code="currency_mismatch")
+    if currency not in client.currencies:
+        raise Invalid.fields("body", {"checkout": f"Cards are taken in {', '.join(sorted(client.currencies))} only."},
+                             code="currency_not_supported", provider=client.name)
+    if payer.phone is None:
+        raise Invalid.fields("body", {"checkout": "Add a phone number to your account first: the card page asks "
+                                                  "for one."}, code="phone_required")
+    try:
+        to_whole_units(client.name, Money(amount, currency), client.currencies)
+    except UnpayableAmount as error:
+        raise Invalid.fields("body", {"amount": str(error)}, code="unpayable_amount", provider=client.name) from None
 
 
 def _check_amount(amount, maximum: int) -> None:
@@ -140,6 +178,37 @@ async def _prompt(platform: Platform, client, payment: Payment) -> Payment:
     if called_back:  # the provider's callback came before its answer to us: settle it now
         payment = await settlement.settle(platform.core, platform.config, client, payment, by=settlement.CALLBACK)
     return payment
+
+
+async def _open_checkout(platform: Platform, client, payment: Payment, payer) -> Payment:
+    """Ask Selcom for the hosted page the payer pays on; the app opens ``checkout_url``. Selcom
+    sends the browser back to our page that hands over to the app (``checkout_return_page``) when
+    it is done or cancelled, and its webhook settles the payment as a prompt's would."""
+    back = f"{platform.config.public_url.rstrip('/')}/api/payments/{payment.id}/checkout"
+    try:
+        page = await client.create_checkout(
+            reference=payment.reference, amount=Money(payment.amount, payment.currency),
+            payer_name=payer.display_name or payer.username, payer_email=payer.email or "",
+            payer_msisdn=payer.phone, redirect_url=f"{back}/done", cancel_url=f"{back}/cancelled")
+    except ProviderUnavailable as error:
+        return await _unconfirmed(platform, payment, str(error))
+    except ProviderRefused as error:
+        return await _refused(platform, payment, error.code, str(error))
+    async with platform.core.transaction("payments.checkout_opened") as conn:
+        payment = await repository.record_checkout(conn, payment.id, checkout_url=page.url,
+                                                   next_check_at=settlement.next_check(platform.config, payment))
+        await repository.add_step(conn, payment, "checkout_opened", f"{payment.provider} made the card page")
+    return payment
+
+
+def checkout_return_page(payment_id: uuid.UUID, outcome: str) -> str:
+    """Where Selcom's card page sends the browser back: it hands over to the app, which shows the
+    payment's state (the webhook, not this page, decides it)."""
+    said = "Your card payment is being confirmed." if outcome == "done" else "You cancelled the card payment."
+    link = f"nexgate://payments/{payment_id}"
+    return (f"<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
+            f"<title>Nexgate payment</title><p>{said}</p><p><a href='{link}'>Return to Nexgate</a></p>"
+            f"<script>location.href = '{link}'</script>")
 
 
 async def _unconfirmed(platform: Platform, payment: Payment, problem: str) -> Payment:

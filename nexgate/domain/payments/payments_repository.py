@@ -17,9 +17,9 @@ class Payment:
     kind: str
     payer_id: uuid.UUID
     hold_id: uuid.UUID
-    method_id: uuid.UUID
+    method_id: uuid.UUID | None  # None for a card paid on the provider's checkout page
     provider: str
-    msisdn: str
+    msisdn: str | None
     amount: int
     currency: str
     status: str
@@ -35,6 +35,8 @@ class Payment:
     created_at: datetime.datetime
     updated_at: datetime.datetime
     settled_at: datetime.datetime | None
+    channel: str  # mobile_money (a prompt to a number) or card_checkout (the provider's hosted page)
+    checkout_url: str | None
 
     def position(self) -> tuple[datetime.datetime, uuid.UUID]:
         return self.created_at, self.id
@@ -66,6 +68,16 @@ async def pending_into_hold(conn, hold_id: uuid.UUID) -> int:
 
 async def insert_payment(conn, **fields) -> Payment:
     return _payment(await _sql.insert_payment(conn, **fields))
+
+
+async def insert_checkout_payment(conn, **fields) -> Payment:
+    return _payment(await _sql.insert_checkout_payment(conn, **fields))
+
+
+async def record_checkout(conn, payment_id: uuid.UUID, *, checkout_url: str,
+                          next_check_at: datetime.datetime) -> Payment:
+    return _payment(await _sql.record_checkout(conn, id=payment_id, checkout_url=checkout_url,
+                                               next_check_at=next_check_at))
 
 
 async def payment(conn, payment_id: uuid.UUID) -> Payment | None:

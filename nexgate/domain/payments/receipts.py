@@ -66,7 +66,8 @@ async def _receipt(conn, payment: Payment) -> dict[str, Any]:
     issued = local_time(payment.settled_at)
     return receipt_view(
         payment, payer, hold, amount_text=format_amount(payment.amount, payment.currency),
-        number=mask_number(payment.msisdn), channel=_channel(payment.msisdn), issued_at=issued,
+        number=mask_number(payment.msisdn) if payment.msisdn else None,
+        channel=_channel(payment.msisdn) if payment.msisdn else "Card", issued_at=issued,
         date_text=f"{issued:%d %B %Y, %H:%M} {TIME_ZONE_LABEL}", time_zone=TIME_ZONE.key)
 
 

@@ -108,7 +108,8 @@ async def _succeeded(conn, payment: Payment, status: Transaction, reported: Tran
     receipt = status.receipt or (reported.receipt if reported and reported.state is State.SUCCEEDED else None)
     payment = await repository.settle_payment(conn, payment.id, status="succeeded", receipt=receipt,
                                               funding_id=funding.id)
-    await methods.mark_verified_by_payment(conn, payment.method_id)
+    if payment.method_id is not None:
+        await methods.mark_verified_by_payment(conn, payment.method_id)
     await receipts.email_receipt(conn, payment)
     note = f"{payment.provider} confirmed it ({by})" + (f", receipt {receipt}" if receipt else "")
     return await _told(conn, payment, "succeeded", note, PAYMENT_SUCCEEDED)

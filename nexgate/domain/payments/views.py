@@ -39,6 +39,7 @@ def method_view(method: Method, config: Config) -> dict[str, Any]:
 # What each state means for the payer, as an app may show it.
 STATUS_MESSAGES = {
     "pending": "Check your phone and enter your PIN to approve the payment.",
+    "checkout": "Pay with your card on the page that opened; we will confirm here.",
     "succeeded": "Paid.",
     "failed": "The payment did not go through; nothing was taken.",
     "expired": "The payment was not confirmed in time; nothing was taken.",
@@ -51,6 +52,8 @@ UNCONFIRMED_PROMPT = ("We could not confirm that the prompt reached your phone. 
 def payment_view(payment: Payment) -> dict[str, Any]:
     """A payment: what it pays, where it stands, and what the payer is to do."""
     message = STATUS_MESSAGES[payment.status]
+    if payment.status == "pending" and payment.channel == "card_checkout":
+        message = STATUS_MESSAGES["checkout"]
     if payment.status == "pending" and payment.prompt == "unconfirmed":
         message = UNCONFIRMED_PROMPT
     failure = None if payment.failure_code is None else {"code": payment.failure_code,
@@ -62,9 +65,11 @@ def payment_view(payment: Payment) -> dict[str, Any]:
         "prompt": payment.prompt,
         "message": message,
         "hold_id": payment.hold_id,
+        "channel": payment.channel,
         "method_id": payment.method_id,
         "provider": payment.provider,
         "phone": payment.msisdn,
+        "checkout_url": payment.checkout_url,
         "amount": payment.amount,
         "currency": payment.currency,
         "reference": payment.reference,
@@ -158,7 +163,8 @@ def receipt_view(payment: Payment, payer, hold, *, amount_text: str, number: str
                   "email": payer.email},
         "paid_for": {"kind": hold.payable_kind, "id": hold.payable_id, "hold_id": hold.id},
         "amount": {"minor": payment.amount, "currency": payment.currency, "text": amount_text},
-        "method": {"kind": "mobile_money", "channel": channel, "number": number},
+        "method": {"kind": "mobile_money" if payment.channel == "mobile_money" else "card", "channel": channel,
+                   "number": number},
         "provider": payment.provider,
         "provider_receipt": payment.receipt,
         "provider_transaction_id": payment.provider_transaction_id,

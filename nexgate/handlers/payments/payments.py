@@ -27,7 +27,10 @@ async def start_payment(request: web.Request, *, body: dict) -> web.Response:
     `payment_method_not_found`; 409 `hold_not_payable`; 422 names the field: `invalid_amount`,
     `amount_too_large`, `amount_exceeds_hold`, `currency_mismatch`, `currency_not_supported`,
     `unpayable_amount`, `method_not_mobile_money`, `provider_unavailable`. 5 a minute per user
-    (429 `rate_limited`, `details.limit` `payments.attempts`)."""
+    (429 `rate_limited`, `details.limit` `payments.attempts`). By card: `checkout` `card` instead
+    of `method_id` (TZS holds, through Selcom's hosted page; Nexgate never sees the card): the
+    answer's `checkout_url` is the page to open in a browser; 422 `method_or_checkout` (neither
+    or both), `phone_required` (the page asks for the payer's phone: add one to the account)."""
     payment = await payments.start(request.app[PLATFORM], caller(request), **body)
     return json_response(PaymentSchema, payment_view(payment), status=202)
 
@@ -44,6 +47,16 @@ async def get_payment(request: web.Request, *, payment_id: uuid.UUID) -> web.Res
     """Another user's payment is 404 `payment_not_found`, as an unknown one."""
     payment, timeline = await payments.payment_of(request.app[PLATFORM], caller(request), payment_id)
     return json_response(PaymentDetailSchema, payment_detail_view(payment, timeline))
+
+
+@routes.get("/api/payments/{payment_id}/checkout/{outcome}", summary="Where the card page sends the browser back",
+            ids=(PAYMENT_ID,), auth=False, in_openapi=False)
+async def checkout_return(request: web.Request, *, payment_id: uuid.UUID) -> web.Response:
+    """For browsers coming back from Selcom's card page: a page that opens the app on the payment."""
+    outcome = request.match_info["outcome"]
+    if outcome not in ("done", "cancelled"):
+        raise payments.not_found()
+    return web.Response(text=payments.checkout_return_page(payment_id, outcome), content_type="text/html")
 
 
 @routes.post("/api/payments/callbacks/{provider}/{secret}/{kind}", summary="A payment provider's callback",

@@ -40,9 +40,10 @@ class PaidForSchema(ma.Schema):
 
 
 class ReceiptMethodSchema(ma.Schema):
-    kind = ma.fields.String(required=True, metadata={"example": "mobile_money"})
+    kind = ma.fields.String(required=True, metadata={"example": "mobile_money", "description": "mobile_money or card"})
     channel = ma.fields.String(required=True, allow_none=True, metadata={"example": "M-Pesa"})
-    number = ma.fields.String(required=True, metadata={"description": "Masked", "example": "+255 *****3456"})
+    number = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "Masked; null for a card (Nexgate never sees it)", "example": "+255 *****3456"})
 
 
 class ReceiptSchema(ma.Schema):

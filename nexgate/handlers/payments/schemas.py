@@ -85,7 +85,10 @@ class PaymentIn(ma.Schema):
                        "NEXGATE_PAYMENTS_MAX_MINOR and what the hold still expects", "example": 150000})
     currency = ma.fields.String(required=True, validate=ma.validate.OneOf(CURRENCIES), metadata={
         "description": "The hold's and the method's currency", "example": "KES"})
-    method_id = ma.fields.UUID(required=True, metadata={"description": "One of your mobile money payment methods"})
+    method_id = ma.fields.UUID(load_default=None, metadata={
+        "description": "One of your mobile money payment methods (or `checkout`)"})
+    checkout = ma.fields.String(load_default=None, validate=ma.validate.OneOf(payments.CHECKOUTS), metadata={
+        "description": "card: pay on Selcom's hosted card page instead of a prompt (TZS; no method needed)"})
 
 
 class PaymentQuery(PageQuery):
@@ -108,9 +111,14 @@ class PaymentSchema(ma.Schema):
                        "time: it may have reached your phone), refused, or sending", "example": "sent"})
     message = ma.fields.String(required=True, metadata={"description": "What the state means, for the payer"})
     hold_id = ma.fields.UUID(required=True)
-    method_id = ma.fields.UUID(required=True)
+    channel = ma.fields.String(required=True, metadata={
+        "description": "mobile_money (a prompt to the method's phone) or card_checkout (the provider's card page)"})
+    method_id = ma.fields.UUID(required=True, allow_none=True, metadata={"description": "null for a card checkout"})
     provider = ma.fields.String(required=True, metadata={"description": "daraja, selcom or tembo"})
-    phone = ma.fields.String(required=True, metadata={"example": "+254708374149"})
+    phone = ma.fields.String(required=True, allow_none=True, metadata={
+        "example": "+254708374149", "description": "null for a card checkout"})
+    checkout_url = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "A card checkout's page: open it in a browser; null for a prompt"})
     amount = ma.fields.Integer(required=True, metadata={"description": "Minor units", "example": 150000})
     currency = ma.fields.String(required=True, metadata={"example": "KES"})
     reference = ma.fields.String(required=True, metadata={"description": "Ours, as the provider shows it"})
