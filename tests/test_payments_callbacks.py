@@ -225,3 +225,31 @@ async def test_a_callback_that_comes_before_the_initiations_answer_is_settled_wh
     assert (sent.callbacks[0]["status"], orjson.loads(sent.callbacks[0]["answer"])) == (200, ACCEPTED)
     assert started["status"] == "succeeded"
     assert await escrow_balance(app, hold) == 150_000
+
+
+async def test_a_callback_while_rabbitmq_is_down_is_credited_and_told_live_once_it_is_back(
+        make_client, config, sandboxes, users, proxy_to):
+    proxy, amqp_url = await proxy_to(config.amqp_url)
+    app = await start_app(make_client, config, sandboxes, amqp_url=amqp_url)
+    payer = await users.new(app.server)
+    live = await payer.live()
+    hold = await open_hold(app, [payer.user_id])
+    await proxy.stop()  # the broker is unreachable from here on
+    started = await pay(app, payer.tokens, hold, await method(app, payer.tokens, "22"))  # called back after 1 s
+
+    await eventually(lambda: _status_is(app, payer.tokens, started, "succeeded"), timeout=15)
+    assert await escrow_balance(app, hold) == 150_000  # credited without the broker
+    async with platform(app).core.connection() as conn:
+        unpublished = await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE routing_key = 'payments.payment.succeeded' AND published_at IS NULL"
+            " AND payload->>'payment_id' = $1", started["id"])
+    assert unpublished == 1  # the event waits in the outbox, in the credit's own transaction
+
+    await proxy.start()
+    event = await live.next_event(timeout=30)
+    assert (event["event"], event["data"]["payment"]["id"]) == ("payments.payment.succeeded", started["id"])
+    assert len(await events(app, "payments.payment.succeeded", payment_id=started["id"])) == 1
+
+
+async def _status_is(app, tokens, started, wanted) -> bool:
+    return await status_of(app, tokens, started) == wanted
