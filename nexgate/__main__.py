@@ -10,6 +10,7 @@ import shlex
 import signal
 import sys
 import uuid
+from collections.abc import Mapping
 
 from . import logs, migrations, workers
 from .config import Config, ConfigError, documented_settings
@@ -17,11 +18,16 @@ from .db import UnmigratedDatabase
 from .platform import DependencyUnavailable
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None, *,
+         configure_logging: bool = True) -> int:
+    """Run one command; its exit status. ``environ``: the variables the settings are read from
+    (``os.environ`` by default). The tests run commands other than ``serve`` and ``worker`` in their
+    own process with their settings (``tests/cli.py``), and keep its logging as it is."""
     args = _parser().parse_args(argv)
     try:
-        config = Config.from_env(**_overrides(args))
-        logs.configure(config.log_level, config.log_json)
+        config = Config.from_env(environ, **_overrides(args))
+        if configure_logging:
+            logs.configure(config.log_level, config.log_json)
         return args.command(config, args) or 0
     except (ConfigError, DependencyUnavailable, UnmigratedDatabase, workers.UnknownWorker) as error:
         print(f"nexgate: {error}", file=sys.stderr)

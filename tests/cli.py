@@ -1,8 +1,11 @@
-"""Run ``python -m nexgate ...`` as an operator would, with a test's configuration."""
+"""Run ``python -m nexgate ...`` as an operator would, with a test's configuration: commands in this
+process (``run``), ``serve`` and ``worker`` as one of their own (``run_process``, ``serve_until_live``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import io
 import os
 import signal
 import socket
@@ -25,7 +28,34 @@ def environment(config: Config, **extra: str) -> dict[str, str]:
     return env
 
 
+PROCESS_COMMANDS = ("serve", "worker")  # they run until signalled, as a process of their own
+
+
 async def run(config: Config, *args: str, timeout: float = 60, **extra_env: str) -> tuple[int, str, str]:
+    """``python -m nexgate ARGS`` with the test's settings (and ``extra_env``): exit status, stdout,
+    stderr. A command other than ``serve`` and ``worker`` runs here, ``nexgate.__main__.main`` in a
+    thread (its commands run their own event loop) with its output captured: a new interpreter
+    importing the server took 1-8 s a call. ``serve`` and ``worker`` run as ``run_process`` runs
+    them; tests/test_startup.py runs ``migrate`` that way too, the entry point whole."""
+    if args[0] in PROCESS_COMMANDS:
+        return await run_process(config, *args, timeout=timeout, **extra_env)
+    return await asyncio.wait_for(asyncio.to_thread(_run_here, environment(config, **extra_env), args), timeout)
+
+
+def _run_here(env: dict[str, str], args: tuple[str, ...]) -> tuple[int, str, str]:
+    from nexgate.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args), env, configure_logging=False)
+        except SystemExit as exit:  # argparse refusing the arguments (after saying why on stderr)
+            code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+    return code, out.getvalue(), err.getvalue()
+
+
+async def run_process(config: Config, *args: str, timeout: float = 60, **extra_env: str) -> tuple[int, str, str]:
+    """``python -m nexgate ARGS`` as a process of its own, as an operator runs it."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "nexgate", *args,
         cwd=ROOT, env=environment(config, **extra_env),
