@@ -394,8 +394,11 @@ async def test_a_release_refund_beyond_what_was_released_or_what_the_seller_stil
     seller, number = await register(app), None
     await release_to(app, hold, seller)
     with pytest.raises(Exception) as refused:
-        await refund_released(app, hold, seller, 150_001)
+        await refund_released(app, hold, seller, 150_100)
     assert refused.value.code == "hold_insufficient"
+    with pytest.raises(Exception) as refused:
+        await refund_released(app, hold, seller, 10)  # ten cents: no phone can be paid that
+    assert refused.value.code == "invalid_refund" and "whole" in str(refused.value.details)
     with pytest.raises(Exception) as refused:
         await refund_released(app, hold, payer, 1_000)  # released to someone else
     assert refused.value.code == "hold_insufficient"

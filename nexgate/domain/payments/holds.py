@@ -26,6 +26,7 @@ import asyncpg
 from ... import bus
 from ...bus import scheduler
 from ...errors import Conflict, Invalid, NotFound
+from ...providers.mobile_money import MINOR_UNIT_DIGITS
 from . import disbursements, fees, ledger
 from . import holds_repository as repository
 from .events import (HOLD_FROZEN, HOLD_FUNDED, HOLD_OPENED, HOLD_REFUNDED, HOLD_RELEASED, HOLD_UNFROZEN,
@@ -376,6 +377,7 @@ async def refund(conn, *, hold_id: uuid.UUID, cause: Cause, amount: int | None =
     async with conn.transaction():
         hold = await _lock(conn, hold_id)
         wanted = hold.balance if amount is None else amount
+        _check_whole_units(hold, wanted)
         _check_movable(hold, wanted, "refund")
         parts = _allocate(await fundings(conn, hold_id=hold.id), wanted, funding_id)
         if wanted == 0 or sum(part for _, part in parts) < wanted:
@@ -422,6 +424,7 @@ async def refund_released(conn, *, hold_id: uuid.UUID, payee_id: uuid.UUID, amou
         raise Invalid.fields("refund", {"amount": "Must be a positive whole number of minor units."})
     async with conn.transaction():
         hold = await _lock(conn, hold_id)
+        _check_whole_units(hold, amount)
         if hold.state == FROZEN:
             _check_movable(hold, 0, "refund")
         shares = await repository.release_shares(conn, hold_id=hold.id, payee_id=payee_id)
@@ -474,6 +477,14 @@ async def _take_back(conn, shares, amount: int) -> tuple[int, int]:
 def _fee_share(share, gross: int) -> int:
     """The part of a share's fee that ``gross`` of it carries, rounded half up."""
     return (share["fee"] * gross * 2 + share["gross"]) // (share["gross"] * 2)
+
+
+def _check_whole_units(hold: Hold, amount: int) -> None:
+    """A refund goes back to a phone, and mobile money carries whole units only (no cents)."""
+    unit = 10 ** MINOR_UNIT_DIGITS[hold.currency]
+    if amount % unit:
+        raise Invalid.fields("refund", {"amount": f"Refunds go back to phones in whole {hold.currency}: a multiple "
+                                                  f"of {unit} minor units, not {amount}."}, code="invalid_refund")
 
 
 def _allocate(fundings_: list[Funding], wanted: int, funding_id: uuid.UUID | None) -> list[tuple[Funding, int]]:
