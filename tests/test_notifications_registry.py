@@ -48,6 +48,10 @@ def test_a_scheduled_type_names_only_its_recipient_and_params_and_has_no_sources
     with pytest.raises(ValueError, match="no source events"):
         notification_type("from_nothing", category="social", recipient="user_id", link="nexgate://x",
                           in_app={"en": "Something", "sw": "Kitu"})
+    with pytest.raises(ValueError, match="a grouped type has an actor"):
+        notification_type("grouped_reminder", scheduled=True, category="events", recipient="user_id",
+                          params=("event_id",), link="nexgate://events/{event_id}", grouping=Grouping(on="event_id"),
+                          in_app={"en": "Soon", "sw": "Hivi karibuni"})
     reminder = notification_type("reminder", scheduled=True, category="events", recipient="user_id",
                                  params=("event_id",), link="nexgate://events/{event_id}",
                                  in_app={"en": "Soon", "sw": "Hivi karibuni"})

@@ -114,6 +114,8 @@ def problems(kind: NotificationType) -> list[str]:
         found.append(f"{kind.name}: category {kind.category!r} is not one of {', '.join(CATEGORIES)}")
     if kind.category in CRITICAL_CATEGORIES and not kind.critical:
         found.append(f"{kind.name}: a {kind.category} notification is critical")
+    if kind.grouping and not kind.actor:
+        found.append(f"{kind.name}: a grouped type has an actor (a group gathers the people who acted)")
     named = {kind.recipient, *kind.params, *kind.when, *template_parameters(kind.link)}
     named |= {kind.actor} if kind.actor else set()
     named |= {kind.about[1]} if kind.about else set()
