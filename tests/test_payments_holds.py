@@ -375,6 +375,15 @@ async def test_a_frozen_hold_is_neither_released_nor_refunded_until_unfrozen(con
                            ("unfrozen", "funded"), ("released", "released")]
 
 
+async def test_a_hold_disputed_before_anything_was_paid_into_it_is_open_again_when_unfrozen(conn):
+    hold = await _open(conn, 4_000)
+    await holds.freeze(conn, hold_id=hold.id, cause=BUYER_CAUSE)
+    unfrozen = await holds.unfreeze(conn, hold_id=hold.id, cause=Cause.operator("amina", "no dispute after all"))
+    assert (unfrozen.state, unfrozen.balance) == ("open", 0)  # not "refunded": nothing left it, it takes payments
+    await _fund(conn, hold, 4_000)
+    assert (await holds.get_hold(conn, hold_id=hold.id)).state == "funded"
+
+
 # inside the caller's transaction
 
 async def test_a_refused_transition_leaves_the_callers_transaction_usable_and_nothing_written(conn):

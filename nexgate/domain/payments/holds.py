@@ -356,10 +356,11 @@ def _check_movable(hold: Hold, amount: int, verb: str) -> None:
 
 def _state_after(hold: Hold, *, released: int = 0, refunded: int = 0) -> str:
     """The state a hold that is not frozen is in once its amounts change by these."""
-    funded, out_released = hold.funded_amount, hold.released_amount + released
-    if funded - out_released - (hold.refunded_amount + refunded) == 0:
+    funded = hold.funded_amount
+    out_released, out_refunded = hold.released_amount + released, hold.refunded_amount + refunded
+    if funded - out_released - out_refunded == 0 and (out_released or out_refunded):
         return RELEASED if out_released else REFUNDED
-    return FUNDED if funded >= hold.expected_amount else OPEN
+    return FUNDED if funded >= hold.expected_amount else OPEN  # nothing has left it: not closed, even if empty
 
 
 # refunding
