@@ -95,6 +95,7 @@ async def test_an_escrow_release_reaches_each_payee_with_their_share(app, users)
     assert to_seller["params"] == {"net": shares[seller.user_id].net, "fee": shares[seller.user_id].fee,
                                    "currency": "TZS"}
     assert to_seller["object"] == {"type": "hold", "id": str(hold.id)} and to_seller["critical"] is True
+    assert to_seller["link"] == "nexgate://payments/balances"
     [to_organizer] = (await centre(organizer))["items"]
     net, fee = (money.for_people(getattr(shares[organizer.user_id], f), "TZS") for f in ("net", "fee"))
     assert to_organizer["text"] == f"Escrow imetolewa: umelipwa {net} (baada ya ada ya jukwaa ya {fee})"
@@ -114,7 +115,7 @@ async def test_a_refund_paid_back_reaches_its_payer(app, users):
     await handled(app, await event_ids(app, "payments.refund.settled", refund_id=str(refund.id)))
     told = (await centre(amina))["items"][0]
     assert told["text"] == "Refund processed: TZS 4,000 was sent back to your phone"
-    assert told["link"] == f"nexgate://payments/refunds/{refund.id}" and told["type"] == "refund_processed"
+    assert told["link"] == "nexgate://payments/disbursements?kind=refund" and told["type"] == "refund_processed"
     assert told["object"] == {"type": "refund", "id": str(refund.id)}
 
 
@@ -128,7 +129,7 @@ async def test_a_payout_sent_reaches_its_payee(app, users):
     assert [n["type"] for n in told] == ["payout_sent", "escrow_released"]
     assert told[0]["text"] == ("Payout sent: KES 1,015 from your balance was paid out to your phone, less the KES 15 "
                                "transfer fee")
-    assert told[0]["link"] == f"nexgate://payments/payouts/{started['id']}"
+    assert told[0]["link"] == f"nexgate://payments/disbursements/{started['id']}"
     assert told[0]["object"] == {"type": "disbursement", "id": started["id"]}
     await _sw(seller)  # the text is rendered when read, in the reader's language now
     assert (await centre(seller))["items"][0]["text"] == (

@@ -34,20 +34,21 @@ PAYMENT_FAILED_NOTICE = _told_to_payer(
 ESCROW_RELEASED = notification_type(
     "escrow_released", sources=(HOLD_RELEASED,), **_PAYMENTS, each=Each("payees", ("user_id", "net", "fee")),
     recipient="user_id", about=("hold", "hold_id"), params=("net", "fee", "currency"),
-    amounts={"net": "currency", "fee": "currency"}, link="nexgate://payments/balance",
+    amounts={"net": "currency", "fee": "currency"}, link="nexgate://payments/balances",
     in_app={"en": "Escrow released: you have been paid {net} (after the {fee} platform fee)",
             "sw": "Escrow imetolewa: umelipwa {net} (baada ya ada ya jukwaa ya {fee})"})
 
 REFUND_PROCESSED = notification_type(
     "refund_processed", sources=(REFUND_SETTLED,), **_PAYMENTS, recipient="payer_id", about=("refund", "refund_id"),
-    params=("amount", "currency"), amounts={"amount": "currency"}, link="nexgate://payments/refunds/{refund_id}",
+    params=("amount", "currency"), amounts={"amount": "currency"},
+    link="nexgate://payments/disbursements?kind=refund",  # the event names the hold's refund, not its disbursement
     in_app={"en": "Refund processed: {amount} was sent back to your phone",
             "sw": "Marejesho ya pesa yamekamilika: {amount} zimerudishwa kwenye simu yako"})
 
 PAYOUT_SENT_NOTICE = notification_type(
     "payout_sent", sources=(PAYOUT_SENT,), **_PAYMENTS, recipient="user_id", about=("disbursement", "disbursement_id"),
     params=("amount", "fee", "currency", "provider"), amounts={"amount": "currency", "fee": "currency"},
-    link="nexgate://payments/payouts/{disbursement_id}",
+    link="nexgate://payments/disbursements/{disbursement_id}",
     in_app={"en": "Payout sent: {amount} from your balance was paid out to your phone, less the {fee} transfer fee",
             "sw": "Malipo yametumwa: {amount} kutoka kwenye salio lako yametumwa kwenye simu yako, ukiondoa ada ya "
                   "uhamisho ya {fee}"})
