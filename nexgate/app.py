@@ -28,7 +28,7 @@ from .keys import (
     REDIS, SMS, STORAGE, WORKER_TASKS,
 )
 from .metrics import Metrics
-from .middlewares import access_log_middleware, body_timeout_middleware, error_middleware, request_id_middleware
+from .middlewares import http_middleware
 from .platform import DependencyUnavailable, Platform
 from .protocol import App
 from .providers.email import SmtpMailer
@@ -54,8 +54,7 @@ def create_app(
     app = App(
         client_max_size=config.max_body_bytes,
         middlewares=[
-            request_id_middleware, access_log_middleware(metrics), error_middleware,
-            body_timeout_middleware(config.body_timeout_s),
+            http_middleware(metrics, config.body_timeout_s),
         ],
     )
     app[CONFIG] = config

@@ -1,4 +1,5 @@
-"""Request id, access log + metrics, and the JSON error envelope for every error."""
+"""The frame of every request: its id, the body timeout, the JSON error envelope for every error,
+the metrics and the access log (``http_middleware``)."""
 from __future__ import annotations
 
 import asyncio
@@ -63,35 +64,28 @@ def new_request_id() -> str:
     return f"{_REQUEST_ID_PREFIX}{next(_request_numbers):016x}"
 
 
-@web.middleware
-async def request_id_middleware(request: web.Request, handler):
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    rid = incoming if incoming and _ACCEPTABLE_REQUEST_ID.match(incoming) else new_request_id()
-    token = request_id.set(rid)
-    try:
-        response = await handler(request)
-        response.headers[REQUEST_ID_HEADER] = rid
-        return response
-    finally:
-        request_id.reset(token)
+def http_middleware(metrics: Metrics, body_timeout_s: float):
+    """Every request's frame, in one middleware (four nested ones cost a coroutine and a partial
+    each on every response): its request id (the client's ``X-Request-ID`` when acceptable, in
+    the log context and on the response), a body that stops coming cut off by ``BodyTimeout``
+    (no new bytes for ``body_timeout_s``, checked every ``body_timeout_s``), every error as the JSON
+    envelope, then the request counted in the metrics and written to the access log."""
 
-
-def _route_label(request: web.Request) -> str:
-    route = request.match_info.route
-    if route.resource is None:  # no route matched: don't let scanners blow up label cardinality
-        return "unmatched"
-    return route.resource.canonical
-
-
-def access_log_middleware(metrics: Metrics):
     @web.middleware
     async def middleware(request: web.Request, handler):
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        rid = incoming if incoming and _ACCEPTABLE_REQUEST_ID.match(incoming) else new_request_id()
+        token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
         try:
-            response = await handler(request)
+            response = await _answered(request, handler, body_timeout_s)
             status = response.status
+            response.headers[REQUEST_ID_HEADER] = rid
             return response
+        except web.HTTPException as error:  # a redirect, which aiohttp answers itself
+            status = error.status
+            raise
         except asyncio.CancelledError:
             if _client_gone(request):  # the test server cancels the handler of a closed connection
                 status = CLIENT_CLOSED
@@ -101,12 +95,21 @@ def access_log_middleware(metrics: Metrics):
             route = _route_label(request)
             metrics.count_request(request.method, route, status, elapsed)
             access_log.write(request.method, request.path, route, status, elapsed, request.remote)
+            request_id.reset(token)
 
     return middleware
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler):
+def _route_label(request: web.Request) -> str:
+    route = request.match_info.route
+    if route.resource is None:  # no route matched: don't let scanners blow up label cardinality
+        return "unmatched"
+    return route.resource.canonical
+
+
+async def _answered(request: web.Request, handler, body_timeout_s: float) -> web.StreamResponse:
+    """The handler's response, or the error envelope of what it raised."""
+    watch = None if request.content.is_eof() else _BodyWatch(request.content, body_timeout_s)
     try:
         return await handler(request)
     except DomainError as error:
@@ -127,6 +130,9 @@ async def error_middleware(request: web.Request, handler):
         log.exception("unhandled error on %s %s", request.method, request.path)
         failure = Internal()
         return error_response(failure.status, failure.code, failure.message)
+    finally:
+        if watch is not None:
+            watch.stop()
 
 
 async def _allowed_methods(request: web.Request) -> str:
@@ -143,23 +149,6 @@ async def _allowed_methods(request: web.Request) -> str:
 
 def _client_gone(request: web.Request) -> bool:
     return request.transport is None
-
-
-def body_timeout_middleware(seconds: float):
-    """A handler waiting on a body that gets no new bytes for ``seconds`` (checked every
-    ``seconds``, so within twice that) is told so by a ``BodyTimeout``: 408, connection closed."""
-
-    @web.middleware
-    async def middleware(request: web.Request, handler):
-        if request.content.is_eof():  # no body, or all of it arrived with the headers
-            return await handler(request)
-        watch = _BodyWatch(request.content, seconds)
-        try:
-            return await handler(request)
-        finally:
-            watch.stop()
-
-    return middleware
 
 
 class _BodyWatch:
