@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -83,7 +84,9 @@ def create_app(
         area_routes.add_to(app)
     gateway.setup(app, AREAS)
     docs.add_static(app)
-    app[OPENAPI] = openapi.build(routes, config.public_url)
+    # Built the first time it is asked for (``app[OPENAPI]()``): apispec takes a tenth of a second of
+    # CPU, which a worker process, and nearly every app the tests start, would spend for nothing.
+    app[OPENAPI] = functools.cache(functools.partial(openapi.build, routes, config.public_url))
     _setup_cors(app, config.cors_origins)
     return app
 

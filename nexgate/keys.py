@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
@@ -32,4 +33,4 @@ KEYRING = web.AppKey("keyring", Keyring)
 STORAGE = web.AppKey("storage", Storage)
 PLATFORM = web.AppKey("platform", Platform)
 WORKER_TASKS = web.AppKey("worker_tasks", list[asyncio.Task])
-OPENAPI = web.AppKey("openapi", dict)
+OPENAPI = web.AppKey("openapi", Callable[[], dict])  # the OpenAPI document, built when first called

@@ -33,7 +33,7 @@ PAGE = """<!doctype html>
 
 @routes.get("/api/openapi.json", summary="This OpenAPI document", auth=False)
 async def openapi_document(request: web.Request) -> web.Response:
-    return web.Response(body=orjson.dumps(request.app[OPENAPI]), content_type="application/json")
+    return web.Response(body=orjson.dumps(request.app[OPENAPI]()), content_type="application/json")
 
 
 @routes.get("/api/docs", summary="Browsable API documentation", auth=False, content_type="text/html")
