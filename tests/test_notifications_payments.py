@@ -127,14 +127,14 @@ async def test_a_payout_sent_reaches_its_payee(app, users):
     await handled(app, await _eventually_ids(app, "payments.payout.sent", disbursement_id=started["id"]))
     told = (await centre(seller))["items"]
     assert [n["type"] for n in told] == ["payout_sent", "escrow_released"]
-    assert told[0]["text"] == ("Payout sent: KES 1,015 from your balance was paid out to your phone, less the KES 15 "
-                               "transfer fee")
+    assert told[0]["text"] == ("Payout sent: KES 1,000 reached your phone (KES 1,015 from your balance, less the "
+                               "KES 15 transfer fee)")
     assert told[0]["link"] == f"nexgate://payments/disbursements/{started['id']}"
     assert told[0]["object"] == {"type": "disbursement", "id": started["id"]}
     await _sw(seller)  # the text is rendered when read, in the reader's language now
     assert (await centre(seller))["items"][0]["text"] == (
-        "Malipo yametumwa: KES 1,015 kutoka kwenye salio lako yametumwa kwenye simu yako, ukiondoa ada ya uhamisho "
-        "ya KES 15")
+        "Malipo yametumwa: KES 1,000 yamefika kwenye simu yako (KES 1,015 kutoka kwenye salio lako, ukiondoa ada "
+        "ya uhamisho ya KES 15)")
 
 
 def test_amounts_read_as_people_write_them():

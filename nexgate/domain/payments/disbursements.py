@@ -356,6 +356,7 @@ async def _tell(conn, disbursement: Disbursement) -> None:
     await bus.emit(conn, EVENTS[disbursement.kind, disbursement.status], {
         "disbursement_id": str(disbursement.id), "user_id": str(disbursement.user_id), "kind": disbursement.kind,
         "status": disbursement.status, "amount": disbursement.amount, "fee": disbursement.fee,
+        "sent_amount": disbursement.sent_amount,
         "currency": disbursement.currency, "provider": disbursement.provider,
         "hold_id": None if disbursement.hold_id is None else str(disbursement.hold_id),
         "disbursement": json_ready(disbursement_view(disbursement))})

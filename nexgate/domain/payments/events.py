@@ -29,7 +29,7 @@ _PAYMENT = {"payment_id": UUID, "payer_id": UUID, "hold_id": UUID, "status": STR
             "currency": STRING, "provider": STRING, "payment": OBJECT}
 
 _DISBURSEMENT = {"disbursement_id": UUID, "user_id": UUID, "kind": STRING, "status": STRING, "amount": INTEGER,
-                 "fee": INTEGER, "currency": STRING, "provider": STRING, "hold_id": nullable(UUID),
+                 "fee": INTEGER, "sent_amount": INTEGER, "currency": STRING, "provider": STRING, "hold_id": nullable(UUID),
                  "disbursement": OBJECT}
 
 HOLD_OPENED = "payments.hold.opened"

@@ -47,10 +47,12 @@ REFUND_PROCESSED = notification_type(
 
 PAYOUT_SENT_NOTICE = notification_type(
     "payout_sent", sources=(PAYOUT_SENT,), **_PAYMENTS, recipient="user_id", about=("disbursement", "disbursement_id"),
-    params=("amount", "fee", "currency", "provider"), amounts={"amount": "currency", "fee": "currency"},
+    params=("amount", "fee", "sent_amount", "currency", "provider"),
+    amounts={"amount": "currency", "fee": "currency", "sent_amount": "currency"},
     link="nexgate://payments/disbursements/{disbursement_id}",
-    in_app={"en": "Payout sent: {amount} from your balance was paid out to your phone, less the {fee} transfer fee",
-            "sw": "Malipo yametumwa: {amount} kutoka kwenye salio lako yametumwa kwenye simu yako, ukiondoa ada ya "
-                  "uhamisho ya {fee}"})
+    in_app={"en": "Payout sent: {sent_amount} reached your phone ({amount} from your balance, less the {fee} "
+                  "transfer fee)",
+            "sw": "Malipo yametumwa: {sent_amount} yamefika kwenye simu yako ({amount} kutoka kwenye salio lako, "
+                  "ukiondoa ada ya uhamisho ya {fee})"})
 
 TYPES = (PAYMENT_SUCCEEDED_NOTICE, PAYMENT_FAILED_NOTICE, ESCROW_RELEASED, REFUND_PROCESSED, PAYOUT_SENT_NOTICE)
