@@ -59,7 +59,9 @@ from .events import (PAYOUT_FAILED, PAYOUT_FLAGGED, PAYOUT_REQUESTED, PAYOUT_SEN
                      REFUND_SENT)
 from .ledger import Cause, Line
 from .payments_repository import Step
-from .settlement import CALLBACK, INITIATION, RECONCILER, RECONCILIATION, Answer, ask, backoff
+from .settlement import CALLBACK, INITIATION, RECONCILIATION, Answer, ask, backoff
+
+DISBURSER = "payments_disburser"  # the payments-reconciler worker's pass over refunds and payouts
 from .views import disbursement_view, json_ready
 
 log = logging.getLogger(__name__)
@@ -216,6 +218,7 @@ async def send(platform: Services, disbursement: Disbursement) -> Disbursement:
         return await _sent(platform, disbursement, "unconfirmed", None,
                            f"{error}; it may have been acted on: asked about before anything is sent again")
     except ProviderRefused as error:
+        await _sent(platform, disbursement, "refused", None, f"{client.name} refused the request: {error}")
         failed = Transaction(client.name, Kind.PAYOUT, State.FAILED, disbursement.reference, None,
                              failure_code=error.code or "refused", failure_message=str(error))
         return await apply(platform.core, platform.config, disbursement.id, Answer(failed), by=INITIATION)
@@ -263,10 +266,12 @@ async def apply(database, config: Config, disbursement_id: uuid.UUID, answer: An
 
 
 def _cause(disbursement: Disbursement, by: str, reason: str) -> Cause:
+    """Who moved the money: the provider's callback, or the disburser acting on the provider's
+    answer (to its request or its status query)."""
     if by == CALLBACK:
         return Cause.provider_callback(disbursement.provider,
                                        disbursement.provider_transaction_id or disbursement.reference, reason)
-    return Cause.worker(RECONCILER, reason)
+    return Cause.worker(DISBURSER, reason)
 
 
 async def _succeeded(conn, disbursement: Disbursement, status: Transaction, by: str) -> Disbursement:
@@ -467,7 +472,7 @@ async def run_due_schedules(platform: Services, batch_size: int = BATCH_SIZE) ->
         try:
             disbursement = await _queue_payout(
                 platform, schedule.user_id, amount=available, currency=schedule.currency, method_id=schedule.method_id,
-                cause=Cause.worker(RECONCILER, f"the {schedule.every} payout of {schedule.currency}"))
+                cause=Cause.worker(DISBURSER, f"the {schedule.every} payout of {schedule.currency}"))
         except DomainError as error:
             log.warning("the %s payout schedule of %s in %s did not run: %s", schedule.every, schedule.user_id,
                         schedule.currency, error.message)
