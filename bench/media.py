@@ -40,16 +40,14 @@ import time
 import uuid
 from pathlib import Path
 
-import aio_pika
 import aiohttp
 import uvloop
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from bench.auth import PASSWORD, _bench_databases, _server_env
 from bench.load import ServerFailed, _percentile_ms, free_port, running
-from bench.ws import _delete_redis_keys, _load
-from nexgate import cpu, migrations, workers
-from nexgate.bus.broker import Topology
+from bench.ws import _delete_redis_keys, _load, delete_bus_namespace
+from nexgate import cpu, migrations
 from nexgate.client import ApiError, NexgateClient
 from nexgate.config import Config
 from nexgate.media import images
@@ -87,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         for url in databases.values():
             migrations.drop_database(url)
         _delete_redis_keys(config.redis_url, f"nexgate-bench-{run}")
-        uvloop.run(_delete_bus_namespace(config, f"nexgate-bench-{run}"))
+        uvloop.run(delete_bus_namespace(config, f"nexgate-bench-{run}", "bench.media"))
         shutil.rmtree(folder, ignore_errors=True)
     load_end = _load()
     print(f"load average at end: {load_end}", flush=True)
@@ -306,21 +304,6 @@ async def _server_phase(args: argparse.Namespace, run: str, databases: dict[str,
             "response_max_ms": _ms(latencies[-1]) if latencies else None,
             "stored_files": stored, **share, "server_process_cpu_s": round(server_cpu, 3), "loop_lag": lag,
             "idle_loop_lag": idle_lag}
-
-
-async def _delete_bus_namespace(config: Config, namespace: str) -> None:
-    """The exchange and the queues the server declared under the bench's namespace."""
-    topology = Topology(namespace, config.bus_max_attempts, config.bus_retry_base_ms)
-    try:
-        async with await aio_pika.connect(config.amqp_url, timeout=5) as connection:
-            channel = await connection.channel()
-            for group in workers.consumer_groups():
-                retries = (topology.retry_queue(group, delay) for delay in topology.retry_delays_ms())
-                for queue in (topology.queue(group), *retries, topology.dead_queue(group)):
-                    await channel.queue_delete(queue)
-            await channel.exchange_delete(topology.exchange)
-    except (OSError, aio_pika.exceptions.AMQPException) as error:
-        print(f"bench.media: RabbitMQ namespace {namespace} left behind ({error!r})", file=sys.stderr)
 
 
 def _children(pid: int) -> list[int]:

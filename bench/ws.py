@@ -71,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_in_own_databases(prog: str, measure, args: argparse.Namespace) -> dict[str, Any] | None:
-    """``measure(args, run, databases, prefix)`` on uvloop, with databases and a Redis prefix of
-    the run's own, migrated first and removed afterwards; its summary, or None after saying why
-    it failed."""
+    """``measure(args, run, databases, prefix)`` on uvloop, with databases, a Redis prefix and a
+    RabbitMQ namespace (``nexgate-bench-<run>``, as ``_server_env`` sets it) of the run's own, the
+    databases migrated first, all removed afterwards; its summary, or None after saying why it
+    failed."""
     import uvloop
 
     run = uuid.uuid4().hex[:8]
@@ -90,6 +91,27 @@ def run_in_own_databases(prog: str, measure, args: argparse.Namespace) -> dict[s
         for url in databases.values():
             migrations.drop_database(url)
         _delete_redis_keys(Config.from_env().redis_url, prefix)
+        uvloop.run(delete_bus_namespace(Config.from_env(), f"nexgate-bench-{run}", prog))
+
+
+async def delete_bus_namespace(config: Config, namespace: str, prog: str) -> None:
+    """The exchange and the queues a bench's servers declared under its RabbitMQ namespace."""
+    import aio_pika
+
+    from nexgate import workers
+    from nexgate.bus.broker import Topology
+
+    topology = Topology(namespace, config.bus_max_attempts, config.bus_retry_base_ms)
+    try:
+        async with await aio_pika.connect(config.amqp_url, timeout=5) as connection:
+            channel = await connection.channel()
+            for group in workers.consumer_groups():
+                retries = (topology.retry_queue(group, delay) for delay in topology.retry_delays_ms())
+                for queue in (topology.queue(group), *retries, topology.dead_queue(group)):
+                    await channel.queue_delete(queue)
+            await channel.exchange_delete(topology.exchange)
+    except (OSError, aio_pika.exceptions.AMQPException) as error:
+        print(f"{prog}: RabbitMQ namespace {namespace} left behind ({error!r})", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:

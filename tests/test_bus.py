@@ -172,6 +172,41 @@ async def test_redelivered_event_is_handled_once(config, broker, consume, make_c
     assert recorder.ids() == [event_id]
 
 
+class RefusingOne:
+    """The test's broker, except that publishing one event fails as a dropped channel would."""
+
+    def __init__(self, broker, refused: uuid.UUID):
+        self.broker, self.refused = broker, str(refused)
+
+    async def publish_event(self, routing_key: str, body: bytes, message_id: str) -> None:
+        if message_id == self.refused:
+            raise ConnectionError("channel closed while publishing")
+        await self.broker.publish_event(routing_key, body, message_id)
+
+
+async def test_relay_publishes_a_batch_together_marking_only_what_the_broker_confirmed(
+    config, broker, consume, make_client
+):
+    client = await make_client(config)
+    core = client.app[PLATFORM].core
+    recorder = Recorder()
+    group = await consume(recorder, core)
+    async with core.transaction("tests.setup") as conn:
+        ids = [await bus.emit(conn, group.routing_keys[0], {"n": n, "text": f"batch {n}"}) for n in range(6)]
+
+    assert await OutboxRelay(core, RefusingOne(broker, ids[2]), poll_interval=0.1).publish_batch() == (5, False)
+    refused = await _outbox_row(core, ids[2])
+    assert refused["published_at"] is None and refused["attempts"] == 1
+    assert "channel closed while publishing" in refused["last_error"]
+    assert all([await _published(core, event_id) for event_id in ids if event_id != ids[2]])
+    relay = OutboxRelay(core, broker, poll_interval=0.1)
+    assert await relay.publish_batch() == (1, True)  # the refused one, at the next batch
+    await _settled(core, group, recorder, relay)
+    # The batch in the outbox's order (one transaction's events: by id), then the retry.
+    assert recorder.ids() == [*(event_id for event_id in sorted(ids) if event_id != ids[2]), ids[2]]
+    assert await _published(core, ids[2])
+
+
 async def test_failing_consumer_dead_letters_after_retries_and_replay_brings_it_back(
     config, broker, consume, make_client
 ):

@@ -10,6 +10,7 @@ the consumers' idempotency absorbs. While the broker is down, events wait in the
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from ..db import Database
@@ -36,19 +37,27 @@ class OutboxRelay:
                            batch_size=BATCH_SIZE)
 
     async def publish_batch(self) -> tuple[int, bool]:
-        """Publish up to one batch; returns (how many were published, whether all were)."""
+        """Publish up to one batch; returns (how many were published, whether all were).
+
+        The batch's publishes go out together, in the outbox's order on the one channel, and
+        their confirms are awaited together: one round trip to the broker a batch, not one an
+        event. Only the confirmed rows are marked; the others wait for the next batch, the
+        first of them with the error (one line logged a batch, not one an event)."""
         async with self.database.transaction("bus.outbox_relay") as conn:
             rows = await outbox.lock_unpublished(conn, BATCH_SIZE)
-            published = []
-            for row in rows:
-                event = Event(row["id"], row["routing_key"], row["payload"], row["created_at"])
-                try:
-                    await self.broker.publish_event(event.type, event.to_json(), str(event.id))
-                except Exception as error:  # broker down or channel closed: stop, keep the rest for later
-                    log.warning("outbox relay cannot publish %s: %r", event.id, error)
-                    await outbox.record_publish_failure(conn, event.id, repr(error))
-                    break
-                published.append(event.id)
+            events = [Event(row["id"], row["routing_key"], row["payload"], row["created_at"]) for row in rows]
+            results = await asyncio.gather(
+                *(self.broker.publish_event(event.type, event.to_json(), str(event.id)) for event in events),
+                return_exceptions=True)
+            if cancelled := next((r for r in results if isinstance(r, asyncio.CancelledError)), None):
+                raise cancelled
+            published = [event.id for event, result in zip(events, results) if not isinstance(result, BaseException)]
+            failed = [(event, result) for event, result in zip(events, results) if isinstance(result, BaseException)]
+            if failed:  # broker down or channel closed: kept for later, the first one's error recorded
+                event, error = failed[0]
+                log.warning("outbox relay cannot publish %d of %d events, %s first: %r",
+                            len(failed), len(events), event.id, error)
+                await outbox.record_publish_failure(conn, event.id, repr(error))
             if published:
                 await outbox.mark_published(conn, published)
             return len(published), len(published) == len(rows)
