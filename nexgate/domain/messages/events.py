@@ -14,7 +14,8 @@ _MEMBERSHIP = {"conversation_id": UUID, "by": UUID, "user_ids": list_of(UUID)}
 
 EVENTS = declare("messages", [
     event(MESSAGE_CREATED, "a message was sent or forwarded", message_id=UUID, conversation_id=UUID, seq=INTEGER,
-          sender_id=UUID, type=STRING, preview=STRING, product_id=nullable(UUID), recipient_ids=list_of(UUID)),
+          sender_id=UUID, type=STRING, preview=STRING, product_id=nullable(UUID), product_name=nullable(STRING),
+          recipient_ids=list_of(UUID)),
     event(REACTION_ADDED, "someone reacted to another member's message", message_id=UUID, conversation_id=UUID,
           user_id=UUID, emoji=STRING, sender_id=UUID),
     event(CONVERSATION_CREATED, "a one-to-one conversation was first started, or a group made", conversation_id=UUID,

@@ -147,7 +147,7 @@ def _created_event(message_id: uuid.UUID, conversation_id: uuid.UUID, sender_id:
     return bus.pending(MESSAGE_CREATED, {
         "message_id": str(message_id), "conversation_id": str(conversation_id), "sender_id": str(sender_id),
         "type": draft.kind, "preview": draft.body[:PREVIEW_CHARS], "recipient_ids": recipients,
-        "product_id": (draft.product or {}).get("product_id"),
+        "product_id": (draft.product or {}).get("product_id"), "product_name": (draft.product or {}).get("name"),
     }, added_later=_SEQ_ADDED)
 
 

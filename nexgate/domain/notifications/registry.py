@@ -59,11 +59,17 @@ class Grouping:
 
 @dataclasses.dataclass(frozen=True)
 class Each:
-    """An event's list of objects (``field``), one recipient per item; ``fields`` are the item
-    fields the type names (the catalogue declares the list, not what its items hold)."""
+    """An event's list (``field``), one recipient per item: of objects, whose ``fields`` the type
+    names (the catalogue declares the list, not what its items hold); or of values, each told as
+    the field ``as_field`` (``Each("recipient_ids", as_field="recipient_id")``)."""
 
     field: str
-    fields: tuple[str, ...]
+    fields: tuple[str, ...] = ()
+    as_field: str | None = None
+
+    def items(self, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+        listed = payload[self.field]
+        return [{self.as_field: item} for item in listed] if self.as_field else list(listed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,21 +85,25 @@ class NotificationType:
     params: tuple[str, ...] = ()  # event fields the templates may name
     critical: bool = False
     important: bool = False  # pushed to those who chose "important_only" (a critical type always is)
+    push_when_offline: bool = False  # pushed only to a recipient with no device connected (new messages)
     grouping: Grouping | None = None
-    when: Mapping[str, Any] = dataclasses.field(default_factory=dict)  # only events whose fields equal these
+    # only events whose fields equal these (or, for a tuple, are one of its values)
+    when: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     each: Each | None = None  # told once per item of an event's list (the item's fields over the event's)
     amounts: Mapping[str, str] = dataclasses.field(default_factory=dict)  # param -> its currency param: "TZS 15,000"
     scheduled: bool = False  # made by schedules.schedule for a time, not by source events
 
     def matches(self, event: Event) -> bool:
-        return event.type in self.sources and all(event.payload.get(k) == v for k, v in self.when.items())
+        return event.type in self.sources and all(
+            event.payload.get(k) in v if isinstance(v, (tuple, frozenset)) else event.payload.get(k) == v
+            for k, v in self.when.items())
 
     def told(self, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The payload as each recipient's notification reads it: the event's, or one per item
         of its ``each`` list with the item's fields over the event's."""
         if self.each is None:
             return [dict(payload)]
-        return [{**payload, **item} for item in payload[self.each.field]]
+        return [{**payload, **item} for item in self.each.items(payload)]
 
     @property
     def is_important(self) -> bool:
@@ -127,7 +137,7 @@ def problems(kind: NotificationType) -> list[str]:
                   for field in sorted(named - {kind.recipient, *kind.params})]
     elif not kind.sources:
         found.append(f"{kind.name}: no source events (or scheduled=True)")
-    items = set(kind.each.fields) if kind.each else set()
+    items = (set(kind.each.fields) | ({kind.each.as_field} if kind.each.as_field else set())) if kind.each else set()
     for source in kind.sources:
         fields = set(lookup(source).fields)
         if kind.each and kind.each.field not in fields:
