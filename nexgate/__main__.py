@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 
 from . import logs, migrations, workers
-from .config import Config, ConfigError, documented_settings
+from .config import Config, ConfigError, documented_settings, env_name
 from .db import UnmigratedDatabase
 from .platform import DependencyUnavailable
 
@@ -70,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     retire = key_actions.add_parser("retire", help="stop accepting tokens signed by a key")
     retire.add_argument("kid")
     retire.set_defaults(command=keys_retire_command)
+
+    push = commands.add_parser("push", help="Web Push: make the server's VAPID key")
+    push_actions = push.add_subparsers(required=True, metavar="ACTION")
+    vapid = push_actions.add_parser(
+        "vapid-keys", help="print a new VAPID key pair: the private key for NEXGATE_PUSH_VAPID_PRIVATE_KEY, and its public key")
+    vapid.add_argument("--private-only", action="store_true", help="print the private key alone (for a script)")
+    vapid.set_defaults(command=push_vapid_keys_command)
 
     deadletters = commands.add_parser("deadletters", help="inspect or replay a consumer group's dead letters")
     actions = deadletters.add_subparsers(required=True, metavar="ACTION")
@@ -214,6 +221,17 @@ def _with_core(config: Config, action):
             await conn.close()
 
     return asyncio.run(run())
+
+
+def push_vapid_keys_command(config: Config, args: argparse.Namespace) -> None:
+    from .providers.webpush import generate_vapid_private_key, vapid_public_key
+
+    private_key = generate_vapid_private_key()
+    if args.private_only:
+        print(private_key)
+        return
+    print(f"{env_name('push_vapid_private_key')}={private_key}")
+    print(f"# public key (GET /api/notifications/push/vapid-public-key serves it): {vapid_public_key(private_key)}")
 
 
 def keys_list_command(config: Config, args: argparse.Namespace) -> None:

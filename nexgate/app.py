@@ -26,7 +26,7 @@ from .handlers import docs, health
 from .handlers.routing import Routes
 from .keys import (
     BROKER, CONFIG, CORE_DB, CPU_POOL, KEYRING, MAILER, METRICS, NOTIFY_DB, OPENAPI, PAYMENT_PROVIDERS, PLATFORM,
-    REDIS, SMS, STORAGE, WORKER_TASKS,
+    PUSH, REDIS, SMS, STORAGE, WORKER_TASKS,
 )
 from .metrics import Metrics
 from .middlewares import http_middleware
@@ -37,6 +37,8 @@ from .providers.email_sandbox import SmtpSandbox
 from .providers.payment_providers import PaymentProviders, sandboxes_for
 from .providers.sms import TIMEOUT as SMS_TIMEOUT, SmsClient
 from .providers.sms_sandbox import SmsSandbox
+from .providers.webpush import WebPushClient
+from .providers.webpush_sandbox import WebPushSandbox
 from .ratelimit import RateLimiter
 from .realtime import Realtime
 from .redis import Redis
@@ -71,6 +73,8 @@ def create_app(
             _mailer,
             _sms_sandbox,
             _sms,
+            _push_sandbox,
+            _push,
             _payment_sandboxes,
             _payment_providers,
             _keyring,
@@ -233,6 +237,36 @@ async def _sms(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
+async def _push_sandbox(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    if not config.push_sandbox:
+        yield
+        return
+    url = urlsplit(config.push_sandbox_url)
+    sandbox = WebPushSandbox(directory=config.push_sandbox_dir or None, host=url.hostname or "127.0.0.1",
+                             port=url.port or (443 if url.scheme == "https" else 80))
+    try:
+        await sandbox.start()
+    except OSError as error:
+        raise DependencyUnavailable(f"push sandbox cannot listen on {url.netloc} (NEXGATE_PUSH_SANDBOX_URL): {error}") from None
+    log.info("Web Push sandbox on %s keeps pushes in %s", sandbox.url, config.push_sandbox_dir or "memory")
+    yield
+    await sandbox.stop()
+
+
+async def _push(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    if not config.push_vapid_private_key:
+        app[PUSH] = None
+        yield
+        return
+    async with aiohttp.ClientSession() as session:  # the client sets its timeout per request
+        app[PUSH] = WebPushClient(session, vapid_private_key=config.push_vapid_private_key,
+                                  subject=config.push_subject, timeout_s=config.push_timeout_ms / 1000,
+                                  ttl_s=config.push_ttl_s)
+        yield
+
+
 async def _payment_sandboxes(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     if not config.payments_sandbox:
@@ -296,6 +330,7 @@ async def _platform(app: web.Application) -> AsyncIterator[None]:
         cpu_pool=app[CPU_POOL],
         mailer=app[MAILER],
         sms=app[SMS],
+        push=app[PUSH],
         payment_providers=app[PAYMENT_PROVIDERS],
         keyring=app[KEYRING],
         storage=app[STORAGE],

@@ -107,6 +107,18 @@ def _integer_list(low: int, high: int) -> Callable[[str], tuple[int, ...]]:
     return parse
 
 
+def _vapid_private_key(raw: str) -> str:
+    from .providers.webpush import check_vapid_private_key
+
+    return check_vapid_private_key(raw)
+
+
+def _vapid_subject(raw: str) -> str:
+    if not (raw.startswith("mailto:") and "@" in raw) and not raw.startswith("https://"):
+        raise ValueError("must be a mailto: address or an https:// URL")
+    return raw
+
+
 # Tanzanian mobile money wallets and the providers that can collect from each (spec
 # providers.md: TemboPlus has no Vodacom collection channel).
 TZ_WALLET_PROVIDERS = {"vodacom": ("selcom",), "tigo": ("selcom", "tembo"), "airtel": ("selcom", "tembo"),
@@ -280,6 +292,41 @@ class Config:
         "NEXGATE_SMS_USERNAME and NEXGATE_SMS_API_KEY",
     )
     sms_sandbox_dir: str = _setting("", str, "Directory where the SMS sandbox appends what it receives (messages.jsonl)")
+    push_vapid_private_key: str = _setting(
+        "", _optional(_vapid_private_key),
+        "VAPID private key Web Push is signed with (the raw P-256 key, base64url: python -m nexgate push vapid-keys "
+        "makes one); empty: no Web Push is sent and subscribing answers 503 push_unavailable",
+    )
+    push_vapid_subject: str = _setting(
+        "", _optional(_vapid_subject),
+        "Contact the push services may reach the operator at (VAPID sub: mailto:... or https://...); empty: "
+        "NEXGATE_PUBLIC_URL if it is https, else mailto:push@ its host",
+    )
+    push_endpoint_hosts: tuple[str, ...] = _setting(
+        ("fcm.googleapis.com", "*.push.services.mozilla.com", "*.notify.windows.com", "*.push.apple.com"), _word_list,
+        "Comma-separated hosts (*.domain for its subdomains) a Web Push subscription's endpoint may be on: the "
+        "browsers' push services; the server POSTs only there",
+    )
+    push_ttl_s: int = _setting(
+        86_400, _integer(0, 28 * 86_400), "Seconds a push service keeps a push for a device that is offline (TTL)"
+    )
+    push_timeout_ms: int = _setting(10_000, _integer(10, 120_000), "Timeout of each request to a push service")
+    push_max_attempts: int = _setting(
+        6, _integer(1, 50), "Attempts at one push delivery before it is failed and parked in the dead-letter queue"
+    )
+    push_retry_base_ms: int = _setting(
+        30_000, _integer(1, 3_600_000),
+        "Wait after a push's first temporary failure (429, 5xx, timeout); each later wait is twice as long, and at "
+        "least the push service's Retry-After",
+    )
+    push_retry_max_ms: int = _setting(3_600_000, _integer(1, 86_400_000), "Longest wait between two attempts at a push")
+    push_sandbox: bool = _setting(
+        False, _boolean,
+        "Run a local Web Push service sandbox in the server on NEXGATE_PUSH_SANDBOX_URL's host and port "
+        "(nexgate/providers/webpush_sandbox.py); its endpoints are then accepted whatever NEXGATE_PUSH_ENDPOINT_HOSTS says",
+    )
+    push_sandbox_url: str = _setting("http://127.0.0.1:8034", _url("http", "https"), "Where the push sandbox listens")
+    push_sandbox_dir: str = _setting("", str, "Directory where the push sandbox appends the pushes it decrypted (messages.jsonl)")
     payments_callback_url: str = _setting(
         "", _optional(_url("http", "https")),
         "Base URL the payment providers POST callbacks to, as {this}/{provider}/{secret}/{collection|payout}; "
@@ -490,6 +537,14 @@ class Config:
     def payments_callback_base(self) -> str:
         """The base of every payment provider's callback URL (``payments_callback_url`` or its default)."""
         return (self.payments_callback_url or self.public_url.rstrip("/") + "/api/payments/callbacks").rstrip("/")
+
+    @property
+    def push_subject(self) -> str:
+        """The VAPID ``sub`` claim: ``push_vapid_subject`` or its default."""
+        if self.push_vapid_subject:
+            return self.push_vapid_subject
+        public = urlsplit(self.public_url)
+        return self.public_url.rstrip("/") if public.scheme == "https" else f"mailto:push@{public.hostname or 'localhost'}"
 
     def __post_init__(self) -> None:
         if self.db_pool_min > self.db_pool_max:

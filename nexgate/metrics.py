@@ -39,6 +39,12 @@ class Metrics:
             "nexgate_dead_letters", "Messages parked in a consumer group's dead-letter queue", ["group"],
             registry=self.registry,
         )
+        self.notification_deliveries = Counter(
+            "nexgate_notification_deliveries",
+            "Attempts at delivering a notification, by channel and outcome (sent, retrying, failed) and, for the "
+            "last two, the reason (gone, not_found, rate_limited, server_error, timeout, unreachable, rejected)",
+            ["channel", "outcome", "reason"], registry=self.registry,
+        )
 
     def count_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """One served request in ``nexgate_http_requests`` and its duration in the histogram. The

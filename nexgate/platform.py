@@ -17,6 +17,7 @@ from .metrics import Metrics
 from .providers.email import SmtpMailer
 from .providers.payment_providers import PaymentProviders
 from .providers.sms import SmsClient
+from .providers.webpush import WebPushClient
 from .ratelimit import RateLimiter
 from .realtime import Realtime
 from .redis import Redis
@@ -38,6 +39,7 @@ class Platform:
     cpu_pool: ProcessPoolExecutor
     mailer: SmtpMailer
     sms: SmsClient
+    push: WebPushClient | None  # None: no VAPID key (NEXGATE_PUSH_VAPID_PRIVATE_KEY), no Web Push
     payment_providers: PaymentProviders
     keyring: Keyring
     storage: Storage

@@ -61,6 +61,11 @@ async def declare_group_queues(broker: Broker, group_name: str, routing_keys: tu
         await close_channel(channel)
 
 
+def dead_letter_headers(attempt: int, error: str) -> dict:
+    """What a dead letter carries beside its body: its attempts, the last error, when it failed."""
+    return {ATTEMPT_HEADER: attempt, "x-error": error[:1000], "x-failed-at": time.time()}
+
+
 class Consumer:
     def __init__(self, broker: Broker, group: ConsumerGroup, *, prefetch: int):
         self.broker = broker
@@ -120,8 +125,7 @@ class Consumer:
         await self._move(message, topology.retry_queue(self.group.name, delay), {ATTEMPT_HEADER: attempt + 1})
 
     async def _dead_letter(self, message: AbstractIncomingMessage, attempt: int, error: str) -> None:
-        headers = {ATTEMPT_HEADER: attempt, "x-error": error[:1000], "x-failed-at": time.time()}
-        await self._move(message, self.broker.topology.dead_queue(self.group.name), headers)
+        await self._move(message, self.broker.topology.dead_queue(self.group.name), dead_letter_headers(attempt, error))
 
     async def _move(self, message: AbstractIncomingMessage, queue: str, headers: dict) -> None:
         """Publish a copy to ``queue`` (confirmed), then ack the original; if the copy

@@ -7,7 +7,7 @@ import datetime
 from aio_pika.abc import AbstractIncomingMessage
 
 from .broker import Broker, close_channel
-from .consumer import ATTEMPT_HEADER
+from .consumer import ATTEMPT_HEADER, dead_letter_headers
 from .event import Event, MalformedEvent
 
 
@@ -38,6 +38,14 @@ def _describe(group: str, message: AbstractIncomingMessage) -> DeadLetter:
         failed_at=datetime.datetime.fromtimestamp(float(failed_at), datetime.UTC) if failed_at else None,
         body=message.body,
     )
+
+
+async def park(broker: Broker, group: str, event: Event, *, attempts: int, error: str) -> None:
+    """Put an event straight into a group's dead-letter queue (confirmed), as the consumer does
+    with one whose every delivery failed: for a handler that keeps its own attempts (push
+    deliveries) and has given up. Replaying it hands it to the group like any dead letter."""
+    await broker.publish_to_queue(broker.topology.dead_queue(group), event.to_json(), message_id=str(event.id),
+                                  headers=dead_letter_headers(attempts, error))
 
 
 async def _drain(broker: Broker, group: str, channel) -> list[AbstractIncomingMessage]:

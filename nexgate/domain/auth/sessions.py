@@ -199,6 +199,24 @@ async def _reload_live(platform: Platform, session_id: uuid.UUID) -> bytes:
     return fields["state"].encode()
 
 
+async def live_sessions(platform: Platform, session_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these sessions are still signed in (for other areas: push goes only to the
+    devices of live sessions), from their live copies, the database where one is missing."""
+    if not session_ids:
+        return set()
+    async with platform.redis.client.pipeline(transaction=False) as pipe:
+        for session_id in session_ids:
+            pipe.hget(_live_key(platform, session_id), "state")
+        states = await pipe.execute()
+    live = set()
+    for session_id, state in zip(session_ids, states):
+        if state is None:
+            state = await _reload_live(platform, session_id)
+        if state == b"active":
+            live.add(session_id)
+    return live
+
+
 async def revoke_sessions(platform: Platform, conn: asyncpg.Connection, session_ids: list[uuid.UUID], reason: str) -> None:
     """Emit the revocations made in ``conn`` and stop their access tokens at once."""
     for session_id in session_ids:

@@ -12,7 +12,7 @@ from ...platform import Platform
 from ..auth.caller import Caller
 from ..users import visibility
 from . import centre_repository as repository
-from . import live, registry
+from . import live, push, registry
 from .views import notification_view
 
 
@@ -37,12 +37,14 @@ async def notifications(platform: Platform, caller: Caller, *, unread: bool, cat
 
 
 async def notification(platform: Platform, caller: Caller, notification_id: uuid.UUID) -> dict[str, Any]:
+    """One notification with its deliveries to the caller's devices (push.delivery_states)."""
     show = await _shown(platform, caller)
     async with platform.notify.connection() as conn:
         found = await repository.notification(conn, notification_id, caller.user_id)
-    if found is None:
-        raise _not_found()
-    return show(found)
+        if found is None:
+            raise _not_found()
+        deliveries = await push.delivery_states(conn, notification_id)
+    return show(found) | {"deliveries": deliveries}
 
 
 async def unread_count(platform: Platform, caller: Caller) -> int:

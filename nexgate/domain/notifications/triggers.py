@@ -11,7 +11,8 @@ The live frame is published inside the consumer's transaction, before it commits
 a crash between the two loses nothing: the event is delivered again, makes the same
 notification (its id comes from the event's) and publishes under the same stream id, which
 the recipient's stream keeps once. A device may thus see the frame a moment before the
-centre lists it; the frame carries the whole notification.
+centre lists it; the frame carries the whole notification. The push is asked for last, in
+the same way (push.py, "Delivery").
 
 A scheduled notification (schedules.py) comes as ``notifications.schedule.fired`` and is told
 by the same path, its recipient and params standing for an event's fields. A type with an
@@ -29,7 +30,7 @@ from ...bus import Event
 from ...platform import Platform
 from ..users import visibility
 from . import centre_repository as repository
-from . import live, preferences, registry
+from . import live, preferences, push, registry
 from .events import SCHEDULE_FIRED
 from .views import notification_view
 
@@ -76,6 +77,8 @@ async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.Not
     unread = await repository.unread_count(conn, recipient_id)
     view = notification_view(kind, notification, audience.language)
     await live.notification_told(platform, recipient_id, view, unread, created=created, event_id=told_id)
+    await push.request_push(platform, conn, recipient_id=recipient_id, notification_id=notification.id,
+                            told_id=told_id)
 
 
 async def _record(conn, kind: registry.NotificationType, event: Event, payload: dict[str, Any], new_id: uuid.UUID,

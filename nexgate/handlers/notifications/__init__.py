@@ -1,10 +1,13 @@
-"""The notifications area's manifest: the in-app centre and the preferences over REST (the
-preferences first: the centre's /api/notifications/{notification_id} would take their fixed
-path for an id); its workers turn every area's events into notifications
-(``notifications``) and deliver the email and SMS other areas request (domain/notifications)."""
+"""The notifications area's manifest: the in-app centre, the preferences and the push
+subscriptions over REST (the preferences and push first: the centre's
+/api/notifications/{notification_id} would take their fixed paths for ids); its workers turn
+every area's events into notifications (``notifications``), push them to the recipients'
+devices (``notifications_push``) and deliver the email and SMS other areas request
+(domain/notifications)."""
 from ...area import Area
-from ...workers import email, notifications, sms
-from . import centre, preferences
+from ...workers import email, notifications, notifications_push, sms
+from . import centre, preferences, push
 
-AREA = Area("notifications", routes=(preferences.routes, centre.routes), consumer_groups={
-    "email": email.consumer_group, "sms": sms.consumer_group, "notifications": notifications.consumer_group})
+AREA = Area("notifications", routes=(preferences.routes, push.routes, centre.routes), consumer_groups={
+    "email": email.consumer_group, "sms": sms.consumer_group, "notifications": notifications.consumer_group,
+    "notifications_push": notifications_push.consumer_group})

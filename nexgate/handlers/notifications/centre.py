@@ -11,7 +11,8 @@ from ...domain.notifications import centre
 from ...keys import PLATFORM
 from ..routing import Routes, caller, json_response
 from .schemas import (
-    NOTIFICATION_ID, MarkedSchema, NotificationPageSchema, NotificationSchema, NotificationsQuery, UnreadCountSchema,
+    NOTIFICATION_ID, MarkedSchema, NotificationDetailSchema, NotificationPageSchema, NotificationSchema, NotificationsQuery,
+    UnreadCountSchema,
 )
 
 routes = Routes("notifications")
@@ -41,11 +42,12 @@ async def notifications(request: web.Request, *, query: dict) -> web.Response:
     return json_response(NotificationPageSchema, page)
 
 
-@routes.get("/api/notifications/{notification_id}", summary="One of your notifications", ids=(NOTIFICATION_ID,),
-            response=NotificationSchema)
+@routes.get("/api/notifications/{notification_id}", summary="One of your notifications, with its deliveries",
+            ids=(NOTIFICATION_ID,), response=NotificationDetailSchema)
 async def notification(request: web.Request, *, notification_id: uuid.UUID) -> web.Response:
+    """`deliveries`: each push of it to your devices, with its state (queued, sent, failed and why)."""
     view = await centre.notification(request.app[PLATFORM], caller(request), notification_id)
-    return json_response(NotificationSchema, view)
+    return json_response(NotificationDetailSchema, view)
 
 
 @routes.patch("/api/notifications/{notification_id}/read", summary="Mark one of your notifications read",

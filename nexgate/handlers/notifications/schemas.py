@@ -66,3 +66,75 @@ def _no_such_notification(raw: str) -> NotFound:
 
 
 NOTIFICATION_ID = PathId("notification_id", _no_such_notification)
+
+
+# Push
+
+class VapidKeySchema(ma.Schema):
+    public_key = ma.fields.String(required=True, metadata={
+        "description": "The server's VAPID public key (base64url, an uncompressed P-256 point): pass it as "
+                       "applicationServerKey to PushManager.subscribe()"})
+
+
+class PushKeysSchema(ma.Schema):
+    p256dh = ma.fields.String(required=True, validate=ma.validate.Length(1, 200), metadata={
+        "description": "The browser's P-256 ECDH public key, base64url (PushSubscription.toJSON().keys.p256dh)"})
+    auth = ma.fields.String(required=True, validate=ma.validate.Length(1, 100), metadata={
+        "description": "The browser's 16-octet authentication secret, base64url"})
+
+
+class PushSubscribeSchema(ma.Schema):
+    """PushSubscription.toJSON() as the browser gives it."""
+
+    endpoint = ma.fields.URL(required=True, schemes={"https", "http"}, require_tld=False,
+                             validate=ma.validate.Length(max=2048), metadata={
+                                 "description": "The push service's URL for this browser (https; on a browser's "
+                                                "push service: NEXGATE_PUSH_ENDPOINT_HOSTS)"})
+    keys = ma.fields.Nested(PushKeysSchema, required=True)
+    expirationTime = ma.fields.Integer(load_default=None, allow_none=True, metadata={
+        "description": "As the browser gives it (ignored: a push service answering 404 or 410 ends it)"})
+
+
+class PushSubscriptionSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    channel = ma.fields.String(required=True, metadata={"example": "webpush"})
+    endpoint = ma.fields.String(required=True)
+    device_id = ma.fields.UUID(required=True, metadata={"description": "The auth device it belongs to "
+                                                                       "(GET /api/auth/devices)"})
+    current_device = ma.fields.Boolean(required=True, metadata={"description": "Registered from the device "
+                                                                               "making this request"})
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class PushSubscriptionListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(PushSubscriptionSchema), required=True)
+
+
+class DeliverySchema(ma.Schema):
+    channel = ma.fields.String(required=True, metadata={"example": "webpush"})
+    device_id = ma.fields.UUID(required=True)
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(("queued", "sent", "delivered", "failed")),
+                              metadata={"description": "queued: an attempt is due (next_attempt_at); sent: the push "
+                                                       "service took it; failed: see reason"})
+    attempts = ma.fields.Integer(required=True)
+    reason = ma.fields.String(allow_none=True, required=True, metadata={
+        "description": "Why the last attempt failed (or why it was not attempted again): gone, not_found, "
+                       "rate_limited, server_error, timeout, unreachable, rejected, unsubscribed, read, deleted"})
+    next_attempt_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    queued_at = ma.fields.AwareDateTime(required=True)
+    sent_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class NotificationDetailSchema(NotificationSchema):
+    deliveries = ma.fields.List(ma.fields.Nested(DeliverySchema), required=True, metadata={
+        "description": "Each push of it to each of your devices, oldest first (a group is pushed again when "
+                       "someone joins it)"})
+
+
+def _no_such_subscription(raw: str) -> NotFound:
+    return NotFound("You have no such push subscription", code="push_subscription_not_found")
+
+
+SUBSCRIPTION_ID = PathId("subscription_id", _no_such_subscription)

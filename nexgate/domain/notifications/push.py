@@ -1,0 +1,308 @@
+"""Push: a recipient's notifications on the devices they subscribed, through their push
+services (docs/notifications.md, "Push").
+
+**Subscriptions.** A browser registers its Web Push subscription (endpoint and keys) for the
+auth device and session it is signed in with. It is dropped when that session ends (logout,
+the device removed, a password reset: the ``auth.session.revoked`` event), and before each
+push the auth area is asked which sessions are still signed in, so a push never goes to a
+signed-out device even before that event arrives. The endpoint must be on one of the push
+services in ``NEXGATE_PUSH_ENDPOINT_HOSTS``: the server POSTs nowhere else.
+
+**Delivery.** ``triggers.tell`` asks for a push of every notification it makes or updates
+(``request_push``: the event ``notifications.push.requested``, written to the core outbox
+before the consumer's own transaction commits, so a crash in between delivers it again and
+the redo asks again under the same ``told_id``, which is queued once per subscription). The
+``notifications_push`` group queues one delivery per live subscription and attempts it. A
+push service's answer decides what follows: 201 sent; 404 and 410 the subscription is pruned
+and nothing is retried; 429, 5xx, a timeout or no connection is retried with exponential
+backoff (``NEXGATE_PUSH_RETRY_BASE_MS`` × 2ⁿ, at least the Retry-After) through a scheduled
+job; other refusals fail at once. A delivery whose ``NEXGATE_PUSH_MAX_ATTEMPTS`` all failed is
+failed and parked in the group's dead-letter queue, where a replay attempts it once more.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime
+import fnmatch
+import logging
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import asyncpg
+import orjson
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from ... import bus
+from ...bus import Event, deadletters, scheduler
+from ...errors import Invalid, NotFound, Unavailable
+from ...platform import Platform
+from ...providers.webpush import PushAnswer, Subscription, unb64url
+from ..auth import sessions
+from ..auth.caller import Caller
+from ..users import visibility
+from . import centre_repository, registry
+from . import push_repository as repository
+from .centre_repository import Notification
+from .events import PUSH_BACKOFF_EXPIRED, PUSH_REQUESTED
+from .views import notification_view
+
+log = logging.getLogger(__name__)
+
+GROUP = "notifications_push"
+WEBPUSH = "webpush"
+TEMPORARY = ("rate_limited", "server_error", "timeout", "unreachable")  # retried; the rest are final
+PRUNED = {404: "not_found", 410: "gone"}  # the subscription no longer exists: pruned, not retried
+
+
+class NotYetTold(RuntimeError):
+    """The push was asked for before the notification's transaction committed (or that
+    transaction rolled back and its retry will ask again): the bus retries the request."""
+
+
+# Subscriptions
+
+def public_key(platform: Platform) -> str:
+    return _client(platform).public_key
+
+
+def _client(platform: Platform):
+    if platform.push is None:
+        raise Unavailable("Web Push is not configured on this server (NEXGATE_PUSH_VAPID_PRIVATE_KEY)",
+                          code="push_unavailable")
+    return platform.push
+
+
+def _allowed_endpoint(platform: Platform, endpoint: str) -> bool:
+    parts = urlsplit(endpoint)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    config = platform.config
+    if config.push_sandbox and origin == config.push_sandbox_url.rstrip("/"):
+        return True
+    for allowed in config.push_endpoint_hosts:
+        if "://" in allowed:
+            if origin == allowed.rstrip("/"):
+                return True
+        elif parts.scheme == "https" and parts.hostname and fnmatch.fnmatchcase(parts.hostname, allowed):
+            return True
+    return False
+
+
+def _key(value: str, name: str, length: int) -> bytes:
+    try:
+        raw = unb64url(value)
+    except (ValueError, TypeError):
+        raw = b""
+    if len(raw) != length:
+        raise Invalid(f"keys.{name} must be {length} octets, base64url-encoded", code="push_subscription_invalid",
+                      details={"field": f"keys.{name}"})
+    return raw
+
+
+def _checked(platform: Platform, endpoint: str, p256dh: str, auth: str) -> None:
+    if not _allowed_endpoint(platform, endpoint):
+        raise Invalid("The endpoint is not on a push service this server sends to (an https URL of a browser's "
+                      "push service)", code="push_endpoint_not_allowed", details={"endpoint": endpoint})
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _key(p256dh, "p256dh", 65))
+    except ValueError:
+        raise Invalid("keys.p256dh is not a P-256 public key (an uncompressed point)",
+                      code="push_subscription_invalid", details={"field": "keys.p256dh"}) from None
+    _key(auth, "auth", 16)
+
+
+def _subscription_view(row: asyncpg.Record, caller: Caller) -> dict[str, Any]:
+    return {"id": row["id"], "channel": row["channel"], "endpoint": row["endpoint"], "device_id": row["device_id"],
+            "current_device": row["device_id"] == caller.device_id, "created_at": row["created_at"],
+            "updated_at": row["updated_at"]}
+
+
+async def subscribe(platform: Platform, caller: Caller, *, endpoint: str, p256dh: str,
+                    auth: str) -> tuple[dict[str, Any], bool]:
+    """Register the browser's subscription for the caller's device and session; (its view, whether it is new)."""
+    _client(platform)
+    _checked(platform, endpoint, p256dh, auth)
+    async with platform.notify.transaction("notifications.push_subscribe") as conn:
+        row = await repository.upsert_subscription(conn, user_id=caller.user_id, device_id=caller.device_id,
+                                                   session_id=caller.session_id, endpoint=endpoint, p256dh=p256dh,
+                                                   auth=auth)
+    return _subscription_view(row, caller), row["created"]
+
+
+async def subscriptions(platform: Platform, caller: Caller) -> list[dict[str, Any]]:
+    async with platform.notify.connection() as conn:
+        rows = await repository.subscriptions_of(conn, caller.user_id)
+    return [_subscription_view(row, caller) for row in rows]
+
+
+async def unsubscribe(platform: Platform, caller: Caller, subscription_id: uuid.UUID) -> None:
+    async with platform.notify.transaction("notifications.push_unsubscribe") as conn:
+        if not await repository.delete_subscription(conn, subscription_id, caller.user_id):
+            raise NotFound("You have no such push subscription", code="push_subscription_not_found")
+
+
+async def sessions_ended(conn: asyncpg.Connection, session_ids: list[uuid.UUID]) -> int:
+    """Drop the subscriptions of signed-out sessions (``auth.session.revoked``)."""
+    return await repository.delete_session_subscriptions(conn, session_ids)
+
+
+# What the recipient sees of its deliveries
+
+async def delivery_states(conn: asyncpg.Connection, notification_id: uuid.UUID) -> list[dict[str, Any]]:
+    return [{"channel": row["channel"], "device_id": row["device_id"], "status": row["status"],
+             "attempts": row["attempts"], "reason": row["reason"], "next_attempt_at": row["next_attempt_at"],
+             "queued_at": row["created_at"], "sent_at": row["sent_at"], "updated_at": row["updated_at"]}
+            for row in await repository.deliveries_of(conn, notification_id)]
+
+
+# Delivery
+
+async def request_push(platform: Platform, conn: asyncpg.Connection, *, recipient_id: uuid.UUID,
+                       notification_id: uuid.UUID, told_id: uuid.UUID) -> None:
+    """Ask for a push of a notification just told in ``conn`` (the notifications consumer's
+    transaction), if the recipient has anywhere to push it to."""
+    if platform.push is None or not await repository.subscriptions_of(conn, recipient_id):
+        return
+    async with platform.core.transaction("notifications.request_push") as core:
+        await bus.emit(core, PUSH_REQUESTED, {"notification_id": str(notification_id),
+                                              "recipient_id": str(recipient_id), "told_id": str(told_id)})
+
+
+async def handle(platform: Platform, conn: asyncpg.Connection, event: Event) -> None:
+    """The ``notifications_push`` consumer group's handler."""
+    if event.type == PUSH_REQUESTED:
+        await _push_told(platform, conn, event.payload)
+    elif event.type == PUSH_BACKOFF_EXPIRED:
+        await _retry(platform, conn, event.payload)
+    else:  # auth.session.revoked
+        await sessions_ended(conn, [uuid.UUID(event.payload["session_id"])])
+
+
+async def _push_told(platform: Platform, conn: asyncpg.Connection, payload: dict[str, Any]) -> None:
+    notification_id = uuid.UUID(payload["notification_id"])
+    found = await repository.pushed_notification(conn, notification_id)
+    if found is None:
+        raise NotYetTold(f"notification {notification_id} is not in the centre (yet)")
+    notification, deleted = found
+    if deleted or notification.read_at is not None or platform.push is None:
+        return
+    subscriptions = await _live(platform, conn, await repository.subscriptions_of(conn, notification.recipient_id))
+    queued = []
+    for subscription in subscriptions:
+        delivery = await repository.queue_delivery(
+            conn, notification_id=notification_id, told_id=uuid.UUID(payload["told_id"]),
+            recipient_id=notification.recipient_id, channel=WEBPUSH, subscription_id=subscription["id"],
+            device_id=subscription["device_id"])
+        if delivery is not None:
+            queued.append((delivery["id"], 0, subscription))
+    if queued:
+        await _attempt(platform, conn, await _message(platform, conn, notification), queued)
+
+
+async def _retry(platform: Platform, conn: asyncpg.Connection, payload: dict[str, Any]) -> None:
+    delivery = await repository.lock_delivery(conn, uuid.UUID(payload["delivery_id"]))
+    retryable = delivery is not None and (
+        delivery["status"] == "queued" or (delivery["status"] == "failed" and delivery["reason"] in TEMPORARY))
+    if not retryable or delivery["attempts"] != payload["attempt"] - 1:
+        return  # attempted since (a stale job or a dead letter replayed twice), or settled
+    subscription = None if delivery["subscription_id"] is None else await repository.subscription(
+        conn, delivery["subscription_id"])
+    if subscription is None or not await _live(platform, conn, [subscription]):
+        await repository.withdraw_delivery(conn, delivery["id"], "unsubscribed")
+        return
+    notification, deleted = await repository.pushed_notification(conn, delivery["notification_id"])
+    if deleted or notification.read_at is not None or platform.push is None:
+        await repository.withdraw_delivery(conn, delivery["id"], "deleted" if deleted else "read")
+        return
+    await _attempt(platform, conn, await _message(platform, conn, notification),
+                   [(delivery["id"], delivery["attempts"], subscription)])
+
+
+async def _live(platform: Platform, conn: asyncpg.Connection, subscriptions: list) -> list:
+    """The subscriptions whose session is still signed in; the others are pruned."""
+    live = await sessions.live_sessions(platform, list({row["session_id"] for row in subscriptions}))
+    ended = [row["session_id"] for row in subscriptions if row["session_id"] not in live]
+    if ended:
+        await sessions_ended(conn, ended)
+    return [row for row in subscriptions if row["session_id"] in live]
+
+
+async def _message(platform: Platform, conn: asyncpg.Connection, notification: Notification) -> dict[str, Any]:
+    """What the device gets (docs/notifications.md, "What arrives"), in the recipient's language."""
+    kind = registry.registered()[notification.type]
+    view = notification_view(kind, notification, await visibility.language_of(platform, notification.recipient_id))
+    unread = await centre_repository.unread_count(conn, notification.recipient_id)
+    body = {"id": str(notification.id), "type": view["type"], "category": view["category"],
+            "critical": view["critical"], "text": view["text"], "link": view["link"],
+            "actor_count": view["actor_count"], "updated_at": notification.updated_at.isoformat(),
+            "unread_count": unread, "tag": str(notification.id)}
+    return {"payload": orjson.dumps(body), "topic": notification.id.hex, "urgency": "high" if kind.critical else "normal"}
+
+
+def _outcome(answer: PushAnswer) -> str | None:
+    """None for a push the service took, else the reason it failed."""
+    if answer.accepted:
+        return None
+    if answer.status is None:
+        return "timeout" if answer.error == "timeout" else "unreachable"
+    if answer.status in PRUNED:
+        return PRUNED[answer.status]
+    if answer.status == 429:
+        return "rate_limited"
+    if answer.status >= 500:
+        return "server_error"
+    return "rejected"
+
+
+def backoff(config, attempt: int, retry_after_s: float | None) -> datetime.timedelta:
+    """The wait after the ``attempt``-th failed attempt: base × 2^(attempt-1), capped, and never
+    shorter than the push service's Retry-After."""
+    wait_ms = min(config.push_retry_max_ms, config.push_retry_base_ms * 2 ** (attempt - 1))
+    if retry_after_s is not None:
+        wait_ms = max(wait_ms, retry_after_s * 1000)
+    return datetime.timedelta(milliseconds=wait_ms)
+
+
+async def _attempt(platform: Platform, conn: asyncpg.Connection, message: dict[str, Any],
+                   deliveries: list[tuple[uuid.UUID, int, asyncpg.Record]]) -> None:
+    """Send to each subscription at once, then record each answer."""
+    answers = await asyncio.gather(*(
+        platform.push.send(Subscription(row["endpoint"], row["p256dh"], row["auth"]), message["payload"],
+                           topic=message["topic"], urgency=message["urgency"])
+        for _, _, row in deliveries))
+    for (delivery_id, attempts, subscription), answer in zip(deliveries, answers):
+        await _record(platform, conn, delivery_id, attempts + 1, subscription, answer)
+
+
+async def _record(platform: Platform, conn: asyncpg.Connection, delivery_id: uuid.UUID, attempt: int,
+                  subscription: asyncpg.Record, answer: PushAnswer) -> None:
+    config, counted = platform.config, platform.metrics.notification_deliveries
+    reason = _outcome(answer)
+    if reason is None:
+        await repository.record_attempt(conn, delivery_id, status="sent", reason=None, next_attempt_at=None)
+        counted.labels(WEBPUSH, "sent", "").inc()
+        return
+    if reason not in TEMPORARY or attempt >= config.push_max_attempts:
+        await repository.record_attempt(conn, delivery_id, status="failed", reason=reason, next_attempt_at=None)
+        counted.labels(WEBPUSH, "failed", reason).inc()
+        if reason in PRUNED.values():
+            await repository.prune_subscription(conn, subscription["id"])
+        elif reason in TEMPORARY:
+            await _park(platform, delivery_id, attempt, answer)
+        log.info("push delivery %s failed after %d attempt(s): %s", delivery_id, attempt, reason)
+        return
+    due = datetime.datetime.now(datetime.UTC) + backoff(config, attempt, answer.retry_after_s)
+    await repository.record_attempt(conn, delivery_id, status="queued", reason=reason, next_attempt_at=due)
+    async with platform.core.transaction("notifications.push_backoff") as core:
+        await scheduler.schedule(core, routing_key=PUSH_BACKOFF_EXPIRED, run_at=due,
+                                 payload={"delivery_id": str(delivery_id), "attempt": attempt + 1})
+    counted.labels(WEBPUSH, "retrying", reason).inc()
+
+
+async def _park(platform: Platform, delivery_id: uuid.UUID, attempts: int, answer: PushAnswer) -> None:
+    """An exhausted delivery to the group's dead-letter queue: replaying it attempts it once more."""
+    payload = {"delivery_id": str(delivery_id), "attempt": attempts + 1}
+    bus.pending(PUSH_BACKOFF_EXPIRED, payload)
+    event = Event(uuid.uuid4(), PUSH_BACKOFF_EXPIRED, payload, datetime.datetime.now(datetime.UTC))
+    error = f"push delivery failed {attempts} times, last: {answer.status or answer.error}"
+    await deadletters.park(platform.broker, GROUP, event, attempts=attempts, error=error)

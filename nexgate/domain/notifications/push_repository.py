@@ -1,0 +1,73 @@
+"""Push subscriptions and deliveries (``sql/notifications/push.sql``): runs queries, decides nothing."""
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import asyncpg
+
+from ...sql import queries
+from .centre_repository import Notification
+
+_sql = queries("notifications")
+
+
+async def upsert_subscription(conn, *, user_id: uuid.UUID, device_id: uuid.UUID, session_id: uuid.UUID,
+                              endpoint: str, p256dh: str, auth: str) -> asyncpg.Record:
+    return await _sql.upsert_subscription(conn, id=uuid.uuid4(), user_id=user_id, device_id=device_id,
+                                          session_id=session_id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+
+
+async def subscriptions_of(conn, user_id: uuid.UUID) -> list[asyncpg.Record]:
+    return [row async for row in _sql.subscriptions_of(conn, user_id=user_id)]
+
+
+async def subscription(conn, subscription_id: uuid.UUID) -> asyncpg.Record | None:
+    return await _sql.subscription(conn, id=subscription_id)
+
+
+async def delete_subscription(conn, subscription_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    return await _sql.delete_subscription(conn, id=subscription_id, user_id=user_id) == 1
+
+
+async def prune_subscription(conn, subscription_id: uuid.UUID) -> None:
+    await _sql.prune_subscription(conn, id=subscription_id)
+
+
+async def delete_session_subscriptions(conn, session_ids: list[uuid.UUID]) -> int:
+    return await _sql.delete_session_subscriptions(conn, session_ids=session_ids)
+
+
+async def pushed_notification(conn, notification_id: uuid.UUID) -> tuple[Notification, bool] | None:
+    """The notification and whether it was deleted, or None if there is none (yet)."""
+    row = await _sql.pushed_notification(conn, id=notification_id)
+    if row is None:
+        return None
+    columns = dict(row)
+    deleted = columns.pop("deleted")
+    return Notification(**columns), deleted
+
+
+async def queue_delivery(conn, *, notification_id: uuid.UUID, told_id: uuid.UUID, recipient_id: uuid.UUID,
+                         channel: str, subscription_id: uuid.UUID, device_id: uuid.UUID) -> asyncpg.Record | None:
+    """The new delivery, or None if this telling was already queued for the subscription."""
+    return await _sql.queue_delivery(conn, id=uuid.uuid4(), notification_id=notification_id, told_id=told_id,
+                                     recipient_id=recipient_id, channel=channel, subscription_id=subscription_id,
+                                     device_id=device_id)
+
+
+async def lock_delivery(conn, delivery_id: uuid.UUID) -> asyncpg.Record | None:
+    return await _sql.lock_delivery(conn, id=delivery_id)
+
+
+async def record_attempt(conn, delivery_id: uuid.UUID, *, status: str, reason: str | None,
+                         next_attempt_at: datetime.datetime | None) -> None:
+    await _sql.record_attempt(conn, id=delivery_id, status=status, reason=reason, next_attempt_at=next_attempt_at)
+
+
+async def withdraw_delivery(conn, delivery_id: uuid.UUID, reason: str) -> None:
+    await _sql.withdraw_delivery(conn, id=delivery_id, reason=reason)
+
+
+async def deliveries_of(conn, notification_id: uuid.UUID) -> list[asyncpg.Record]:
+    return [row async for row in _sql.deliveries_of(conn, notification_id=notification_id)]

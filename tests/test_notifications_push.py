@@ -1,0 +1,333 @@
+"""Web Push through the real app, both databases, RabbitMQ, the scheduler and the push
+sandbox over HTTP: the sandbox checks each push's VAPID JWT and decrypts it with the keys the
+"browser" holds, so these tests read what the device would show."""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid
+
+import pytest
+
+from nexgate.client import ApiError, NexgateClient
+from nexgate.keys import PLATFORM
+from nexgate.providers.webpush import generate_vapid_private_key
+from nexgate.providers.webpush_sandbox import WebPushSandbox
+from tests.conftest import eventually
+from tests.support.auth import PASSWORD
+from tests.support.live import base_url
+from tests.support.notifications import WORKERS, centre, event_ids, person
+
+PUSH_WORKERS = [*WORKERS, "notifications_push", "scheduler"]
+FOLLOW = "users.follow.created"
+
+
+@pytest.fixture
+async def push_sandbox(tmp_path):
+    sandbox = WebPushSandbox(directory=tmp_path / "push", hang_s=5)
+    await sandbox.start()
+    yield sandbox
+    await sandbox.stop()
+
+
+@pytest.fixture
+def push_config(config, push_sandbox):
+    """The app pointed at the sandbox with its own VAPID key, quick retries and timeouts."""
+    return dataclasses.replace(
+        config, bus_prefetch=1, push_vapid_private_key=generate_vapid_private_key(),
+        push_endpoint_hosts=(push_sandbox.url,), push_retry_base_ms=100, push_retry_max_ms=2000,
+        push_max_attempts=3, push_timeout_ms=500, scheduler_poll_ms=20)
+
+
+async def _app(make_client, push_config, **settings):
+    return await make_client(dataclasses.replace(push_config, **settings), worker_names=PUSH_WORKERS)
+
+
+async def _subscribe(api, sandbox: WebPushSandbox, *, expect: int = 201):
+    """The browser subscribes with the server's key and registers the subscription."""
+    key = (await api.request("GET", "/api/notifications/push/vapid-public-key"))["public_key"]
+    browser = sandbox.subscribe(key)
+    registered = await api.request("POST", "/api/notifications/push-subscriptions", json=browser.info())
+    return browser, registered
+
+
+async def _follow(actor, user) -> None:
+    await actor.request("POST", f"/api/users/{user.user_id}/follow")
+
+
+async def _name(api) -> str:
+    return (await api.request("GET", f"/api/users/{api.user_id}"))["display_name"]
+
+
+async def _deliveries(api, notification_id, count=1, status=None):
+    async def ready():
+        found = (await api.request("GET", f"/api/notifications/{notification_id}"))["deliveries"]
+        return found if len(found) >= count and all(status is None or d["status"] == status for d in found) else None
+
+    return await eventually(ready, timeout=15)
+
+
+async def _only_notification(api) -> dict:
+    [told] = (await eventually(lambda: _listed(api)))
+    return told
+
+
+async def _listed(api):
+    return (await centre(api))["items"]
+
+
+async def _pushes_handled(client, **match) -> None:
+    """Wait until the notifications_push worker has handled (committed) every push asked for."""
+    ids = await event_ids(client, "notifications.push.requested", **match)
+
+    async def done():
+        async with client.app[PLATFORM].notify.connection() as conn:
+            return await conn.fetchval("SELECT count(*) FROM processed_events WHERE consumer = 'notifications_push'"
+                                       " AND event_id = ANY($1)", ids) == len(ids) > 0
+
+    await eventually(done, timeout=20)
+
+
+def _metric(client, outcome: str, reason: str) -> float:
+    value = client.app[PLATFORM].metrics.registry.get_sample_value(
+        "nexgate_notification_deliveries_total", {"channel": "webpush", "outcome": outcome, "reason": reason})
+    return value or 0.0
+
+
+# Subscribing
+
+async def test_a_browser_subscribes_for_its_device_and_is_pushed_the_notification(
+        make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    browser, registered = await _subscribe(amina, push_sandbox)
+    [device] = (await amina.request("GET", "/api/auth/devices"))["devices"]
+    assert registered["device_id"] == device["id"] and registered["current_device"] is True
+    assert registered["endpoint"] == browser.endpoint and registered["channel"] == "webpush"
+    assert (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"] == [registered]
+
+    await _follow(juma, amina)
+    push = await push_sandbox.wait_for(browser.id)
+    told = await _only_notification(amina)
+    body = push.json()
+    assert body["text"] == f"{await _name(juma)} started following you" == told["text"]
+    assert body["id"] == told["id"] and body["tag"] == told["id"] and body["link"] == f"nexgate://users/{juma.user_id}"
+    assert body["type"] == "new_follower" and body["unread_count"] == 1 and body["critical"] is False
+    assert push.topic == uuid.UUID(told["id"]).hex and push.urgency == "normal"
+    assert push.vapid_subject.startswith("mailto:") and push.ttl == push_config.push_ttl_s
+    [delivery] = await _deliveries(amina, told["id"], status="sent")
+    assert delivery["device_id"] == device["id"] and delivery["attempts"] == 1 and delivery["reason"] is None
+    assert _metric(client, "sent", "") == 1
+
+
+async def test_a_swahili_reader_reads_the_push_in_swahili(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"})
+    browser, _ = await _subscribe(amina, push_sandbox)
+    await _follow(juma, amina)
+    assert (await push_sandbox.wait_for(browser.id)).json()["text"] == f"{await _name(juma)} ameanza kukufuata"
+
+
+async def test_registering_the_same_endpoint_again_updates_it(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina = await person(client, users)
+    browser, first = await _subscribe(amina, push_sandbox)
+    again = await amina.request("POST", "/api/notifications/push-subscriptions", json=browser.info())
+    assert again["id"] == first["id"]
+    assert len((await amina.request("GET", "/api/notifications/push-subscriptions"))["items"]) == 1
+
+
+@pytest.mark.parametrize("change, code", [
+    ({"endpoint": "https://push.example.com/send/abc"}, "push_endpoint_not_allowed"),
+    ({"endpoint": "http://127.0.0.1:5432/"}, "push_endpoint_not_allowed"),
+    ({"keys": {"p256dh": "AAAA", "auth": "AAAAAAAAAAAAAAAAAAAAAA"}}, "push_subscription_invalid"),
+    ({"keys": {"p256dh": "BA" + "A" * 85, "auth": "AAAAAAAAAAAAAAAAAAAAAA"}}, "push_subscription_invalid"),
+    ({"auth_short": True}, "push_subscription_invalid"),
+])
+async def test_a_subscription_the_server_cannot_push_to_is_refused(make_client, push_config, push_sandbox, users,
+                                                                     change, code):
+    client = await _app(make_client, push_config)
+    amina = await person(client, users)
+    info = push_sandbox.subscribe().info()
+    if change.pop("auth_short", False):
+        info["keys"]["auth"] = "AAAA"
+    info |= change
+    with pytest.raises(ApiError) as refused:
+        await amina.request("POST", "/api/notifications/push-subscriptions", json=info)
+    assert refused.value.status == 422 and refused.value.body["error"]["code"] == code
+    assert (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"] == []
+
+
+async def test_without_a_vapid_key_push_is_unavailable(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config, push_vapid_private_key="")
+    amina = await person(client, users)
+    for method, path, body in (("GET", "/api/notifications/push/vapid-public-key", None),
+                               ("POST", "/api/notifications/push-subscriptions", push_sandbox.subscribe().info())):
+        with pytest.raises(ApiError) as refused:
+            await amina.request(method, path, json=body)
+        assert refused.value.status == 503 and refused.value.body["error"]["code"] == "push_unavailable"
+
+
+async def test_someone_elses_subscription_cannot_be_removed(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    _, registered = await _subscribe(amina, push_sandbox)
+    for path in (f"/api/notifications/push-subscriptions/{registered['id']}",
+                 f"/api/notifications/push-subscriptions/{uuid.uuid4()}", "/api/notifications/push-subscriptions/x"):
+        with pytest.raises(ApiError) as refused:
+            await juma.request("DELETE", path)
+        assert refused.value.status == 404 and refused.value.body["error"]["code"] == "push_subscription_not_found"
+    assert len((await amina.request("GET", "/api/notifications/push-subscriptions"))["items"]) == 1
+    await amina.request("DELETE", f"/api/notifications/push-subscriptions/{registered['id']}")
+    assert (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"] == []
+
+
+# Signed-out devices
+
+async def test_signing_a_device_out_stops_its_pushes(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    phone = NexgateClient(base_url(client))
+    users.made.append(phone)
+    await phone.login(amina.tokens["user"]["username"], PASSWORD, device={"id": "amina-phone", "platform": "web"})
+    laptop_browser, _ = await _subscribe(amina, push_sandbox)
+    phone_browser, _ = await _subscribe(phone, push_sandbox)
+    await phone.request("POST", "/api/auth/logout")
+
+    async def dropped():
+        items = (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"]
+        return [item["endpoint"] for item in items] == [laptop_browser.endpoint]
+
+    await eventually(dropped, timeout=15)
+    await _follow(juma, amina)
+    await push_sandbox.wait_for(laptop_browser.id)
+    await _pushes_handled(client, recipient_id=str(amina.user_id))
+    assert push_sandbox.messages(phone_browser.id) == []
+
+
+async def test_a_session_signed_out_before_its_event_arrives_is_not_pushed(make_client, push_config, push_sandbox,
+                                                                           users):
+    """Without the notifications_push worker's revocation in hand, the auth area's word on the
+    session at send time keeps the push from the signed-out device."""
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    phone = NexgateClient(base_url(client))
+    users.made.append(phone)
+    await phone.login(amina.tokens["user"]["username"], PASSWORD, device={"id": "amina-phone", "platform": "web"})
+    laptop_browser, _ = await _subscribe(amina, push_sandbox)
+    phone_browser, phone_registered = await _subscribe(phone, push_sandbox)
+    platform = client.app[PLATFORM]
+    async with platform.core.connection() as conn:  # revoked behind the auth area's back: no event
+        session_id = await conn.fetchval(
+            "UPDATE auth_sessions s SET revoked_at = now() FROM auth_devices d WHERE d.id = s.device_id"
+            " AND d.user_id = $1 AND d.client_device_id = 'amina-phone' RETURNING s.id", amina.user_id)
+    await platform.redis.client.delete(platform.redis.key("auth", "session", str(session_id)))
+    await _follow(juma, amina)
+    await push_sandbox.wait_for(laptop_browser.id)
+    await _pushes_handled(client, recipient_id=str(amina.user_id))
+    assert push_sandbox.messages(phone_browser.id) == []
+    items = (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"]
+    assert phone_registered["id"] not in [item["id"] for item in items] and len(items) == 1  # pruned
+
+
+# What the push service answers
+
+@pytest.mark.parametrize("answer, reason", [(410, "gone"), (404, "not_found")])
+async def test_a_subscription_the_push_service_no_longer_knows_is_pruned(
+        make_client, push_config, push_sandbox, users, answer, reason):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    push_sandbox.answer(browser.id, answer)
+    await _follow(juma, amina)
+    told = await _only_notification(amina)
+    [delivery] = await _deliveries(amina, told["id"], status="failed")
+    assert delivery["reason"] == reason and delivery["attempts"] == 1 and delivery["next_attempt_at"] is None
+    assert (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"] == []
+    assert await push_sandbox.wait_for_answers(browser.id, 1) == [answer]
+    assert _metric(client, "failed", reason) == 1
+
+
+@pytest.mark.parametrize("answers, reason", [
+    ([429], "rate_limited"), ([500, 503], "server_error"), (["timeout"], "timeout")])
+async def test_a_temporary_failure_is_retried_with_backoff(make_client, push_config, push_sandbox, users, answers,
+                                                           reason):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    push_sandbox.answer(browser.id, *answers, retry_after=1)
+    await _follow(juma, amina)
+    push = await push_sandbox.wait_for(browser.id, timeout=20)
+    assert push.json()["text"] == f"{await _name(juma)} started following you"
+    told = await _only_notification(amina)
+    [delivery] = await _deliveries(amina, told["id"], status="sent")
+    assert delivery["attempts"] == len(answers) + 1 and delivery["reason"] is None
+    assert _metric(client, "retrying", reason) >= 1 and _metric(client, "sent", "") == 1
+    assert len(push_sandbox.messages(browser.id)) == 1
+    if answers == [429]:  # its Retry-After (1 s) was waited, longer than the backoff (100 ms)
+        waited = datetime.datetime.fromisoformat(delivery["sent_at"]) - datetime.datetime.fromisoformat(
+            delivery["queued_at"])
+        assert waited >= datetime.timedelta(seconds=1)
+
+
+async def test_a_push_that_keeps_failing_is_parked_and_replayed(make_client, push_config, push_sandbox, users):
+    from nexgate.bus.deadletters import list_dead_letters, replay_dead_letters
+
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    push_sandbox.answer(browser.id, 500, 500, 500)
+    await _follow(juma, amina)
+    told = await _only_notification(amina)
+    [delivery] = await _deliveries(amina, told["id"], status="failed")
+    assert delivery["reason"] == "server_error" and delivery["attempts"] == 3
+    broker = client.app[PLATFORM].broker
+    [parked] = await eventually(lambda: list_dead_letters(broker, "notifications_push"))
+    assert parked.event_type == "notifications.push_backoff.expired" and parked.attempts == 3
+    assert push_sandbox.messages(browser.id) == [] and _metric(client, "failed", "server_error") == 1
+    await replay_dead_letters(broker, "notifications_push")
+    push = await push_sandbox.wait_for(browser.id)
+    assert push.json()["id"] == told["id"]
+    [delivery] = await _deliveries(amina, told["id"], status="sent")
+    assert delivery["attempts"] == 4
+
+
+async def test_a_grouped_notification_replaces_its_push(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma, baraka = await person(client, users), await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    await _follow(juma, amina)
+    first = await push_sandbox.wait_for(browser.id)
+    await _follow(baraka, amina)
+    second = await push_sandbox.wait_for(browser.id, after=1)
+    assert first.topic == second.topic and first.json()["tag"] == second.json()["tag"]
+    assert second.json()["text"] == f"{await _name(baraka)} and {await _name(juma)} started following you"
+    assert second.json()["actor_count"] == 2
+    told = await _only_notification(amina)
+    assert len(await _deliveries(amina, told["id"], count=2, status="sent")) == 2
+
+
+async def test_a_read_notification_is_not_pushed_again(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    push_sandbox.answer(browser.id, 429, retry_after=3)  # the next attempt in 3 s
+    await _follow(juma, amina)
+    told = await _only_notification(amina)
+    await _deliveries(amina, told["id"], status="queued")
+    await amina.request("PATCH", f"/api/notifications/{told['id']}/read")
+    [delivery] = await _deliveries(amina, told["id"], status="failed")
+    assert delivery["reason"] == "read" and delivery["attempts"] == 1
+    assert push_sandbox.messages(browser.id) == []
+
+
+async def test_someone_elses_notification_shows_no_deliveries(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    await _subscribe(amina, push_sandbox)
+    await _follow(juma, amina)
+    told = await _only_notification(amina)
+    with pytest.raises(ApiError) as refused:
+        await juma.request("GET", f"/api/notifications/{told['id']}")
+    assert refused.value.status == 404 and refused.value.body["error"]["code"] == "notification_not_found"
