@@ -26,7 +26,7 @@ from .handlers import docs, health
 from .handlers.routing import Routes
 from .keys import (
     BROKER, CONFIG, CORE_DB, CPU_POOL, KEYRING, MAILER, METRICS, NOTIFY_DB, OPENAPI, PAYMENT_PROVIDERS, PLATFORM,
-    PUSH, REDIS, SMS, STORAGE, WORKER_TASKS,
+    FCM, PUSH, REDIS, SMS, STORAGE, WORKER_TASKS,
 )
 from .metrics import Metrics
 from .middlewares import http_middleware
@@ -37,6 +37,8 @@ from .providers.email_sandbox import SmtpSandbox
 from .providers.payment_providers import PaymentProviders, sandboxes_for
 from .providers.sms import TIMEOUT as SMS_TIMEOUT, SmsClient
 from .providers.sms_sandbox import SmsSandbox
+from .providers.fcm import FcmClient, ServiceAccount, ServiceAccountInvalid
+from .providers.fcm_sandbox import FcmSandbox
 from .providers.webpush import WebPushClient
 from .providers.webpush_sandbox import WebPushSandbox
 from .ratelimit import RateLimiter
@@ -75,6 +77,8 @@ def create_app(
             _sms,
             _push_sandbox,
             _push,
+            _fcm_sandbox,
+            _fcm,
             _payment_sandboxes,
             _payment_providers,
             _keyring,
@@ -212,20 +216,28 @@ async def _mailer(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+def _listening_at(url: str) -> dict:
+    """The host and port a local sandbox serves on, from the URL the server is pointed at."""
+    parts = urlsplit(url)
+    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or (443 if parts.scheme == "https" else 80)}
+
+
+async def _start_sandbox(sandbox, name: str, variable: str) -> None:
+    try:
+        await sandbox.start()
+    except OSError as error:
+        raise DependencyUnavailable(f"{name} sandbox cannot listen on {sandbox.host}:{sandbox.port} ({variable}): "
+                                    f"{error}") from None
+
+
 async def _sms_sandbox(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     if not config.sms_sandbox:
         yield
         return
-    url = urlsplit(config.sms_api_url)
-    sandbox = SmsSandbox(
-        username=config.sms_username, api_key=config.sms_api_key, directory=config.sms_sandbox_dir or None,
-        host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 80),
-    )
-    try:
-        await sandbox.start()
-    except OSError as error:
-        raise DependencyUnavailable(f"SMS sandbox cannot listen on {url.netloc} (NEXGATE_SMS_API_URL): {error}") from None
+    sandbox = SmsSandbox(username=config.sms_username, api_key=config.sms_api_key,
+                         directory=config.sms_sandbox_dir or None, **_listening_at(config.sms_api_url))
+    await _start_sandbox(sandbox, "SMS", "NEXGATE_SMS_API_URL")
     log.info("SMS sandbox on %s keeps messages in %s", sandbox.url, config.sms_sandbox_dir or "memory")
     yield
     await sandbox.stop()
@@ -242,13 +254,8 @@ async def _push_sandbox(app: web.Application) -> AsyncIterator[None]:
     if not config.push_sandbox:
         yield
         return
-    url = urlsplit(config.push_sandbox_url)
-    sandbox = WebPushSandbox(directory=config.push_sandbox_dir or None, host=url.hostname or "127.0.0.1",
-                             port=url.port or (443 if url.scheme == "https" else 80))
-    try:
-        await sandbox.start()
-    except OSError as error:
-        raise DependencyUnavailable(f"push sandbox cannot listen on {url.netloc} (NEXGATE_PUSH_SANDBOX_URL): {error}") from None
+    sandbox = WebPushSandbox(directory=config.push_sandbox_dir or None, **_listening_at(config.push_sandbox_url))
+    await _start_sandbox(sandbox, "push", "NEXGATE_PUSH_SANDBOX_URL")
     log.info("Web Push sandbox on %s keeps pushes in %s", sandbox.url, config.push_sandbox_dir or "memory")
     yield
     await sandbox.stop()
@@ -264,6 +271,36 @@ async def _push(app: web.Application) -> AsyncIterator[None]:
         app[PUSH] = WebPushClient(session, vapid_private_key=config.push_vapid_private_key,
                                   subject=config.push_subject, timeout_s=config.push_timeout_ms / 1000,
                                   ttl_s=config.push_ttl_s)
+        yield
+
+
+async def _fcm_sandbox(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    if not config.fcm_sandbox:
+        yield
+        return
+    if not config.fcm_service_account:
+        raise DependencyUnavailable("the FCM sandbox needs NEXGATE_FCM_SERVICE_ACCOUNT: where to write its service account")
+    sandbox = FcmSandbox(**_listening_at(config.fcm_api_url))
+    await _start_sandbox(sandbox, "FCM", "NEXGATE_FCM_API_URL")
+    sandbox.service_account(config.fcm_service_account)
+    log.info("FCM sandbox on %s; its service account is %s", sandbox.url, config.fcm_service_account)
+    yield
+    await sandbox.stop()
+
+
+async def _fcm(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    if not config.fcm_service_account:
+        app[FCM] = None
+        yield
+        return
+    try:
+        account = ServiceAccount.from_file(config.fcm_service_account)
+    except ServiceAccountInvalid as error:
+        raise DependencyUnavailable(f"NEXGATE_FCM_SERVICE_ACCOUNT={config.fcm_service_account}: {error}") from None
+    async with aiohttp.ClientSession() as session:
+        app[FCM] = FcmClient(session, account, api_url=config.fcm_api_url, timeout_s=config.push_timeout_ms / 1000)
         yield
 
 
@@ -331,6 +368,7 @@ async def _platform(app: web.Application) -> AsyncIterator[None]:
         mailer=app[MAILER],
         sms=app[SMS],
         push=app[PUSH],
+        fcm=app[FCM],
         payment_providers=app[PAYMENT_PROVIDERS],
         keyring=app[KEYRING],
         storage=app[STORAGE],

@@ -327,6 +327,17 @@ class Config:
     )
     push_sandbox_url: str = _setting("http://127.0.0.1:8034", _url("http", "https"), "Where the push sandbox listens")
     push_sandbox_dir: str = _setting("", str, "Directory where the push sandbox appends the pushes it decrypted (messages.jsonl)")
+    fcm_service_account: str = _setting(
+        "", str,
+        "Path of the Firebase service account's JSON key file FCM pushes to the apps are sent with (HTTP v1 API); "
+        "empty: no FCM push is sent and registering a token answers 503 fcm_unavailable",
+    )
+    fcm_api_url: str = _setting("https://fcm.googleapis.com", _url("http", "https"), "FCM HTTP v1 API base URL")
+    fcm_sandbox: bool = _setting(
+        False, _boolean,
+        "Run a local FCM and OAuth token sandbox in the server on NEXGATE_FCM_API_URL's host and port; it writes its "
+        "service account to NEXGATE_FCM_SERVICE_ACCOUNT (nexgate/providers/fcm_sandbox.py)",
+    )
     payments_callback_url: str = _setting(
         "", _optional(_url("http", "https")),
         "Base URL the payment providers POST callbacks to, as {this}/{provider}/{secret}/{collection|payout}; "

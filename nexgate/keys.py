@@ -16,6 +16,7 @@ from .platform import Platform
 from .providers.email import SmtpMailer
 from .providers.payment_providers import PaymentProviders
 from .providers.sms import SmsClient
+from .providers.fcm import FcmClient
 from .providers.webpush import WebPushClient
 from .redis import Redis
 from .storage import Storage
@@ -30,6 +31,7 @@ CPU_POOL = web.AppKey("cpu_pool", ProcessPoolExecutor)
 MAILER = web.AppKey("mailer", SmtpMailer)
 SMS = web.AppKey("sms", SmsClient)
 PUSH = web.AppKey("push", WebPushClient)  # None when no VAPID key is set
+FCM = web.AppKey("fcm", FcmClient)  # None when no service account is set
 PAYMENT_PROVIDERS = web.AppKey("payment_providers", PaymentProviders)
 KEYRING = web.AppKey("keyring", Keyring)
 STORAGE = web.AppKey("storage", Storage)

@@ -41,8 +41,9 @@ class Metrics:
         )
         self.notification_deliveries = Counter(
             "nexgate_notification_deliveries",
-            "Attempts at delivering a notification, by channel and outcome (sent, retrying, failed) and, for the "
-            "last two, the reason (gone, not_found, rate_limited, server_error, timeout, unreachable, rejected)",
+            "Attempts at pushing a notification, by channel (webpush, fcm) and outcome (sent, retrying, failed) and, "
+            "for the last two, the reason (gone, not_found, unregistered, wrong_sender, rate_limited, server_error, "
+            "timeout, unreachable, rejected)",
             ["channel", "outcome", "reason"], registry=self.registry,
         )
 

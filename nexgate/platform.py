@@ -17,6 +17,7 @@ from .metrics import Metrics
 from .providers.email import SmtpMailer
 from .providers.payment_providers import PaymentProviders
 from .providers.sms import SmsClient
+from .providers.fcm import FcmClient
 from .providers.webpush import WebPushClient
 from .ratelimit import RateLimiter
 from .realtime import Realtime
@@ -40,6 +41,7 @@ class Platform:
     mailer: SmtpMailer
     sms: SmsClient
     push: WebPushClient | None  # None: no VAPID key (NEXGATE_PUSH_VAPID_PRIVATE_KEY), no Web Push
+    fcm: FcmClient | None  # None: no service account (NEXGATE_FCM_SERVICE_ACCOUNT), no FCM
     payment_providers: PaymentProviders
     keyring: Keyring
     storage: Storage

@@ -11,12 +11,13 @@ import pytest
 
 from nexgate.client import ApiError, NexgateClient
 from nexgate.keys import PLATFORM
+from nexgate.providers.fcm_sandbox import FcmSandbox
 from nexgate.providers.webpush import generate_vapid_private_key
 from nexgate.providers.webpush_sandbox import WebPushSandbox
 from tests.conftest import eventually
 from tests.support.auth import PASSWORD
 from tests.support.live import base_url
-from tests.support.notifications import WORKERS, centre, event_ids, person
+from tests.support.notifications import WORKERS, centre, event_ids, handled, person
 
 PUSH_WORKERS = [*WORKERS, "notifications_push", "scheduler"]
 FOLLOW = "users.follow.created"
@@ -31,12 +32,23 @@ async def push_sandbox(tmp_path):
 
 
 @pytest.fixture
-def push_config(config, push_sandbox):
-    """The app pointed at the sandbox with its own VAPID key, quick retries and timeouts."""
+async def fcm_sandbox():
+    sandbox = FcmSandbox(hang_s=5)
+    await sandbox.start()
+    yield sandbox
+    await sandbox.stop()
+
+
+@pytest.fixture
+def push_config(config, push_sandbox, fcm_sandbox, tmp_path):
+    """The app pointed at the sandboxes with its own VAPID key and FCM service account, quick
+    retries and timeouts."""
     return dataclasses.replace(
         config, bus_prefetch=1, push_vapid_private_key=generate_vapid_private_key(),
         push_endpoint_hosts=(push_sandbox.url,), push_retry_base_ms=100, push_retry_max_ms=2000,
-        push_max_attempts=3, push_timeout_ms=500, scheduler_poll_ms=20)
+        push_max_attempts=3, push_timeout_ms=500, scheduler_poll_ms=20,
+        fcm_service_account=str(fcm_sandbox.service_account(tmp_path / "fcm-service-account.json")),
+        fcm_api_url=fcm_sandbox.url)
 
 
 async def _app(make_client, push_config, **settings):
@@ -88,9 +100,9 @@ async def _pushes_handled(client, **match) -> None:
     await eventually(done, timeout=20)
 
 
-def _metric(client, outcome: str, reason: str) -> float:
+def _metric(client, outcome: str, reason: str, channel: str = "webpush") -> float:
     value = client.app[PLATFORM].metrics.registry.get_sample_value(
-        "nexgate_notification_deliveries_total", {"channel": "webpush", "outcome": outcome, "reason": reason})
+        "nexgate_notification_deliveries_total", {"channel": channel, "outcome": outcome, "reason": reason})
     return value or 0.0
 
 
@@ -185,12 +197,26 @@ async def test_someone_elses_subscription_cannot_be_removed(make_client, push_co
 
 # Signed-out devices
 
+async def _second_device(client, users, api) -> NexgateClient:
+    """The same user signed in on a second device, once its new-device notification is told
+    (before any subscription: nothing is pushed of it)."""
+    phone = NexgateClient(base_url(client))
+    users.made.append(phone)
+    await phone.login(api.tokens["user"]["username"], PASSWORD, device={"id": "amina-phone", "platform": "web"})
+    await handled(client, await event_ids(client, "auth.device.added", user_id=str(api.user_id)))
+    return phone
+
+
+async def _pushed_follow(sandbox, browser):
+    push = await sandbox.wait_for(browser.id)
+    assert push.json()["type"] == "new_follower", push
+    return push
+
+
 async def test_signing_a_device_out_stops_its_pushes(make_client, push_config, push_sandbox, users):
     client = await _app(make_client, push_config)
     amina, juma = await person(client, users), await person(client, users)
-    phone = NexgateClient(base_url(client))
-    users.made.append(phone)
-    await phone.login(amina.tokens["user"]["username"], PASSWORD, device={"id": "amina-phone", "platform": "web"})
+    phone = await _second_device(client, users, amina)
     laptop_browser, _ = await _subscribe(amina, push_sandbox)
     phone_browser, _ = await _subscribe(phone, push_sandbox)
     await phone.request("POST", "/api/auth/logout")
@@ -201,7 +227,7 @@ async def test_signing_a_device_out_stops_its_pushes(make_client, push_config, p
 
     await eventually(dropped, timeout=15)
     await _follow(juma, amina)
-    await push_sandbox.wait_for(laptop_browser.id)
+    await _pushed_follow(push_sandbox, laptop_browser)
     await _pushes_handled(client, recipient_id=str(amina.user_id))
     assert push_sandbox.messages(phone_browser.id) == []
 
@@ -212,9 +238,7 @@ async def test_a_session_signed_out_before_its_event_arrives_is_not_pushed(make_
     session at send time keeps the push from the signed-out device."""
     client = await _app(make_client, push_config)
     amina, juma = await person(client, users), await person(client, users)
-    phone = NexgateClient(base_url(client))
-    users.made.append(phone)
-    await phone.login(amina.tokens["user"]["username"], PASSWORD, device={"id": "amina-phone", "platform": "web"})
+    phone = await _second_device(client, users, amina)
     laptop_browser, _ = await _subscribe(amina, push_sandbox)
     phone_browser, phone_registered = await _subscribe(phone, push_sandbox)
     platform = client.app[PLATFORM]
@@ -224,7 +248,7 @@ async def test_a_session_signed_out_before_its_event_arrives_is_not_pushed(make_
             " AND d.user_id = $1 AND d.client_device_id = 'amina-phone' RETURNING s.id", amina.user_id)
     await platform.redis.client.delete(platform.redis.key("auth", "session", str(session_id)))
     await _follow(juma, amina)
-    await push_sandbox.wait_for(laptop_browser.id)
+    await _pushed_follow(push_sandbox, laptop_browser)
     await _pushes_handled(client, recipient_id=str(amina.user_id))
     assert push_sandbox.messages(phone_browser.id) == []
     items = (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"]
@@ -301,7 +325,8 @@ async def test_a_grouped_notification_replaces_its_push(make_client, push_config
     first = await push_sandbox.wait_for(browser.id)
     await _follow(baraka, amina)
     second = await push_sandbox.wait_for(browser.id, after=1)
-    assert first.topic == second.topic and first.json()["tag"] == second.json()["tag"]
+    assert first.topic == second.topic == uuid.UUID(first.json()["id"]).hex
+    assert first.json()["tag"] == second.json()["tag"] == first.json()["id"]
     assert second.json()["text"] == f"{await _name(baraka)} and {await _name(juma)} started following you"
     assert second.json()["actor_count"] == 2
     told = await _only_notification(amina)
@@ -331,3 +356,79 @@ async def test_someone_elses_notification_shows_no_deliveries(make_client, push_
     with pytest.raises(ApiError) as refused:
         await juma.request("GET", f"/api/notifications/{told['id']}")
     assert refused.value.status == 404 and refused.value.body["error"]["code"] == "notification_not_found"
+
+
+# FCM: the Android and iOS apps
+
+async def _register_app(api, sandbox: FcmSandbox, *, expect_new: bool = True):
+    """The app gets its registration token from FCM and registers it."""
+    token = sandbox.register_device()
+    registered = await api.request("POST", "/api/notifications/push-tokens", json={"token": token})
+    assert registered["channel"] == "fcm" and registered["endpoint"] is None
+    return token, registered
+
+
+async def test_an_app_registers_its_token_and_is_pushed_through_fcm(make_client, push_config, fcm_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"})
+    token, registered = await _register_app(amina, fcm_sandbox)
+    [device] = (await amina.request("GET", "/api/auth/devices"))["devices"]
+    assert registered["device_id"] == device["id"]
+    assert (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"] == [registered]
+    await _follow(juma, amina)
+    received = await fcm_sandbox.wait_for(token)
+    told = await _only_notification(amina)
+    text = f"{await _name(juma)} ameanza kukufuata"
+    assert received.data["text"] == text == told["text"] and received.data["id"] == told["id"]
+    assert received.data["unread_count"] == "1" and received.data["critical"] == "false"
+    assert received.message["notification"] == {"title": "Nexgate", "body": text}
+    topic = uuid.UUID(told["id"]).hex
+    assert received.message["android"]["collapse_key"] == topic and received.message["android"]["priority"] == "normal"
+    assert received.message["apns"]["headers"]["apns-collapse-id"] == topic
+    [delivery] = await _deliveries(amina, told["id"], status="sent")
+    assert delivery["channel"] == "fcm" and delivery["attempts"] == 1
+    assert fcm_sandbox.token_requests == 1
+    assert _metric(client, "sent", "", channel="fcm") == 1
+
+
+async def test_an_uninstalled_apps_token_is_pruned(make_client, push_config, fcm_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    token, _ = await _register_app(amina, fcm_sandbox)
+    fcm_sandbox.unregister(token)
+    await _follow(juma, amina)
+    told = await _only_notification(amina)
+    [delivery] = await _deliveries(amina, told["id"], status="failed")
+    assert delivery["reason"] == "unregistered" and delivery["attempts"] == 1
+    assert (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"] == []
+    assert await fcm_sandbox.wait_for_answers(token, 1) == [404]
+    assert _metric(client, "failed", "unregistered", channel="fcm") == 1
+
+
+async def test_fcm_quota_is_waited_out_and_an_expired_access_token_renewed(make_client, push_config, fcm_sandbox,
+                                                                          users):
+    client = await _app(make_client, push_config)
+    amina, juma, baraka = await person(client, users), await person(client, users), await person(client, users)
+    token, _ = await _register_app(amina, fcm_sandbox)
+    await _follow(juma, amina)
+    await fcm_sandbox.wait_for(token)
+    fcm_sandbox.expire_access_tokens()  # as an hour later
+    fcm_sandbox.answer(token, "QUOTA_EXCEEDED")
+    await _follow(baraka, amina)
+    second = await fcm_sandbox.wait_for(token, after=1)
+    assert second.data["actor_count"] == "2"
+    told = await _only_notification(amina)
+    deliveries = await _deliveries(amina, told["id"], count=2, status="sent")
+    assert [d["attempts"] for d in deliveries] == [1, 2]
+    # one token for the first message, one when it had expired: the retry used the renewed one
+    assert fcm_sandbox.token_requests == 2 and _metric(client, "retrying", "rate_limited", channel="fcm") == 1
+
+
+@pytest.mark.parametrize("token", ["", "has spaces in it", "x" * 4097])
+async def test_a_token_that_is_no_fcm_token_is_refused(make_client, push_config, users, token):
+    client = await _app(make_client, push_config)
+    amina = await person(client, users)
+    with pytest.raises(ApiError) as refused:
+        await amina.request("POST", "/api/notifications/push-tokens", json={"token": token})
+    assert refused.value.status == 422 and refused.value.body["error"]["code"] == "push_token_invalid"

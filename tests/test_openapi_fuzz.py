@@ -4,6 +4,7 @@ declares. Seeded and bounded (a few examples per operation), so it is the same r
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 
 import pytest
@@ -16,6 +17,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from nexgate.keys import OPENAPI
+from nexgate.providers.fcm_sandbox import FcmSandbox
+from nexgate.providers.webpush import generate_vapid_private_key
 from tests.support.auth import registration
 
 EXAMPLES = {GenerationMode.POSITIVE: 4, GenerationMode.NEGATIVE: 2}
@@ -26,6 +29,15 @@ _users = itertools.count(1)
 @schemathesis.serializer("application/offset+octet-stream")  # a resumable upload's piece (tus)
 def _upload_piece(ctx, value) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
+
+
+@pytest.fixture
+async def client(make_client, config, tmp_path):
+    """The app with a VAPID key and an FCM service account, as a server that pushes (without
+    them the push routes answer 503)."""
+    account = FcmSandbox().service_account(tmp_path / "fcm-service-account.json")
+    return await make_client(dataclasses.replace(config, push_vapid_private_key=generate_vapid_private_key(),
+                                                 fcm_service_account=str(account)))
 
 
 SHARDS = 4  # the operations are shared among this many tests, which xdist runs side by side

@@ -1,21 +1,32 @@
 -- Push subscriptions and push deliveries (nexgate/domain/notifications/push.py).
 
--- name: upsert_subscription(id, user_id, device_id, session_id, endpoint, p256dh, auth)^
+-- name: upsert_webpush(id, user_id, device_id, session_id, endpoint, p256dh, auth)^
 -- A browser registering its endpoint again (new keys, or another user signed in on it) takes
 -- the one row over: an endpoint pushes to one user.
-INSERT INTO push_subscriptions AS s (id, user_id, device_id, session_id, endpoint, p256dh, auth)
-VALUES (:id, :user_id, :device_id, :session_id, :endpoint, :p256dh, :auth)
+INSERT INTO push_subscriptions AS s (id, user_id, device_id, session_id, channel, endpoint, p256dh, auth)
+VALUES (:id, :user_id, :device_id, :session_id, 'webpush', :endpoint, :p256dh, :auth)
 ON CONFLICT (endpoint) DO UPDATE
    SET user_id = EXCLUDED.user_id, device_id = EXCLUDED.device_id, session_id = EXCLUDED.session_id,
        p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth, updated_at = now()
-RETURNING id, user_id, device_id, session_id, channel, endpoint, p256dh, auth, created_at, updated_at, xmax = 0 AS created;
+RETURNING id, user_id, device_id, session_id, channel, endpoint, p256dh, auth, token, created_at, updated_at,
+          xmax = 0 AS created;
+
+-- name: upsert_fcm(id, user_id, device_id, session_id, token)^
+-- Likewise an app's registration token: the app's latest word on whose device it is.
+INSERT INTO push_subscriptions AS s (id, user_id, device_id, session_id, channel, token)
+VALUES (:id, :user_id, :device_id, :session_id, 'fcm', :token)
+ON CONFLICT (token) DO UPDATE
+   SET user_id = EXCLUDED.user_id, device_id = EXCLUDED.device_id, session_id = EXCLUDED.session_id,
+       updated_at = now()
+RETURNING id, user_id, device_id, session_id, channel, endpoint, p256dh, auth, token, created_at, updated_at,
+          xmax = 0 AS created;
 
 -- name: subscriptions_of(user_id)
-SELECT id, user_id, device_id, session_id, channel, endpoint, p256dh, auth, created_at, updated_at
+SELECT id, user_id, device_id, session_id, channel, endpoint, p256dh, auth, token, created_at, updated_at
   FROM push_subscriptions WHERE user_id = :user_id ORDER BY created_at, id;
 
 -- name: subscription(id)^
-SELECT id, user_id, device_id, session_id, channel, endpoint, p256dh, auth, created_at, updated_at
+SELECT id, user_id, device_id, session_id, channel, endpoint, p256dh, auth, token, created_at, updated_at
   FROM push_subscriptions WHERE id = :id;
 
 -- name: delete_subscription(id, user_id)$

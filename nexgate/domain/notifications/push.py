@@ -1,22 +1,24 @@
 """Push: a recipient's notifications on the devices they subscribed, through their push
-services (docs/notifications.md, "Push").
+services (docs/notifications.md, "Push"): Web Push for browsers, FCM (HTTP v1) for the apps.
 
-**Subscriptions.** A browser registers its Web Push subscription (endpoint and keys) for the
-auth device and session it is signed in with. It is dropped when that session ends (logout,
-the device removed, a password reset: the ``auth.session.revoked`` event), and before each
-push the auth area is asked which sessions are still signed in, so a push never goes to a
-signed-out device even before that event arrives. The endpoint must be on one of the push
-services in ``NEXGATE_PUSH_ENDPOINT_HOSTS``: the server POSTs nowhere else.
+**Subscriptions.** A browser registers its Web Push subscription (endpoint and keys), an app
+its FCM registration token, for the auth device and session it is signed in with. It is
+dropped when that session ends (logout, the device removed, a password reset: the
+``auth.session.revoked`` event), and before each push the auth area is asked which sessions
+are still signed in, so a push never goes to a signed-out device even before that event
+arrives. A Web Push endpoint must be on one of the push services in
+``NEXGATE_PUSH_ENDPOINT_HOSTS``: the server POSTs nowhere else.
 
 **Delivery.** ``triggers.tell`` asks for a push of every notification it makes or updates
 (``request_push``: the event ``notifications.push.requested``, written to the core outbox
 before the consumer's own transaction commits, so a crash in between delivers it again and
 the redo asks again under the same ``told_id``, which is queued once per subscription). The
 ``notifications_push`` group queues one delivery per live subscription and attempts it. A
-push service's answer decides what follows: 201 sent; 404 and 410 the subscription is pruned
-and nothing is retried; 429, 5xx, a timeout or no connection is retried with exponential
-backoff (``NEXGATE_PUSH_RETRY_BASE_MS`` × 2ⁿ, at least the Retry-After) through a scheduled
-job; other refusals fail at once. A delivery whose ``NEXGATE_PUSH_MAX_ATTEMPTS`` all failed is
+push service's answer decides what follows: 201 sent (FCM: 200); 404 and 410 (FCM:
+UNREGISTERED, SENDER_ID_MISMATCH) the subscription is pruned and nothing is retried; 429,
+5xx, a timeout or no connection is retried with exponential backoff
+(``NEXGATE_PUSH_RETRY_BASE_MS`` × 2ⁿ, at least the Retry-After) through a scheduled job;
+other refusals fail at once. A delivery whose ``NEXGATE_PUSH_MAX_ATTEMPTS`` all failed is
 failed and parked in the group's dead-letter queue, where a replay attempts it once more.
 """
 from __future__ import annotations
@@ -25,6 +27,7 @@ import asyncio
 import datetime
 import fnmatch
 import logging
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +40,7 @@ from ... import bus
 from ...bus import Event, deadletters, scheduler
 from ...errors import Invalid, NotFound, Unavailable
 from ...platform import Platform
+from ...providers.fcm import FcmAnswer
 from ...providers.webpush import PushAnswer, Subscription, unb64url
 from ..auth import sessions
 from ..auth.caller import Caller
@@ -50,9 +54,12 @@ from .views import notification_view
 log = logging.getLogger(__name__)
 
 GROUP = "notifications_push"
-WEBPUSH = "webpush"
+WEBPUSH, FCM = "webpush", "fcm"
 TEMPORARY = ("rate_limited", "server_error", "timeout", "unreachable")  # retried; the rest are final
-PRUNED = {404: "not_found", 410: "gone"}  # the subscription no longer exists: pruned, not retried
+PRUNED_WEBPUSH = {404: "not_found", 410: "gone"}  # the subscription no longer exists
+PRUNED_FCM = {"UNREGISTERED": "unregistered", "SENDER_ID_MISMATCH": "wrong_sender"}  # the token is of no use
+PRUNED = (*PRUNED_WEBPUSH.values(), *PRUNED_FCM.values())  # pruned, not retried
+MAX_TOKEN = 4096
 
 
 class NotYetTold(RuntimeError):
@@ -63,14 +70,21 @@ class NotYetTold(RuntimeError):
 # Subscriptions
 
 def public_key(platform: Platform) -> str:
-    return _client(platform).public_key
+    return _client(platform, WEBPUSH).public_key
 
 
-def _client(platform: Platform):
-    if platform.push is None:
-        raise Unavailable("Web Push is not configured on this server (NEXGATE_PUSH_VAPID_PRIVATE_KEY)",
-                          code="push_unavailable")
-    return platform.push
+def _sender(platform: Platform, channel: str):
+    """The channel's client, None when this server is not configured for it."""
+    return platform.push if channel == WEBPUSH else platform.fcm
+
+
+def _client(platform: Platform, channel: str):
+    if _sender(platform, channel) is None:
+        if channel == WEBPUSH:
+            raise Unavailable("Web Push is not configured on this server (NEXGATE_PUSH_VAPID_PRIVATE_KEY)",
+                              code="push_unavailable")
+        raise Unavailable("FCM is not configured on this server (NEXGATE_FCM_SERVICE_ACCOUNT)", code="fcm_unavailable")
+    return _sender(platform, channel)
 
 
 def _allowed_endpoint(platform: Platform, endpoint: str) -> bool:
@@ -120,12 +134,24 @@ def _subscription_view(row: asyncpg.Record, caller: Caller) -> dict[str, Any]:
 async def subscribe(platform: Platform, caller: Caller, *, endpoint: str, p256dh: str,
                     auth: str) -> tuple[dict[str, Any], bool]:
     """Register the browser's subscription for the caller's device and session; (its view, whether it is new)."""
-    _client(platform)
+    _client(platform, WEBPUSH)
     _checked(platform, endpoint, p256dh, auth)
     async with platform.notify.transaction("notifications.push_subscribe") as conn:
-        row = await repository.upsert_subscription(conn, user_id=caller.user_id, device_id=caller.device_id,
-                                                   session_id=caller.session_id, endpoint=endpoint, p256dh=p256dh,
-                                                   auth=auth)
+        row = await repository.upsert_webpush(conn, user_id=caller.user_id, device_id=caller.device_id,
+                                              session_id=caller.session_id, endpoint=endpoint, p256dh=p256dh,
+                                              auth=auth)
+    return _subscription_view(row, caller), row["created"]
+
+
+async def register_token(platform: Platform, caller: Caller, *, token: str) -> tuple[dict[str, Any], bool]:
+    """Register the app's FCM registration token for the caller's device and session."""
+    _client(platform, FCM)
+    if not token or len(token) > MAX_TOKEN or any(c.isspace() for c in token):
+        raise Invalid(f"token must be an FCM registration token: 1 to {MAX_TOKEN} characters, no spaces",
+                      code="push_token_invalid", details={"field": "token"})
+    async with platform.notify.transaction("notifications.push_register_token") as conn:
+        row = await repository.upsert_fcm(conn, user_id=caller.user_id, device_id=caller.device_id,
+                                          session_id=caller.session_id, token=token)
     return _subscription_view(row, caller), row["created"]
 
 
@@ -161,7 +187,7 @@ async def request_push(platform: Platform, conn: asyncpg.Connection, *, recipien
                        notification_id: uuid.UUID, told_id: uuid.UUID) -> None:
     """Ask for a push of a notification just told in ``conn`` (the notifications consumer's
     transaction), if the recipient has anywhere to push it to."""
-    if platform.push is None or not await repository.subscriptions_of(conn, recipient_id):
+    if not any(_sender(platform, row["channel"]) for row in await repository.subscriptions_of(conn, recipient_id)):
         return
     async with platform.core.transaction("notifications.request_push") as core:
         await bus.emit(core, PUSH_REQUESTED, {"notification_id": str(notification_id),
@@ -184,14 +210,16 @@ async def _push_told(platform: Platform, conn: asyncpg.Connection, payload: dict
     if found is None:
         raise NotYetTold(f"notification {notification_id} is not in the centre (yet)")
     notification, deleted = found
-    if deleted or notification.read_at is not None or platform.push is None:
+    if deleted or notification.read_at is not None:
         return
-    subscriptions = await _live(platform, conn, await repository.subscriptions_of(conn, notification.recipient_id))
+    subscriptions = await _live(platform, conn, [
+        row for row in await repository.subscriptions_of(conn, notification.recipient_id)
+        if _sender(platform, row["channel"]) is not None])
     queued = []
     for subscription in subscriptions:
         delivery = await repository.queue_delivery(
             conn, notification_id=notification_id, told_id=uuid.UUID(payload["told_id"]),
-            recipient_id=notification.recipient_id, channel=WEBPUSH, subscription_id=subscription["id"],
+            recipient_id=notification.recipient_id, channel=subscription["channel"], subscription_id=subscription["id"],
             device_id=subscription["device_id"])
         if delivery is not None:
             queued.append((delivery["id"], 0, subscription))
@@ -211,8 +239,9 @@ async def _retry(platform: Platform, conn: asyncpg.Connection, payload: dict[str
         await repository.withdraw_delivery(conn, delivery["id"], "unsubscribed")
         return
     notification, deleted = await repository.pushed_notification(conn, delivery["notification_id"])
-    if deleted or notification.read_at is not None or platform.push is None:
-        await repository.withdraw_delivery(conn, delivery["id"], "deleted" if deleted else "read")
+    if deleted or notification.read_at is not None or _sender(platform, subscription["channel"]) is None:
+        await repository.withdraw_delivery(conn, delivery["id"], "deleted" if deleted else "read" if
+                                           notification.read_at is not None else "unavailable")
         return
     await _attempt(platform, conn, await _message(platform, conn, notification),
                    [(delivery["id"], delivery["attempts"], subscription)])
@@ -236,17 +265,37 @@ async def _message(platform: Platform, conn: asyncpg.Connection, notification: N
             "critical": view["critical"], "text": view["text"], "link": view["link"],
             "actor_count": view["actor_count"], "updated_at": notification.updated_at.isoformat(),
             "unread_count": unread, "tag": str(notification.id)}
-    return {"payload": orjson.dumps(body), "topic": notification.id.hex, "urgency": "high" if kind.critical else "normal"}
+    return {"body": body, "payload": orjson.dumps(body), "topic": notification.id.hex,
+            "urgency": "high" if kind.critical else "normal"}
 
 
-def _outcome(answer: PushAnswer) -> str | None:
+def fcm_message(token: str, message: dict[str, Any], ttl_s: int) -> dict[str, Any]:
+    """The FCM HTTP v1 message: the body as ``data`` (strings, as FCM wants them) for the app,
+    a system notification for when it is in the background, collapsed per notification on
+    Android (``collapse_key``, ``tag``) and iOS (``apns-collapse-id``)."""
+    body, high = message["body"], message["urgency"] == "high"
+    data = {key: value if isinstance(value, str) else orjson.dumps(value).decode() for key, value in body.items()}
+    return {
+        "token": token, "data": data,
+        "notification": {"title": "Nexgate", "body": body["text"]},
+        "android": {"collapse_key": message["topic"], "priority": "high" if high else "normal", "ttl": f"{ttl_s}s",
+                    "notification": {"tag": body["tag"]}},
+        "apns": {"headers": {"apns-collapse-id": message["topic"], "apns-priority": "10" if high else "5",
+                             "apns-expiration": str(int(time.time()) + ttl_s)},
+                 "payload": {"aps": {"thread-id": body["type"]}}},
+    }
+
+
+def _outcome(channel: str, answer: PushAnswer | FcmAnswer) -> str | None:
     """None for a push the service took, else the reason it failed."""
     if answer.accepted:
         return None
     if answer.status is None:
-        return "timeout" if answer.error == "timeout" else "unreachable"
-    if answer.status in PRUNED:
-        return PRUNED[answer.status]
+        return "timeout" if (answer.error if channel == WEBPUSH else answer.error_code) == "timeout" else "unreachable"
+    if channel == WEBPUSH and answer.status in PRUNED_WEBPUSH:
+        return PRUNED_WEBPUSH[answer.status]
+    if channel == FCM and answer.error_code in PRUNED_FCM:
+        return PRUNED_FCM[answer.error_code]
     if answer.status == 429:
         return "rate_limited"
     if answer.status >= 500:
@@ -263,32 +312,36 @@ def backoff(config, attempt: int, retry_after_s: float | None) -> datetime.timed
     return datetime.timedelta(milliseconds=wait_ms)
 
 
+def _send(platform: Platform, subscription: asyncpg.Record, message: dict[str, Any]):
+    if subscription["channel"] == WEBPUSH:
+        return platform.push.send(Subscription(subscription["endpoint"], subscription["p256dh"], subscription["auth"]),
+                                  message["payload"], topic=message["topic"], urgency=message["urgency"])
+    return platform.fcm.send(fcm_message(subscription["token"], message, platform.config.push_ttl_s))
+
+
 async def _attempt(platform: Platform, conn: asyncpg.Connection, message: dict[str, Any],
                    deliveries: list[tuple[uuid.UUID, int, asyncpg.Record]]) -> None:
     """Send to each subscription at once, then record each answer."""
-    answers = await asyncio.gather(*(
-        platform.push.send(Subscription(row["endpoint"], row["p256dh"], row["auth"]), message["payload"],
-                           topic=message["topic"], urgency=message["urgency"])
-        for _, _, row in deliveries))
+    answers = await asyncio.gather(*(_send(platform, row, message) for _, _, row in deliveries))
     for (delivery_id, attempts, subscription), answer in zip(deliveries, answers):
         await _record(platform, conn, delivery_id, attempts + 1, subscription, answer)
 
 
 async def _record(platform: Platform, conn: asyncpg.Connection, delivery_id: uuid.UUID, attempt: int,
-                  subscription: asyncpg.Record, answer: PushAnswer) -> None:
-    config, counted = platform.config, platform.metrics.notification_deliveries
-    reason = _outcome(answer)
+                  subscription: asyncpg.Record, answer: PushAnswer | FcmAnswer) -> None:
+    config, counted, channel = platform.config, platform.metrics.notification_deliveries, subscription["channel"]
+    reason = _outcome(channel, answer)
     if reason is None:
         await repository.record_attempt(conn, delivery_id, status="sent", reason=None, next_attempt_at=None)
-        counted.labels(WEBPUSH, "sent", "").inc()
+        counted.labels(channel, "sent", "").inc()
         return
     if reason not in TEMPORARY or attempt >= config.push_max_attempts:
         await repository.record_attempt(conn, delivery_id, status="failed", reason=reason, next_attempt_at=None)
-        counted.labels(WEBPUSH, "failed", reason).inc()
-        if reason in PRUNED.values():
+        counted.labels(channel, "failed", reason).inc()
+        if reason in PRUNED:
             await repository.prune_subscription(conn, subscription["id"])
         elif reason in TEMPORARY:
-            await _park(platform, delivery_id, attempt, answer)
+            await _park(platform, delivery_id, attempt, reason)
         log.info("push delivery %s failed after %d attempt(s): %s", delivery_id, attempt, reason)
         return
     due = datetime.datetime.now(datetime.UTC) + backoff(config, attempt, answer.retry_after_s)
@@ -296,13 +349,13 @@ async def _record(platform: Platform, conn: asyncpg.Connection, delivery_id: uui
     async with platform.core.transaction("notifications.push_backoff") as core:
         await scheduler.schedule(core, routing_key=PUSH_BACKOFF_EXPIRED, run_at=due,
                                  payload={"delivery_id": str(delivery_id), "attempt": attempt + 1})
-    counted.labels(WEBPUSH, "retrying", reason).inc()
+    counted.labels(channel, "retrying", reason).inc()
 
 
-async def _park(platform: Platform, delivery_id: uuid.UUID, attempts: int, answer: PushAnswer) -> None:
+async def _park(platform: Platform, delivery_id: uuid.UUID, attempts: int, reason: str) -> None:
     """An exhausted delivery to the group's dead-letter queue: replaying it attempts it once more."""
     payload = {"delivery_id": str(delivery_id), "attempt": attempts + 1}
     bus.pending(PUSH_BACKOFF_EXPIRED, payload)
     event = Event(uuid.uuid4(), PUSH_BACKOFF_EXPIRED, payload, datetime.datetime.now(datetime.UTC))
-    error = f"push delivery failed {attempts} times, last: {answer.status or answer.error}"
+    error = f"push delivery failed {attempts} times, the last: {reason}"
     await deadletters.park(platform.broker, GROUP, event, attempts=attempts, error=error)

@@ -12,10 +12,16 @@ from .centre_repository import Notification
 _sql = queries("notifications")
 
 
-async def upsert_subscription(conn, *, user_id: uuid.UUID, device_id: uuid.UUID, session_id: uuid.UUID,
-                              endpoint: str, p256dh: str, auth: str) -> asyncpg.Record:
-    return await _sql.upsert_subscription(conn, id=uuid.uuid4(), user_id=user_id, device_id=device_id,
-                                          session_id=session_id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+async def upsert_webpush(conn, *, user_id: uuid.UUID, device_id: uuid.UUID, session_id: uuid.UUID,
+                         endpoint: str, p256dh: str, auth: str) -> asyncpg.Record:
+    return await _sql.upsert_webpush(conn, id=uuid.uuid4(), user_id=user_id, device_id=device_id,
+                                     session_id=session_id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+
+
+async def upsert_fcm(conn, *, user_id: uuid.UUID, device_id: uuid.UUID, session_id: uuid.UUID,
+                     token: str) -> asyncpg.Record:
+    return await _sql.upsert_fcm(conn, id=uuid.uuid4(), user_id=user_id, device_id=device_id, session_id=session_id,
+                                 token=token)
 
 
 async def subscriptions_of(conn, user_id: uuid.UUID) -> list[asyncpg.Record]:

@@ -1,6 +1,6 @@
-"""Push subscriptions (docs/notifications.md, "Push"): the server's VAPID public key, and
-registering, listing and removing a browser's Web Push subscription for the device you are
-signed in on. Signing that device out removes its subscriptions."""
+"""Push subscriptions (docs/notifications.md, "Push"): the server's VAPID public key,
+registering a browser's Web Push subscription or an app's FCM token for the device you are
+signed in on, listing and removing them. Signing that device out removes its subscriptions."""
 from __future__ import annotations
 
 import uuid
@@ -11,7 +11,8 @@ from ...domain.notifications import push
 from ...keys import PLATFORM
 from ..routing import Routes, caller, json_response
 from .schemas import (
-    SUBSCRIPTION_ID, PushSubscribeSchema, PushSubscriptionListSchema, PushSubscriptionSchema, VapidKeySchema,
+    SUBSCRIPTION_ID, PushSubscribeSchema, PushSubscriptionListSchema, PushSubscriptionSchema, PushTokenSchema,
+    VapidKeySchema,
 )
 
 routes = Routes("notifications")
@@ -34,6 +35,18 @@ async def subscribe(request: web.Request, *, body: dict) -> web.Response:
     on no known push service, `push_subscription_invalid` for keys that are not P-256 and 16 octets."""
     view, created = await push.subscribe(request.app[PLATFORM], caller(request), endpoint=body["endpoint"],
                                          p256dh=body["keys"]["p256dh"], auth=body["keys"]["auth"])
+    return json_response(PushSubscriptionSchema, view, status=201 if created else 200)
+
+
+@routes.post("/api/notifications/push-tokens", summary="Register this app for push notifications (FCM)",
+             body=PushTokenSchema, response=PushSubscriptionSchema, status=201, other_statuses=(200,),
+             errors=(422, 503))
+async def register_token(request: web.Request, *, body: dict) -> web.Response:
+    """The Android or iOS app's FCM registration token; register it again when FCM gives a new
+    one (onNewToken). 201 for a new token, 200 for one already registered (it moves to your
+    device and session). It is listed and removed with the push subscriptions. 503
+    `fcm_unavailable` on a server without an FCM service account."""
+    view, created = await push.register_token(request.app[PLATFORM], caller(request), token=body["token"])
     return json_response(PushSubscriptionSchema, view, status=201 if created else 200)
 
 

@@ -95,10 +95,16 @@ class PushSubscribeSchema(ma.Schema):
         "description": "As the browser gives it (ignored: a push service answering 404 or 410 ends it)"})
 
 
+class PushTokenSchema(ma.Schema):
+    token = ma.fields.String(required=True, metadata={
+        "description": "The app's FCM registration token (FirebaseMessaging.getToken(); on iOS too, FCM relays to APNs)"})
+
+
 class PushSubscriptionSchema(ma.Schema):
     id = ma.fields.UUID(required=True)
-    channel = ma.fields.String(required=True, metadata={"example": "webpush"})
-    endpoint = ma.fields.String(required=True)
+    channel = ma.fields.String(required=True, validate=ma.validate.OneOf(("webpush", "fcm")))
+    endpoint = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "The Web Push endpoint; null for an app's FCM token (not shown again)"})
     device_id = ma.fields.UUID(required=True, metadata={"description": "The auth device it belongs to "
                                                                        "(GET /api/auth/devices)"})
     current_device = ma.fields.Boolean(required=True, metadata={"description": "Registered from the device "
@@ -112,7 +118,7 @@ class PushSubscriptionListSchema(ma.Schema):
 
 
 class DeliverySchema(ma.Schema):
-    channel = ma.fields.String(required=True, metadata={"example": "webpush"})
+    channel = ma.fields.String(required=True, validate=ma.validate.OneOf(("webpush", "fcm")))
     device_id = ma.fields.UUID(required=True)
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(("queued", "sent", "delivered", "failed")),
                               metadata={"description": "queued: an attempt is due (next_attempt_at); sent: the push "
@@ -120,7 +126,8 @@ class DeliverySchema(ma.Schema):
     attempts = ma.fields.Integer(required=True)
     reason = ma.fields.String(allow_none=True, required=True, metadata={
         "description": "Why the last attempt failed (or why it was not attempted again): gone, not_found, "
-                       "rate_limited, server_error, timeout, unreachable, rejected, unsubscribed, read, deleted"})
+                       "unregistered, wrong_sender, rate_limited, server_error, timeout, unreachable, rejected, "
+                       "unsubscribed, read, deleted, unavailable"})
     next_attempt_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     queued_at = ma.fields.AwareDateTime(required=True)
     sent_at = ma.fields.AwareDateTime(allow_none=True, required=True)
