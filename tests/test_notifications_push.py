@@ -432,3 +432,40 @@ async def test_a_token_that_is_no_fcm_token_is_refused(make_client, push_config,
     with pytest.raises(ApiError) as refused:
         await amina.request("POST", "/api/notifications/push-tokens", json={"token": token})
     assert refused.value.status == 422 and refused.value.body["error"]["code"] == "push_token_invalid"
+
+
+# Preferences (preferences.decide)
+
+async def test_push_turned_off_for_a_category_is_not_pushed(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    await amina.request("PATCH", "/api/notifications/settings", json={"categories": {"social": {"push": "none"}}})
+    await _follow(juma, amina)
+    await handled(client, await event_ids(client, FOLLOW, followee_id=str(amina.user_id)))
+    told = await _only_notification(amina)  # in the centre, not pushed
+    assert await event_ids(client, "notifications.push.requested", recipient_id=str(amina.user_id)) == []
+    assert (await amina.request("GET", f"/api/notifications/{told['id']}"))["deliveries"] == []
+    assert push_sandbox.messages(browser.id) == []
+
+
+async def test_a_push_in_quiet_hours_waits_for_their_end(make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    now = datetime.datetime.now(datetime.UTC)
+    start, end = (now - datetime.timedelta(hours=1)).strftime("%H:%M"), (now + datetime.timedelta(hours=1)).strftime("%H:%M")
+    await amina.request("PATCH", "/api/notifications/settings",
+                        json={"quiet_hours": {"start": start, "end": end}, "time_zone": "UTC"})
+    await _follow(juma, amina)
+    await handled(client, await event_ids(client, FOLLOW, followee_id=str(amina.user_id)))
+    told = await _only_notification(amina)
+    platform = client.app[PLATFORM]
+    async with platform.core.connection() as conn:
+        job = await conn.fetchrow("SELECT id, run_at FROM scheduled_jobs WHERE routing_key = "
+                                  "'notifications.push.requested' AND payload->>'notification_id' = $1", told["id"])
+        assert job is not None and job["run_at"] > now + datetime.timedelta(minutes=59)  # when the quiet hours end
+        assert push_sandbox.messages(browser.id) == []
+        await conn.execute("UPDATE scheduled_jobs SET run_at = now() WHERE id = $1", job["id"])  # as an hour later
+    push = await push_sandbox.wait_for(browser.id)
+    assert push.json()["id"] == told["id"]

@@ -1,4 +1,4 @@
--- depends: 0003.notifications-centre
+-- depends: 0004.notifications-preferences
 -- Push (docs/notifications.md, "Push"). A subscription is where one device is pushed to: a
 -- browser's Web Push endpoint on its push service, with the keys its pushes are encrypted to,
 -- or an app's FCM registration token. It belongs to one of the user's auth devices and to the

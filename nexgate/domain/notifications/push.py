@@ -10,8 +10,9 @@ arrives. A Web Push endpoint must be on one of the push services in
 ``NEXGATE_PUSH_ENDPOINT_HOSTS``: the server POSTs nowhere else.
 
 **Delivery.** ``triggers.tell`` asks for a push of every notification it makes or updates
-(``request_push``: the event ``notifications.push.requested``, written to the core outbox
-before the consumer's own transaction commits, so a crash in between delivers it again and
+that the recipient's preferences let through (``request_push``: the event
+``notifications.push.requested``, scheduled for the end of their quiet hours when it is held,
+written to the core outbox before the consumer's own transaction commits, so a crash in between delivers it again and
 the redo asks again under the same ``told_id``, which is queued once per subscription). The
 ``notifications_push`` group queues one delivery per live subscription and attempts it. A
 push service's answer decides what follows: 201 sent (FCM: 200); 404 and 410 (FCM:
@@ -45,7 +46,7 @@ from ...providers.webpush import PushAnswer, Subscription, unb64url
 from ..auth import sessions
 from ..auth.caller import Caller
 from ..users import visibility
-from . import centre_repository, registry
+from . import centre_repository, preferences, registry
 from . import push_repository as repository
 from .centre_repository import Notification
 from .events import PUSH_BACKOFF_EXPIRED, PUSH_REQUESTED
@@ -184,14 +185,22 @@ async def delivery_states(conn: asyncpg.Connection, notification_id: uuid.UUID) 
 # Delivery
 
 async def request_push(platform: Platform, conn: asyncpg.Connection, *, recipient_id: uuid.UUID,
-                       notification_id: uuid.UUID, told_id: uuid.UUID) -> None:
+                       notification_id: uuid.UUID, told_id: uuid.UUID,
+                       decision: preferences.ChannelDelivery) -> None:
     """Ask for a push of a notification just told in ``conn`` (the notifications consumer's
-    transaction), if the recipient has anywhere to push it to."""
+    transaction), as the recipient's preferences decided (``preferences.decide``'s push): now,
+    or when their quiet hours end (a scheduled job); not at all when they are off or over the
+    push limit, nor when the recipient has nowhere to push it to."""
+    if decision.decision not in (preferences.Decision.SEND, preferences.Decision.HOLD):
+        return
     if not any(_sender(platform, row["channel"]) for row in await repository.subscriptions_of(conn, recipient_id)):
         return
+    payload = {"notification_id": str(notification_id), "recipient_id": str(recipient_id), "told_id": str(told_id)}
     async with platform.core.transaction("notifications.request_push") as core:
-        await bus.emit(core, PUSH_REQUESTED, {"notification_id": str(notification_id),
-                                              "recipient_id": str(recipient_id), "told_id": str(told_id)})
+        if decision.decision is preferences.Decision.HOLD:
+            await scheduler.schedule(core, routing_key=PUSH_REQUESTED, payload=payload, run_at=decision.until)
+        else:
+            await bus.emit(core, PUSH_REQUESTED, payload)
 
 
 async def handle(platform: Platform, conn: asyncpg.Connection, event: Event) -> None:
