@@ -129,6 +129,7 @@ async def test_a_browser_subscribes_for_its_device_and_is_pushed_the_notificatio
     assert push.vapid_subject.startswith("mailto:") and push.ttl == push_config.push_ttl_s
     [delivery] = await _deliveries(amina, told["id"], status="sent")
     assert delivery["device_id"] == device["id"] and delivery["attempts"] == 1 and delivery["reason"] is None
+    assert delivery["queued_at"] < delivery["sent_at"] == delivery["updated_at"]  # the answer came after
     assert _metric(client, "sent", "") == 1
 
 

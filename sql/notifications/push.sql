@@ -61,14 +61,16 @@ SELECT id, notification_id, told_id, recipient_id, channel, subscription_id, dev
   FROM notification_deliveries WHERE id = :id FOR UPDATE;
 
 -- name: record_attempt(id, status, reason, next_attempt_at)!
+-- The clock's time, not the transaction's: the push service answered after the delivery was queued.
 UPDATE notification_deliveries
    SET status = :status, reason = :reason, attempts = attempts + 1, next_attempt_at = :next_attempt_at,
-       sent_at = CASE WHEN :status = 'sent' THEN now() ELSE sent_at END, updated_at = now()
+       sent_at = CASE WHEN :status = 'sent' THEN clock_timestamp() ELSE sent_at END, updated_at = clock_timestamp()
  WHERE id = :id;
 
 -- name: withdraw_delivery(id, reason)!
 -- Not attempted again: its subscription or its notification is gone.
-UPDATE notification_deliveries SET status = 'failed', reason = :reason, next_attempt_at = NULL, updated_at = now()
+UPDATE notification_deliveries SET status = 'failed', reason = :reason, next_attempt_at = NULL,
+       updated_at = clock_timestamp()
  WHERE id = :id;
 
 -- name: deliveries_of(notification_id)
