@@ -53,6 +53,8 @@ TARGET_GROUPED_ROWS = 1
 PUSHES_PER_WINDOW = 1
 WORKER = "notifications"
 SERVER_WORKERS = "outbox-relay"
+PUSH_WORKER = "notifications_push"
+PUSH_MODULE = ROOT / "nexgate" / "domain" / "notifications" / "push.py"
 WARM_EVENTS = 20  # told end to end before anything is measured: the worker's pools and caches
 POLL_S = 0.01
 DRAIN_TIMEOUT_S = 60.0
@@ -112,16 +114,22 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
           flush=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = _server_env(run, databases, prefix)
+    push = PushChannel() if PushChannel.on_main() else None
+    env = {**_server_env(run, databases, prefix), **(push.env if push else {})}
     server_argv = [sys.executable, "-m", "nexgate", "serve", "--host", "127.0.0.1", "--port", str(port),
-                   "--workers", SERVER_WORKERS]
+                   "--workers", SERVER_WORKERS + (f",{PUSH_WORKER}" if push else "")]
     core = await Database.connect("core", databases["core"], min_size=2, max_size=config.db_pool_max)
     notify = await Database.connect("notify", databases["notify"], min_size=2, max_size=FLOOR_CONCURRENCY)
     try:
-        async with running(server_argv, f"{base}/health/live", env=env) as server, \
+        async with _serving(push), running(server_argv, f"{base}/health/live", env=env) as server, \
                 _worker(config, env) as worker, \
                 _devices(base, [(user, seeded.tokens[n]) for n, user in enumerate(live)]) as devices:
             pids = {"server": server.pid, "worker": worker.pid}
+            if push:
+                await _consuming(config, PUSH_WORKER, server, "the server's notifications_push group")
+                await push.subscribe(base, seeded.tokens[paced])
+                print(f"push        the grouped recipient's browser subscribed on the Web Push sandbox "
+                      f"({push.sandbox.url}); the server runs the {PUSH_WORKER} group", flush=True)
             # warm-up: a few events told end to end (the worker's connections, the first queries)
             warm = [(others[-1], others[-2 - n]) for n in range(WARM_EVENTS)]
             await _emit_in_one_transaction(core, warm)
@@ -129,7 +137,7 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
             throughput = await _throughput(core, notify, pids,
                                            [(others[n], others[n + 1]) for n in range(args.events)])
             latency = await _latency(core, notify, devices, pids, args, [(others[n], live[n]) for n in range(paced)])
-            grouped = await _grouped(core, notify, devices, pids, others[:args.grouped], live[paced])
+            grouped = await _grouped(core, notify, devices, pids, others[:args.grouped], live[paced], push)
             floor = await _floor(config, notify)
     finally:
         await core.pool.close()
@@ -148,36 +156,55 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
 
 
 @contextlib.asynccontextmanager
+async def _serving(push: PushChannel | None) -> AsyncIterator[None]:
+    if push is None:
+        yield
+        return
+    await push.sandbox.start()
+    try:
+        yield
+    finally:
+        await push.sandbox.stop()
+
+
+@contextlib.asynccontextmanager
 async def _worker(config: Config, env: dict[str, str]) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``python -m nexgate worker notifications``, ready once its queue has a consumer (an event
-    published before the queue is bound would be routed nowhere); stopped on exit."""
+    """``python -m nexgate worker notifications``, ready once its queue has a consumer; stopped on exit."""
+    argv = [sys.executable, "-m", "nexgate", "worker", WORKER]
+    with tempfile.TemporaryFile() as output:
+        process = await asyncio.create_subprocess_exec(*argv, cwd=ROOT, env=env, stdout=output, stderr=output)
+        try:
+            await _consuming(config, WORKER, process, " ".join(argv), output)
+            yield process
+        finally:
+            await _stop(process)
+
+
+async def _consuming(config: Config, group: str, process, what: str, output=None) -> None:
+    """Wait until ``group``'s queue has a consumer (an event published before the queue is bound
+    would be routed nowhere); ServerFailed if ``process`` exits or a minute goes by first."""
     import aio_pika
 
     from nexgate.bus.broker import Topology
 
-    argv = [sys.executable, "-m", "nexgate", "worker", WORKER]
-    queue = Topology(config.bus_namespace, config.bus_max_attempts, config.bus_retry_base_ms).queue(WORKER)
-    with tempfile.TemporaryFile() as output:
-        process = await asyncio.create_subprocess_exec(*argv, cwd=ROOT, env=env, stdout=output, stderr=output)
-        try:
-            deadline = time.monotonic() + 60
-            async with await aio_pika.connect(config.amqp_url, timeout=5) as connection:
+    queue = Topology(config.bus_namespace, config.bus_max_attempts, config.bus_retry_base_ms).queue(group)
+    deadline = time.monotonic() + 60
+    async with await aio_pika.connect(config.amqp_url, timeout=5) as connection:
+        channel = await connection.channel()
+        while True:
+            if process.returncode is not None or time.monotonic() > deadline:
+                said = ""
+                if output is not None:
+                    output.seek(0)
+                    said = output.read().decode(errors="replace").strip()[-4000:]
+                raise ServerFailed(f"{what} has no consumer on {queue}:\n{said}")
+            with contextlib.suppress(aio_pika.exceptions.ChannelClosed):
+                declared = await channel.declare_queue(queue, passive=True)
+                if declared.declaration_result.consumer_count:
+                    return
+            if channel.is_closed:  # a passive declaration of a missing queue closes the channel
                 channel = await connection.channel()
-                while True:
-                    if process.returncode is not None or time.monotonic() > deadline:
-                        output.seek(0)
-                        said = output.read().decode(errors="replace").strip()[-4000:]
-                        raise ServerFailed(f"{' '.join(argv)} has no consumer on {queue}:\n{said}")
-                    with contextlib.suppress(aio_pika.exceptions.ChannelClosed):
-                        declared = await channel.declare_queue(queue, passive=True)
-                        if declared.declaration_result.consumer_count:
-                            break
-                    if channel.is_closed:  # a passive declaration of a missing queue closes the channel
-                        channel = await connection.channel()
-                    await asyncio.sleep(0.1)
-            yield process
-        finally:
-            await _stop(process)
+            await asyncio.sleep(0.1)
 
 
 async def _emit_in_one_transaction(core: Database, pairs: Sequence[tuple[str, str]]) -> None:
@@ -397,7 +424,7 @@ def _stages_text(stages: dict[str, Any]) -> str:
 
 
 async def _grouped(core: Database, notify: Database, devices: Devices, pids: dict[str, int], followers: list[str],
-                   followee: str) -> dict[str, Any]:
+                   followee: str, push: PushChannel | None) -> dict[str, Any]:
     """``followers`` each follow ``followee`` in a transaction of their own, 10 at a time: one
     grouped notification, its count exact; the rows written, the frames and the pushes."""
     await devices.take()
@@ -425,7 +452,7 @@ async def _grouped(core: Database, notify: Database, devices: Devices, pids: dic
         actors = await conn.fetchval("SELECT count(*) FROM notification_actors a JOIN notifications n"
                                      " ON n.id = a.notification_id WHERE n.recipient_id = $1", recipient)
         groups = await conn.fetchval("SELECT count(*) FROM notification_groups WHERE recipient_id = $1", recipient)
-        pushes = await _pushes(conn, recipient)
+    pushes = None if push is None else await push.settled(core, notify, recipient)
     events = Counter(event for _, _, event, _, _ in frames)
     last_count = max((count for *_, count in frames), default=None)
     figures = {"events": len(followers), "write_s": round(written - started, 3),
@@ -452,27 +479,66 @@ async def _grouped(core: Database, notify: Database, devices: Devices, pids: dic
     return figures
 
 
-async def _pushes(conn, recipient: uuid.UUID) -> dict[str, Any] | None:
-    """What the push channel recorded for the recipient's notifications; None while main has no
-    push channel (no ``notification_deliveries`` table, no domain/notifications/push*.py)."""
-    modules = sorted(p.name for p in (ROOT / "nexgate" / "domain" / "notifications").glob("push*.py"))
-    table = await conn.fetchval("SELECT to_regclass('notification_deliveries') IS NOT NULL")
-    if not table:
-        return None if not modules else {"modules": modules, "recorded": None}
-    columns = {row["column_name"] for row in await conn.fetch(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'notification_deliveries'")}
-    channel = "channel" if "channel" in columns else None
-    query = ("SELECT {channel} AS channel, count(*) AS n FROM notification_deliveries d JOIN notifications n"
-             " ON n.id = d.notification_id WHERE n.recipient_id = $1 GROUP BY 1").format(
-        channel=channel or "'push'")
-    recorded = {row["channel"]: row["n"] for row in await conn.fetch(query, recipient)}
-    return {"modules": modules, "recorded": recorded}
+class PushChannel:
+    """Web Push as the grouped recipient's browser sees it, once main has the push channel
+    (``nexgate/domain/notifications/push.py``): a VAPID key of the run's own, the push service's
+    sandbox (``providers/webpush_sandbox.py``, in the bench process, on a free port: the
+    server's only allowed endpoint host), the ``notifications_push`` group in the server, and a
+    subscription the recipient registers through the API, as a browser's app does."""
+
+    def __init__(self):
+        from nexgate.providers.webpush import generate_vapid_private_key, vapid_public_key
+        from nexgate.providers.webpush_sandbox import WebPushSandbox
+
+        self.private_key = generate_vapid_private_key()
+        self.public_key = vapid_public_key(self.private_key)
+        self.sandbox = WebPushSandbox(host="127.0.0.1", port=free_port())
+        self.subscription_id: str | None = None
+
+    @classmethod
+    def on_main(cls) -> bool:
+        return PUSH_MODULE.exists()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"NEXGATE_PUSH_VAPID_PRIVATE_KEY": self.private_key, "NEXGATE_PUSH_ENDPOINT_HOSTS": self.sandbox.url,
+                "NEXGATE_PUSH_SANDBOX": "false"}
+
+    async def subscribe(self, base: str, token: str) -> None:
+        import aiohttp
+
+        browser = self.sandbox.subscribe(self.public_key)
+        async with aiohttp.ClientSession() as http, http.post(
+                f"{base}/api/notifications/push-subscriptions", json=browser.info(),
+                headers={"Authorization": f"Bearer {token}"}) as response:
+            if response.status != 201:
+                raise RuntimeError(f"registering the push subscription: {response.status} {await response.text()}")
+        self.subscription_id = browser.id
+
+    async def settled(self, core: Database, notify: Database, recipient: uuid.UUID) -> dict[str, Any]:
+        """Once the ``notifications_push`` group has handled every push the worker asked for
+        (each ``notifications.push.requested`` in the outbox, claimed in ``processed_events``):
+        what it recorded for the recipient and what the browser received."""
+        requested = await _count(core, "SELECT count(*) FROM outbox WHERE routing_key = 'notifications.push.requested'")
+        await _until(lambda: _count(notify, "SELECT count(*) FROM processed_events WHERE consumer = $1", PUSH_WORKER),
+                     requested, "the push requests")
+        with contextlib.suppress(RuntimeError):  # an attempt still due is shown as queued
+            await _until(lambda: _count(notify, "SELECT (count(*) FILTER (WHERE status <> 'queued')) - count(*)"
+                                                " FROM notification_deliveries WHERE recipient_id = $1", recipient),
+                         0, "the push deliveries", timeout=10)
+        async with notify.connection() as conn:
+            deliveries = {row["status"]: row["n"] for row in await conn.fetch(
+                "SELECT status, count(*) AS n FROM notification_deliveries WHERE recipient_id = $1 GROUP BY status",
+                recipient)}
+        return {"requested": requested, "deliveries": deliveries,
+                "received": len(self.sandbox.messages(self.subscription_id))}
 
 
 def _pushes_text(pushes: dict[str, Any] | None) -> str:
     if pushes is None:
         return "push channel not on main yet"
-    return f"deliveries recorded by channel {pushes['recorded']}"
+    return (f"{pushes['requested']} asked for by the worker, deliveries by status {pushes['deliveries']}, "
+            f"{pushes['received']} received by the browser")
 
 
 # -- the floor ----------------------------------------------------------------------------------
@@ -558,8 +624,8 @@ def _targets(summary: dict[str, Any]) -> bool:
         "grouped_rows": (grouped["notification_rows"] == TARGET_GROUPED_ROWS
                          and grouped["actor_count"] == [summary["grouped_events"]]),
     }
-    if pushes is not None and pushes["recorded"] is not None:
-        verdicts["pushes"] = sum(pushes["recorded"].values()) <= PUSHES_PER_WINDOW
+    if pushes is not None:
+        verdicts["pushes"] = pushes["received"] <= PUSHES_PER_WINDOW
     summary["verdicts"] = verdicts
     print(f"targets: commit to device p99 < {TARGET_P99_MS} ms at {TARGET_RATE} events/s: {latency['p99_ms']} ms at "
           f"{latency['rate']}/s, {_verdict(verdicts['latency'])} (beside it: the worker told {throughput['worker_per_s']}"
