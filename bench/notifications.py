@@ -59,7 +59,6 @@ WARM_EVENTS = 20  # told end to end before anything is measured: the worker's po
 POLL_S = 0.01
 DRAIN_TIMEOUT_S = 60.0
 CONNECT_CONCURRENCY = 32
-FLOOR_CONCURRENCY = 32  # the consumer's prefetch (NEXGATE_BUS_PREFETCH): events in hand at once
 FLOOR_SERIAL = 200
 FLOOR_CONCURRENT = 1000
 TOLD = (NOTIFICATION_CREATED, NOTIFICATION_UPDATED)
@@ -119,7 +118,7 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
     server_argv = [sys.executable, "-m", "nexgate", "serve", "--host", "127.0.0.1", "--port", str(port),
                    "--workers", SERVER_WORKERS + (f",{PUSH_WORKER}" if push else "")]
     core = await Database.connect("core", databases["core"], min_size=2, max_size=config.db_pool_max)
-    notify = await Database.connect("notify", databases["notify"], min_size=2, max_size=FLOOR_CONCURRENCY)
+    notify = await Database.connect("notify", databases["notify"], min_size=2, max_size=config.db_pool_max)
     try:
         async with _serving(push), running(server_argv, f"{base}/health/live", env=env) as server, \
                 _worker(config, env) as worker, \
@@ -530,15 +529,18 @@ class PushChannel:
             deliveries = {row["status"]: row["n"] for row in await conn.fetch(
                 "SELECT status, count(*) AS n FROM notification_deliveries WHERE recipient_id = $1 GROUP BY status",
                 recipient)}
-        return {"requested": requested, "deliveries": deliveries,
-                "received": len(self.sandbox.messages(self.subscription_id))}
+        received = self.sandbox.messages(self.subscription_id)
+        return {"requested": requested, "deliveries": deliveries, "received": len(received),
+                "topics": len({push.topic for push in received}),
+                "last_text": received[-1].json().get("text") if received else None}
 
 
 def _pushes_text(pushes: dict[str, Any] | None) -> str:
     if pushes is None:
         return "push channel not on main yet"
     return (f"{pushes['requested']} asked for by the worker, deliveries by status {pushes['deliveries']}, "
-            f"{pushes['received']} received by the browser")
+            f"{pushes['received']} received by the browser under {pushes['topics']} Topic(s) (one Topic: each "
+            f"replaces the last on the device), the last reading {pushes['last_text']!r}")
 
 
 # -- the floor ----------------------------------------------------------------------------------
@@ -549,7 +551,8 @@ async def _floor(config: Config, notify: Database) -> dict[str, Any]:
     database (claiming the event id, nothing else), one updating a row every transaction
     updates (what one group's events cannot go faster than) and the live frame's publish to
     Redis (``Realtime.publish_to_user`` with a frame of the same size), one at a time and
-    ``FLOOR_CONCURRENCY`` at a time (the consumer's prefetch)."""
+    as many at a time as the worker has transactions at most (its pool's connections)."""
+    concurrency = config.db_pool_max
     from nexgate.realtime import Realtime
     from nexgate.redis import Redis
 
@@ -592,7 +595,7 @@ async def _floor(config: Config, notify: Database) -> dict[str, Any]:
                 serial.append(time.perf_counter() - started)
             serial.sort()
             started = time.perf_counter()
-            await _gather_limited(FLOOR_CONCURRENCY, [job] * FLOOR_CONCURRENT)
+            await _gather_limited(concurrency, [job] * FLOOR_CONCURRENT)
             seconds = time.perf_counter() - started
             floor[name] = {"p50_ms": _percentile_ms(serial, 0.5), "p99_ms": _percentile_ms(serial, 0.99),
                            "per_s": round(FLOOR_CONCURRENT / seconds, 1)}
@@ -600,13 +603,13 @@ async def _floor(config: Config, notify: Database) -> dict[str, Any]:
         await redis.close()
     print(f"floor       one notify-DB transaction (claim an event id, as the consumer does first): "
           f"p50 {floor['notify_transaction']['p50_ms']} ms, p99 {floor['notify_transaction']['p99_ms']} ms, "
-          f"{floor['notify_transaction']['per_s']}/s {FLOOR_CONCURRENCY} at a time", flush=True)
+          f"{floor['notify_transaction']['per_s']}/s {concurrency} at a time", flush=True)
     print(f"floor       one notify-DB transaction updating the one row every transaction updates (as each grouped "
           f"event locks its group's row): p50 {floor['shared_row_transaction']['p50_ms']} ms, "
-          f"{floor['shared_row_transaction']['per_s']}/s {FLOOR_CONCURRENCY} at a time", flush=True)
+          f"{floor['shared_row_transaction']['per_s']}/s {concurrency} at a time", flush=True)
     print(f"floor       one live frame's publish to Redis (Realtime.publish_to_user): "
           f"p50 {floor['redis_publish']['p50_ms']} ms, p99 {floor['redis_publish']['p99_ms']} ms, "
-          f"{floor['redis_publish']['per_s']}/s {FLOOR_CONCURRENCY} at a time", flush=True)
+          f"{floor['redis_publish']['per_s']}/s {concurrency} at a time", flush=True)
     return floor
 
 
