@@ -7,6 +7,7 @@ import dataclasses
 import datetime
 import uuid
 
+import orjson
 import pytest
 
 from nexgate.client import ApiError, NexgateClient
@@ -308,10 +309,18 @@ async def test_a_push_that_keeps_failing_is_parked_and_replayed(make_client, pus
     [delivery] = await _deliveries(amina, told["id"], status="failed")
     assert delivery["reason"] == "server_error" and delivery["attempts"] == 3
     broker = client.app[PLATFORM].broker
-    [parked] = await eventually(lambda: list_dead_letters(broker, "notifications_push"))
+    async with client.app[PLATFORM].notify.connection() as conn:
+        delivery_id = str(await conn.fetchval("SELECT id FROM notification_deliveries WHERE notification_id = $1",
+                                              uuid.UUID(told["id"])))
+
+    async def parked_here():
+        return [letter for letter in await list_dead_letters(broker, "notifications_push")
+                if orjson.loads(letter.body)["payload"].get("delivery_id") == delivery_id]
+
+    [parked] = await eventually(parked_here)
     assert parked.event_type == "notifications.push_backoff.expired" and parked.attempts == 3
     assert push_sandbox.messages(browser.id) == [] and _metric(client, "failed", "server_error") == 1
-    await replay_dead_letters(broker, "notifications_push")
+    await replay_dead_letters(broker, "notifications_push", {parked.message_id})
     push = await push_sandbox.wait_for(browser.id)
     assert push.json()["id"] == told["id"]
     [delivery] = await _deliveries(amina, told["id"], status="sent")
