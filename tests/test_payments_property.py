@@ -8,8 +8,10 @@ concurrent, out of order or for what the provider has not settled; reconciliatio
 expiring what is still pending); partial releases to several payees; partial and full refunds;
 freezes and unfreezes; the disburser's passes, which pay each refund back to the phone that paid
 (``disbursements``) and settle it (``holds.settle_refund``) or return it to the hold
-(``holds.return_refund``) by the provider's word. After each sequence, one more disburser's pass
-and once the sandboxes' own callbacks have been answered, the invariants:
+(``holds.return_refund``) by the provider's word; payouts of the payees' balances to their
+numbers, paid out or failed back into the balance. After each sequence, one more disburser's pass
+and a payout by each payee with a balance, and once the sandboxes' own callbacks have been
+answered, the invariants:
 
 - every journal entry sums to zero in each currency, ``ledger.verify`` finds the chain whole and
   every account's balance the sum of its lines, and no account but a provider's clearing account
@@ -17,13 +19,14 @@ and once the sandboxes' own callbacks have been answered, the invariants:
 - each provider transaction funded a hold at most once;
 - every hold is in the state its amounts name (``frozen`` exactly while disputed), its amounts
   are its fundings', releases' and refunds' sums, and its escrow account holds its balance;
-- each payee's balance is what was released to them net of the fee, the fee account took the
-  fees, refunds in flight holds the refunds in flight, and each clearing account moved by what
-  its provider collected less what it paid back;
+- each payee's balance is what was released to them net of the fee less what they paid out, the
+  fee account took the fees, refunds and payouts in flight hold what is in flight, and each
+  clearing account moved by what its provider collected less what it paid back or out;
 - each payment agrees with the sandbox: one we call succeeded is one the sandbox says
   succeeded, for its amount, and funded its hold once; a failed one the sandbox failed (or never
   had), and a failed, expired, pending or flagged one funded nothing; likewise each refund's
-  payout, and its refund is settled, returned or still in flight as the payout ended.
+  and payout's payment to the phone, and a refund is settled, returned or still in flight as its
+  payment ended.
 
 Examples are derandomized (``derandomize=True``: the same sequences on every run, for CI), and
 few (``MAX_EXAMPLES``) so that the test stays well under a minute; the sandboxes' own callbacks
@@ -58,7 +61,7 @@ from tests.support.payments_flow import PAYMENTS, Sandboxes, platform, start_app
 
 pytestmark = pytest.mark.xdist_group("payments_property")
 
-MAX_EXAMPLES = 80
+MAX_EXAMPLES = 60
 UNIT = 100  # minor units of one shilling: KES and TZS payments are whole shillings
 PROVIDER_OF = {"KES": "daraja", "TZS": "selcom"}
 PREFIX_OF = {"daraja": "+25470", "selcom": "+25575"}  # Safaricom; Vodacom TZ, Selcom by the default routing
@@ -89,6 +92,7 @@ ACTION = st.one_of(
     st.tuples(st.just("freeze"), HOLD),
     st.tuples(st.just("unfreeze"), HOLD),
     DISBURSE, DISBURSE,
+    st.tuples(st.just("payout"), st.integers(0, 2), PART, st.integers(0, 2)),
 )
 HOLDS = st.lists(st.tuples(st.sampled_from(sorted(PROVIDER_OF)), st.integers(2, 12), st.integers(1, 3)),
                  min_size=1, max_size=3)  # currency, shillings expected, payers
@@ -119,7 +123,7 @@ class Run:
     """What every sequence of the test did, for the checks that span them."""
 
     before: dict  # the platform accounts' balances when the test began
-    payees: list  # the sellers releases pay, users of the test's own
+    payees: dict  # provider -> the sellers a release in its currency pays: the payers (their methods get verified)
     holds: list = dataclasses.field(default_factory=list)
     paid: dict = dataclasses.field(default_factory=lambda: defaultdict(int))  # (payee, currency) -> net released
     fees: dict = dataclasses.field(default_factory=lambda: defaultdict(int))  # currency -> fees taken
@@ -136,7 +140,8 @@ async def sandboxes():
 
 @pytest.fixture
 async def app(make_client, config, sandboxes):
-    return await start_app(make_client, config, sandboxes, workers=(), payments_per_minute=10_000)
+    return await start_app(make_client, config, sandboxes, workers=(), payments_per_minute=10_000,
+                           payments_payout_minimum=("TZS:500000", "KES:100", "UGX:5000"))  # payouts of a shilling
 
 
 @pytest.fixture
@@ -146,8 +151,8 @@ async def payers(app) -> dict[tuple[int, str], dict]:
 
 
 @pytest.fixture
-async def run(app) -> Run:
-    payees = [user_id(await register(app)) for _ in range(3)]
+async def run(app, payers) -> Run:
+    payees = {provider: [user_id(payers[n, provider]) for n in range(3)] for provider in PROVIDER_OF.values()}
     async with platform(app).core.connection() as conn:
         return Run(await _platform_balances(conn), payees)
 
@@ -172,6 +177,9 @@ async def test_payments_keep_their_invariants_whatever_happens(app, sandboxes, p
     for currency, taken in example.fees.items():
         run.fees[currency] += taken
     await disbursements.disburse_due(platform(app))  # the worker's next pass: the refunds asked for are sent
+    await _quiet(app, sandboxes, example)
+    for payee_n in range(3):  # and the payees take half of what they have to their first number
+        await _payout(app, payers, methods, payee_n, "half", 0)
     await _quiet(app, sandboxes, example)
     await _check(app, sandboxes, run, example)
 
@@ -205,6 +213,9 @@ async def _act(app, sandboxes, payers, methods, run: Run, example: Example, acti
         await _reconcile(app, example, expire=args[0])
     elif kind == "disburse":  # the reconciler's other half: refunds sent to the phones that paid, and asked about
         await disbursements.disburse_due(platform(app))
+    elif kind == "payout":  # later: what the sandboxes were telling the server has arrived
+        await _quiet(app, sandboxes, example)
+        await _payout(app, payers, methods, *args)
     else:
         await _hold_action(app, run, example, kind, *args)
 
@@ -257,6 +268,26 @@ def _sandbox_payment(sandboxes, begun: Begun | None):
     return found[0] if found else None
 
 
+async def _payout(app, payers, methods, payee_n: int, part: str, number_n: int) -> None:
+    """A payee (a Daraja payer) pays part of their KES balance out to one of their verified numbers
+    (fee-free at these amounts), chosen by its steering digits."""
+    payee = payers[payee_n, "daraja"]
+    mine = [method["id"] for (owner, _), method in methods.items() if owner == payee["user"]["id"]]
+    async with platform(app).core.connection() as conn:
+        verified = await conn.fetch("SELECT id FROM payment_methods WHERE id = ANY($1) AND verified_at IS NOT NULL"
+                                    " AND removed_at IS NULL ORDER BY right(phone, 2)", [uuid.UUID(m) for m in mine])
+        available = (await ledger.owned_balances(conn, kind=ledger.USER_PAYABLE, owner_id=user_id(payee))).get("KES", 0)
+    if not verified or not available:
+        event("payout: no verified number" if not verified else "payout: nothing to pay out")
+        return
+    body = {"amount": _part(part, available), "currency": "KES", "method_id": str(_nth(verified, number_n)["id"])}
+    response = await app.post("/api/payments/payouts", json=body,
+                              headers={**bearer(payee), "Idempotency-Key": str(uuid.uuid4())})
+    answer = await response.json()
+    assert response.status in ALLOWED_ANSWERS, (response.status, answer)
+    event(f"payout: {response.status} {answer.get('error', {}).get('code', '')}".strip())
+
+
 async def _provider_settles(app, sandboxes, example: Example, n: int, kind: str) -> None:
     """The provider settles a collection or payout it held back (late, never called back, pending for ever)."""
     if kind == "collection":
@@ -272,8 +303,9 @@ async def _provider_settles(app, sandboxes, example: Example, n: int, kind: str)
 
 
 async def _disbursements(conn, example: Example) -> list:
-    return await conn.fetch("SELECT * FROM payment_disbursements WHERE hold_id = ANY($1) ORDER BY created_at, id",
-                            [hold.id for hold in example.holds])
+    """The refunds out of the sequence's holds, and every payout (only the test's payees make any)."""
+    return await conn.fetch("SELECT * FROM payment_disbursements WHERE hold_id = ANY($1) OR kind = 'payout'"
+                            " ORDER BY created_at, id", [hold.id for hold in example.holds])
 
 
 def _sandbox_payout(sandboxes, row):
@@ -334,7 +366,7 @@ async def _hold_action(app, run: Run, example: Example, kind: str, *args) -> Non
 async def _release(conn, run: Run, example: Example, hold, payee_count: int, total: int) -> None:
     count = min(payee_count, total // UNIT)
     shares = [total // count + (total % count if n == 0 else 0) for n in range(count)]
-    payees = [Payee(payee, share) for payee, share in zip(run.payees, shares)]
+    payees = [Payee(payee, share) for payee, share in zip(run.payees[PROVIDER_OF[hold.currency]], shares)]
     done = await holds.release(conn, hold_id=hold.id, payees=payees, cause=CAUSE)
     example.released[hold.id] += done.amount
     example.fees[hold.currency] += done.fee
@@ -404,7 +436,7 @@ async def _check(app, sandboxes, run: Run, example: Example) -> None:
             for begun in example.payments:
                 await _check_payment(conn, sandboxes, begun)
             for row in await _disbursements(conn, example):
-                await _check_refund_paid_back(conn, sandboxes, row)
+                await _check_paid_out(conn, sandboxes, row)
 
 
 def _state_for(hold: holds.Hold) -> str:
@@ -438,10 +470,15 @@ async def _check_accounts(conn, run: Run, example: Example) -> None:
     account took the fees, refunds in flight holds the refunds in flight, payouts in flight is
     where it was, and each clearing account moved by what its provider collected less what it
     paid back (over every sequence's holds: a refund's payout may settle during a later one)."""
-    for payee in run.payees:
+    payees = [payee for some in run.payees.values() for payee in some]
+    payouts = await conn.fetch("SELECT user_id, currency, provider, amount, status FROM payment_disbursements"
+                               " WHERE kind = 'payout' AND user_id = ANY($1)", payees)
+    for payee in payees:
         owned = await ledger.owned_balances(conn, kind=ledger.USER_PAYABLE, owner_id=payee)
         for currency in PROVIDER_OF:
-            assert owned.get(currency, 0) == run.paid[payee, currency], (payee, currency, owned)
+            out = sum(p["amount"] for p in payouts if p["user_id"] == payee and p["currency"] == currency
+                      and p["status"] != "failed")  # a failed payout's amount is back in the balance
+            assert owned.get(currency, 0) == run.paid[payee, currency] - out, (payee, currency, owned)
     now = await _platform_balances(conn)
 
     def moved(kind, currency, provider=None) -> int:
@@ -457,11 +494,15 @@ async def _check_accounts(conn, run: Run, example: Example) -> None:
         assert moved(ledger.PLATFORM_FEES, currency) == run.fees[currency], currency
         flying = sum(r["amount"] for r in refunds if r["currency"] == currency and r["state"] == "in_flight")
         assert moved(ledger.REFUNDS_IN_FLIGHT, currency) == flying, currency
-        assert moved(ledger.PAYOUTS_IN_FLIGHT, currency) == 0, currency
+        paying_out = sum(p["amount"] for p in payouts if p["currency"] == currency
+                         and p["status"] in ("pending", "review"))
+        assert moved(ledger.PAYOUTS_IN_FLIGHT, currency) == paying_out, currency
         for provider in ledger.PROVIDERS:
             collected = sum(f["amount"] for f in fundings if f["provider"] == provider and f["currency"] == currency)
             paid_back = sum(r["amount"] for r in refunds
                             if r["provider"] == provider and r["currency"] == currency and r["state"] == "settled")
+            paid_back += sum(p["amount"] for p in payouts
+                             if p["provider"] == provider and p["currency"] == currency and p["status"] == "succeeded")
             assert moved(ledger.PROVIDER_CLEARING, currency, provider) == paid_back - collected, (provider, currency)
 
 
@@ -488,13 +529,14 @@ async def _check_payment(conn, sandboxes, begun: Begun) -> None:
 REFUND_STATE_OF = {"pending": "in_flight", "review": "in_flight", "succeeded": "settled", "failed": "returned"}
 
 
-async def _check_refund_paid_back(conn, sandboxes, row) -> None:
-    """A refund's payout to the phone agrees with the sandbox, and its refund is closed as it ended."""
-    refund = await conn.fetchrow("SELECT * FROM payment_refunds WHERE id = $1", row["refund_id"])
+async def _check_paid_out(conn, sandboxes, row) -> None:
+    """A refund's or payout's payment to the phone agrees with the sandbox, and a refund is closed as it ended."""
     found = _sandbox_payout(sandboxes, row)
-    where = (dict(row), dict(refund), found and found.view())
-    event(f"refund paid back: {row['status']}, the provider says {found.state if found else 'nothing'}")
-    assert refund["state"] == REFUND_STATE_OF[row["status"]] and row["amount"] == refund["amount"], where
+    where = (dict(row), found and found.view())
+    event(f"{row['kind']} paid out: {row['status']}, the provider says {found.state if found else 'nothing'}")
+    if row["kind"] == "refund":
+        refund = await conn.fetchrow("SELECT * FROM payment_refunds WHERE id = $1", row["refund_id"])
+        assert refund["state"] == REFUND_STATE_OF[row["status"]] and row["amount"] == refund["amount"], (where, refund)
     if row["status"] == "succeeded":
         assert found is not None and found.state == "succeeded", where
         assert found.amount * UNIT == row["amount"] - row["fee"], where
