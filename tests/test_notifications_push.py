@@ -18,6 +18,8 @@ from nexgate.providers.webpush_sandbox import WebPushSandbox
 from tests.conftest import eventually
 from tests.support.auth import PASSWORD
 from tests.support.live import base_url
+from tests.support.barrier import sockets_served
+from tests.support.messages import direct as send_direct, send
 from tests.support.notifications import WORKERS, centre, event_ids, handled, person
 
 PUSH_WORKERS = [*WORKERS, "notifications_push", "scheduler"]
@@ -479,3 +481,26 @@ async def test_a_push_in_quiet_hours_waits_for_their_end(make_client, push_confi
         await conn.execute("UPDATE scheduled_jobs SET run_at = now() WHERE id = $1", job["id"])  # as an hour later
     push = await push_sandbox.wait_for(browser.id)
     assert push.json()["id"] == told["id"]
+
+
+# New messages: pushed only to the offline
+
+async def test_a_new_message_is_pushed_only_to_a_recipient_with_no_device_connected(
+        make_client, push_config, push_sandbox, users):
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    conversation = await send_direct(juma, amina)
+    device = await amina.live()  # amina has the app open: she sees the message arrive live
+
+    await send(juma, conversation, "Habari, bado ipo?")
+    await handled(client, await event_ids(client, "messages.message.created", conversation_id=conversation["id"]))
+    assert (await _only_notification(amina))["type"] == "new_message"
+    assert await event_ids(client, "notifications.push.requested", recipient_id=str(amina.user_id)) == []
+
+    await device.close()
+    await sockets_served(client, 0)  # her last device is gone: she is offline
+    await send(juma, conversation, "Uko?")
+    push = await push_sandbox.wait_for(browser.id)
+    assert push.json()["text"] == f"New message from {await _name(juma)}"
+    assert push.json()["type"] == "new_message"

@@ -44,6 +44,15 @@ return #KEYS
 """
 
 
+def _online_key(redis, user_id: str) -> str:
+    return redis.key("rt", "online", user_id)
+
+
+async def online(realtime: Realtime, user_id: uuid.UUID | str) -> bool:
+    """Whether the user has a device connected now, to any process (what ``states`` says)."""
+    return await realtime.redis.client.zcount(_online_key(realtime.redis, str(user_id)), time.time(), "+inf") > 0
+
+
 def topic(user_id: uuid.UUID | str) -> str:
     return f"presence:{user_id}"
 
@@ -58,7 +67,7 @@ class Presence:
         self._refresh = self.redis.script(_REFRESH)
 
     def _online_key(self, user_id: str) -> str:
-        return self.redis.key("rt", "online", user_id)
+        return _online_key(self.redis, user_id)
 
     def _seen_key(self, user_id: str) -> str:
         return self.redis.key("rt", "seen", user_id)

@@ -43,6 +43,7 @@ from ...errors import Invalid, NotFound, Unavailable
 from ...platform import Platform
 from ...providers.fcm import FcmAnswer
 from ...providers.webpush import PushAnswer, Subscription, unb64url
+from ...ws import presence
 from ..auth import sessions
 from ..auth.caller import Caller
 from ..users import visibility
@@ -186,12 +187,15 @@ async def delivery_states(conn: asyncpg.Connection, notification_id: uuid.UUID) 
 
 async def request_push(platform: Platform, conn: asyncpg.Connection, *, recipient_id: uuid.UUID,
                        notification_id: uuid.UUID, told_id: uuid.UUID,
-                       decision: preferences.ChannelDelivery) -> None:
+                       decision: preferences.ChannelDelivery, offline_only: bool = False) -> None:
     """Ask for a push of a notification just told in ``conn`` (the notifications consumer's
     transaction), as the recipient's preferences decided (``preferences.decide``'s push): now,
     or when their quiet hours end (a scheduled job); not at all when they are off or over the
-    push limit, nor when the recipient has nowhere to push it to."""
+    push limit, nor when the recipient has nowhere to push it to, nor, for a type pushed only
+    to the offline (``offline_only``: a new message), when a device of theirs is connected."""
     if decision.decision not in (preferences.Decision.SEND, preferences.Decision.HOLD):
+        return
+    if offline_only and await presence.online(platform.realtime, recipient_id):
         return
     if not any(_sender(platform, row["channel"]) for row in await repository.subscriptions_of(conn, recipient_id)):
         return

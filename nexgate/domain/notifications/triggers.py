@@ -78,7 +78,7 @@ async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.Not
     view = notification_view(kind, notification, audience.language)
     await live.notification_told(platform, recipient_id, view, unread, created=created, event_id=told_id)
     await push.request_push(platform, conn, recipient_id=recipient_id, notification_id=notification.id,
-                            told_id=told_id, decision=delivery.push)
+                            told_id=told_id, decision=delivery.push, offline_only=kind.push_when_offline)
 
 
 async def _record(conn, kind: registry.NotificationType, event: Event, payload: dict[str, Any], new_id: uuid.UUID,
