@@ -36,7 +36,8 @@ def _list_routes() -> list[str]:
 def test_every_list_is_found():
     assert _list_routes() == sorted([
         "/api/conversations", "/api/conversations/{conversation_id}/messages", "/api/follows/requests",
-        "/api/messages/search", "/api/notifications", "/api/payments", "/api/search/users", "/api/users/blocked",
+        "/api/messages/search", "/api/notifications", "/api/payments", "/api/payments/disbursements",
+        "/api/search/users", "/api/users/blocked",
         "/api/users/muted",
         "/api/users/verification/applications", "/api/users/{user_id}/followers", "/api/users/{user_id}/following"])
 
