@@ -299,6 +299,23 @@ async def test_a_temporary_failure_is_retried_with_backoff(make_client, push_con
         assert waited >= datetime.timedelta(seconds=1)
 
 
+async def test_a_redirect_is_not_followed(make_client, push_config, push_sandbox, users):
+    """The server POSTs only to the endpoint it accepted: a push service's redirect (to
+    anywhere else) is a refusal, not a new address."""
+    client = await _app(make_client, push_config)
+    amina, juma = await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    elsewhere = push_sandbox.subscribe()
+    push_sandbox.subscriptions[browser.id].redirect_to = elsewhere.endpoint
+    push_sandbox.answer(browser.id, 307)
+    await _follow(juma, amina)
+    told = await _only_notification(amina)
+    [delivery] = await _deliveries(amina, told["id"], status="failed")
+    assert delivery["reason"] == "rejected" and delivery["attempts"] == 1
+    assert await push_sandbox.wait_for_answers(browser.id, 1) == [307]
+    assert [answer for sid, answer in push_sandbox.answered if sid == elsewhere.id] == []
+
+
 async def test_a_push_that_keeps_failing_is_parked_and_replayed(make_client, push_config, push_sandbox, users):
     from nexgate.bus.deadletters import list_dead_letters, replay_dead_letters
 

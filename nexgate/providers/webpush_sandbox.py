@@ -18,7 +18,8 @@ with its Topic, Urgency and TTL; the answer is 201 with a ``Location``.
 
 Each subscription can be told what to answer next (``answer(id, *answers)`` or
 ``PUT /sandbox/subscriptions/{id}/answers {"answers": [...], "retry_after": s}``): 201, 404,
-410 (the subscription is then gone for good), 429 with ``Retry-After``, 500, 503, or
+307 (to ``redirect_to``), 410 (the subscription is then gone for good), 429 with
+``Retry-After``, 500, 503, or
 ``"timeout"`` (the request is held without an answer for ``hang_s``). Each answer is used once,
 in order; then pushes are accepted again. ``DELETE /sandbox/subscriptions/{id}`` unsubscribes.
 
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 4096
 MAX_JWT_LIFETIME_S = 24 * 3600
-ANSWERS = (201, 404, 410, 429, 500, 503, "timeout")
+ANSWERS = (201, 307, 404, 410, 429, 500, 503, "timeout")
 
 
 @dataclasses.dataclass
@@ -64,6 +65,7 @@ class SandboxSubscription:
     gone: bool = False
     answers: list[Any] = dataclasses.field(default_factory=list)  # what to answer next, each once
     retry_after: int = 1
+    redirect_to: str | None = None  # where a 307 points
 
     @property
     def p256dh(self) -> str:
@@ -197,6 +199,8 @@ class WebPushSandbox(HttpSandbox):
                 if answer == 410:
                     subscription.gone = True
                 headers = {"Retry-After": str(subscription.retry_after)} if answer == 429 else {}
+                if answer == 307:  # to where the client must not follow: a push service does not redirect
+                    headers = {"Location": subscription.redirect_to or f"{self.url}/elsewhere"}
                 return await self._refuse(subscription.id, answer, "Told to answer so", headers)
         push = SandboxPush(
             id=uuid.uuid4().hex, subscription_id=subscription.id, text=text, topic=request.headers.get("Topic"),
