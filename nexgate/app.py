@@ -119,7 +119,7 @@ def serve_options(config: Config) -> dict:
 def tune_for_serving(app: web.Application) -> web.Application:
     """What ``serve`` adds to the app: garbage collection tuned once start-up is done, and a
     warning when the URLs it hands out cannot reach it."""
-    app.on_startup.extend([_warn_of_default_public_url, _tune_gc])
+    app.on_startup.extend([_warn_of_default_public_url, tune_gc])
     return app
 
 
@@ -129,7 +129,7 @@ async def _warn_of_default_public_url(app: web.Application) -> None:
         log.warning(problem)
 
 
-async def _tune_gc(app: web.Application) -> None:
+async def tune_gc(app: web.Application) -> None:
     # Keeps the collector off the event loop's tail latency (bench/README.md): what exists
     # after start-up is never scanned again, and full collections are rare. With 10,000 sockets
     # (about a million tracked objects) one full collection stops the loop for ~1 s; one needs

@@ -133,3 +133,12 @@ async def test_serve_is_quiet_about_a_public_url_that_was_set(config):
 def test_the_default_public_url_reaches_only_a_local_server_on_8080(host, port, warned):
     assert bool(default_public_url_problem(Config(host=host, port=port))) is warned
     assert default_public_url_problem(Config(host=host, port=port, public_url="https://api.example.com")) is None
+
+
+def test_a_worker_process_tunes_the_garbage_collector_as_serve_does(config):
+    # With the defaults, a worker's collections stalled every delivery it held (bench.notifications).
+    from nexgate.__main__ import worker_app
+    from nexgate.app import tune_for_serving, tune_gc
+
+    assert tune_gc in tune_for_serving(create_app(config, worker_names=[])).on_startup
+    assert tune_gc in worker_app(config, "notifications").on_startup
