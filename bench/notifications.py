@@ -4,14 +4,16 @@ notification on the recipient's WebSocket at a steady rate, and 1,000 follows of
 (one grouped notification, the count exact); beside each figure, in the same run, what it
 cannot go below.
 
-``python -m bench.notifications [--events 2000] [--rate 200] [--duration 10] [--warmup 1]
+``python -m bench.notifications [--events 2000] [--rate 200] [--duration 10] [--warmup 2]
 [--grouped 1000]``
 
 It makes its own databases, Redis prefix and RabbitMQ namespace (all removed afterwards), writes
 its users and sessions as ``bench.ws`` does, and starts the real processes: the server
 (``python -m nexgate serve --workers outbox-relay``: the WebSockets and the outbox's relay to
 RabbitMQ) and one worker (``python -m nexgate worker notifications``: the consumer group that
-turns events into notifications). The events are ``users.follow.created``, written to the
+turns events into notifications); with the push channel on main, the server also runs the
+``notifications_push`` group and the grouped recipient's browser subscribes on the Web Push
+sandbox, run by the bench. The events are ``users.follow.created``, written to the
 outbox by the bench's own core transactions (``bus.emit``), as the users area's follow does.
 The recipients' devices are ``LiveSession``s on ``/ws`` in a load process of their own
 (``python -m bench.notifications client PLAN``). Prints a line per figure, whether the targets
@@ -87,8 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=float, default=float(TARGET_RATE),
                         help=f"events a second for the latency (default {TARGET_RATE}, the target's)")
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds of the latency (default 10)")
-    parser.add_argument("--warmup", type=float, default=1.0,
-                        help="seconds of paced events before the measured ones, not counted (default 1)")
+    parser.add_argument("--warmup", type=float, default=2.0,
+                        help="seconds of paced events before the measured ones, not counted (default 2)")
     parser.add_argument("--grouped", type=_positive, default=1000,
                         help="follows of one user, each its own transaction, 10 at a time (default 1000)")
     return parser
