@@ -126,12 +126,19 @@ async def _delete_rabbitmq_namespace() -> None:
 
 def _forget_unpublished_events(database_url: str) -> None:
     """Mark published what earlier tests on this database left in the outbox (their apps ran no
-    relay). Those tests are over; left there, the next test's relay would deliver them to its
-    workers, and what a test sees would depend on which tests ran before it on its worker."""
+    relay), and park their pending payments and disbursements. Those tests are over; left there,
+    the next test's relay would deliver them to its workers (its reconciler ask its sandboxes
+    about them), and what a test sees would depend on which tests ran before it on its worker."""
     connection = psycopg2.connect(database_url)
     try:
         with connection, connection.cursor() as cursor:
             cursor.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+            # Their payments, refunds and payouts still pending went to sandboxes that are gone:
+            # due no more, so this test's reconciler and disburser pass them by.
+            cursor.execute("UPDATE payments SET next_check_at = NULL WHERE status = 'pending'"
+                           " AND next_check_at IS NOT NULL")
+            cursor.execute("UPDATE payment_disbursements SET next_check_at = NULL WHERE status = 'pending'"
+                           " AND next_check_at IS NOT NULL")
     finally:
         connection.close()
 

@@ -49,7 +49,7 @@ async def test_emit_writes_a_declared_event_with_its_payload(client):
 
 def test_pending_checks_as_emit_does_but_for_the_fields_its_statement_adds():
     payload = {"message_id": str(uuid.uuid4()), "conversation_id": str(uuid.uuid4()), "sender_id": str(uuid.uuid4()),
-               "type": "text", "preview": "Habari", "product_id": None, "recipient_ids": [str(uuid.uuid4())]}
+               "type": "text", "preview": "Habari", "product_id": None, "product_name": None, "recipient_ids": [str(uuid.uuid4())]}
     assert bus.pending("messages.message.created", payload, added_later=frozenset({"seq"})) == (
         "messages.message.created", payload)
     with pytest.raises(PayloadMismatch, match="missing seq"):

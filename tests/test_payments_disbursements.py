@@ -467,3 +467,23 @@ async def test_the_cli_shows_a_payout_and_settles_a_flagged_one_as_paid(make_cli
     assert "payout.sent" in out and "by operator amina" in out
     assert (await balances(app, seller))["KES"]["paying_out"] == 0
     await ledger_intact(app)
+
+
+async def test_the_list_of_payments_holds_the_refunds_and_payouts_too(app):
+    payer, hold, started = await paid_hold(app)
+    await refund(app, hold, 50_000)
+    listed = (await call(app, "GET", "/api/payments", payer, 200))["items"]
+    assert [(item["kind"], item["amount"]) for item in listed] == [("refund", 50_000), ("collection", 150_000)]
+    refund_item, payment_item = listed
+    assert (refund_item["payment_id"], refund_item["fee"], refund_item["prompt"]) == (started["id"], 0, None)
+    assert (payment_item["id"], payment_item["fee"], payment_item["payment_id"]) == (started["id"], None, None)
+    only = (await call(app, "GET", "/api/payments", payer, 200, params={"kind": "refund"}))["items"]
+    assert [item["id"] for item in only] == [refund_item["id"]]
+    first = await call(app, "GET", "/api/payments", payer, 200, params={"limit": 1})
+    rest = await call(app, "GET", "/api/payments", payer, 200, params={"cursor": first["next_cursor"]})
+    assert [item["id"] for item in first["items"] + rest["items"]] == [refund_item["id"], started["id"]]
+
+    seller, number = await seller_with_balance(app)
+    paid_out = await payout(app, seller, number, 101_500)
+    [item] = (await call(app, "GET", "/api/payments", seller, 200))["items"]
+    assert (item["kind"], item["id"], item["sent_amount"]) == ("payout", paid_out["id"], 100_000)

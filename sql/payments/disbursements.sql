@@ -122,3 +122,6 @@ UPDATE payment_payout_schedules s
            FOR UPDATE SKIP LOCKED) due
  WHERE s.user_id = due.user_id AND s.currency = due.currency
 RETURNING s.*;
+
+-- name: disbursements_by_ids(ids)
+SELECT * FROM payment_disbursements WHERE id = ANY(:ids);

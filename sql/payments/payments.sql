@@ -75,15 +75,6 @@ UPDATE payments p
  WHERE p.id = due.id
 RETURNING p.*;
 
--- name: payments_of_payer_page(payer_id, status, kind, before_at, before_id, limit)
-SELECT * FROM payments
- WHERE payer_id = :payer_id
-   AND (:status::text IS NULL OR status = :status)
-   AND (:kind::text IS NULL OR kind = :kind)
-   AND (created_at, id) < (:before_at, :before_id)
- ORDER BY created_at DESC, id DESC
- LIMIT :limit;
-
 -- name: insert_timeline(payment_id, status, step, note)!
 INSERT INTO payment_timeline (payment_id, status, step, note) VALUES (:payment_id, :status, :step, :note);
 
@@ -102,3 +93,20 @@ ON CONFLICT DO NOTHING;
 -- name: take_early_callback(provider, provider_transaction_id)$
 DELETE FROM payment_early_callbacks WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id
 RETURNING true;
+
+-- name: transactions_of_user_page(user_id, status, kind, before_at, before_id, limit)
+-- The caller's money movements, newest first: the payments they made and the refunds and
+-- payouts sent to them (each table's own rows read by its id afterwards).
+SELECT kind, id, created_at FROM (
+    SELECT kind, id, created_at, status FROM payments WHERE payer_id = :user_id
+    UNION ALL
+    SELECT kind, id, created_at, status FROM payment_disbursements WHERE user_id = :user_id
+) AS moved
+ WHERE (:status::text IS NULL OR status = :status)
+   AND (:kind::text IS NULL OR kind = :kind)
+   AND (created_at, id) < (:before_at, :before_id)
+ ORDER BY created_at DESC, id DESC
+ LIMIT :limit;
+
+-- name: payments_by_ids(ids)
+SELECT * FROM payments WHERE id = ANY(:ids);

@@ -130,6 +130,10 @@ async def claim_due(conn, *, limit: int, lease_s: float) -> list[Disbursement]:
     return [_disbursement(row) async for row in _sql.claim_due_disbursements(conn, limit=limit, lease_s=lease_s)]
 
 
+async def by_ids(conn, ids: list[uuid.UUID]) -> dict[uuid.UUID, Disbursement]:
+    return {row["id"]: _disbursement(row) async for row in _sql.disbursements_by_ids(conn, ids=ids)}
+
+
 async def of_user_page(conn, user_id: uuid.UUID, *, status: str | None, kind: str | None, before: tuple,
                        limit: int) -> list[Disbursement]:
     return [_disbursement(row) async for row in _sql.disbursements_of_user_page(

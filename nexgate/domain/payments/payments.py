@@ -21,15 +21,16 @@ from ...platform import Platform
 from ...providers.mobile_money import Money, ProviderRefused, ProviderUnavailable, State, UnpayableAmount, to_whole_units
 from ..auth import repository as accounts
 from ..auth.caller import Caller
-from . import holds, holds_repository, methods
+from . import disbursements_repository, holds, holds_repository, methods
 from . import payments_repository as repository
 from . import settlement
+from .disbursements_repository import Disbursement
 from .payments_repository import Payment, Step
 
-KINDS = ("collection",)
+KINDS = ("collection", "refund", "payout")
+STATUSES = ("pending", "succeeded", "failed", "expired", "review")  # a refund or payout is never expired
 CHECKOUTS = ("card",)
 CHECKOUT_PROVIDER = "selcom"  # cards are taken only on Selcom's hosted page
-STATUSES = ("pending", "succeeded", "failed", "expired", "review")
 PROMPT_TEXT = "Nexgate payment"
 
 
@@ -230,12 +231,19 @@ async def _refused(platform: Platform, payment: Payment, code: str | None, messa
 
 # reading
 
-async def payments_of(platform: Platform, caller: Caller, *, status: str | None, kind: str | None,
-                      cursor: str | None, limit: int) -> Page[Payment]:
-    """The caller's payments, newest first."""
+async def transactions_of(platform: Platform, caller: Caller, *, status: str | None, kind: str | None,
+                          cursor: str | None, limit: int) -> Page[Payment | Disbursement]:
+    """The caller's money movements, newest first: the payments they made (``collection``) and
+    the refunds and payouts sent to their phone (``refund``, ``payout``)."""
     async with platform.core.connection() as conn:
-        return await fetch(NEWEST_FIRST, cursor, limit, lambda before, n: repository.payments_of_payer_page(
-            conn, caller.user_id, status=status, kind=kind, before=before, limit=n), Payment.position)
+        async def load(before, n):
+            listed = await repository.transactions_of_user_page(conn, caller.user_id, status=status, kind=kind,
+                                                                before=before, limit=n)
+            ids = [row["id"] for row in listed]
+            found = {**await repository.payments_by_ids(conn, ids), **await disbursements_repository.by_ids(conn, ids)}
+            return [found[row["id"]] for row in listed]
+
+        return await fetch(NEWEST_FIRST, cursor, limit, load, lambda item: item.position())
 
 
 async def payment_of(platform: Platform, caller: Caller, payment_id: uuid.UUID) -> tuple[Payment, list[Step]]:

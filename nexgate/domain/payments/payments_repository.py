@@ -124,10 +124,15 @@ async def claim_due_checks(conn, *, limit: int, lease_s: float) -> list[Payment]
     return [_payment(row) async for row in _sql.claim_due_checks(conn, limit=limit, lease_s=lease_s)]
 
 
-async def payments_of_payer_page(conn, payer_id: uuid.UUID, *, status: str | None, kind: str | None,
-                                 before: tuple, limit: int) -> list[Payment]:
-    return [_payment(row) async for row in _sql.payments_of_payer_page(
-        conn, payer_id=payer_id, status=status, kind=kind, before_at=before[0], before_id=before[1], limit=limit)]
+async def transactions_of_user_page(conn, user_id: uuid.UUID, *, status: str | None, kind: str | None,
+                                    before: tuple, limit: int) -> list:
+    """(kind, id, created_at) of the user's payments, refunds and payouts, newest first."""
+    return [row async for row in _sql.transactions_of_user_page(
+        conn, user_id=user_id, status=status, kind=kind, before_at=before[0], before_id=before[1], limit=limit)]
+
+
+async def payments_by_ids(conn, ids: list[uuid.UUID]) -> dict[uuid.UUID, Payment]:
+    return {row["id"]: _payment(row) async for row in _sql.payments_by_ids(conn, ids=ids)}
 
 
 async def add_step(conn, payment: Payment, step: str, note: str) -> None:

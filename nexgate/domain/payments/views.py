@@ -130,6 +130,15 @@ def disbursement_view(disbursement) -> dict[str, Any]:
     }
 
 
+def transaction_view(item) -> dict[str, Any]:
+    """One of a user's money movements as their list shows it: a payment they made
+    (``collection``) or a refund or payout sent to them, in one shape; what does not apply to
+    its kind is null."""
+    if isinstance(item, Payment):
+        return {**payment_view(item), "payment_id": None, "fee": None, "sent_amount": None}
+    return {**disbursement_view(item), "prompt": None, "channel": "mobile_money", "checkout_url": None}
+
+
 def disbursement_detail_view(disbursement, timeline: Sequence[Step]) -> dict[str, Any]:
     return {**disbursement_view(disbursement), "timeline": _timeline(timeline)}
 

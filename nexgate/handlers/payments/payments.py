@@ -6,7 +6,7 @@ import uuid
 from aiohttp import web
 
 from ...domain.payments import callbacks, payments
-from ...domain.payments.views import payment_detail_view, payment_view
+from ...domain.payments.views import payment_detail_view, payment_view, transaction_view
 from ...keys import PLATFORM
 from ..routing import Routes, caller, client_ip, json_response
 from .schemas import PAYMENT_ID, PaymentDetailSchema, PaymentIn, PaymentPageSchema, PaymentQuery, PaymentSchema
@@ -35,10 +35,14 @@ async def start_payment(request: web.Request, *, body: dict) -> web.Response:
     return json_response(PaymentSchema, payment_view(payment), status=202)
 
 
-@routes.get("/api/payments", summary="Your payments, newest first", query=PaymentQuery, response=PaymentPageSchema)
+@routes.get("/api/payments", summary="Your payments, refunds and payouts, newest first", query=PaymentQuery,
+            response=PaymentPageSchema)
 async def list_payments(request: web.Request, *, query: dict) -> web.Response:
-    page = await payments.payments_of(request.app[PLATFORM], caller(request), **query)
-    return json_response(PaymentPageSchema, page.map(payment_view))
+    """Everything that moved your money: the payments you made (`kind` `collection`) and the
+    refunds and payouts sent to your phone (`refund`, `payout`; each also in
+    `GET /api/payments/disbursements/{disbursement_id}`). Filter by `kind` and `status`."""
+    page = await payments.transactions_of(request.app[PLATFORM], caller(request), **query)
+    return json_response(PaymentPageSchema, page.map(transaction_view))
 
 
 @routes.get("/api/payments/{payment_id}", summary="One of your payments, with its status timeline",

@@ -142,7 +142,23 @@ class PaymentDetailSchema(PaymentSchema):
     timeline = ma.fields.List(ma.fields.Nested(StepSchema), required=True, metadata={"description": "Oldest first"})
 
 
-PaymentPageSchema = page_schema(PaymentSchema)
+class TransactionSchema(PaymentSchema):
+    """A payment you made, or a refund or payout sent to you (``kind``); fields that do not apply
+    to its kind are null."""
+    kind = ma.fields.String(required=True, metadata={
+        "description": "collection: your payment into a hold; refund: a hold's money back to your number; "
+                       "payout: your balance to your number"})
+    prompt = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "A payment's prompt (as POST /api/payments answers); null for a refund or payout"})
+    payment_id = ma.fields.UUID(required=True, allow_none=True, metadata={
+        "description": "The payment a refund goes back through; null otherwise"})
+    fee = ma.fields.Integer(required=True, allow_none=True, metadata={
+        "description": "A refund's or payout's provider charge, minor units; null for a payment"})
+    sent_amount = ma.fields.Integer(required=True, allow_none=True, metadata={
+        "description": "What reached the phone (amount - fee); null for a payment"})
+
+
+PaymentPageSchema = page_schema(TransactionSchema)
 
 
 DISBURSEMENT_ID = PathId("disbursement_id", lambda raw: disbursements.not_found())
