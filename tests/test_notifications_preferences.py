@@ -18,7 +18,7 @@ from nexgate.domain.notifications.preferences import Decision, QuietHours
 from nexgate.keys import PLATFORM
 from tests.conftest import eventually
 from tests.support.notifications import (
-    centre, event_ids, fail_logins, handled, next_notification, notifying_app, person,
+    WORKERS, centre, event_ids, fail_logins, handled, next_notification, notifying_app, person,
 )
 
 SETTINGS = "/api/notifications/settings"
@@ -307,3 +307,34 @@ def test_the_end_is_found_across_the_clocks_changes():
     early = QuietHours(datetime.time(1, 30), datetime.time(6))
     assert early.end_after(_at(2026, 3, 29, 0, 59), LONDON) is None  # 00:59 GMT
     assert early.end_after(_at(2026, 3, 29, 1, 0), LONDON) == _at(2026, 3, 29, 5)  # 02:00 BST; ends 06:00 BST
+
+
+# the email channel
+
+async def test_a_recipient_who_chose_every_email_gets_each_new_notification_by_email(
+        make_client, config, users, smtp_sandbox):
+    client = await make_client(dataclasses.replace(config, bus_prefetch=1, smtp_port=smtp_sandbox.port),
+                               worker_names=[*WORKERS, "email"])
+    amina, juma, neema = await person(client, users), await person(client, users), await person(client, users)
+    for chooser in (amina, neema):
+        await chooser.request("PATCH", "/api/notifications/settings", json={"categories": {"social": {"email": "all"}}})
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": "sw"})
+    async with client.app[PLATFORM].core.connection() as conn:
+        address = await conn.fetchval("UPDATE users SET email_verified_at = now() WHERE id = $1 RETURNING email",
+                                      amina.user_id)
+    await juma.request("POST", f"/api/users/{amina.user_id}/follow")
+    name = (await juma.request("GET", f"/api/users/{juma.user_id}"))["display_name"]
+    [message] = await eventually(lambda: _told_by_email(smtp_sandbox))
+    assert (message["To"], message["Subject"]) == (address, f"{name} ameanza kukufuata")
+    text = message.get_body(("plain",)).get_content()
+    assert f"nexgate://users/{juma.user_id}" in text and "mipangilio ya arifa" in text
+
+    await neema.request("POST", f"/api/users/{amina.user_id}/follow")  # joins the group: no second email
+    await juma.request("POST", f"/api/users/{neema.user_id}/follow")  # neema never verified her address
+    await handled(client, await event_ids(client, "users.follow.created"))
+    assert [m["To"] for m in _told_by_email(smtp_sandbox)] == [address]
+
+
+def _told_by_email(sandbox) -> list:
+    """The notification emails the sandbox received (registrations also send a confirmation)."""
+    return [m for m in sandbox.messages() if "follow" in m["Subject"] or "kukufuata" in m["Subject"]]

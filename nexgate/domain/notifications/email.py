@@ -22,6 +22,19 @@ async def request_email(core: asyncpg.Connection, *, to: str, template: str, con
     return await bus.emit(core, EMAIL_REQUESTED, {"to": to, "template": template, "context": context})
 
 
+NOTIFICATION_TEMPLATE = "notification"
+
+
+async def email_notification(platform, *, to: str, language: str, view: dict[str, Any]) -> None:
+    """Email a notification just told (``view``, rendered in the recipient's ``language``) to a
+    recipient who chose every one of its category by email: the request goes through the core
+    outbox, to the email worker."""
+    context = {"text": view["text"], "link": view["link"], "language": language,
+               "settings_url": f"{platform.config.web_url.rstrip('/')}/settings/notifications"}
+    async with platform.core.transaction("notifications.request_email") as core:
+        await request_email(core, to=to, template=NOTIFICATION_TEMPLATE, context=context)
+
+
 async def deliver_requested_email(notify: asyncpg.Connection, mailer: SmtpMailer, event: Event) -> None:
     """Render and send the email an event asks for, and record the delivery."""
     payload = event.payload

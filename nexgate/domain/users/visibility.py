@@ -123,6 +123,7 @@ class Audience:
     language: str
     actor_name: str | None  # None: no actor, or the actor no longer exists
     relationship: Relationship  # the recipient's to the actor
+    email: str | None = None  # the recipient's address, once verified
 
     @property
     def silenced(self) -> bool:
@@ -131,15 +132,15 @@ class Audience:
 
 
 async def notice_audience(platform: Platform, recipient_id: uuid.UUID, actor_id: uuid.UUID | None) -> Audience | None:
-    """The recipient's language, the actor's name and the recipient's relationship to the
-    actor, in one round trip; None if the recipient does not exist."""
+    """The recipient's language and verified email address, the actor's name and the
+    recipient's relationship to the actor, in one round trip; None if the recipient does not exist."""
     async with platform.core.connection() as conn:
         row = await repository.notice_audience(conn, recipient_id, actor_id)
     if row is None:
         return None
-    columns = {name: row[name] for name in row.keys() if name not in ("language", "actor_name")}
+    columns = {name: row[name] for name in row.keys() if name not in ("language", "actor_name", "email")}
     rel = Relationship(exists=False) if columns["is_private"] is None else Relationship(exists=True, **columns)
-    return Audience(row["language"], row["actor_name"], rel)
+    return Audience(row["language"], row["actor_name"], rel, row["email"])
 
 
 async def language_of(platform: Platform, user_id: uuid.UUID) -> str:
