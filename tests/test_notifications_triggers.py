@@ -305,3 +305,23 @@ async def test_a_reaction_to_your_message_is_told_and_grouped_per_message(make_c
     assert second["event"] == "notifications.notification.updated"
     assert second["data"]["notification"]["text"] == (
         f"{await _name(neema)} na {await _name(juma)} wameitikia ujumbe wako kwa 🔥")
+
+
+async def test_a_critical_notification_is_texted_to_a_verified_number(make_client, config, users, sms_sandbox):
+    client = await make_client(dataclasses.replace(
+        config, bus_prefetch=1, login_failures_before_lockout=3, login_failures_per_ip=100, **sms_sandbox.settings()),
+        worker_names=[*WORKERS, "sms"])
+    amina, juma = await person(client, users), await person(client, users)
+    async with client.app[PLATFORM].core.connection() as conn:
+        await conn.execute("UPDATE users SET phone = $2, phone_verified_at = now() WHERE id = $1",
+                           amina.user_id, "+255754000111")
+        await conn.execute("UPDATE users SET phone = $2 WHERE id = $1", juma.user_id, "+255754000222")  # unverified
+    await fail_logins(client, amina, 3)
+    text = await sms_sandbox.wait_for("+255754000111")
+    assert text.text.startswith("Nexgate: 3 wrong passwords were tried on your account")
+    await fail_logins(client, juma, 3)
+    await juma.request("POST", f"/api/users/{amina.user_id}/follow")  # not critical: not texted
+    await handled(client, await event_ids(client, "users.follow.created", followee_id=str(amina.user_id)))
+    await handled(client, await event_ids(client, "auth.lockout.started"))
+    await handled(client, await event_ids(client, "notifications.sms.requested"), consumer="sms")  # all sent
+    assert [m.to for m in sms_sandbox.messages()] == ["+255754000111"]

@@ -20,9 +20,10 @@ SELECT u.id
 -- What the notification service asks before telling the recipient of the actor's deed: the
 -- recipient's language, the actor's name, and the recipient's relationship to the actor (the
 -- columns of user_relationship; all null without an actor or for an actor who no longer
--- exists), and the recipient's email address once verified (for the email channel). No row if
+-- exists), and the recipient's email address and phone once verified (for those channels). No row if
 -- the recipient does not exist.
 SELECT r.language, CASE WHEN r.email_verified_at IS NOT NULL THEN r.email END AS email,
+       CASE WHEN r.phone_verified_at IS NOT NULL THEN r.phone END AS phone,
        a.display_name AS actor_name, rel.*
   FROM users r
   LEFT JOIN users a ON a.id = :actor_id

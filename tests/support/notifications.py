@@ -33,14 +33,14 @@ async def event_ids(client, routing_key: str, **match: str) -> list:
     return [row["id"] for row in rows if all(row["payload"].get(k) == v for k, v in match.items())]
 
 
-async def handled(client, ids) -> None:
-    """Wait until the notifications consumer has handled (committed) every one of these events:
-    what it would have told is then stored and published."""
+async def handled(client, ids, consumer: str = "notifications") -> None:
+    """Wait until the consumer group (by default the notifications consumer) has handled
+    (committed) every one of these events: what it would have told is then stored and published."""
     async def done():
         async with client.app[PLATFORM].notify.connection() as conn:
             count = await conn.fetchval(
-                "SELECT count(*) FROM processed_events WHERE consumer = 'notifications' AND event_id = ANY($1)",
-                list(ids))
+                "SELECT count(*) FROM processed_events WHERE consumer = $1 AND event_id = ANY($2)",
+                consumer, list(ids))
         return count == len(ids)
 
     await eventually(done, timeout=20)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import asyncpg
 
@@ -16,6 +17,13 @@ from .events import SMS_REQUESTED
 PROVIDER = "africastalking"
 MAX_TEXT = 1600  # the gateway's limit; longer texts go out as several billed parts up to it
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+async def text_notification(platform, *, to: str, view: dict[str, Any]) -> None:
+    """Text a critical notification just told (its text, in the recipient's language) to their
+    verified number: the request goes through the core outbox, to the SMS worker."""
+    async with platform.core.transaction("notifications.request_sms") as core:
+        await request_sms(core, to=to, text=f"Nexgate: {view['text']}"[:MAX_TEXT], kind="notification")
 
 
 async def request_sms(core: asyncpg.Connection, *, to: str, text: str, kind: str = "message") -> uuid.UUID:

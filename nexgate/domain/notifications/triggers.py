@@ -30,7 +30,7 @@ from ...bus import Event
 from ...platform import Platform
 from ..users import visibility
 from . import centre_repository as repository
-from . import email, live, preferences, push, registry
+from . import email, live, preferences, push, registry, sms
 from .events import SCHEDULE_FIRED
 from .views import notification_view
 
@@ -81,6 +81,8 @@ async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.Not
                             told_id=told_id, decision=delivery.push, offline_only=kind.push_when_offline)
     if created and delivery.email.now and audience.email:  # a group's later actors are not emailed again
         await email.email_notification(platform, to=audience.email, language=audience.language, view=view)
+    if created and delivery.sms.now and audience.phone:  # critical ones, unless the recipient said none
+        await sms.text_notification(platform, to=audience.phone, view=view)
 
 
 async def _record(conn, kind: registry.NotificationType, event: Event, payload: dict[str, Any], new_id: uuid.UUID,

@@ -124,6 +124,7 @@ class Audience:
     actor_name: str | None  # None: no actor, or the actor no longer exists
     relationship: Relationship  # the recipient's to the actor
     email: str | None = None  # the recipient's address, once verified
+    phone: str | None = None  # the recipient's number, once verified
 
     @property
     def silenced(self) -> bool:
@@ -132,15 +133,15 @@ class Audience:
 
 
 async def notice_audience(platform: Platform, recipient_id: uuid.UUID, actor_id: uuid.UUID | None) -> Audience | None:
-    """The recipient's language and verified email address, the actor's name and the
+    """The recipient's language and verified email address and phone, the actor's name and the
     recipient's relationship to the actor, in one round trip; None if the recipient does not exist."""
     async with platform.core.connection() as conn:
         row = await repository.notice_audience(conn, recipient_id, actor_id)
     if row is None:
         return None
-    columns = {name: row[name] for name in row.keys() if name not in ("language", "actor_name", "email")}
+    columns = {name: row[name] for name in row.keys() if name not in ("language", "actor_name", "email", "phone")}
     rel = Relationship(exists=False) if columns["is_private"] is None else Relationship(exists=True, **columns)
-    return Audience(row["language"], row["actor_name"], rel, row["email"])
+    return Audience(row["language"], row["actor_name"], rel, row["email"], row["phone"])
 
 
 async def language_of(platform: Platform, user_id: uuid.UUID) -> str:
