@@ -77,11 +77,13 @@ async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.Not
     unread = await repository.unread_count(conn, recipient_id)
     view = notification_view(kind, notification, audience.language)
     await live.notification_told(platform, recipient_id, view, unread, created=created, event_id=told_id)
+    if not created:  # a group's later actors update it in the centre and live; pushed, emailed, texted once
+        return
     await push.request_push(platform, conn, recipient_id=recipient_id, notification_id=notification.id,
                             told_id=told_id, decision=delivery.push, offline_only=kind.push_when_offline)
-    if created and delivery.email.now and audience.email:  # a group's later actors are not emailed again
+    if delivery.email.now and audience.email:
         await email.email_notification(platform, to=audience.email, language=audience.language, view=view)
-    if created and delivery.sms.now and audience.phone:  # critical ones, unless the recipient said none
+    if delivery.sms.now and audience.phone:  # critical ones, unless the recipient said none
         await sms.text_notification(platform, to=audience.phone, view=view)
 
 
