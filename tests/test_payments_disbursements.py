@@ -14,6 +14,8 @@ import pytest
 from nexgate.domain.payments import disbursements, holds, ledger, methods
 from nexgate.domain.payments.holds import Payee
 from nexgate.domain.payments.ledger import Cause
+from nexgate.domain.payments.settlement import CALLBACK, Answer
+from nexgate.providers.mobile_money import Kind, Money, State, Transaction
 from tests.conftest import eventually
 from tests import cli
 from tests.support.auth import admin, bearer, register
@@ -312,6 +314,11 @@ async def test_a_payout_called_back_twice_moves_its_money_once_beside_another_in
     held = await payout(app, waiting, waiting_number, 101_500)
     started = await payout(app, twice, twice_number, 101_500)
     await settled(app, twice, started["id"])
+    # and once more, as a callback the provider sends again later would have it applied:
+    again = Transaction("daraja", Kind.PAYOUT, State.SUCCEEDED, started["reference"], None,
+                        amount=Money(100_000, "KES"), receipt="SBXAGAIN01", answers_query=True)
+    await disbursements.apply(platform(app).core, platform(app).config, uuid.UUID(started["id"]), Answer(again),
+                              by=CALLBACK)
     assert len(await events(app, "payments.payout.sent", disbursement_id=started["id"])) == 1
     assert await in_flight(app, ledger.PAYOUTS_IN_FLIGHT) - before_payouts_in_flight == 101_500  # the other's, untouched
     assert (await disbursement_of(app, waiting, held["id"]))["status"] == "pending"
