@@ -52,7 +52,7 @@ from ...providers.mobile_money import (
     to_whole_units,
 )
 from ..auth.caller import Caller
-from . import holds, ledger, methods, resolutions
+from . import holds, ledger, methods, payments, resolutions
 from . import disbursements_repository as repository
 from .disbursements_repository import Disbursement, Schedule
 from .events import (PAYOUT_FAILED, PAYOUT_FLAGGED, PAYOUT_REQUESTED, PAYOUT_SENT, REFUND_FAILED, REFUND_FLAGGED,
@@ -163,16 +163,11 @@ async def _queue_payout(platform: Services, user_id: uuid.UUID, *, amount: int, 
 
 
 def _check_payout_amount(config: Config, amount, currency: str) -> None:
-    if type(amount) is not int or amount <= 0:
-        raise Invalid.fields("body", {"amount": "Must be a positive whole number of minor units."},
-                             code="invalid_amount")
+    payments.check_amount(amount, config.payments_max_minor)
     minimum = config.payout_minimum(currency)
     if amount < minimum:
         raise Invalid.fields("body", {"amount": f"A payout is at least {minimum} {currency} (minor units)."},
                              code="payout_below_minimum", minimum=minimum)
-    if amount > config.payments_max_minor:
-        raise Invalid.fields("body", {"amount": f"Must be at most {config.payments_max_minor} minor units."},
-                             code="amount_too_large", maximum=config.payments_max_minor)
 
 
 async def _payout_fee(conn, client: MobileMoneyProvider, method, amount: int, currency: str) -> int:

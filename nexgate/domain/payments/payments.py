@@ -58,7 +58,7 @@ async def start(platform: Platform, caller: Caller, *, hold_id: uuid.UUID, amoun
         raise Invalid.fields("body", {"method_id": "Name one of your mobile money methods, or checkout \"card\"."},
                              code="method_or_checkout")
     config = platform.config
-    _check_amount(amount, config.payments_max_minor)
+    check_amount(amount, config.payments_max_minor)
     async with platform.core.transaction("payments.start") as conn:
         hold = await _hold_to_pay(conn, hold_id, caller.user_id)
         if checkout is None:
@@ -94,21 +94,18 @@ async def _check_expected(conn, hold, amount: int, currency: str) -> None:
 
 
 def _check_card(hold, payer, client, amount: int, currency: str) -> None:
-    if currency != hold.currency:
-        raise Invalid.fields("body", {"currency": f"The hold is paid in {hold.currency}."}, code="currency_mismatch")
+    _check_hold_currency(hold, currency)
     if currency not in client.currencies:
         raise Invalid.fields("body", {"checkout": f"Cards are taken in {', '.join(sorted(client.currencies))} only."},
                              code="currency_not_supported", provider=client.name)
     if payer.phone is None:
         raise Invalid.fields("body", {"checkout": "Add a phone number to your account first: the card page asks "
                                                   "for one."}, code="phone_required")
-    try:
-        to_whole_units(client.name, Money(amount, currency), client.currencies)
-    except UnpayableAmount as error:
-        raise Invalid.fields("body", {"amount": str(error)}, code="unpayable_amount", provider=client.name) from None
+    _check_units(client, amount, currency)
 
 
-def _check_amount(amount, maximum: int) -> None:
+def check_amount(amount, maximum: int) -> None:
+    """An amount of money asked for in a request: a positive whole number of minor units, at most ``maximum``."""
     if type(amount) is not int or amount <= 0:
         raise Invalid.fields("body", {"amount": "Must be a positive whole number of minor units."},
                              code="invalid_amount")
@@ -142,14 +139,23 @@ def _check_payable(hold, method, client, amount: int, currency: str) -> None:
     if method.kind != "mobile_money":
         raise Invalid.fields("body", {"method_id": "A card pays through the provider's checkout page, not a prompt."},
                              code="method_not_mobile_money")
-    if currency != hold.currency:
-        raise Invalid.fields("body", {"currency": f"The hold is paid in {hold.currency}."}, code="currency_mismatch")
+    _check_hold_currency(hold, currency)
     if currency != method.currency:
         raise Invalid.fields("body", {"method_id": f"This method pays in {method.currency}, not {currency}."},
                              code="currency_mismatch")
     if currency not in client.currencies:
         raise Invalid.fields("body", {"method_id": f"{client.name} cannot pay in {currency}."},
                              code="currency_not_supported", provider=client.name)
+    _check_units(client, amount, currency)
+
+
+def _check_hold_currency(hold, currency: str) -> None:
+    if currency != hold.currency:
+        raise Invalid.fields("body", {"currency": f"The hold is paid in {hold.currency}."}, code="currency_mismatch")
+
+
+def _check_units(client, amount: int, currency: str) -> None:
+    """An amount the provider can carry: whole units of a currency it takes."""
     try:
         to_whole_units(client.name, Money(amount, currency), client.currencies)
     except UnpayableAmount as error:

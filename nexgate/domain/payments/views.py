@@ -56,8 +56,7 @@ def payment_view(payment: Payment) -> dict[str, Any]:
         message = STATUS_MESSAGES["checkout"]
     if payment.status == "pending" and payment.prompt == "unconfirmed":
         message = UNCONFIRMED_PROMPT
-    failure = None if payment.failure_code is None else {"code": payment.failure_code,
-                                                         "message": payment.failure_message or ""}
+    failure = _failure(payment.failure_code, payment.failure_message)
     return {
         "id": payment.id,
         "kind": payment.kind,
@@ -103,10 +102,14 @@ DISBURSEMENT_MESSAGES = {
 }
 
 
+def _failure(code: str | None, message: str | None) -> dict[str, str] | None:
+    """What the provider said when it failed a payment, refund or payout; None when it did not."""
+    return None if code is None else {"code": code, "message": message or ""}
+
+
 def disbursement_view(disbursement) -> dict[str, Any]:
     """A refund or payout to a phone: what was taken, what reaches the phone, where it stands."""
-    failure = None if disbursement.failure_code is None else {"code": disbursement.failure_code,
-                                                              "message": disbursement.failure_message or ""}
+    failure = _failure(disbursement.failure_code, disbursement.failure_message)
     return {
         "id": disbursement.id,
         "kind": disbursement.kind,
