@@ -69,6 +69,19 @@ async def test_unknown_template_or_missing_context_is_refused_at_once(client):
         assert await conn.fetchval("SELECT count(*) FROM outbox WHERE routing_key = 'notifications.email.requested' AND payload->>'to' = 'a@example.com'") == 0
 
 
+async def test_email_to_a_mailbox_the_server_refuses_is_dead_lettered_without_a_retry(mail_client, smtp_sandbox, config):
+    async with mail_client.app[PLATFORM].core.transaction("tests.setup") as conn:
+        event_id = await request_email(conn, to="bounce@example.com", template="welcome", context=WELCOME)
+
+    async def listed():
+        code, out, _ = await cli.run(config, "deadletters", "list", "--group", "email")
+        return out if code == 0 and str(event_id) in out else None
+
+    listing = await eventually(listed, timeout=30, interval=0.5)
+    assert "attempts=1" in listing and "550 5.1.1 No such mailbox" in listing, listing
+    assert smtp_sandbox.messages() == []
+
+
 async def test_email_that_cannot_be_sent_is_dead_lettered_and_replayed_by_the_cli(
     make_client, config, smtp_sandbox, proxy_to
 ):

@@ -9,16 +9,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import uuid
 
 import pytest
 
 from nexgate.client import ApiError
 from nexgate.domain.notifications import preferences, registry
+from nexgate.domain.notifications.email import request_email
 from nexgate.domain.notifications.preferences import Decision, QuietHours
 from nexgate.keys import PLATFORM
+from tests import cli
 from tests.conftest import eventually
 from tests.support.notifications import (
-    WORKERS, centre, event_ids, fail_logins, handled, next_notification, notifying_app, person,
+    WORKERS, centre, delivery, event_ids, fail_logins, handled, next_notification, notifying_app, person,
 )
 
 SETTINGS = "/api/notifications/settings"
@@ -334,6 +337,56 @@ async def test_a_recipient_who_chose_every_email_gets_each_new_notification_by_e
     for followee in (amina, neema):
         await handled(client, await event_ids(client, "users.follow.created", followee_id=str(followee.user_id)))
     assert [m["To"] for m in _told_by_email(smtp_sandbox)] == [address]
+    [told] = (await centre(amina))["items"]
+    emailed = await delivery(amina, told["id"], "email", status="sent")
+    assert (emailed["device_id"], emailed["attempts"], emailed["reason"]) == (None, 1, None)
+    assert emailed["sent_at"] is not None
+
+    # The notifications consumer's redo asks for the same delivery again: it is not emailed twice.
+    async with client.app[PLATFORM].notify.connection() as conn:
+        delivery_id = await conn.fetchval("SELECT id FROM notification_deliveries WHERE notification_id = $1 "
+                                          "AND channel = 'email'", uuid.UUID(told["id"]))
+    [request] = await event_ids(client, "notifications.email.requested", delivery_id=str(delivery_id))
+    async with client.app[PLATFORM].core.transaction("tests.redo") as conn:
+        payload = await conn.fetchval("SELECT payload FROM outbox WHERE id = $1", request)
+        again = await request_email(conn, to=payload["to"], template=payload["template"], context=payload["context"],
+                                    delivery_id=delivery_id)
+    await handled(client, [again], consumer="email")
+    assert [m["To"] for m in _told_by_email(smtp_sandbox)] == [address]
+    assert (await delivery(amina, told["id"], "email"))["attempts"] == 1
+
+
+async def test_a_notification_email_the_mail_server_cannot_take_is_retried_failed_and_replayed(
+        make_client, config, users, smtp_sandbox, proxy_to):
+    smtp, _ = await proxy_to(f"smtp://127.0.0.1:{smtp_sandbox.port}")
+    client = await make_client(dataclasses.replace(config, bus_prefetch=1, smtp_port=smtp.port),
+                               worker_names=[*WORKERS, "email"])
+    amina, juma = await person(client, users), await person(client, users)
+    await amina.request("PATCH", "/api/notifications/settings", json={"categories": {"social": {"email": "all"}}})
+    async with client.app[PLATFORM].core.connection() as conn:
+        address = await conn.fetchval("UPDATE users SET email_verified_at = now() WHERE id = $1 RETURNING email",
+                                      amina.user_id)
+    await smtp.stop()  # the mail relay is down
+    await juma.request("POST", f"/api/users/{amina.user_id}/follow")
+    [told] = (await eventually(lambda: _items(amina)))
+    failed = await delivery(amina, told["id"], "email", status="failed")
+    assert failed["attempts"] == config.bus_max_attempts and failed["next_attempt_at"] is None
+    assert failed["reason"] == "SMTPConnectError"
+    counted = client.app[PLATFORM].metrics.registry.get_sample_value
+    labels = {"channel": "email", "reason": "SMTPConnectError"}
+    assert counted("nexgate_notification_deliveries_total", {**labels, "outcome": "failed"}) == 1
+    assert counted("nexgate_notification_deliveries_total", {**labels, "outcome": "retrying"}) == 2
+
+    await smtp.start()
+    code, out, err = await cli.run(config, "deadletters", "replay", "--group", "email")
+    assert code == 0 and "replayed 1 message(s)" in out, err
+    sent = await delivery(amina, told["id"], "email", status="sent")
+    assert sent["attempts"] == config.bus_max_attempts + 1 and sent["reason"] is None
+    assert [m["To"] for m in _told_by_email(smtp_sandbox)] == [address]
+
+
+async def _items(api) -> list | None:
+    return (await centre(api))["items"] or None
 
 
 def _told_by_email(sandbox) -> list:

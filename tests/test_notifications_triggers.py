@@ -16,7 +16,8 @@ from tests.support.barrier import settle
 from tests.support.live import base_url
 from tests.support.messages import send
 from tests.support.notifications import (
-    FRAMES, WORKERS, centre, event_ids, fail_logins, handled, next_notification, notifying_app, person, unread,
+    FRAMES, WORKERS, centre, delivery, event_ids, fail_logins, handled, next_notification, notifying_app, person,
+    unread,
 )
 
 from tests.test_users_verification import APPLICATIONS, moderator
@@ -328,3 +329,25 @@ async def test_a_critical_notification_is_texted_to_a_verified_number(make_clien
                  for event_id in await event_ids(client, "notifications.sms.requested", to=number)]
     await handled(client, requested, consumer="sms")  # each text asked for has been sent
     assert [m.to for m in sms_sandbox.messages()] == ["+255754000111"]
+    [told] = [n for n in (await centre(amina))["items"] if n["type"] == "suspicious_login"]
+    texted = await delivery(amina, told["id"], "sms", status="sent")
+    assert (texted["device_id"], texted["attempts"], texted["reason"]) == (None, 1, None)
+
+
+async def test_a_number_the_gateway_refuses_for_good_is_not_texted_again(make_client, config, users, sms_sandbox):
+    client = await make_client(dataclasses.replace(
+        config, bus_prefetch=1, login_failures_before_lockout=3, login_failures_per_ip=100, **sms_sandbox.settings()),
+        worker_names=[*WORKERS, "sms"])
+    amina = await person(client, users)
+    async with client.app[PLATFORM].core.connection() as conn:  # verified before the number was cut off
+        await conn.execute("UPDATE users SET phone = '+255000000000', phone_verified_at = now() WHERE id = $1",
+                           amina.user_id)
+    await fail_logins(client, amina, 3)
+    [told] = await eventually(lambda: _items(amina))
+    failed = await delivery(amina, told["id"], "sms", status="failed")
+    assert (failed["attempts"], failed["reason"], failed["next_attempt_at"]) == (1, "InvalidPhoneNumber", None)
+    assert [r["number"] for r in sms_sandbox.refused] == ["+255000000000"]  # asked once, not retried
+
+
+async def _items(api) -> list | None:
+    return (await centre(api))["items"] or None

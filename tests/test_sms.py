@@ -142,7 +142,7 @@ async def test_a_number_or_text_that_could_never_be_sent_is_refused_at_once(clie
             "AND payload->>'to' LIKE '%712000008'") == 0
 
 
-async def test_sms_the_gateway_refuses_is_retried_then_dead_lettered(sms_client, sms_sandbox, config):
+async def test_sms_to_a_number_the_gateway_refuses_is_dead_lettered_without_a_retry(sms_client, sms_sandbox, config):
     platform = sms_client.app[PLATFORM]
     async with platform.core.transaction("tests.setup") as conn:
         event_id = await request_sms(conn, to=INVALID_NUMBER, text="Habari")
@@ -153,9 +153,30 @@ async def test_sms_the_gateway_refuses_is_retried_then_dead_lettered(sms_client,
 
     listing = await eventually(listed, timeout=30, interval=0.5)
     assert "sms: 1 dead letter(s)" in listing
-    assert "notifications.sms.requested" in listing and "attempts=3" in listing and "InvalidPhoneNumber" in listing
-    assert [r["number"] for r in sms_sandbox.refused] == [INVALID_NUMBER] * 3  # each attempt asked the gateway
+    assert "notifications.sms.requested" in listing and "attempts=1" in listing and "InvalidPhoneNumber" in listing
+    assert [r["number"] for r in sms_sandbox.refused] == [INVALID_NUMBER]  # asking again would be refused again
     assert sms_sandbox.messages() == [] and await _deliveries(platform, INVALID_NUMBER) == []
+
+
+async def test_sms_the_gateway_cannot_take_now_is_retried_then_dead_lettered(make_client, config, sms_sandbox,
+                                                                            proxy_to):
+    gateway, url = await proxy_to(sms_sandbox.url)
+    client = await make_client(dataclasses.replace(config, **{**sms_sandbox.settings(), "sms_api_url": url}),
+                               worker_names=WORKERS)
+    await gateway.stop()
+    async with client.app[PLATFORM].core.transaction("tests.setup") as conn:
+        event_id = await request_sms(conn, to="+255712000009", text="Habari")
+
+    async def listed():
+        code, out, _ = await cli.run(config, "deadletters", "list", "--group", "sms")
+        return out if code == 0 and str(event_id) in out else None
+
+    listing = await eventually(listed, timeout=30, interval=0.5)
+    assert f"attempts={config.bus_max_attempts}" in listing and "unreachable" in listing
+    await gateway.start()
+    code, out, err = await cli.run(config, "deadletters", "replay", "--group", "sms")
+    assert code == 0 and "replayed 1 message(s)" in out, err
+    assert (await sms_sandbox.wait_for("+255712000009")).text == "Habari"
 
 
 # the sandbox inside the server (NEXGATE_SMS_SANDBOX, as scripts/run sets it)

@@ -4,12 +4,17 @@ A delivery is handled inside a transaction on the group's database that first cl
 the event id in ``processed_events``; a redelivered or re-published event finds it
 claimed and is acknowledged without running the handler again. A handler that raises
 rolls back its claim; the message goes to the group's retry queue for the next backoff
-step and, after ``max_attempts`` deliveries, to the group's dead-letter queue.
+step and, after ``max_attempts`` deliveries, to the group's dead-letter queue. An error that
+says it is ``permanent`` (a number the gateway will never text) goes to the dead-letter
+queue at once: retrying it would fail the same way. A group's ``on_failure`` hears of each
+failed attempt after its rollback (to record it where its users see it), and whether it
+was the last.
 """
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -29,12 +34,34 @@ ATTEMPT_HEADER = "x-attempt"
 
 
 @dataclasses.dataclass(frozen=True)
+class Failure:
+    """One failed attempt at handling an event: the ``attempt``'s number (from 1), its error,
+    and when it is tried again (None: it was the last, and the event is dead-lettered)."""
+
+    attempt: int
+    error: Exception
+    retry_at: datetime.datetime | None
+
+    @property
+    def final(self) -> bool:
+        return self.retry_at is None
+
+
+FailureHook = Callable[[Event, Failure], Awaitable[None]]
+
+
+def is_permanent(error: Exception) -> bool:
+    return getattr(error, "permanent", False) is True
+
+
+@dataclasses.dataclass(frozen=True)
 class ConsumerGroup:
     name: str
     routing_keys: tuple[str, ...]
     handle: Handler
     database: Database
     prefetch: int | None = None  # the group's own limit on deliveries in hand, if not the bus-wide one
+    on_failure: FailureHook | None = None
 
 
 async def declare_group_queues(broker: Broker, group_name: str, routing_keys: tuple[str, ...]):
@@ -111,18 +138,32 @@ class Consumer:
                 self.group.name, event.id, attempt, self.broker.topology.max_attempts, error,
                 exc_info=attempt >= self.broker.topology.max_attempts,
             )
-            await self._retry_or_dead_letter(message, attempt, repr(error))
+            delay_ms = self._retry_delay_ms(attempt, error)
+            await self._tell_failure(event, Failure(attempt, error, None if delay_ms is None else (
+                datetime.datetime.now(datetime.UTC) + datetime.timedelta(milliseconds=delay_ms))))
+            if delay_ms is None:
+                await self._dead_letter(message, attempt, repr(error))
+            else:
+                await self._move(message, self.broker.topology.retry_queue(self.group.name, delay_ms),
+                                 {ATTEMPT_HEADER: attempt + 1})
             return
         await message.ack()
         log.debug("consumer %s handled %s in %.1f ms", self.group.name, event.id, 1000 * (time.perf_counter() - started))
 
-    async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, attempt: int, error: str) -> None:
+    def _retry_delay_ms(self, attempt: int, error: Exception) -> int | None:
+        """How long until the next attempt, or None if there is none."""
         topology = self.broker.topology
-        if attempt >= topology.max_attempts:
-            await self._dead_letter(message, attempt, error)
+        if attempt >= topology.max_attempts or is_permanent(error):
+            return None
+        return topology.retry_delays_ms()[attempt - 1]
+
+    async def _tell_failure(self, event: Event, failure: Failure) -> None:
+        if self.group.on_failure is None:
             return
-        delay = topology.retry_delays_ms()[attempt - 1]
-        await self._move(message, topology.retry_queue(self.group.name, delay), {ATTEMPT_HEADER: attempt + 1})
+        try:
+            await self.group.on_failure(event, failure)
+        except Exception:  # the event is retried or dead-lettered all the same
+            log.exception("consumer %s could not record the failure of %s", self.group.name, event.id)
 
     async def _dead_letter(self, message: AbstractIncomingMessage, attempt: int, error: str) -> None:
         await self._move(message, self.broker.topology.dead_queue(self.group.name), dead_letter_headers(attempt, error))

@@ -19,6 +19,17 @@ class Email:
     html: str | None = None
 
 
+class EmailRefused(Exception):
+    """The mail server refused the message for good (a 5xx answer, such as an unknown mailbox):
+    sending it again would be refused the same way."""
+
+    permanent = True
+
+    def __init__(self, code: int, message: str):
+        super().__init__(f"the mail server refused it: {code} {message}")
+        self.reason = f"smtp_{code}"
+
+
 class SmtpMailer:
     def __init__(self, *, host: str, port: int, sender: str, username: str = "", password: str = "", starttls: bool = False):
         self.host = host
@@ -51,17 +62,26 @@ class SmtpMailer:
         return message
 
     async def send(self, email: Email) -> str:
-        """Deliver to the SMTP server; returns the Message-ID. Raises on any SMTP failure."""
+        """Deliver to the SMTP server; returns the Message-ID. Raises on any SMTP failure:
+        ``EmailRefused`` when it is for good."""
         message = self.build(email)
-        await aiosmtplib.send(
-            message,
-            hostname=self.host,
-            port=self.port,
-            username=self.username,
-            password=self.password,
-            start_tls=self.starttls,
-            timeout=10,
-        )
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=self.host,
+                port=self.port,
+                username=self.username,
+                password=self.password,
+                start_tls=self.starttls,
+                timeout=10,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            refused = error.recipients[0]
+            raise EmailRefused(refused.code, refused.message) from error
+        except aiosmtplib.SMTPResponseException as error:
+            if error.code >= 500:
+                raise EmailRefused(error.code, error.message) from error
+            raise
         return message["Message-ID"]
 
     async def ping(self, timeout: float = 3.0) -> None:

@@ -1,7 +1,9 @@
 """A local SMTP server (aiosmtpd) that keeps every message in a Maildir.
 
 The development stand-in for a real mail relay: ``serve`` starts it when
-``NEXGATE_SMTP_SANDBOX_DIR`` is set, and the tests read what arrived from it.
+``NEXGATE_SMTP_SANDBOX_DIR`` is set, and the tests read what arrived from it. Like a relay
+that knows its mailboxes, it refuses for good (550) any recipient whose address starts with
+``bounce`` (``bounce@example.com``, ``bounce.amina@...``).
 """
 from __future__ import annotations
 
@@ -15,11 +17,20 @@ from aiosmtpd.handlers import AsyncMessage
 from aiosmtpd.smtp import SMTP
 
 
+REFUSED_PREFIX = "bounce"
+
+
 class _MaildirHandler(AsyncMessage):
     def __init__(self, maildir: mailbox.Maildir, arrived: asyncio.Condition):
         super().__init__()
         self.maildir = maildir
         self.arrived = arrived
+
+    async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options) -> str:
+        if address.lower().startswith(REFUSED_PREFIX):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_message(self, message) -> None:
         self.maildir.add(message)

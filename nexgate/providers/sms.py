@@ -29,6 +29,7 @@ from ..config import Config
 PATH = "/version1/messaging"
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 SUCCESS_CODES = frozenset({100, 101, 102})
+PERMANENT_CODES = frozenset({403, 404, 406, 409})  # an invalid, unsupported, blacklisted or do-not-disturb number
 STATUSES = {
     100: "Processed", 101: "Sent", 102: "Queued", 401: "RiskHold", 402: "InvalidSenderId",
     403: "InvalidPhoneNumber", 404: "UnsupportedNumberType", 405: "InsufficientBalance", 406: "UserInBlacklist",
@@ -50,6 +51,15 @@ class SmsRefused(SmsError):
         self.number = number
         self.status_code = status_code
         self.status = status
+
+    @property
+    def reason(self) -> str:
+        return self.status
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the number itself is refused (so a retry would be too), not the moment."""
+        return self.status_code in PERMANENT_CODES
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..bus.consumer import ConsumerGroup
+from ..domain.notifications import deliveries
 from ..domain.notifications.events import SMS_REQUESTED
 from ..domain.notifications.sms import deliver_requested_sms
 from ..platform import Platform
@@ -11,6 +12,7 @@ ROUTING_KEYS = (SMS_REQUESTED,)
 
 def consumer_group(platform: Platform) -> ConsumerGroup:
     async def handle(event, conn):
-        await deliver_requested_sms(conn, platform.sms, event)
+        await deliver_requested_sms(platform, conn, event)
 
-    return ConsumerGroup(name="sms", routing_keys=ROUTING_KEYS, handle=handle, database=platform.notify)
+    return ConsumerGroup(name="sms", routing_keys=ROUTING_KEYS, handle=handle, database=platform.notify,
+                         on_failure=deliveries.on_failure(platform, deliveries.SMS))

@@ -60,11 +60,21 @@ SELECT id, notification_id, told_id, recipient_id, channel, subscription_id, dev
        next_attempt_at
   FROM notification_deliveries WHERE id = :id FOR UPDATE;
 
--- name: record_attempt(id, status, reason, next_attempt_at)!
+-- name: queue_channel_delivery(id, notification_id, told_id, recipient_id, channel)^
+-- A telling's email or text message, once however often the notifications consumer redoes it.
+INSERT INTO notification_deliveries (id, notification_id, told_id, recipient_id, channel, next_attempt_at)
+VALUES (:id, :notification_id, :told_id, :recipient_id, :channel, now())
+ON CONFLICT (told_id, channel) WHERE channel IN ('email', 'sms') DO NOTHING
+RETURNING id;
+
+-- name: record_attempt(id, status, reason, next_attempt_at, message_id)!
 -- The clock's time, not the transaction's: the push service answered after the delivery was queued.
+WITH answered AS (SELECT clock_timestamp() AS at)
 UPDATE notification_deliveries
    SET status = :status, reason = :reason, attempts = attempts + 1, next_attempt_at = :next_attempt_at,
-       sent_at = CASE WHEN :status = 'sent' THEN clock_timestamp() ELSE sent_at END, updated_at = clock_timestamp()
+       sent_at = CASE WHEN :status = 'sent' THEN answered.at ELSE sent_at END, updated_at = answered.at,
+       message_id = coalesce(:message_id, message_id)
+  FROM answered
  WHERE id = :id;
 
 -- name: withdraw_delivery(id, reason)!

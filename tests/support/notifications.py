@@ -46,6 +46,17 @@ async def handled(client, ids, consumer: str = "notifications") -> None:
     await eventually(done, timeout=20)
 
 
+async def delivery(api, notification_id, channel: str, **expected) -> dict:
+    """The notification's one delivery by ``channel``, once it has the ``expected`` fields."""
+    async def found():
+        detail = await api.request("GET", f"/api/notifications/{notification_id}")
+        matching = [d for d in detail["deliveries"] if d["channel"] == channel]
+        assert len(matching) <= 1, matching
+        return matching[0] if matching and all(matching[0][k] == v for k, v in expected.items()) else None
+
+    return await eventually(found, timeout=20, interval=0.1)
+
+
 async def next_notification(live, timeout: float = 10.0) -> dict:
     """The next notification frame on a device (other events on the way are skipped)."""
     while True:

@@ -9,37 +9,46 @@ import asyncpg
 from ... import bus
 from ...bus import Event
 from ...errors import Invalid
-from ...providers.email import SmtpMailer
-from . import repository, templates
+from . import deliveries, repository, templates
 from .events import EMAIL_REQUESTED
 
 
-async def request_email(core: asyncpg.Connection, *, to: str, template: str, context: dict[str, Any]) -> uuid.UUID:
-    """Queue an email in the caller's transaction: it is sent only if that transaction commits."""
+async def request_email(core: asyncpg.Connection, *, to: str, template: str, context: dict[str, Any],
+                        delivery_id: uuid.UUID | None = None) -> uuid.UUID:
+    """Queue an email in the caller's transaction: it is sent only if that transaction commits.
+    ``delivery_id``: the notification delivery it is (deliveries.py), if it is one."""
     if "@" not in to or any(c.isspace() for c in to):
         raise Invalid(f"{to!r} is not an email address", details={"to": to})
     templates.render(template, to, context)  # refuse now what the worker could never render
-    return await bus.emit(core, EMAIL_REQUESTED, {"to": to, "template": template, "context": context})
+    return await bus.emit(core, EMAIL_REQUESTED, {"to": to, "template": template, "context": context,
+                                                  "delivery_id": None if delivery_id is None else str(delivery_id)})
 
 
 NOTIFICATION_TEMPLATE = "notification"
 
 
-async def email_notification(platform, *, to: str, language: str, view: dict[str, Any]) -> None:
+async def email_notification(platform, conn: asyncpg.Connection, told: deliveries.Told, *, to: str, language: str,
+                             view: dict[str, Any]) -> None:
     """Email a notification just told (``view``, rendered in the recipient's ``language``) to a
-    recipient who chose every one of its category by email: the request goes through the core
-    outbox, to the email worker."""
+    recipient who chose every one of its category by email: its delivery queued in ``conn`` (the
+    notifications consumer's), the request through the core outbox, to the email worker."""
+    delivery_id = await deliveries.queue(conn, deliveries.EMAIL, told)
+    if delivery_id is None:
+        return
     context = {"text": view["text"], "link": view["link"], "language": language,
                "settings_url": f"{platform.config.web_url.rstrip('/')}/settings/notifications"}
     async with platform.core.transaction("notifications.request_email") as core:
-        await request_email(core, to=to, template=NOTIFICATION_TEMPLATE, context=context)
+        await request_email(core, to=to, template=NOTIFICATION_TEMPLATE, context=context, delivery_id=delivery_id)
 
 
-async def deliver_requested_email(notify: asyncpg.Connection, mailer: SmtpMailer, event: Event) -> None:
+async def deliver_requested_email(platform, notify: asyncpg.Connection, event: Event) -> None:
     """Render and send the email an event asks for, and record the delivery."""
     payload = event.payload
+    delivery_id = deliveries.delivery_of(payload)
+    if delivery_id is not None and not await deliveries.claim(notify, delivery_id):
+        return
     email = templates.render(payload["template"], payload["to"], payload["context"])
-    message_id = await mailer.send(email)
+    message_id = await platform.mailer.send(email)
     await repository.record_email_delivery(
         notify,
         event_id=event.id,
@@ -48,3 +57,5 @@ async def deliver_requested_email(notify: asyncpg.Connection, mailer: SmtpMailer
         subject=email.subject,
         message_id=message_id,
     )
+    if delivery_id is not None:
+        await deliveries.sent(platform, notify, delivery_id, deliveries.EMAIL, message_id)

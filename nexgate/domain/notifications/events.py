@@ -1,7 +1,7 @@
 """The notification service's events: what other areas ask it to send (docs/bus.md, "Event catalogue")."""
 from __future__ import annotations
 
-from ...bus.catalogue import INTEGER, OBJECT, STRING, TIMESTAMP, UUID, declare, event
+from ...bus.catalogue import INTEGER, OBJECT, STRING, TIMESTAMP, UUID, declare, event, nullable
 
 EMAIL_REQUESTED = "notifications.email.requested"
 SMS_REQUESTED = "notifications.sms.requested"
@@ -11,9 +11,9 @@ PUSH_BACKOFF_EXPIRED = "notifications.push_backoff.expired"
 
 EVENTS = declare("notifications", [
     event(EMAIL_REQUESTED, "an area asked for an email; the email worker sends it", to=STRING, template=STRING,
-          context=OBJECT),
+          context=OBJECT, delivery_id=nullable(UUID)),
     event(SMS_REQUESTED, "an area asked for a text message; the sms worker sends it", to=STRING, text=STRING,
-          kind=STRING),
+          kind=STRING, delivery_id=nullable(UUID)),
     event(SCHEDULE_FIRED, "a scheduled notification's time came (a scheduled job, schedules.py); the notifications "
           "consumer tells it", type=STRING, key=STRING, recipient_id=UUID, params=OBJECT, run_at=TIMESTAMP),
     event(PUSH_REQUESTED, "a notification was told (made, or joined by someone); the notifications_push worker "

@@ -50,6 +50,7 @@ from ..users import visibility
 from . import centre_repository, preferences, registry
 from . import push_repository as repository
 from .centre_repository import Notification
+from .deliveries import NotYetTold
 from .events import PUSH_BACKOFF_EXPIRED, PUSH_REQUESTED
 from .views import notification_view
 
@@ -62,11 +63,6 @@ PRUNED_WEBPUSH = {404: "not_found", 410: "gone"}  # the subscription no longer e
 PRUNED_FCM = {"UNREGISTERED": "unregistered", "SENDER_ID_MISMATCH": "wrong_sender"}  # the token is of no use
 PRUNED = (*PRUNED_WEBPUSH.values(), *PRUNED_FCM.values())  # pruned, not retried
 MAX_TOKEN = 4096
-
-
-class NotYetTold(RuntimeError):
-    """The push was asked for before the notification's transaction committed (or that
-    transaction rolled back and its retry will ask again): the bus retries the request."""
 
 
 # Subscriptions

@@ -66,9 +66,17 @@ async def lock_delivery(conn, delivery_id: uuid.UUID) -> asyncpg.Record | None:
     return await _sql.lock_delivery(conn, id=delivery_id)
 
 
+async def queue_channel_delivery(conn, *, delivery_id: uuid.UUID, notification_id: uuid.UUID, told_id: uuid.UUID,
+                                 recipient_id: uuid.UUID, channel: str) -> bool:
+    """Whether the email or SMS delivery was queued now (False: this telling's already was)."""
+    return await _sql.queue_channel_delivery(conn, id=delivery_id, notification_id=notification_id, told_id=told_id,
+                                             recipient_id=recipient_id, channel=channel) is not None
+
+
 async def record_attempt(conn, delivery_id: uuid.UUID, *, status: str, reason: str | None,
-                         next_attempt_at: datetime.datetime | None) -> None:
-    await _sql.record_attempt(conn, id=delivery_id, status=status, reason=reason, next_attempt_at=next_attempt_at)
+                         next_attempt_at: datetime.datetime | None, message_id: str | None = None) -> None:
+    await _sql.record_attempt(conn, id=delivery_id, status=status, reason=reason, next_attempt_at=next_attempt_at,
+                              message_id=message_id)
 
 
 async def withdraw_delivery(conn, delivery_id: uuid.UUID, reason: str) -> None:

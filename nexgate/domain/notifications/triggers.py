@@ -30,7 +30,7 @@ from ...bus import Event
 from ...platform import Platform
 from ..users import visibility
 from . import centre_repository as repository
-from . import email, live, preferences, push, registry, sms
+from . import deliveries, email, live, preferences, push, registry, sms
 from .events import SCHEDULE_FIRED
 from .views import notification_view
 
@@ -81,10 +81,11 @@ async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.Not
         return
     await push.request_push(platform, conn, recipient_id=recipient_id, notification_id=notification.id,
                             told_id=told_id, decision=delivery.push, offline_only=kind.push_when_offline)
+    told = deliveries.Told(notification.id, told_id, recipient_id)
     if delivery.email.now and audience.email:
-        await email.email_notification(platform, to=audience.email, language=audience.language, view=view)
+        await email.email_notification(platform, conn, told, to=audience.email, language=audience.language, view=view)
     if delivery.sms.now and audience.phone:  # critical ones, unless the recipient said none
-        await sms.text_notification(platform, to=audience.phone, view=view)
+        await sms.text_notification(platform, conn, told, to=audience.phone, view=view)
 
 
 async def _record(conn, kind: registry.NotificationType, event: Event, payload: dict[str, Any], new_id: uuid.UUID,

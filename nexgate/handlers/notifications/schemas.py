@@ -118,16 +118,22 @@ class PushSubscriptionListSchema(ma.Schema):
 
 
 class DeliverySchema(ma.Schema):
-    channel = ma.fields.String(required=True, validate=ma.validate.OneOf(("webpush", "fcm")))
-    device_id = ma.fields.UUID(required=True)
+    channel = ma.fields.String(required=True, validate=ma.validate.OneOf(("webpush", "fcm", "email", "sms")),
+                               metadata={"description": "webpush and fcm: a push to one of your devices; email and "
+                                                        "sms: to your verified address or number"})
+    device_id = ma.fields.UUID(required=True, allow_none=True, metadata={
+        "description": "The device pushed to; null for email and sms"})
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(("queued", "sent", "delivered", "failed")),
                               metadata={"description": "queued: an attempt is due (next_attempt_at); sent: the push "
-                                                       "service took it; failed: see reason"})
+                                                       "service, mail server or SMS gateway took it; delivered: the "
+                                                       "SMS gateway reported it reached the phone; failed: see reason"})
     attempts = ma.fields.Integer(required=True)
     reason = ma.fields.String(allow_none=True, required=True, metadata={
-        "description": "Why the last attempt failed (or why it was not attempted again): gone, not_found, "
+        "description": "Why the last attempt failed (or why it was not attempted again). Pushes: gone, not_found, "
                        "unregistered, wrong_sender, rate_limited, server_error, timeout, unreachable, rejected, "
-                       "unsubscribed, read, deleted, unavailable"})
+                       "unsubscribed, read, deleted, unavailable. Email: smtp_<code> when the mail server refused it "
+                       "for good, else the kind of error (SMTPConnectError, ...). SMS: the gateway's status "
+                       "(InvalidPhoneNumber, UserInBlacklist, InsufficientBalance, ...), else the kind of error"})
     next_attempt_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     queued_at = ma.fields.AwareDateTime(required=True)
     sent_at = ma.fields.AwareDateTime(allow_none=True, required=True)
@@ -136,8 +142,8 @@ class DeliverySchema(ma.Schema):
 
 class NotificationDetailSchema(NotificationSchema):
     deliveries = ma.fields.List(ma.fields.Nested(DeliverySchema), required=True, metadata={
-        "description": "Each push of it to each of your devices, oldest first (a group is pushed again when "
-                       "someone joins it)"})
+        "description": "Each push of it to each of your devices, and its email and text message, oldest "
+                       "first (a group is told by push, email and SMS once, when it starts)"})
 
 
 def _no_such_subscription(raw: str) -> NotFound:
