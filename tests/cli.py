@@ -103,3 +103,15 @@ async def serve_until_live(config: Config, port: int, *args: str, timeout: float
             process.kill()
             await process.wait()
     return stderr.decode()
+
+
+async def dead_letter_listing(config: Config, group: str, event_id) -> str:
+    """``deadletters list --group GROUP`` once the event is among them (its output)."""
+    from tests.conftest import eventually
+
+    async def listed():
+        code, out, _ = await run(config, "deadletters", "list", "--group", group)
+        return out if code == 0 and str(event_id) in out else None
+
+    return await eventually(listed, timeout=30, interval=0.5)
+

@@ -73,11 +73,7 @@ async def test_email_to_a_mailbox_the_server_refuses_is_dead_lettered_without_a_
     async with mail_client.app[PLATFORM].core.transaction("tests.setup") as conn:
         event_id = await request_email(conn, to="bounce@example.com", template="welcome", context=WELCOME)
 
-    async def listed():
-        code, out, _ = await cli.run(config, "deadletters", "list", "--group", "email")
-        return out if code == 0 and str(event_id) in out else None
-
-    listing = await eventually(listed, timeout=30, interval=0.5)
+    listing = await cli.dead_letter_listing(config, "email", event_id)
     assert "attempts=1" in listing and "550 5.1.1 No such mailbox" in listing, listing
     assert smtp_sandbox.messages() == []
 
@@ -92,11 +88,7 @@ async def test_email_that_cannot_be_sent_is_dead_lettered_and_replayed_by_the_cl
     async with client.app[PLATFORM].core.transaction("tests.setup") as conn:
         event_id = await request_email(conn, to="late@example.com", template="welcome", context=WELCOME)
 
-    async def listed():
-        code, out, _ = await cli.run(config, "deadletters", "list", "--group", "email")
-        return out if code == 0 and str(event_id) in out else None
-
-    listing = await eventually(listed, timeout=30, interval=0.5)
+    listing = await cli.dead_letter_listing(config, "email", event_id)
     assert "email: 1 dead letter(s)" in listing
     assert "notifications.email.requested" in listing and "attempts=3" in listing
 

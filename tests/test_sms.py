@@ -147,11 +147,7 @@ async def test_sms_to_a_number_the_gateway_refuses_is_dead_lettered_without_a_re
     async with platform.core.transaction("tests.setup") as conn:
         event_id = await request_sms(conn, to=INVALID_NUMBER, text="Habari")
 
-    async def listed():
-        code, out, _ = await cli.run(config, "deadletters", "list", "--group", "sms")
-        return out if code == 0 and str(event_id) in out else None
-
-    listing = await eventually(listed, timeout=30, interval=0.5)
+    listing = await cli.dead_letter_listing(config, "sms", event_id)
     assert "sms: 1 dead letter(s)" in listing
     assert "notifications.sms.requested" in listing and "attempts=1" in listing and "InvalidPhoneNumber" in listing
     assert [r["number"] for r in sms_sandbox.refused] == [INVALID_NUMBER]  # asking again would be refused again
@@ -167,11 +163,7 @@ async def test_sms_the_gateway_cannot_take_now_is_retried_then_dead_lettered(mak
     async with client.app[PLATFORM].core.transaction("tests.setup") as conn:
         event_id = await request_sms(conn, to="+255712000009", text="Habari")
 
-    async def listed():
-        code, out, _ = await cli.run(config, "deadletters", "list", "--group", "sms")
-        return out if code == 0 and str(event_id) in out else None
-
-    listing = await eventually(listed, timeout=30, interval=0.5)
+    listing = await cli.dead_letter_listing(config, "sms", event_id)
     assert f"attempts={config.bus_max_attempts}" in listing and "unreachable" in listing
     await gateway.start()
     code, out, err = await cli.run(config, "deadletters", "replay", "--group", "sms")
