@@ -222,7 +222,7 @@ async def test_tokens_signed_with_keys_the_provider_does_not_publish(client, san
 
 
 async def test_keys_are_cached_and_refetched_when_the_provider_rotates(make_client, config, sandbox):
-    client = await make_client(dataclasses.replace(config, **sandbox.settings(), oauth_jwks_refetch_floor_s=1))
+    client = await make_client(dataclasses.replace(config, **sandbox.settings(), oauth_jwks_refetch_floor_s=60))
     await sign_in(client, "google", id_token=sandbox.google_id_token(), expect=201)
     await sign_in(client, "google", id_token=sandbox.google_id_token(), expect=201)
     assert sandbox.requests["google_jwks"] == 1
@@ -230,7 +230,10 @@ async def test_keys_are_cached_and_refetched_when_the_provider_rotates(make_clie
     for _ in range(3):
         await sign_in(client, "google", id_token=sandbox.google_id_token(key=SandboxKey.generate()), expect=401)
     assert sandbox.requests["google_jwks"] == 1
-    await asyncio.sleep(1.1)
+    redis = client.app[PLATFORM].redis.client
+    [floor] = [key async for key in redis.scan_iter(match="*oauth:jwks:google:*:fetched")]
+    assert 0 < await redis.ttl(floor) <= 60
+    await redis.delete(floor)  # the floor's interval is over (a clock is slower to wait for, under load)
     sandbox.rotate_key("google")
     await sign_in(client, "google", id_token=sandbox.google_id_token(), expect=201)
     assert sandbox.requests["google_jwks"] == 2
