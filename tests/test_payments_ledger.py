@@ -132,6 +132,21 @@ async def test_an_account_that_may_not_go_negative_refuses_the_whole_entry(conn)
     assert await ledger.balance(conn, user) == 1_000
 
 
+@pytest.mark.parametrize("kind", [ledger.PLATFORM_FEES, ledger.REFUNDS_IN_FLIGHT, ledger.PAYOUTS_IN_FLIGHT])
+async def test_an_entry_whose_one_protected_account_gives_is_checked_first(conn, kind):
+    # Only a provider's clearing account may go negative: an entry between a platform account
+    # and one is checked (and refused with nothing written), not left to the CHECK constraint.
+    _, clearing = await _accounts(conn)
+    account = await ledger.platform_account(conn, kind=kind, currency="TZS")
+    held = await ledger.balance(conn, account)
+    async with conn.transaction():
+        with pytest.raises(Conflict) as refused:
+            await ledger.post(conn, kind="test.overdraw", cause=CAUSE, lines=[
+                Line(account, "TZS", -(held + 1)), Line(clearing, "TZS", held + 1)])
+    assert refused.value.code == "insufficient_balance"
+    assert await ledger.balance(conn, account) == held
+
+
 async def test_the_database_refuses_a_negative_balance_the_domain_did_not_check(conn):
     user, _ = await _accounts(conn)
     with pytest.raises(asyncpg.CheckViolationError):

@@ -72,6 +72,38 @@ async def test_the_cli_credits_a_flagged_payment_to_its_hold_with_the_operator_a
     assert await escrow_balance(app, hold) == 150_000
 
 
+async def _receipts_requested(app, payer, started) -> list[dict]:
+    """The receipt emails requested for the payment, once the payments_live group has handled its
+    resolution (the group requests them, after the resolution committed)."""
+    async with platform(app).core.connection() as conn:
+        [resolved] = await conn.fetch("SELECT id FROM outbox WHERE routing_key = 'payments.payment.resolved'"
+                                      " AND payload->>'payment_id' = $1", started["id"])
+
+        async def handled():
+            return await conn.fetchval("SELECT true FROM processed_events WHERE consumer = 'payments_live'"
+                                       " AND event_id = $1", resolved["id"])
+        await eventually(handled)
+    requested = await events(app, "notifications.email.requested", template="payment_receipt")
+    return [r for r in requested if r["context"]["receipt"]["payment_id"] == started["id"]]
+
+
+async def test_a_payment_credited_by_an_operator_has_its_receipt_emailed_once_and_a_failed_one_none(
+        app, users, sandboxes):
+    payer, _, started = await flagged(app, users, sandboxes)
+    code, _, err = await cli.run(config_of(app), "payments", "resolve", started["id"], "--credit",
+                                 "--reason", "Safaricom confirmed the full amount", "--operator", "neema")
+    assert code == 0, err
+    [receipt] = await _receipts_requested(app, payer, started)
+    assert receipt["to"] == payer.tokens["user"]["email"]
+    assert receipt["context"]["receipt"]["amount"]["text"] == "1,500.00 KES"
+
+    payer, _, started = await flagged(app, users, sandboxes)
+    code, _, err = await cli.run(config_of(app), "payments", "resolve", started["id"], "--fail",
+                                 "--reason", "the payer was charged less", "--operator", "neema")
+    assert code == 0, err
+    assert await _receipts_requested(app, payer, started) == []
+
+
 async def test_the_cli_fails_a_flagged_payment_and_refuses_one_not_flagged(app, users, sandboxes):
     payer, hold, started = await flagged(app, users, sandboxes)
     code, out, err = await cli.run(config_of(app), "payments", "resolve", started["id"], "--fail",

@@ -7,13 +7,19 @@ Each settlement's event (``payments.payment.succeeded``, ``.failed``, ``.expired
 group appends it to the payer's stream under the event's own name and id, carrying the
 payment's view as REST shows it, so a redelivered event reaches each device once and a crash
 between the commit and the publish loses nothing (DESIGN.md §13).
+
+A succeeded payment's receipt is emailed from here too (``receipts.email_receipt``), on
+``payments.payment.succeeded`` and on ``payments.payment.resolved`` when an operator credited
+it: the email's request is written in the group's transaction that claims the event, so it is
+requested once, after the settlement committed, and never from inside it.
 """
 from __future__ import annotations
 
 import uuid
 
 from ..bus.consumer import ConsumerGroup
-from ..domain.payments.events import DISBURSEMENT_EVENTS, PAYMENT_SETTLEMENTS
+from ..domain.payments import receipts
+from ..domain.payments.events import DISBURSEMENT_EVENTS, PAYMENT_RESOLVED, PAYMENT_SETTLEMENTS, PAYMENT_SUCCEEDED
 from ..platform import Platform
 
 NAME = "payments_live"
@@ -24,10 +30,16 @@ TOLD = {**{name: ("payer_id", "payment") for name in PAYMENT_SETTLEMENTS},
         **{name: ("user_id", "disbursement") for name in DISBURSEMENT_EVENTS}}
 
 
+RECEIPTS = (PAYMENT_SUCCEEDED, PAYMENT_RESOLVED)  # a receipt is emailed if the payment then stands succeeded
+
+
 def consumer_group(platform: Platform) -> ConsumerGroup:
     async def handle(event, conn):
-        recipient, view = TOLD[event.type]
-        await platform.realtime.publish_to_user(
-            uuid.UUID(event.payload[recipient]), event.type, {view: event.payload[view]}, event_id=event.id)
+        if event.type in RECEIPTS:
+            await receipts.email_receipt(conn, uuid.UUID(event.payload["payment_id"]))
+        if event.type in TOLD:
+            recipient, view = TOLD[event.type]
+            await platform.realtime.publish_to_user(
+                uuid.UUID(event.payload[recipient]), event.type, {view: event.payload[view]}, event_id=event.id)
 
-    return ConsumerGroup(name=NAME, routing_keys=tuple(TOLD), handle=handle, database=platform.core)
+    return ConsumerGroup(name=NAME, routing_keys=(*TOLD, PAYMENT_RESOLVED), handle=handle, database=platform.core)

@@ -23,6 +23,21 @@ SELECT * FROM payment_holds WHERE id = :id;
 -- Every transition of a hold starts here, before it locks any ledger account: one order for all.
 SELECT * FROM payment_holds WHERE id = :id FOR UPDATE;
 
+-- name: lock_hold_to_fund(id, provider, provider_transaction_id)^
+-- A funding's one read: the hold, locked as lock_hold locks it; the funding that already
+-- credited the provider transaction, if any; and the provider's clearing account in the hold's
+-- currency. The funding is read in this statement's snapshot, taken before any wait for the
+-- hold's lock: one committed meanwhile is caught by the unique constraint (holds.fund_hold).
+SELECT h.*,
+       credited.id AS credited_funding_id, credited.hold_id AS credited_hold_id,
+       (SELECT a.id FROM ledger_accounts a
+         WHERE a.kind = 'provider_clearing' AND a.provider = :provider AND a.currency = h.currency) AS clearing_account_id
+  FROM payment_holds h
+  LEFT JOIN payment_hold_fundings credited
+    ON credited.provider = :provider AND credited.provider_transaction_id = :provider_transaction_id
+ WHERE h.id = :id
+   FOR UPDATE OF h;
+
 -- name: hold_for_payable(payable_kind, payable_id)^
 SELECT * FROM payment_holds WHERE payable_kind = :payable_kind AND payable_id = :payable_id;
 
@@ -41,9 +56,22 @@ RETURNING *;
 -- name: funding_by_transaction(provider, provider_transaction_id)^
 SELECT * FROM payment_hold_fundings WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id;
 
--- name: insert_funding(id, hold_id, payer_id, provider, provider_transaction_id, amount, entry_id)^
-INSERT INTO payment_hold_fundings (id, hold_id, payer_id, provider, provider_transaction_id, amount, entry_id)
-VALUES (:id, :hold_id, :payer_id, :provider, :provider_transaction_id, :amount, :entry_id)
+-- name: record_funding(id, hold_id, payer_id, provider, provider_transaction_id, amount, entry_id, state, cause_kind, cause_id, reason, event_id, routing_key, payload)^
+-- A funding after its journal entry, in one round trip: the funding (unique on the provider
+-- transaction), the hold's new state and funded amount, its history row and its event (checked
+-- by bus.pending). The hold as it now stands.
+WITH funding AS (
+    INSERT INTO payment_hold_fundings (id, hold_id, payer_id, provider, provider_transaction_id, amount, entry_id)
+    VALUES (:id, :hold_id, :payer_id, :provider, :provider_transaction_id, :amount, :entry_id)
+), history AS (
+    INSERT INTO payment_hold_history (hold_id, transition, state, amount, entry_id, cause_kind, cause_id, reason)
+    VALUES (:hold_id, 'funded', :state, :amount, :entry_id, :cause_kind, :cause_id, :reason)
+), event AS (
+    INSERT INTO outbox (id, routing_key, payload) VALUES (:event_id, :routing_key, :payload)
+)
+UPDATE payment_holds
+   SET state = :state, funded_amount = funded_amount + :amount, updated_at = now()
+ WHERE id = :hold_id
 RETURNING *;
 
 -- name: fundings(hold_id)

@@ -36,6 +36,14 @@ SELECT * FROM payments WHERE id = :id AND payer_id = :payer_id;
 -- name: lock_payment(id)^
 SELECT * FROM payments WHERE id = :id FOR UPDATE;
 
+-- name: lock_payment_to_settle(id)^
+-- The payment, locked, and whether its method still waits for the first payment that verifies
+-- it (settlement.py verifies it then; later payments skip that statement).
+SELECT p.*, (m.verified_at IS NULL AND m.removed_at IS NULL) AS method_unverified
+  FROM payments p LEFT JOIN payment_methods m ON m.id = p.method_id
+ WHERE p.id = :id
+   FOR UPDATE OF p;
+
 -- name: payment_by_transaction(provider, provider_transaction_id)^
 SELECT * FROM payments WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id;
 
@@ -77,6 +85,13 @@ RETURNING p.*;
 
 -- name: insert_timeline(payment_id, status, step, note)!
 INSERT INTO payment_timeline (payment_id, status, step, note) VALUES (:payment_id, :status, :step, :note);
+
+-- name: insert_timeline_and_event(payment_id, status, step, note, event_id, routing_key, payload)!
+-- A settlement's timeline step and its event (checked by bus.pending) in one round trip.
+WITH step AS (
+    INSERT INTO payment_timeline (payment_id, status, step, note) VALUES (:payment_id, :status, :step, :note)
+)
+INSERT INTO outbox (id, routing_key, payload) VALUES (:event_id, :routing_key, :payload);
 
 -- name: timeline(payment_id)
 SELECT status, step, note, at FROM payment_timeline WHERE payment_id = :payment_id ORDER BY id;

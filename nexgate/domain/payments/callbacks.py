@@ -65,16 +65,27 @@ def allowed(sender: str | None, networks: tuple[str, ...]) -> bool:
 
 
 async def _payment_named(platform: Platform, client: MobileMoneyProvider, reported: Transaction) -> Payment | None:
-    """The payment the callback names, or None (remembered as early when it names a provider id)."""
+    """The payment the callback names, or None (remembered as early when it names a provider id).
+    A payment found at once needs no lock (its initiation has recorded what named it); only one
+    not found yet is looked for again under the transaction id's lock, which the initiation
+    takes to record the provider's id, before the callback is remembered as early."""
     transaction_id = reported.provider_id or reported.reference
     if not transaction_id:
         raise Invalid("The callback names no transaction", code="callback_rejected")
+    async with platform.core.connection() as conn:
+        payment = await _lookup(conn, client, reported, transaction_id)
+    if payment is not None:
+        return payment
     async with platform.core.transaction("payments.callback_match") as conn:
         await repository.lock_transaction_id(conn, provider=client.name, provider_transaction_id=transaction_id)
-        payment = await repository.payment_by_transaction(conn, provider=client.name,
-                                                          provider_transaction_id=transaction_id)
-        if payment is None and reported.reference:
-            payment = await repository.payment_by_reference(conn, provider=client.name, reference=reported.reference)
+        payment = await _lookup(conn, client, reported, transaction_id)
         if payment is None:
             await repository.remember_early_callback(conn, provider=client.name, provider_transaction_id=transaction_id)
         return payment
+
+
+async def _lookup(conn, client: MobileMoneyProvider, reported: Transaction, transaction_id: str) -> Payment | None:
+    payment = await repository.payment_by_transaction(conn, provider=client.name, provider_transaction_id=transaction_id)
+    if payment is None and reported.reference:
+        payment = await repository.payment_by_reference(conn, provider=client.name, reference=reported.reference)
+    return payment

@@ -238,17 +238,27 @@ async def _lock(conn, hold_id: uuid.UUID) -> Hold:
 # funding
 
 async def fund_hold(conn, *, hold_id: uuid.UUID, amount: int, provider: str, provider_transaction_id: str,
-                    payer_id: uuid.UUID | None, cause: Cause) -> Funding:
+                    payer_id: uuid.UUID | None, cause: Cause, savepoint: bool = True) -> Funding:
     """Credit a provider's collected payment to the hold: its clearing account gives, the hold
     takes. A provider transaction is credited once: again, 409
     ``provider_transaction_already_credited`` names the funding it made (the unique
-    constraint on (provider, transaction id) holds it under any concurrency)."""
+    constraint on (provider, transaction id) holds it under any concurrency).
+
+    Every refusal (a ``DomainError``) comes before the funding writes anything, so the caller's
+    transaction stays usable. Only the unique constraint's refusal of a transaction credited at
+    the same moment to another hold comes after a write: in a savepoint, it is rolled back and
+    answered 409 like the others; with ``savepoint=False`` (the settlement, whose transaction
+    has nothing to keep then: the provider's retry or the reconciler settles the payment again)
+    the error aborts the caller's transaction, two round trips fewer."""
     if _not_positive(amount):
         raise Invalid.fields("funding", {"amount": "Must be a positive whole number of minor units."})
     if provider not in ledger.PROVIDERS:
         raise Invalid.fields("funding", {"provider": f"Must be one of: {', '.join(ledger.PROVIDERS)}."})
-    try:
+    if not savepoint:
         return await _fund(conn, hold_id, amount, provider, provider_transaction_id, payer_id, cause)
+    try:
+        async with conn.transaction():
+            return await _fund(conn, hold_id, amount, provider, provider_transaction_id, payer_id, cause)
     except asyncpg.UniqueViolationError:
         # The same transaction credited at the same moment to another hold: the savepoint is
         # rolled back, and the funding that won is named.
@@ -257,36 +267,44 @@ async def fund_hold(conn, *, hold_id: uuid.UUID, amount: int, provider: str, pro
 
 
 async def _fund(conn, hold_id, amount, provider, provider_transaction_id, payer_id, cause) -> Funding:
-    async with conn.transaction():
-        hold = await _lock(conn, hold_id)
-        await _check_not_credited(conn, provider, provider_transaction_id)
-        if hold.state in CLOSED:
-            raise _closed(hold)
-        clearing = await ledger.platform_account(conn, kind=ledger.PROVIDER_CLEARING, currency=hold.currency,
-                                                 provider=provider)
-        entry = await ledger.post(conn, kind="hold.funded", cause=cause, lines=[
-            Line(clearing, hold.currency, -amount), Line(hold.account_id, hold.currency, amount)])
-        row = await repository.insert_funding(
-            conn, id=uuid.uuid4(), hold_id=hold.id, payer_id=payer_id, provider=provider,
-            provider_transaction_id=provider_transaction_id, amount=amount, entry_id=entry.id)
-        funded = hold.funded_amount + amount
-        state = hold.state if hold.state == FROZEN else FUNDED if funded >= hold.expected_amount else OPEN
-        hold = Hold.from_row(await repository.update_hold(conn, hold.id, state=state, funded=amount))
-        funding = Funding.from_row(row)
-        await _record(conn, hold, "funded", amount, entry.id, cause)
-        await bus.emit(conn, HOLD_FUNDED, {
-            **_about(hold), "funding_id": str(funding.id), "payer_id": _str(payer_id), "provider": provider,
-            "provider_transaction_id": provider_transaction_id, "amount": amount, "currency": hold.currency,
-            "entry_id": str(entry.id)})
-        return funding
+    # Three statements: the hold locked with what the funding checks (is the transaction
+    # credited already; the clearing account), the entry, and the funding recorded with the
+    # hold's new amounts, its history and its event.
+    row = await _found(await repository.lock_hold_to_fund(
+        conn, hold_id, provider=provider, provider_transaction_id=provider_transaction_id))
+    hold = Hold.from_row(row)
+    _refuse_credited(provider, provider_transaction_id, row["credited_funding_id"], row["credited_hold_id"])
+    if hold.state in CLOSED:
+        raise _closed(hold)
+    clearing = ledger.clearing_account_read(row["clearing_account_id"])
+    entry = await ledger.post(conn, kind="hold.funded", cause=cause, lines=[
+        Line(clearing, hold.currency, -amount), Line(hold.account_id, hold.currency, amount)])
+    funded = hold.funded_amount + amount
+    state = hold.state if hold.state == FROZEN else FUNDED if funded >= hold.expected_amount else OPEN
+    funding_id = uuid.uuid4()
+    event = bus.pending(HOLD_FUNDED, {
+        **_about(dataclasses.replace(hold, state=state)), "funding_id": str(funding_id),
+        "payer_id": _str(payer_id), "provider": provider, "provider_transaction_id": provider_transaction_id,
+        "amount": amount, "currency": hold.currency, "entry_id": str(entry.id)})
+    hold = Hold.from_row(await repository.record_funding(
+        conn, id=funding_id, hold_id=hold.id, payer_id=payer_id, provider=provider,
+        provider_transaction_id=provider_transaction_id, amount=amount, entry_id=entry.id, state=state,
+        cause_kind=cause.kind, cause_id=cause.id, reason=cause.reason, event=(uuid.uuid4(), *event)))
+    return Funding(funding_id, hold.id, payer_id, provider, provider_transaction_id, amount, 0, entry.id,
+                   hold.updated_at)
 
 
 async def _check_not_credited(conn, provider: str, transaction_id: str) -> None:
     existing = await repository.funding_by_transaction(conn, provider=provider, provider_transaction_id=transaction_id)
     if existing is not None:
+        _refuse_credited(provider, transaction_id, existing["id"], existing["hold_id"])
+
+
+def _refuse_credited(provider: str, transaction_id: str, funding_id: uuid.UUID | None, hold_id: uuid.UUID | None) -> None:
+    if funding_id is not None:
         raise Conflict(f"{provider} transaction {transaction_id} is already credited",
                        code="provider_transaction_already_credited",
-                       details={"funding_id": str(existing["id"]), "hold_id": str(existing["hold_id"])})
+                       details={"funding_id": str(funding_id), "hold_id": str(hold_id)})
 
 
 # releasing

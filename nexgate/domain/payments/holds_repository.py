@@ -29,6 +29,12 @@ async def lock_hold(conn, hold_id: uuid.UUID) -> asyncpg.Record | None:
     return await _sql.lock_hold(conn, id=hold_id)
 
 
+async def lock_hold_to_fund(conn, hold_id: uuid.UUID, *, provider: str,
+                            provider_transaction_id: str) -> asyncpg.Record | None:
+    return await _sql.lock_hold_to_fund(conn, id=hold_id, provider=provider,
+                                        provider_transaction_id=provider_transaction_id)
+
+
 async def hold_for_payable(conn, *, payable_kind: str, payable_id: uuid.UUID) -> asyncpg.Record | None:
     return await _sql.hold_for_payable(conn, payable_kind=payable_kind, payable_id=payable_id)
 
@@ -47,8 +53,10 @@ async def funding_by_transaction(conn, *, provider: str, provider_transaction_id
     return await _sql.funding_by_transaction(conn, provider=provider, provider_transaction_id=provider_transaction_id)
 
 
-async def insert_funding(conn, **columns) -> asyncpg.Record:
-    return await _sql.insert_funding(conn, **columns)
+async def record_funding(conn, *, event: tuple[uuid.UUID, str, dict], **columns) -> asyncpg.Record:
+    """The funding, the hold's new state, its history row and its event; the hold updated."""
+    event_id, routing_key, payload = event
+    return await _sql.record_funding(conn, event_id=event_id, routing_key=routing_key, payload=payload, **columns)
 
 
 async def fundings(conn, hold_id: uuid.UUID) -> list[asyncpg.Record]:

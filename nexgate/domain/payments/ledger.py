@@ -16,6 +16,13 @@ can catch the ``Conflict`` and go on with its own transaction. The fixed order m
 entries over the same accounts wait for each other instead of deadlocking. A CHECK constraint
 on the balance is the backstop.
 
+An entry that only adds to the one account it touches that may not go negative (a payment into
+a hold: a clearing account gives, the hold's escrow account takes) has nothing to check and
+nothing to order: ``post`` writes it in one statement, whose UPDATE locks that one row, and the
+account and its currency are checked by the lines' foreign key. A provider's clearing account
+is known as one by its id once the database has named it so (``platform_account``,
+``clearing_account_read``): an account's kind never changes.
+
 Only the payments area calls this module; other areas call the hold functions (``holds``).
 """
 from __future__ import annotations
@@ -101,6 +108,20 @@ class Entry:
 
 # accounts
 
+# The ids of provider clearing accounts, as the database named them (an account's id and kind
+# never change: the ledger_accounts_balance_only trigger).
+_clearing_ids: set[uuid.UUID] = set()
+
+
+def clearing_account_read(account_id: uuid.UUID | None) -> uuid.UUID:
+    """For a repository statement that read a provider's clearing account by its kind: its id,
+    remembered as a clearing account's."""
+    if account_id is None:
+        raise ValueError("no such provider clearing account")
+    _clearing_ids.add(account_id)
+    return account_id
+
+
 async def platform_account(conn, *, kind: str, currency: str, provider: str | None = None) -> uuid.UUID:
     """The platform's own account of ``kind`` in ``currency`` (fees, refunds or payouts in flight,
     a provider's clearing account), made by the migration."""
@@ -110,7 +131,7 @@ async def platform_account(conn, *, kind: str, currency: str, provider: str | No
     found = await repository.account_id(conn, kind=kind, currency=currency, provider=provider)
     if found is None:
         raise ValueError(f"no platform account {kind!r} in {currency}")
-    return found
+    return clearing_account_read(found) if kind == PROVIDER_CLEARING else found
 
 
 async def owned_account(conn, *, kind: str, owner_id: uuid.UUID, currency: str) -> uuid.UUID:
@@ -156,11 +177,12 @@ async def post(conn: asyncpg.Connection, *, kind: str, cause: Cause, lines: Sequ
     changes: dict[uuid.UUID, int] = defaultdict(int)
     for line in lines:
         changes[line.account_id] += line.amount
-    locked = await repository.lock_accounts(conn, sorted(changes))
-    if len(locked) != len(changes):
-        raise ValueError(f"unknown ledger account(s): {sorted(set(changes) - {row['id'] for row in locked})}")
-    for row in locked:
-        _check_allowed(row, changes[row["id"]], [line.currency for line in lines if line.account_id == row["id"]])
+    if _to_check(changes):
+        locked = await repository.lock_accounts(conn, sorted(changes))
+        if len(locked) != len(changes):
+            raise ValueError(f"unknown ledger account(s): {sorted(set(changes) - {row['id'] for row in locked})}")
+        for row in locked:
+            _check_allowed(row, changes[row["id"]], [line.currency for line in lines if line.account_id == row["id"]])
     entry_id = uuid.uuid4()
     created_at = await repository.write_entry(
         conn, entry_id=entry_id, kind=kind, cause_kind=cause.kind, cause_id=cause.id, reason=cause.reason,
@@ -168,6 +190,13 @@ async def post(conn: asyncpg.Connection, *, kind: str, cause: Cause, lines: Sequ
         currencies=[line.currency for line in lines], amounts=[line.amount for line in lines],
     )
     return Entry(entry_id, kind, cause, tuple(lines), reverses, created_at)
+
+
+def _to_check(changes: dict[uuid.UUID, int]) -> bool:
+    """Whether the accounts must be locked and checked first: some account not known to be a
+    clearing account gives, or more than one such account is touched (locked in id order)."""
+    others = [change for account_id, change in changes.items() if account_id not in _clearing_ids]
+    return len(others) > 1 or any(change < 0 for change in others)
 
 
 def _check_balanced(lines: Sequence[Line]) -> None:

@@ -92,6 +92,16 @@ async def lock_payment(conn, payment_id: uuid.UUID) -> Payment | None:
     return _payment(await _sql.lock_payment(conn, id=payment_id))
 
 
+async def lock_payment_to_settle(conn, payment_id: uuid.UUID) -> tuple[Payment, bool] | tuple[None, bool]:
+    """The payment, locked, and whether its method is still unverified."""
+    row = await _sql.lock_payment_to_settle(conn, id=payment_id)
+    if row is None:
+        return None, False
+    fields = dict(row)
+    unverified = bool(fields.pop("method_unverified"))
+    return Payment(**fields), unverified
+
+
 async def payment_by_transaction(conn, *, provider: str, provider_transaction_id: str) -> Payment | None:
     return _payment(await _sql.payment_by_transaction(
         conn, provider=provider, provider_transaction_id=provider_transaction_id))
@@ -137,6 +147,12 @@ async def payments_by_ids(conn, ids: list[uuid.UUID]) -> dict[uuid.UUID, Payment
 
 async def add_step(conn, payment: Payment, step: str, note: str) -> None:
     await _sql.insert_timeline(conn, payment_id=payment.id, status=payment.status, step=step, note=note[:500])
+
+
+async def add_step_and_event(conn, payment: Payment, step: str, note: str, event: tuple[uuid.UUID, str, dict]) -> None:
+    event_id, routing_key, payload = event
+    await _sql.insert_timeline_and_event(conn, payment_id=payment.id, status=payment.status, step=step,
+                                         note=note[:500], event_id=event_id, routing_key=routing_key, payload=payload)
 
 
 async def timeline(conn, payment_id: uuid.UUID) -> list[Step]:

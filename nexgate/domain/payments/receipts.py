@@ -5,8 +5,11 @@ shows), the date in East Africa Time (Nexgate keeps no time zone per user yet, a
 country it collects in is on EAT), the payer, what the payment was for, the amount written
 from its integer minor units with the currency's ISO 4217 decimals, the wallet with its number
 masked, and the provider's own receipt and transaction ids. It is served as JSON or as a
-printable HTML page, and emailed to the payer in the transaction that marks the payment
-succeeded, through the email worker. The HTML is rendered by the email templates' Jinja2
+printable HTML page, and emailed to the payer once the payment has succeeded (its
+``payments.payment.succeeded`` event, or ``payments.payment.resolved`` when an operator credits
+it): the ``payments_live`` consumer group requests the email, once per event, after the
+settlement committed, so the credit's transaction holds no rendering; the email worker sends
+it. The HTML is rendered by the email templates' Jinja2
 environment, which escapes every value.
 """
 from __future__ import annotations
@@ -89,9 +92,13 @@ def receipt_page(receipt: dict[str, Any]) -> str:
     return templates.render_html(TEMPLATE, {"receipt": json_ready(receipt)})
 
 
-async def email_receipt(conn, payment: Payment) -> None:
-    """In the transaction that marks ``payment`` succeeded: its receipt to the payer's email, if
-    they gave one; sent by the email worker only if that transaction commits."""
+async def email_receipt(conn, payment_id: uuid.UUID) -> None:
+    """For the consumer of a payment's success, in its transaction: the receipt to the payer's
+    email, if they gave one and the payment succeeded; sent by the email worker only if that
+    transaction commits (so once per event: the consumer group claims each event once)."""
+    payment = await repository.payment(conn, payment_id)
+    if payment is None or payment.status != "succeeded":
+        return
     receipt = await _receipt(conn, payment)
     if receipt["payer"]["email"]:
         await request_email(conn, to=receipt["payer"]["email"], template=TEMPLATE,

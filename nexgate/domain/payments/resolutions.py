@@ -18,7 +18,7 @@ import uuid
 from ... import bus
 from ...db import Database
 from ...errors import Conflict, Invalid
-from . import holds, ledger, payments, receipts
+from . import holds, ledger, payments
 from . import payments_repository as repository
 from .events import PAYMENT_RESOLVED
 from .ledger import Cause
@@ -96,7 +96,5 @@ async def _credit(conn, payment: Payment, reason: str, operator: str) -> Payment
         conn, hold_id=payment.hold_id, amount=payment.amount, provider=payment.provider,
         provider_transaction_id=transaction_id, payer_id=payment.payer_id,
         cause=Cause.operator(operator, f"payment {payment.reference} resolved: {reason}"[:500]))
-    payment = await repository.settle_payment(conn, payment.id, status="succeeded", funding_id=funding.id,
-                                              review_reason=payment.review_reason)
-    await receipts.email_receipt(conn, payment)
-    return payment
+    return await repository.settle_payment(conn, payment.id, status="succeeded", funding_id=funding.id,
+                                           review_reason=payment.review_reason)
