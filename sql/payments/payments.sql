@@ -30,6 +30,12 @@ RETURNING *;
 -- name: payment(id)^
 SELECT * FROM payments WHERE id = :id;
 
+-- name: payment_for_receipt(id)^
+-- The payment and what its hold pays for, for its receipt (receipts.py).
+SELECT p.*, h.payable_kind AS paid_for_kind, h.payable_id AS paid_for_id
+  FROM payments p JOIN payment_holds h ON h.id = p.hold_id
+ WHERE p.id = :id;
+
 -- name: payment_of_payer(id, payer_id)^
 SELECT * FROM payments WHERE id = :id AND payer_id = :payer_id;
 
@@ -37,9 +43,10 @@ SELECT * FROM payments WHERE id = :id AND payer_id = :payer_id;
 SELECT * FROM payments WHERE id = :id FOR UPDATE;
 
 -- name: lock_payment_to_settle(id)^
--- The payment, locked, and whether its method still waits for the first payment that verifies
--- it (settlement.py verifies it then; later payments skip that statement).
-SELECT p.*, (m.verified_at IS NULL AND m.removed_at IS NULL) AS method_unverified
+-- The payment, locked, whether its method still waits for the first payment that verifies it
+-- (settlement.py verifies it then; later payments skip that statement), and the transaction's
+-- time (which settle_payment_and_tell sets).
+SELECT p.*, (m.verified_at IS NULL AND m.removed_at IS NULL) AS method_unverified, now() AS now
   FROM payments p LEFT JOIN payment_methods m ON m.id = p.method_id
  WHERE p.id = :id
    FOR UPDATE OF p;
@@ -64,6 +71,23 @@ UPDATE payments
        next_check_at = NULL, settled_at = coalesce(settled_at, now()), updated_at = now()
  WHERE id = :id
 RETURNING *;
+
+-- name: settle_payment_and_tell(id, status, receipt, funding_id, step, note, event_id, routing_key, payload)^
+-- A credit's settle_payment, its timeline step and its event in one round trip: the event
+-- carries the payment as settlement.py expects this statement to leave it (it compares).
+WITH settled AS (
+    UPDATE payments
+       SET status = :status, receipt = coalesce(:receipt, receipt), failure_code = NULL, failure_message = NULL,
+           review_reason = NULL, funding_id = :funding_id, next_check_at = NULL,
+           settled_at = coalesce(settled_at, now()), updated_at = now()
+     WHERE id = :id
+    RETURNING *
+), step AS (
+    INSERT INTO payment_timeline (payment_id, status, step, note) VALUES (:id, :status, :step, :note)
+), event AS (
+    INSERT INTO outbox (id, routing_key, payload) VALUES (:event_id, :routing_key, :payload)
+)
+SELECT * FROM settled;
 
 -- name: schedule_check(id, next_check_at)^
 UPDATE payments SET next_check_at = :next_check_at, updated_at = now() WHERE id = :id AND status = 'pending'

@@ -14,12 +14,16 @@ from .events import EMAIL_REQUESTED
 
 
 async def request_email(core: asyncpg.Connection, *, to: str, template: str, context: dict[str, Any],
-                        delivery_id: uuid.UUID | None = None) -> uuid.UUID:
+                        delivery_id: uuid.UUID | None = None, rendered_first: bool = True) -> uuid.UUID:
     """Queue an email in the caller's transaction: it is sent only if that transaction commits.
-    ``delivery_id``: the notification delivery it is (deliveries.py), if it is one."""
+    ``delivery_id``: the notification delivery it is (deliveries.py), if it is one. It is
+    rendered first, to refuse now what the worker could never render; a consumer that has no one
+    to refuse it to (whose failure would only be retried) passes ``rendered_first=False`` and
+    leaves the one rendering to the email worker."""
     if "@" not in to or any(c.isspace() for c in to):
         raise Invalid(f"{to!r} is not an email address", details={"to": to})
-    templates.render(template, to, context)  # refuse now what the worker could never render
+    if rendered_first:
+        templates.render(template, to, context)  # refuse now what the worker could never render
     return await bus.emit(core, EMAIL_REQUESTED, {"to": to, "template": template, "context": context,
                                                   "delivery_id": None if delivery_id is None else str(delivery_id)})
 

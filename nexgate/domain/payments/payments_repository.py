@@ -84,6 +84,24 @@ async def payment(conn, payment_id: uuid.UUID) -> Payment | None:
     return _payment(await _sql.payment(conn, id=payment_id))
 
 
+@dataclasses.dataclass(frozen=True)
+class PaidFor:
+    """What a payment's hold pays for (a receipt's ``paid_for``)."""
+
+    id: uuid.UUID  # the hold's
+    payable_kind: str
+    payable_id: uuid.UUID
+
+
+async def payment_for_receipt(conn, payment_id: uuid.UUID) -> tuple[Payment, PaidFor] | None:
+    row = await _sql.payment_for_receipt(conn, id=payment_id)
+    if row is None:
+        return None
+    fields = dict(row)
+    paid_for = PaidFor(fields["hold_id"], fields.pop("paid_for_kind"), fields.pop("paid_for_id"))
+    return Payment(**fields), paid_for
+
+
 async def payment_of_payer(conn, payment_id: uuid.UUID, payer_id: uuid.UUID) -> Payment | None:
     return _payment(await _sql.payment_of_payer(conn, id=payment_id, payer_id=payer_id))
 
@@ -92,14 +110,24 @@ async def lock_payment(conn, payment_id: uuid.UUID) -> Payment | None:
     return _payment(await _sql.lock_payment(conn, id=payment_id))
 
 
-async def lock_payment_to_settle(conn, payment_id: uuid.UUID) -> tuple[Payment, bool] | tuple[None, bool]:
-    """The payment, locked, and whether its method is still unverified."""
+async def lock_payment_to_settle(conn, payment_id: uuid.UUID) -> tuple[Payment | None, bool, datetime.datetime | None]:
+    """The payment, locked; whether its method is still unverified; the transaction's time."""
     row = await _sql.lock_payment_to_settle(conn, id=payment_id)
     if row is None:
-        return None, False
+        return None, False, None
     fields = dict(row)
-    unverified = bool(fields.pop("method_unverified"))
-    return Payment(**fields), unverified
+    unverified, now = bool(fields.pop("method_unverified")), fields.pop("now")
+    return Payment(**fields), unverified, now
+
+
+async def settle_payment_and_tell(conn, payment: Payment, *, step: str, note: str,
+                                  event: tuple[uuid.UUID, str, dict]) -> Payment:
+    """``payment`` as a credit leaves it (status, receipt, funding) written, with its timeline
+    step and its event; the payment as stored."""
+    event_id, routing_key, payload = event
+    return _payment(await _sql.settle_payment_and_tell(
+        conn, id=payment.id, status=payment.status, receipt=payment.receipt, funding_id=payment.funding_id,
+        step=step, note=note[:500], event_id=event_id, routing_key=routing_key, payload=payload))
 
 
 async def payment_by_transaction(conn, *, provider: str, provider_transaction_id: str) -> Payment | None:

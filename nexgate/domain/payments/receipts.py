@@ -63,9 +63,9 @@ def local_time(at: datetime.datetime) -> datetime.datetime:
     return at.astimezone(TIME_ZONE)
 
 
-async def _receipt(conn, payment: Payment) -> dict[str, Any]:
+async def _receipt(conn, payment: Payment, hold=None) -> dict[str, Any]:
     payer = await accounts.user_by_id(conn, payment.payer_id)
-    hold = await holds.get_hold(conn, hold_id=payment.hold_id)
+    hold = hold or await holds.get_hold(conn, hold_id=payment.hold_id)
     issued = local_time(payment.settled_at)
     return receipt_view(
         payment, payer, hold, amount_text=format_amount(payment.amount, payment.currency),
@@ -96,10 +96,11 @@ async def email_receipt(conn, payment_id: uuid.UUID) -> None:
     """For the consumer of a payment's success, in its transaction: the receipt to the payer's
     email, if they gave one and the payment succeeded; sent by the email worker only if that
     transaction commits (so once per event: the consumer group claims each event once)."""
-    payment = await repository.payment(conn, payment_id)
+    found = await repository.payment_for_receipt(conn, payment_id)
+    payment, paid_for = found or (None, None)
     if payment is None or payment.status != "succeeded":
         return
-    receipt = await _receipt(conn, payment)
-    if receipt["payer"]["email"]:
+    receipt = await _receipt(conn, payment, paid_for)
+    if receipt["payer"]["email"]:  # rendered once, by the email worker (the same view renders the page)
         await request_email(conn, to=receipt["payer"]["email"], template=TEMPLATE,
-                            context={"receipt": json_ready(receipt)})
+                            context={"receipt": json_ready(receipt)}, rendered_first=False)

@@ -80,17 +80,17 @@ async def settle(database: Database, config: Config, client: MobileMoneyProvider
 async def apply(database: Database, config: Config, payment_id: uuid.UUID, answer: Answer, *, by: str,
                 reported: Transaction | None = None) -> Payment:
     async with database.transaction("payments.settle") as conn:
-        payment, method_unverified = await repository.lock_payment_to_settle(conn, payment_id)
+        payment, method_unverified, now = await repository.lock_payment_to_settle(conn, payment_id)
         status = answer.transaction.state if answer.transaction else None
         if status is State.SUCCEEDED:
-            return await _succeeded(conn, payment, answer.transaction, reported, by, method_unverified)
+            return await _succeeded(conn, payment, answer.transaction, reported, by, method_unverified, now)
         if status is State.FAILED:
             return await _failed(conn, payment, answer.transaction, by)
         return await _still_unsettled(conn, config, payment, answer, by)
 
 
 async def _succeeded(conn, payment: Payment, status: Transaction, reported: Transaction | None, by: str,
-                     method_unverified: bool) -> Payment:
+                     method_unverified: bool, now: datetime.datetime) -> Payment:
     if payment.status in ("succeeded", "review"):
         return payment  # a duplicate: credited (or flagged) already
     mismatch = _mismatch(payment, status, reported)
@@ -110,12 +110,20 @@ async def _succeeded(conn, payment: Payment, status: Transaction, reported: Tran
     except DomainError as error:  # the hold was closed meanwhile (released, refunded)
         return await _flag(conn, payment, f"the provider says it succeeded but the hold took nothing: {error.message}")
     receipt = status.receipt or (reported.receipt if reported and reported.state is State.SUCCEEDED else None)
-    payment = await repository.settle_payment(conn, payment.id, status="succeeded", receipt=receipt,
-                                              funding_id=funding.id)
     if payment.method_id is not None and method_unverified:
         await methods.mark_verified_by_payment(conn, payment.method_id)
     note = f"{payment.provider} confirmed it ({by})" + (f", receipt {receipt}" if receipt else "")
-    return await _told(conn, payment, "succeeded", note, PAYMENT_SUCCEEDED)
+    # The payment as settle_payment_and_tell leaves it, so that its event can be written in the
+    # same statement; what the statement stored must be that payment.
+    credited = dataclasses.replace(
+        payment, status="succeeded", receipt=payment.receipt if receipt is None else receipt, failure_code=None, failure_message=None,
+        review_reason=None, funding_id=funding.id, next_check_at=None, settled_at=payment.settled_at or now,
+        updated_at=now)
+    stored = await repository.settle_payment_and_tell(conn, credited, step="succeeded", note=note,
+                                                      event=(uuid.uuid4(), *_event(credited, PAYMENT_SUCCEEDED)))
+    if stored != credited:
+        raise RuntimeError(f"payment {payment.id}: its event tells {credited}, but {stored} was stored")
+    return stored
 
 
 def _mismatch(payment: Payment, status: Transaction, reported: Transaction | None) -> str | None:
@@ -181,10 +189,13 @@ async def fail_at_once(conn, payment: Payment, *, code: str | None, message: str
 
 async def _told(conn, payment: Payment, step: str, note: str, event: str) -> Payment:
     """The payment's timeline step and its event, in the transaction of its change (one statement)."""
-    told = bus.pending(event, {
+    await repository.add_step_and_event(conn, payment, step, note, (uuid.uuid4(), *_event(payment, event)))
+    return payment
+
+
+def _event(payment: Payment, event: str) -> bus.PendingEvent:
+    return bus.pending(event, {
         "payment_id": str(payment.id), "payer_id": str(payment.payer_id), "hold_id": str(payment.hold_id),
         "status": payment.status, "amount": payment.amount, "currency": payment.currency,
         "provider": payment.provider, "payment": json_ready(payment_view(payment))})
-    await repository.add_step_and_event(conn, payment, step, note, (uuid.uuid4(), *told))
-    return payment
 
