@@ -3,10 +3,13 @@ each with its own Idempotency-Key) sent together with as many duplicates (the sa
 then ``--callbacks`` provider success callbacks, each checked, re-queried against the sandbox and
 credited by the server: half fired ``--concurrency`` at a time (what the server can do), half at
 ``--rate`` a second (the target's rate); beside them, in the same run, what the callback path
-cannot go below: one status query of the sandbox and one PostgreSQL transaction.
+cannot go below: one status query of the sandbox, and one PostgreSQL transaction: ``SELECT 1``,
+and the credit's own transaction (``settlement.apply`` of ``--floor`` more payments, with the
+sandbox's answer, called from the bench: the callback's transaction without its HTTP, its
+checks or its status query).
 
-``python -m bench.payments [--payments N] [--callbacks N] [--users N] [--concurrency N] [--rate R]
-[--provider daraja|selcom|tembo]``
+``python -m bench.payments [--payments N] [--callbacks N] [--floor N] [--users N] [--concurrency N]
+[--rate R] [--provider daraja|selcom|tembo]``
 
 It makes its own databases and Redis prefix (dropped afterwards), writes its users and sessions
 as ``bench.ws`` does, runs the provider's sandbox in a process of its own on a free port, and
@@ -34,16 +37,19 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
+import asyncpg
 
 from bench.load import _percentile_ms, free_port, running
 from bench.messages import _cpu_seconds, _services_cpu
 from bench.ws import _server_env, run_in_own_databases, seed
 from nexgate.config import Config, env_name
-from nexgate.db import Database
+from nexgate.db import Database, init_connection, keep_session
 from nexgate.domain.payments import holds, ledger
 from nexgate.domain.payments import payments as payments_domain
+from nexgate.domain.payments import settlement
 from nexgate.domain.payments.ledger import Cause
 from nexgate.providers.daraja_sandbox import DarajaSandbox
+from nexgate.providers.mobile_money import Kind
 from nexgate.providers.mobile_money_sandbox import MobileMoneySandbox
 from nexgate.providers.payment_providers import PaymentProviders
 from nexgate.providers.selcom_sandbox import SelcomSandbox
@@ -110,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="distinct initiations, each sent twice at once, then called back (default 1000)")
     parser.add_argument("--callbacks", type=_positive, default=2000,
                         help="payments called back: the initiated ones, and more begun unmeasured (default 2000)")
+    parser.add_argument("--floor", type=_positive, default=500,
+                        help="payments more, credited by the bench itself: the credit's transaction alone "
+                             "(default 500)")
     parser.add_argument("--users", type=_positive, default=100, help="payers, round robin (default 100)")
     parser.add_argument("--concurrency", type=_positive, default=20,
                         help="callbacks (and floor queries) in flight at once in the first half (default 20)")
@@ -122,13 +131,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def measure(args: argparse.Namespace, run: str, databases: dict[str, str], prefix: str) -> dict:
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     provider = PROVIDERS[args.provider]
     config = Config.from_env(database_url=databases["core"], notify_database_url=databases["notify"], redis_prefix=prefix)
     seeded = await seed(config, run, sessions=args.users, users=args.users)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     database = await Database.connect("core", databases["core"], min_size=1, max_size=config.db_pool_max)
-    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=120)
+    # Idle connections closed before the server closes them (aiohttp serves with a 75 s keep-alive):
+    # on a loaded machine a phase can take longer, and a reused connection the server closed is reset.
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=60)
     session = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120))
     print(f"bench.payments: {args.payments} payments by {args.users} users through {args.provider}, "
           f"payments.attempts raised to {PAYMENTS_PER_MINUTE} a minute per user for the bench "
@@ -148,7 +160,8 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
                 duplicates = await _duplicates_check(database, sandbox, initiations, args.payments)
                 await _begin_more(session, base, prepared, seeded, args)
                 callbacks = await _call_back(session, database, sandbox, server.pid, args)
-                floor = await _floor(session, database, config, sandbox, callbacks.pop("settled"), args)
+                floor = await _floor(session, database, config, sandbox, callbacks.pop("settled"),
+                                     callbacks.pop("held"), args)
     finally:
         await session.close()
         await database.pool.close()
@@ -156,7 +169,7 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
         "bench": "payments", "provider": args.provider, "payments": args.payments, "callbacks_fired": args.callbacks,
         "users": args.users, "concurrency": args.concurrency, "rate": args.rate, "workers": args.workers,
         "payments_per_minute": PAYMENTS_PER_MINUTE, "cpus": os.cpu_count(),
-        "load": [round(x, 2) for x in os.getloadavg()], "prepare_s": prepared["seconds"],
+        "load_at_start": load_at_start, "load": [round(x, 2) for x in os.getloadavg()], "prepare_s": prepared["seconds"],
         "initiations": initiations["figures"], "duplicates": duplicates, "callbacks": callbacks, "floor": floor,
         "targets": {"callbacks_per_s": TARGET_CALLBACKS_PER_S, "callback_p99_ms": TARGET_CALLBACK_P99_MS},
     }
@@ -165,7 +178,8 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
         saturated["per_s"] and saturated["per_s"] >= TARGET_CALLBACKS_PER_S
         and paced["p99_ms"] is not None and paced["p99_ms"] < TARGET_CALLBACK_P99_MS
         and args.rate >= TARGET_CALLBACKS_PER_S)
-    summary["clean"] = not duplicates["problems"] and not callbacks["problems"] and not initiations["problems"]
+    summary["clean"] = not (duplicates["problems"] or callbacks["problems"] or initiations["problems"]
+                            or floor["problems"])
     _say_targets(summary)
     return summary
 
@@ -294,7 +308,7 @@ async def _prepare(session, database: Database, base: str, provider: Provider, s
             await payments_domain.allow_payer(conn, hold_id=hold.id, user_id=uuid.UUID(seeded.user_ids[n % args.users]))
         return hold.id
 
-    count = max(args.payments, args.callbacks)
+    count = max(args.payments, args.callbacks) + args.floor
     hold_ids = await _gather_limited(database.pool.get_max_size(), [lambda n=n: open_hold(n) for n in range(count)])
     seconds = round(time.perf_counter() - started, 2)
     print(f"prepared {args.users} payment methods (REST) and {count} holds (holds.open_hold) in {seconds} s",
@@ -398,8 +412,9 @@ async def _duplicates_check(database: Database, sandbox: SandboxProcess, initiat
 
 
 async def _begin_more(session, base: str, prepared: dict, seeded, args) -> None:
-    """The payments called back beyond the initiated ones, begun 50 at a time, not measured."""
-    more = range(args.payments, args.callbacks)
+    """The payments called back beyond the initiated ones, and those the floor credits, begun 50
+    at a time, not measured."""
+    more = range(args.payments, max(args.payments, args.callbacks) + args.floor)
     if not more:
         return
     started = time.perf_counter()
@@ -412,14 +427,15 @@ async def _begin_more(session, base: str, prepared: dict, seeded, args) -> None:
             raise RuntimeError(f"beginning payment {n}: {response.status} {answer}")
 
     await _gather_limited(50, [lambda n=n: begin(n) for n in more])
-    print(f"began {len(more)} more payments to call back (not measured) in {time.perf_counter() - started:.2f} s",
-          flush=True)
+    print(f"began {len(more)} more payments to call back or credit directly (not measured) in "
+          f"{time.perf_counter() - started:.2f} s", flush=True)
 
 
 # callbacks: each payment settled in the sandbox, then its callback fired by the bench
 
 async def _call_back(session, database: Database, sandbox: SandboxProcess, server_pid: int, args) -> dict:
     settled = await sandbox.settle()
+    held, settled = settled[args.callbacks:], settled[:args.callbacks]  # the floor's, credited by the bench
     messages = [(url, headers, body) for _, _, url, headers, body in settled]
     half = len(messages) // 2
     problems = []
@@ -466,8 +482,9 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
     found = {"fundings": fundings, "distinct_transactions": distinct, "payments_succeeded": succeeded,
              "holds_funded": funded_holds, "ledger_ok": verification.ok, "ledger_entries": verification.entries,
              "ledger_problem": verification.problem}
-    if len(messages) != args.callbacks:
-        problems.append(f"{args.callbacks - len(messages)} payments did not settle in the sandbox")
+    if len(messages) != args.callbacks or len(held) != args.floor:
+        problems.append(f"{args.callbacks + args.floor - len(messages) - len(held)} payments did not settle "
+                        f"in the sandbox")
     expected = len(messages)
     if not (fundings == distinct == succeeded == funded_holds == expected) or not verification.ok:
         problems.append(f"expected {expected} credited once each: {found}")
@@ -487,10 +504,12 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
         print(f"  problem: {problem}", file=sys.stderr)
     return {**figures, "cpu": cpu, "waits": {name: dict(value) for name, value in waits.items()}, **found,
             "problems": problems,
-            "settled": [(key, reference) for key, reference, *_ in settled]}
+            "settled": [(key, reference) for key, reference, *_ in settled], "held": held}
 
 
 WAIT_SAMPLE_S = 0.02
+# What asyncpg asks a new connection the first time it sends a jsonb: not the credit's statements.
+INTROSPECTION = ("typeinfo_tree", "current_setting('jit')", "set_config('jit'")
 
 
 @contextlib.asynccontextmanager
@@ -544,9 +563,11 @@ def _cpu_per(count: int, pid: int, sandbox_pid: int, server_before: float, servi
 
 # the floor: what one callback cannot go below
 
-async def _floor(session, database: Database, config: Config, sandbox: SandboxProcess, settled: list, args) -> dict:
+async def _floor(session, database: Database, config: Config, sandbox: SandboxProcess, settled: list, held: list,
+                 args) -> dict:
     """The client's ``collection_status`` of each settled payment, timed alone, as the server asks it;
-    and as many PostgreSQL transactions (``SELECT 1``) through a pool of the server's size."""
+    as many PostgreSQL transactions (``SELECT 1``) through a pool of the server's size, and ones
+    updating one shared row; and the credit's transaction of each ``held`` payment alone."""
     client = PaymentProviders.from_config(dataclasses.replace(config, **sandbox.settings), session)[args.provider]
     payments = settled[:max(1000, args.concurrency)]
     status = Timed()
@@ -590,14 +611,76 @@ async def _floor(session, database: Database, config: Config, sandbox: SandboxPr
     started = time.perf_counter()
     await _gather_limited(args.concurrency, [update_shared for _ in payments])
     shared.seconds = time.perf_counter() - started
+    credit, statements, problems = await _credit_alone(database, config, client, held, args)
     floor = {"status_query": status.figures(), "transaction": transaction.figures(),
-             "shared_row_transaction": shared.figures()}
+             "shared_row_transaction": shared.figures(), "credit_transaction": credit.figures(),
+             "credit_statements": round(statements / max(len(held), 1), 1), "problems": problems}
     print(f"floor: {args.provider} status query (collection_status) {_line(floor['status_query'])}", flush=True)
     print(f"floor: one PostgreSQL transaction (SELECT 1), pool of {database.pool.get_max_size()}: "
           f"{_line(floor['transaction'])}", flush=True)
     print(f"floor: one PostgreSQL transaction updating one row every transaction updates (as each funding "
           f"updates its provider's clearing account): {_line(floor['shared_row_transaction'])}", flush=True)
+    print(f"floor: the credit's transaction alone (settlement.apply with the sandbox's answer, from the bench, "
+          f"{floor['credit_statements']} statements each, BEGIN and COMMIT included): "
+          f"{_line(floor['credit_transaction'])}", flush=True)
+    for problem in problems:
+        print(f"  problem: {problem}", file=sys.stderr)
     return floor
+
+
+async def _credit_alone(database: Database, config: Config, client, held: list,
+                        args) -> tuple[Timed, int, list[str]]:
+    """Each held payment credited as its callback would credit it, without the HTTP: its callback
+    read by the client and its status answer asked first (not timed), then ``settlement.apply``
+    timed alone, ``--concurrency`` at a time, through a pool of the server's size that counts the
+    statements. Then every one of them must be credited once."""
+    async with database.connection() as conn:  # the sandbox knows a payment by its key (the provider's id)
+        rows = await conn.fetch("SELECT id, reference, provider_transaction_id FROM payments"
+                                " WHERE provider_transaction_id = ANY($1) OR reference = ANY($2)",
+                                [key for key, *_ in held], [reference for _, reference, *_ in held])
+    ids = {**{row["reference"]: row["id"] for row in rows}, **{row["provider_transaction_id"]: row["id"] for row in rows}}
+    prepared = []
+    for key, reference, _, headers, body in held:
+        reported = client.read_callback(Kind.COLLECTION, headers=headers, body=body)
+        answer = await settlement.ask(client.collection_status(reference=reference, provider_id=key))
+        prepared.append((ids.get(key) or ids[reference], answer, reported))
+    credit, statements = Timed(), Counter()
+
+    async def counted(connection) -> None:  # a pool of the server's size whose statements are counted
+        await init_connection(connection)
+        connection.add_query_logger(lambda logged: statements.update(
+            () if any(text in logged.query for text in INTROSPECTION) else ("statement",)))
+
+    pool = await asyncpg.create_pool(config.database_url, min_size=1, max_size=database.pool.get_max_size(),
+                                     init=counted, reset=keep_session)
+    crediting = Database("core", pool)
+
+    async def apply(payment_id, answer, reported) -> None:
+        started = time.perf_counter()
+        payment = await settlement.apply(crediting, config, payment_id, answer, by=settlement.CALLBACK,
+                                         reported=reported)
+        credit.latencies.append(time.perf_counter() - started)
+        credit.statuses[payment.status] += 1
+
+    try:
+        async with crediting.connection() as conn:  # the pool's connections opened first, unmeasured
+            await conn.fetchval("SELECT 1")
+        statements.clear()
+        started = time.perf_counter()
+        await _gather_limited(args.concurrency, [lambda p=p: apply(*p) for p in prepared])
+        credit.seconds = time.perf_counter() - started
+    finally:
+        await pool.close()
+    problems = []
+    async with database.connection() as conn:
+        credited = await conn.fetchval(
+            "SELECT count(*) FROM payments p JOIN payment_hold_fundings f ON f.id = p.funding_id"
+            " WHERE p.id = ANY($1) AND p.status = 'succeeded'", list(ids.values()))
+        verification = await ledger.verify(conn)
+    if credited != len(held) or set(credit.statuses) != {"succeeded"} or not verification.ok:
+        problems.append(f"the floor's {len(held)} payments: {credited} credited, {dict(credit.statuses)}, "
+                        f"ledger {'ok' if verification.ok else verification.problem}")
+    return credit, statements["statement"], problems
 
 
 def _say_targets(summary: dict) -> None:
@@ -609,8 +692,10 @@ def _say_targets(summary: dict) -> None:
           f"the limit beside it: a status query alone p50 {floor['status_query']['p50_ms']} ms "
           f"p99 {floor['status_query']['p99_ms']} ms ({floor['status_query']['per_s']}/s at the same concurrency), "
           f"a PostgreSQL transaction p50 {floor['transaction']['p50_ms']} ms p99 {floor['transaction']['p99_ms']} ms, "
-          f"one updating a shared row {floor['shared_row_transaction']['per_s']}/s; "
-          f"load average {summary['load']}", flush=True)
+          f"one updating a shared row {floor['shared_row_transaction']['per_s']}/s, "
+          f"the credit's transaction alone p50 {floor['credit_transaction']['p50_ms']} ms "
+          f"p99 {floor['credit_transaction']['p99_ms']} ms ({floor['credit_transaction']['per_s']}/s); "
+          f"load average {summary['load_at_start']} at the start, {summary['load']} at the end", flush=True)
 
 
 if __name__ == "__main__":
