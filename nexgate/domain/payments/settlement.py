@@ -8,7 +8,8 @@ unique on (provider, transaction id)), the payment's new state, its timeline ste
 event, which the outbox carries to the bus and from there to the payer's devices
 (workers/payments_live.py, which also emails a succeeded payment's receipt, after the commit).
 The transaction holds nothing but SQL (the status query comes before it, the receipt after),
-about ten statements for a credit (bench/README.md, "Where a callback's time goes"). The rules:
+seven statements for a credit, BEGIN and COMMIT included (bench/README.md, "One transaction a
+callback"). The rules:
 
 - succeeded, for the amount and currency asked, while pending: credited, ``succeeded``;
 - succeeded for another amount or currency, or after the payment expired or failed: ``review``,
