@@ -236,7 +236,8 @@ async def _sms_sandbox(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     sandbox = SmsSandbox(username=config.sms_username, api_key=config.sms_api_key,
-                         directory=config.sms_sandbox_dir or None, **_listening_at(config.sms_api_url))
+                         directory=config.sms_sandbox_dir or None, callback_url=config.sms_delivery_reports_url,
+                         report_delay_s=1.0, **_listening_at(config.sms_api_url))
     await _start_sandbox(sandbox, "SMS", "NEXGATE_SMS_API_URL")
     log.info("SMS sandbox on %s keeps messages in %s", sandbox.url, config.sms_sandbox_dir or "memory")
     yield

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -111,6 +112,12 @@ def _vapid_private_key(raw: str) -> str:
     from .providers.webpush import check_vapid_private_key
 
     return check_vapid_private_key(raw)
+
+
+def _path_secret(raw: str) -> str:
+    if len(raw) < 16 or not re.fullmatch(r"[A-Za-z0-9_-]+", raw):
+        raise ValueError("must be at least 16 letters, digits, - or _ (a URL path segment nobody can guess)")
+    return raw
 
 
 def _vapid_subject(raw: str) -> str:
@@ -292,6 +299,11 @@ class Config:
         "NEXGATE_SMS_USERNAME and NEXGATE_SMS_API_KEY",
     )
     sms_sandbox_dir: str = _setting("", str, "Directory where the SMS sandbox appends what it receives (messages.jsonl)")
+    sms_delivery_reports_secret: str = _setting(
+        "", _optional(_path_secret),
+        "Secret last segment of the delivery reports URL set in the Africa's Talking dashboard: "
+        "NEXGATE_PUBLIC_URL/api/notifications/sms/delivery-reports/{this}; empty: reports are not accepted (404)",
+    )
     push_vapid_private_key: str = _setting(
         "", _optional(_vapid_private_key),
         "VAPID private key Web Push is signed with (the raw P-256 key, base64url: python -m nexgate push vapid-keys "
@@ -320,6 +332,11 @@ class Config:
         "least the push service's Retry-After",
     )
     push_retry_max_ms: int = _setting(3_600_000, _integer(1, 86_400_000), "Longest wait between two attempts at a push")
+    push_subscriptions_max: int = _setting(
+        20, _integer(1, 1000),
+        "Push subscriptions (browsers' and apps' together) one user may have; registering one more drops the one "
+        "registered least recently",
+    )
     push_sandbox: bool = _setting(
         False, _boolean,
         "Run a local Web Push service sandbox in the server on NEXGATE_PUSH_SANDBOX_URL's host and port "
@@ -548,6 +565,13 @@ class Config:
     def payments_callback_base(self) -> str:
         """The base of every payment provider's callback URL (``payments_callback_url`` or its default)."""
         return (self.payments_callback_url or self.public_url.rstrip("/") + "/api/payments/callbacks").rstrip("/")
+
+    @property
+    def sms_delivery_reports_url(self) -> str | None:
+        """Where Africa's Talking POSTs delivery reports (None without a secret)."""
+        if not self.sms_delivery_reports_secret:
+            return None
+        return f"{self.public_url.rstrip('/')}/api/notifications/sms/delivery-reports/{self.sms_delivery_reports_secret}"
 
     @property
     def push_subject(self) -> str:

@@ -42,9 +42,10 @@ class Metrics:
         self.notification_deliveries = Counter(
             "nexgate_notification_deliveries",
             "Attempts at telling a notification, by channel (webpush, fcm, email, sms) and outcome (sent, retrying, "
-            "failed) and, for the last two, the reason (pushes: gone, not_found, unregistered, wrong_sender, "
-            "rate_limited, server_error, timeout, unreachable, rejected; email: smtp_<code> or the error's kind; "
-            "sms: the gateway's status or the error's kind)",
+            "failed; for sms also delivered, and failed, as its delivery reports say) and, for retrying and failed, "
+            "the reason (pushes: gone, not_found, unregistered, wrong_sender, rate_limited, server_error, timeout, "
+            "unreachable, rejected; email: smtp_<code> or the error's kind; sms: the gateway's status or the error's "
+            "kind, or the delivery report's failureReason or status)",
             ["channel", "outcome", "reason"], registry=self.registry,
         )
 

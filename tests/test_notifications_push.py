@@ -3,6 +3,7 @@ sandbox over HTTP: the sandbox checks each push's VAPID JWT and decrypts it with
 "browser" holds, so these tests read what the device would show."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import uuid
@@ -11,6 +12,7 @@ import orjson
 import pytest
 
 from nexgate.client import ApiError, NexgateClient
+from nexgate.domain.notifications import push
 from nexgate.keys import PLATFORM
 from nexgate.providers.fcm_sandbox import FcmSandbox
 from nexgate.providers.webpush import generate_vapid_private_key
@@ -20,7 +22,7 @@ from tests.support.auth import PASSWORD
 from tests.support.live import base_url
 from tests.support.barrier import sockets_served
 from tests.support.messages import direct as send_direct, send
-from tests.support.notifications import WORKERS, centre, event_ids, handled, person
+from tests.support.notifications import WORKERS, centre, event_ids, fail_logins, handled, person
 
 PUSH_WORKERS = [*WORKERS, "notifications_push", "scheduler"]
 FOLLOW = "users.follow.created"
@@ -157,6 +159,44 @@ async def test_registering_the_same_endpoint_again_updates_it(make_client, push_
     again = await amina.request("POST", "/api/notifications/push-subscriptions", json=browser.info())
     assert again["id"] == first["id"]
     assert len((await amina.request("GET", "/api/notifications/push-subscriptions"))["items"]) == 1
+
+
+async def test_past_the_cap_the_subscription_registered_least_recently_is_dropped(
+        make_client, push_config, push_sandbox, fcm_sandbox, users):
+    """NEXGATE_PUSH_SUBSCRIPTIONS_MAX: one more registration (a browser or an app) drops the one
+    registered least recently; a registration again counts as recent."""
+    client = await _app(make_client, push_config, push_subscriptions_max=3)
+    amina, juma = await person(client, users), await person(client, users)
+    first, _ = await _subscribe(amina, push_sandbox)
+    second, _ = await _subscribe(amina, push_sandbox)
+    token, _ = await _register_app(amina, fcm_sandbox)
+    again = await amina.request("POST", "/api/notifications/push-subscriptions", json=first.info())  # refreshed
+    fourth, registered = await _subscribe(amina, push_sandbox)
+    listed = (await amina.request("GET", "/api/notifications/push-subscriptions"))["items"]
+    assert {item["id"] for item in listed} == {again["id"], registered["id"], next(
+        item["id"] for item in listed if item["channel"] == "fcm")}  # the second browser is gone
+    assert registered in listed and len(listed) == 3
+    await _follow(juma, amina)
+    for browser in (first, fourth):
+        await push_sandbox.wait_for(browser.id)
+    await fcm_sandbox.wait_for(token)
+    await _pushes_handled(client, recipient_id=str(amina.user_id))
+    assert push_sandbox.messages(second.id) == []
+
+
+async def test_registrations_at_once_cannot_pass_the_cap(make_client, push_config, push_sandbox, fcm_sandbox, users):
+    client = await _app(make_client, push_config, push_subscriptions_max=2)
+    amina = await person(client, users)
+    key = (await amina.request("GET", "/api/notifications/push/vapid-public-key"))["public_key"]
+    browsers = [push_sandbox.subscribe(key) for _ in range(6)]
+    tokens = [fcm_sandbox.register_device() for _ in range(4)]
+    answers = await asyncio.gather(
+        *(amina.request("POST", "/api/notifications/push-subscriptions", json=b.info()) for b in browsers),
+        *(amina.request("POST", "/api/notifications/push-tokens", json={"token": t}) for t in tokens))
+    assert len({answer["id"] for answer in answers}) == 10  # each registered (201)...
+    async with client.app[PLATFORM].notify.connection() as conn:  # ...and no more than two kept
+        assert await conn.fetchval("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", amina.user_id) == 2
+    assert len((await amina.request("GET", "/api/notifications/push-subscriptions"))["items"]) == 2
 
 
 @pytest.mark.parametrize("change, code", [
@@ -483,26 +523,148 @@ async def test_push_turned_off_for_a_category_is_not_pushed(make_client, push_co
     assert push_sandbox.messages(browser.id) == []
 
 
-async def test_a_push_in_quiet_hours_waits_for_their_end(make_client, push_config, push_sandbox, users):
-    client = await _app(make_client, push_config)
-    amina, juma = await person(client, users), await person(client, users)
-    browser, _ = await _subscribe(amina, push_sandbox)
+# Quiet hours: held, then summarised
+
+async def _quiet_now(api) -> None:
+    """Quiet hours from an hour ago to an hour from now."""
     now = datetime.datetime.now(datetime.UTC)
-    start, end = (now - datetime.timedelta(hours=1)).strftime("%H:%M"), (now + datetime.timedelta(hours=1)).strftime("%H:%M")
-    await amina.request("PATCH", "/api/notifications/settings",
-                        json={"quiet_hours": {"start": start, "end": end}, "time_zone": "UTC"})
+    start, end = ((now + datetime.timedelta(hours=hours)).strftime("%H:%M") for hours in (-1, 1))
+    await api.request("PATCH", "/api/notifications/settings",
+                      json={"quiet_hours": {"start": start, "end": end}, "time_zone": "UTC"})
+
+
+async def _held(client, api) -> list:
+    async with client.app[PLATFORM].notify.connection() as conn:
+        return await conn.fetch("SELECT told_id, notification_id, until, released_at FROM push_holds "
+                                "WHERE recipient_id = $1 ORDER BY created_at", api.user_id)
+
+
+async def _messages_created(client, sent) -> list:
+    """The events of these messages (those of other tests are in the outbox too)."""
+    return [event_id for message in sent for event_id in await event_ids(
+        client, "messages.message.created", conversation_id=message["conversation_id"])]
+
+
+async def _end_quiet_hours(client, api, *, again: bool = False) -> None:
+    """As if the hour had passed: the recipient's summary job is due now (``again``: fired once
+    more, as a second scheduler's or a replay's would be) and has been handled."""
+    async with client.app[PLATFORM].core.connection() as conn:
+        job = await conn.fetchrow("SELECT id, run_at FROM scheduled_jobs WHERE routing_key = $1 "
+                                  "AND payload->>'recipient_id' = $2", "notifications.quiet_hours.ended",
+                                  str(api.user_id))
+        assert job is not None
+        if not again:  # when the quiet hours end
+            assert job["run_at"] > datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=59)
+        await conn.execute("UPDATE scheduled_jobs SET run_at = now(), fired_at = NULL, event_id = NULL WHERE id = $1",
+                           job["id"])
+    fired = 2 if again else 1
+
+    async def done():
+        ids = await event_ids(client, "notifications.quiet_hours.ended", recipient_id=str(api.user_id))
+        return ids if len(ids) == fired else None
+
+    await handled(client, await eventually(done, timeout=20), consumer="notifications_push")
+
+
+@pytest.mark.parametrize("language, text", [
+    ("en", "You have 3 new notifications, from {neema} and {juma}"),
+    ("sw", "Una arifa mpya 3, kutoka kwa {neema} na {juma}")])
+async def test_pushes_held_in_quiet_hours_go_as_one_summary_when_they_end(
+        make_client, push_config, push_sandbox, fcm_sandbox, users, language, text):
+    """The issue's fault: notifications made during quiet hours are held, then summarised: one
+    push to each device, in the recipient's language, none of them pushed on its own; a critical
+    one goes at once."""
+    client = await _app(make_client, push_config, login_failures_before_lockout=3, login_failures_per_ip=100)
+    amina, juma, neema = await person(client, users), await person(client, users), await person(client, users)
+    await amina.request("PATCH", f"/api/users/{amina.user_id}", json={"language": language})
+    browser, _ = await _subscribe(amina, push_sandbox)
+    token, _ = await _register_app(amina, fcm_sandbox)
+    await _quiet_now(amina)
     await _follow(juma, amina)
-    await handled(client, await event_ids(client, FOLLOW, followee_id=str(amina.user_id)))
-    told = await _only_notification(amina)
+    await _follow(neema, amina)  # joins juma's: one notification
+    sent = [await send(juma, await send_direct(juma, amina), "Habari"),
+            await send(neema, await send_direct(neema, amina), "Uko?")]
+    await fail_logins(client, amina, 3)  # critical: pushed at once
+    critical = (await push_sandbox.wait_for(browser.id)).json()
+    assert critical["type"] == "suspicious_login" and critical["critical"] is True
+    assert (await fcm_sandbox.wait_for(token)).data["type"] == "suspicious_login"
+    await handled(client, [*await event_ids(client, FOLLOW, followee_id=str(amina.user_id)),
+                           *await _messages_created(client, sent)])
+    told = await _listed(amina)
+    held = [item for item in told if item["type"] != "suspicious_login"]
+    assert len(held) == 3 and {row["notification_id"] for row in await _held(client, amina)} == {
+        uuid.UUID(item["id"]) for item in held}
+    await _pushes_handled(client, recipient_id=str(amina.user_id))
+    assert len(push_sandbox.messages(browser.id)) == 1 and len(fcm_sandbox.messages(token)) == 1  # nothing else yet
+
+    await _end_quiet_hours(client, amina)
+    summary = push_sandbox.messages(browser.id)[1].json()  # decrypted by the "browser"
+    expected = text.format(neema=await _name(neema), juma=await _name(juma))
+    assert summary["text"] == expected and summary["type"] == "summary" and summary["count"] == 3
+    assert summary["link"] == "nexgate://notifications" and summary["tag"] == summary["id"]
+    assert set(summary["notification_ids"]) == {item["id"] for item in held} and summary["unread_count"] == 4
+    app = fcm_sandbox.messages(token)[1]
+    assert app.data["text"] == expected and app.message["notification"]["body"] == expected
+    assert app.data["type"] == "summary" and app.data["link"] == "nexgate://notifications"
+    for item in held:  # each shows the summary's deliveries, and none of its own
+        deliveries = await _deliveries(amina, item["id"], count=2, status="sent")
+        assert {d["summary_id"] for d in deliveries} == {summary["id"]}
+        assert sorted(d["channel"] for d in deliveries) == ["fcm", "webpush"]
+    assert all(row["released_at"] is not None for row in await _held(client, amina))
+
+    await _end_quiet_hours(client, amina, again=True)  # fired again: nothing more to tell
+    assert len(push_sandbox.messages(browser.id)) == 2 and len(fcm_sandbox.messages(token)) == 2
+
+
+@pytest.mark.parametrize("read", ["all", "one"])
+async def test_what_was_read_during_quiet_hours_is_not_pushed(make_client, push_config, push_sandbox, users, read):
+    """Nothing when everything held was read meanwhile; a single one left goes as itself."""
+    client = await _app(make_client, push_config)
+    amina, juma, neema = await person(client, users), await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    await _quiet_now(amina)
+    await _follow(juma, amina)
+    sent = [await send(neema, await send_direct(neema, amina), "Uko?")]
+    await handled(client, [*await event_ids(client, FOLLOW, followee_id=str(amina.user_id)),
+                           *await _messages_created(client, sent)])
+    message, follow = await eventually(lambda: _listed_two(amina))
+    if read == "all":
+        await amina.request("PATCH", "/api/notifications/read-all")
+    else:
+        await amina.request("PATCH", f"/api/notifications/{message['id']}/read")
+    await _end_quiet_hours(client, amina)
+    pushed = push_sandbox.messages(browser.id)
+    if read == "all":
+        assert pushed == []
+        return
+    [alone] = pushed
+    assert alone.json()["id"] == follow["id"] and alone.json()["text"] == f"{await _name(juma)} started following you"
+    [delivery] = await _deliveries(amina, follow["id"], status="sent")
+    assert delivery["summary_id"] is None
+    assert (await amina.request("GET", f"/api/notifications/{message['id']}"))["deliveries"] == []
+
+
+async def test_quiet_hours_end_in_one_summary_whichever_worker_ends_them(make_client, push_config, push_sandbox,
+                                                                          users):
+    """Several workers handling the end at once (two schedulers' firings, a redelivery) push one summary."""
+    client = await _app(make_client, push_config)
+    amina, juma, neema = await person(client, users), await person(client, users), await person(client, users)
+    browser, _ = await _subscribe(amina, push_sandbox)
+    await _quiet_now(amina)
+    await _follow(juma, amina)
+    sent = [await send(neema, await send_direct(neema, amina), "Uko?")]
+    await handled(client, [*await event_ids(client, FOLLOW, followee_id=str(amina.user_id)),
+                           *await _messages_created(client, sent)])
+    [until] = {row["until"] for row in await _held(client, amina)}
     platform = client.app[PLATFORM]
-    async with platform.core.connection() as conn:
-        job = await conn.fetchrow("SELECT id, run_at FROM scheduled_jobs WHERE routing_key = "
-                                  "'notifications.push.requested' AND payload->>'notification_id' = $1", told["id"])
-        assert job is not None and job["run_at"] > now + datetime.timedelta(minutes=59)  # when the quiet hours end
-        assert push_sandbox.messages(browser.id) == []
-        await conn.execute("UPDATE scheduled_jobs SET run_at = now() WHERE id = $1", job["id"])  # as an hour later
-    push = await push_sandbox.wait_for(browser.id)
-    assert push.json()["id"] == told["id"]
+
+    async def end() -> None:
+        async with platform.notify.transaction("test.quiet_hours_end") as conn:
+            await push.summarise(platform, conn, amina.user_id, until)
+
+    await asyncio.gather(end(), end(), end())
+    [summary] = push_sandbox.messages(browser.id)
+    assert summary.json()["count"] == 2 and summary.json()["text"].startswith("You have 2 new notifications, from ")
 
 
 # New messages: pushed only to the offline

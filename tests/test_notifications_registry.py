@@ -24,6 +24,29 @@ def test_every_registered_type_reads_in_both_languages_from_what_its_events_carr
         assert kind.templates["in_app"][language].strip()
 
 
+OWN_TEXTS = registry.own_texts()
+
+
+def test_the_services_own_texts_include_the_quiet_hours_summary():
+    assert {"quiet_hours_summary", "quiet_hours_summary_from"} <= {text.name for text in OWN_TEXTS}
+
+
+@pytest.mark.parametrize("text", OWN_TEXTS, ids=lambda text: text.name)
+def test_every_text_of_the_services_own_reads_in_both_languages_and_is_documented(text):
+    assert registry.text_problems(text) == []
+    for language in registry.LANGUAGES:
+        assert text.templates[language].strip() and f"`{text.templates[language]}`" in DOC, (text.name, language)
+
+
+def test_an_own_text_missing_a_language_or_naming_what_it_lacks_is_refused():
+    with pytest.raises(ValueError) as refused:
+        registry.own_text("broken_summary", params=("count",), en="You have {count} new {things}")
+    message = str(refused.value)
+    assert "broken_summary: no template in 'sw'" in message
+    assert "the 'en' template names 'things', which it does not carry" in message
+    assert "broken_summary" not in {text.name for text in registry.own_texts()}
+
+
 def test_a_type_missing_a_language_or_naming_what_its_event_lacks_is_refused():
     with pytest.raises(ValueError) as refused:
         notification_type(

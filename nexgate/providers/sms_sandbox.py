@@ -9,12 +9,23 @@ does (401 otherwise), needs ``to`` and ``message`` (400 otherwise), checks each 
 
 Accepted messages are kept in memory (``messages()``, ``wait_for(number)``) and, given a
 directory, appended to ``messages.jsonl`` there; ``GET /sandbox/messages?to=+255...``
-lists them over HTTP. ``serve`` runs it in-process when ``NEXGATE_SMS_SANDBOX`` is true,
+lists them over HTTP.
+
+Given a ``callback_url`` (the account's delivery reports URL), it then reports each accepted
+message's fate as the gateway does, ``report_delay_s`` later: a form-encoded POST of ``id``
+(the messageId), ``status``, ``phoneNumber``, ``networkCode``, ``retryCount`` and, for a
+failure, ``failureReason``. The number steers it, as the payment sandboxes' payer numbers do
+(``REPORTS``, by its last two digits): ``Success`` (delivered) unless it ends in 90 (Failed,
+DeliveryFailure), 91 (AbsentSubscriber), 92 (Expired), 93 (Rejected, UserIsInactive), 94 (no
+report at all), 95 (Success twice, then a late Sent: duplicates out of order) or 96 (Failed,
+then Success on the gateway's retry); ``outcomes[number]`` sets any other sequence. Each
+report sent and the answer it got is kept in ``reports`` (``wait_for_reports``). ``serve`` runs it in-process when ``NEXGATE_SMS_SANDBOX`` is true,
 and ``python -m nexgate.providers.sms_sandbox [PORT]`` runs it alone.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime
 import decimal
@@ -24,6 +35,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import orjson
 import phonenumbers
 from aiohttp import web
@@ -38,6 +50,26 @@ API_KEY = "sandbox-api-key"
 # What one SMS part costs per country calling code, in the currency it is billed in.
 PRICES = {255: ("TZS", "20.0000"), 254: ("KES", "0.8000"), 256: ("UGX", "35.0000"), 250: ("RWF", "15.0000")}
 DEFAULT_PRICE = ("USD", "0.0500")
+# The delivery reports a number's last two digits ask for, in order: (status, failureReason).
+DELIVERED = (("Success", None),)
+REPORTS: dict[str, tuple[tuple[str, str | None], ...]] = {
+    "90": (("Failed", "DeliveryFailure"),),
+    "91": (("AbsentSubscriber", None),),
+    "92": (("Expired", None),),
+    "93": (("Rejected", "UserIsInactive"),),
+    "94": (),
+    "95": (("Success", None), ("Success", None), ("Sent", None)),
+    "96": (("Failed", "DeliveryFailure"), ("Success", None)),
+}
+NETWORK_CODES = {255: "64004", 254: "63902", 256: "64110", 250: "63510"}  # Vodacom TZ, Safaricom, MTN UG, MTN RW
+
+
+@dataclasses.dataclass(frozen=True)
+class SentReport:
+    """One delivery report the sandbox POSTed, and the HTTP status it was answered (None: no answer)."""
+
+    form: dict[str, str]
+    answered: int | None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,8 +92,17 @@ class SmsSandbox(HttpSandbox):
     def __init__(
         self, *, username: str = USERNAME, api_key: str = API_KEY, directory: Path | str | None = None,
         host: str = "127.0.0.1", port: int = 0, sender_ids: set[str] | None = None,
+        callback_url: str | None = None, report_delay_s: float = 0.05,
     ):
         self.username = username
+        self.callback_url = callback_url  # the account's delivery reports URL; None: none sent
+        self.report_delay_s = report_delay_s
+        self.outcomes: dict[str, tuple[tuple[str, str | None], ...]] = {}  # number -> reports, over REPORTS
+        self.next_ids: list[str] = []  # the messageIds the next accepted messages get (then random ones)
+        self.reports: list[SentReport] = []
+        self._reported = asyncio.Condition()
+        self._tasks: set[asyncio.Task] = set()
+        self._session: aiohttp.ClientSession | None = None
         self.api_key = api_key
         self.directory = Path(directory) if directory else None
         super().__init__(host, port)
@@ -81,6 +122,16 @@ class SmsSandbox(HttpSandbox):
         app.router.add_get("/sandbox/messages", self._list)
         return app
 
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._session is not None:
+            await self._session.close()
+        await super().stop()
+
     def settings(self) -> dict[str, Any]:
         """``Config`` overrides that point the server at this sandbox."""
         return {"sms_api_url": self.url, "sms_username": self.username, "sms_api_key": self.api_key}
@@ -98,6 +149,50 @@ class SmsSandbox(HttpSandbox):
                 if len(received) > after:
                     return received[after]
                 await self._arrived.wait()
+
+    async def wait_for_reports(self, count: int, timeout: float = 10.0, **match: str) -> list[SentReport]:
+        """The first ``count`` reports sent whose form has these fields (``id=...``), waiting for them."""
+        async with asyncio.timeout(timeout), self._reported:
+            while True:
+                found = [r for r in self.reports if all(r.form.get(k) == v for k, v in match.items())]
+                if len(found) >= count:
+                    return found[:count]
+                await self._reported.wait()
+
+    def reports_for(self, number: str) -> tuple[tuple[str, str | None], ...]:
+        if number in self.outcomes:
+            return self.outcomes[number]
+        return REPORTS.get(number[-2:], DELIVERED)
+
+    # delivery reports
+
+    def _report_later(self, accepted: list[SandboxSms]) -> None:
+        if not self.callback_url:
+            return
+        for sms in accepted:
+            task = asyncio.get_running_loop().create_task(self._report(sms))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _report(self, sms: SandboxSms) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        network = NETWORK_CODES.get(phonenumbers.parse(sms.to).country_code, "99999")
+        for retry, (status, reason) in enumerate(self.reports_for(sms.to)):
+            await asyncio.sleep(self.report_delay_s)
+            form = {"id": sms.message_id, "status": status, "phoneNumber": sms.to, "networkCode": network,
+                    "retryCount": str(retry)}
+            if reason:
+                form["failureReason"] = reason
+            try:
+                async with self._session.post(self.callback_url, data=form) as response:
+                    answered: int | None = response.status
+            except (aiohttp.ClientError, TimeoutError) as error:
+                log.warning("SMS sandbox: delivery report to %s failed: %r", self.callback_url, error)
+                answered = None
+            async with self._reported:
+                self.reports.append(SentReport(form, answered))
+                self._reported.notify_all()
 
     # the API
 
@@ -127,7 +222,7 @@ class SmsSandbox(HttpSandbox):
                 cost = decimal.Decimal(price) * parts
                 total[currency] = total.get(currency, 0) + cost
                 sms = SandboxSms(
-                    message_id=f"ATXid_{uuid.uuid4().hex}", to=number, text=text, sender=sender, username=username,
+                    message_id=self.next_ids.pop(0) if self.next_ids else f"ATXid_{uuid.uuid4().hex}", to=number, text=text, sender=sender, username=username,
                     cost=f"{currency} {cost:.4f}", sent_at=datetime.datetime.now(datetime.UTC).isoformat(),
                 )
                 accepted.append(sms)
@@ -135,6 +230,7 @@ class SmsSandbox(HttpSandbox):
                              "messageId": sms.message_id}
             recipients.append(recipient)
         await self._keep(accepted)
+        self._report_later(accepted)
         costs = " ".join(f"{currency} {amount:.4f}" for currency, amount in total.items()) or "0"
         summary = f"Sent to {len(accepted)}/{len(recipients)} Total Cost: {costs}"
         return web.json_response({"SMSMessageData": {"Message": summary, "Recipients": recipients}}, status=201)
@@ -172,5 +268,6 @@ if __name__ == "__main__":
     import sys
 
     directory = Path("var/sms")
-    sandbox = SmsSandbox(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8026, directory=directory)
+    sandbox = SmsSandbox(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8026, directory=directory,
+                         callback_url=sys.argv[2] if len(sys.argv) > 2 else None)
     asyncio.run(run_alone(sandbox, f"SMS sandbox keeping messages in {directory / 'messages.jsonl'}"))

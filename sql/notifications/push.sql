@@ -1,5 +1,20 @@
 -- Push subscriptions and push deliveries (nexgate/domain/notifications/push.py).
 
+-- name: lock_user_subscriptions(user_id)$
+-- Registrations of one user one at a time, so that none can take the count past the cap.
+SELECT pg_advisory_xact_lock(hashtextextended('notifications.push_subscriptions:' || CAST(:user_id AS uuid)::text, 0))
+       IS NOT NULL;
+
+-- name: evict_beyond(user_id, registered_id, cap)$
+-- The one just registered stays; of the user's others, those past the newest cap - 1 (by their
+-- last registration) are dropped.
+WITH evicted AS (
+    DELETE FROM push_subscriptions
+     WHERE id IN (SELECT id FROM push_subscriptions WHERE user_id = :user_id AND id <> :registered_id
+                   ORDER BY updated_at DESC, created_at DESC, id DESC OFFSET :cap - 1)
+    RETURNING 1)
+SELECT count(*) FROM evicted;
+
 -- name: upsert_webpush(id, user_id, device_id, session_id, endpoint, p256dh, auth)^
 -- A browser registering its endpoint again (new keys, or another user signed in on it) takes
 -- the one row over: an endpoint pushes to one user.
@@ -56,8 +71,8 @@ ON CONFLICT (told_id, subscription_id) DO NOTHING
 RETURNING id, notification_id, subscription_id, status, attempts;
 
 -- name: lock_delivery(id)^
-SELECT id, notification_id, told_id, recipient_id, channel, subscription_id, device_id, status, attempts, reason,
-       next_attempt_at
+SELECT id, notification_id, summary_id, told_id, recipient_id, channel, subscription_id, device_id, status, attempts,
+       reason, next_attempt_at
   FROM notification_deliveries WHERE id = :id FOR UPDATE;
 
 -- name: queue_channel_delivery(id, notification_id, told_id, recipient_id, channel)^
@@ -84,5 +99,53 @@ UPDATE notification_deliveries SET status = 'failed', reason = :reason, next_att
  WHERE id = :id;
 
 -- name: deliveries_of(notification_id)
-SELECT id, channel, device_id, status, attempts, reason, next_attempt_at, created_at, updated_at, sent_at
-  FROM notification_deliveries WHERE notification_id = :notification_id ORDER BY created_at, id;
+-- Its own pushes, email and text, and the pushes of the quiet hours' summaries it was in.
+SELECT id, channel, device_id, status, attempts, reason, next_attempt_at, created_at, updated_at, sent_at,
+       delivered_at, summary_id
+  FROM notification_deliveries
+ WHERE notification_id = :notification_id
+    OR summary_id IN (SELECT summary_id FROM push_holds WHERE notification_id = :notification_id
+                                                          AND summary_id IS NOT NULL)
+ ORDER BY created_at, id;
+
+-- Quiet hours: held pushes and their summaries.
+
+-- name: hold_push(told_id, notification_id, recipient_id, until)!
+-- Once per telling, however often the notifications consumer is redelivered its event.
+INSERT INTO push_holds (told_id, notification_id, recipient_id, until)
+VALUES (:told_id, :notification_id, :recipient_id, :until)
+ON CONFLICT (told_id) DO NOTHING;
+
+-- name: release_holds(recipient_id, until)
+-- Every hold of the recipient due by then, claimed once: a release running at the same time
+-- waits on the rows' locks, then finds them released.
+UPDATE push_holds SET released_at = clock_timestamp()
+ WHERE recipient_id = :recipient_id AND until <= :until AND released_at IS NULL
+RETURNING told_id, notification_id;
+
+-- name: unread_notifications(ids)
+-- Those still unread and not deleted, the latest first.
+SELECT id, recipient_id, type, category, object_type, object_id, actors, actor_count, params, link, read_at,
+       created_at, updated_at
+  FROM notifications
+ WHERE id = ANY(:ids::uuid[]) AND deleted_at IS NULL AND read_at IS NULL
+ ORDER BY updated_at DESC, id DESC;
+
+-- name: insert_summary(id, recipient_id, until, notification_ids)^
+INSERT INTO push_summaries (id, recipient_id, until, notification_ids)
+VALUES (:id, :recipient_id, :until, :notification_ids::uuid[])
+RETURNING id, recipient_id, until, notification_ids, created_at;
+
+-- name: mark_summarised(summary_id, told_ids)!
+UPDATE push_holds SET summary_id = :summary_id WHERE told_id = ANY(:told_ids::uuid[]);
+
+-- name: summary(id)^
+SELECT id, recipient_id, until, notification_ids, created_at FROM push_summaries WHERE id = :id;
+
+-- name: queue_summary_delivery(id, summary_id, recipient_id, channel, subscription_id, device_id)^
+-- The summary is its own telling (told_id: its id), once per subscription.
+INSERT INTO notification_deliveries (id, summary_id, told_id, recipient_id, channel, subscription_id, device_id,
+                                     next_attempt_at)
+VALUES (:id, :summary_id, :summary_id, :recipient_id, :channel, :subscription_id, :device_id, now())
+ON CONFLICT (told_id, subscription_id) DO NOTHING
+RETURNING id, summary_id, subscription_id, status, attempts;

@@ -8,6 +8,7 @@ SMS_REQUESTED = "notifications.sms.requested"
 SCHEDULE_FIRED = "notifications.schedule.fired"
 PUSH_REQUESTED = "notifications.push.requested"
 PUSH_BACKOFF_EXPIRED = "notifications.push_backoff.expired"
+QUIET_HOURS_ENDED = "notifications.quiet_hours.ended"
 
 EVENTS = declare("notifications", [
     event(EMAIL_REQUESTED, "an area asked for an email; the email worker sends it", to=STRING, template=STRING,
@@ -20,4 +21,6 @@ EVENTS = declare("notifications", [
           "pushes it to the recipient's devices", notification_id=UUID, recipient_id=UUID, told_id=UUID),
     event(PUSH_BACKOFF_EXPIRED, "the wait after a push delivery's temporary failure is over (a scheduled job, or a "
           "dead letter replayed): the notifications_push worker attempts it again", delivery_id=UUID, attempt=INTEGER),
+    event(QUIET_HOURS_ENDED, "a recipient's quiet hours ended with pushes held for them (a scheduled job): the "
+          "notifications_push worker pushes what is still unread as one summary", recipient_id=UUID, until=TIMESTAMP),
 ])

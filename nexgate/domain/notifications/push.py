@@ -11,9 +11,12 @@ arrives. A Web Push endpoint must be on one of the push services in
 
 **Delivery.** ``triggers.tell`` asks for a push of every notification it makes or updates
 that the recipient's preferences let through (``request_push``: the event
-``notifications.push.requested``, scheduled for the end of their quiet hours when it is held,
-written to the core outbox before the consumer's own transaction commits, so a crash in between delivers it again and
-the redo asks again under the same ``told_id``, which is queued once per subscription). The
+``notifications.push.requested``, written to the core outbox before the consumer's own
+transaction commits, so a crash in between delivers it again and the redo asks again under the
+same ``told_id``, which is queued once per subscription). A push held for the recipient's quiet
+hours is a hold (notify database) and the job of their end (``notifications.quiet_hours.ended``,
+one per recipient and end); when it fires, ``summarise`` pushes what is still unread as one
+summary (a single one as itself). The
 ``notifications_push`` group queues one delivery per live subscription and attempts it. A
 push service's answer decides what follows: 201 sent (FCM: 200); 404 and 410 (FCM:
 UNREGISTERED, SENDER_ID_MISMATCH) the subscription is pruned and nothing is retried; 429,
@@ -51,7 +54,7 @@ from . import centre_repository, preferences, registry
 from . import push_repository as repository
 from .centre_repository import Notification
 from .deliveries import NotYetTold
-from .events import PUSH_BACKOFF_EXPIRED, PUSH_REQUESTED
+from .events import PUSH_BACKOFF_EXPIRED, PUSH_REQUESTED, QUIET_HOURS_ENDED
 from .views import notification_view
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,17 @@ PRUNED_WEBPUSH = {404: "not_found", 410: "gone"}  # the subscription no longer e
 PRUNED_FCM = {"UNREGISTERED": "unregistered", "SENDER_ID_MISMATCH": "wrong_sender"}  # the token is of no use
 PRUNED = (*PRUNED_WEBPUSH.values(), *PRUNED_FCM.values())  # pruned, not retried
 MAX_TOKEN = 4096
+SUMMARY_LINK = "nexgate://notifications"  # the centre
+SUMMARY_NAMES = 3  # the people a summary names, the latest first
+_SUMMARY_JOBS = uuid.uuid5(uuid.NAMESPACE_URL, "nexgate:notifications:quiet-hours-summary")
+
+# The summary of the pushes held for quiet hours (docs/notifications.md, "Quiet hours").
+SUMMARY = registry.own_text(
+    "quiet_hours_summary", params=("count",),
+    en="You have {count} new notifications", sw="Una arifa mpya {count}")
+SUMMARY_FROM = registry.own_text(
+    "quiet_hours_summary_from", params=("count", "actor_name"),
+    en="You have {count} new notifications, from {actor_name}", sw="Una arifa mpya {count}, kutoka kwa {actor_name}")
 
 
 # Subscriptions
@@ -135,9 +149,11 @@ async def subscribe(platform: Platform, caller: Caller, *, endpoint: str, p256dh
     _client(platform, WEBPUSH)
     _checked(platform, endpoint, p256dh, auth)
     async with platform.notify.transaction("notifications.push_subscribe") as conn:
+        await repository.lock_user_subscriptions(conn, caller.user_id)
         row = await repository.upsert_webpush(conn, user_id=caller.user_id, device_id=caller.device_id,
                                               session_id=caller.session_id, endpoint=endpoint, p256dh=p256dh,
                                               auth=auth)
+        await _capped(platform, conn, caller.user_id, row["id"])
     return _subscription_view(row, caller), row["created"]
 
 
@@ -148,9 +164,23 @@ async def register_token(platform: Platform, caller: Caller, *, token: str) -> t
         raise Invalid(f"token must be an FCM registration token: 1 to {MAX_TOKEN} characters, no spaces",
                       code="push_token_invalid", details={"field": "token"})
     async with platform.notify.transaction("notifications.push_register_token") as conn:
+        await repository.lock_user_subscriptions(conn, caller.user_id)
         row = await repository.upsert_fcm(conn, user_id=caller.user_id, device_id=caller.device_id,
                                           session_id=caller.session_id, token=token)
+        await _capped(platform, conn, caller.user_id, row["id"])
     return _subscription_view(row, caller), row["created"]
+
+
+async def _capped(platform: Platform, conn: asyncpg.Connection, user_id: uuid.UUID, registered_id: uuid.UUID
+                  ) -> None:
+    """At most ``NEXGATE_PUSH_SUBSCRIPTIONS_MAX`` per user: the one just registered stays, and
+    those registered least recently beyond the cap are dropped (a browser whose data was cleared,
+    an app reinstalled: their old subscriptions are never registered again, and a client
+    registers its own again after each sign-in). Called under the user's registration lock, so
+    two registrations at once cannot pass the cap."""
+    cap = platform.config.push_subscriptions_max
+    if evicted := await repository.evict_beyond(conn, user_id, registered_id, cap):
+        log.info("user %s past %d push subscriptions: %d registered least recently dropped", user_id, cap, evicted)
 
 
 async def subscriptions(platform: Platform, caller: Caller) -> list[dict[str, Any]]:
@@ -175,7 +205,8 @@ async def sessions_ended(conn: asyncpg.Connection, session_ids: list[uuid.UUID])
 async def delivery_states(conn: asyncpg.Connection, notification_id: uuid.UUID) -> list[dict[str, Any]]:
     return [{"channel": row["channel"], "device_id": row["device_id"], "status": row["status"],
              "attempts": row["attempts"], "reason": row["reason"], "next_attempt_at": row["next_attempt_at"],
-             "queued_at": row["created_at"], "sent_at": row["sent_at"], "updated_at": row["updated_at"]}
+             "queued_at": row["created_at"], "sent_at": row["sent_at"], "delivered_at": row["delivered_at"],
+             "updated_at": row["updated_at"], "summary_id": row["summary_id"]}
             for row in await repository.deliveries_of(conn, notification_id)]
 
 
@@ -186,7 +217,7 @@ async def request_push(platform: Platform, conn: asyncpg.Connection, *, recipien
                        decision: preferences.ChannelDelivery, offline_only: bool = False) -> None:
     """Ask for a push of a notification just told in ``conn`` (the notifications consumer's
     transaction), as the recipient's preferences decided (``preferences.decide``'s push): now,
-    or when their quiet hours end (a scheduled job); not at all when they are off or over the
+    or held until their quiet hours end (``hold``); not at all when they are off or over the
     push limit, nor when the recipient has nowhere to push it to, nor, for a type pushed only
     to the offline (``offline_only``: a new message), when a device of theirs is connected."""
     if decision.decision not in (preferences.Decision.SEND, preferences.Decision.HOLD):
@@ -195,12 +226,34 @@ async def request_push(platform: Platform, conn: asyncpg.Connection, *, recipien
         return
     if not any(_sender(platform, row["channel"]) for row in await repository.subscriptions_of(conn, recipient_id)):
         return
+    if decision.decision is preferences.Decision.HOLD and decision.until > datetime.datetime.now(datetime.UTC):
+        await hold(platform, conn, recipient_id=recipient_id, notification_id=notification_id, told_id=told_id,
+                   until=decision.until)
+        return
     payload = {"notification_id": str(notification_id), "recipient_id": str(recipient_id), "told_id": str(told_id)}
     async with platform.core.transaction("notifications.request_push") as core:
-        if decision.decision is preferences.Decision.HOLD:
-            await scheduler.schedule(core, routing_key=PUSH_REQUESTED, payload=payload, run_at=decision.until)
-        else:
-            await bus.emit(core, PUSH_REQUESTED, payload)
+        await bus.emit(core, PUSH_REQUESTED, payload)  # (held until quiet hours that have ended since: now)
+
+
+def summary_job_id(recipient_id: uuid.UUID, until: datetime.datetime) -> uuid.UUID:
+    """The scheduled job that ends a recipient's quiet hours at ``until``: one per pair."""
+    return uuid.uuid5(_SUMMARY_JOBS, f"{recipient_id}\n{until.astimezone(datetime.UTC).isoformat()}")
+
+
+async def hold(platform: Platform, conn: asyncpg.Connection, *, recipient_id: uuid.UUID, notification_id: uuid.UUID,
+               told_id: uuid.UUID, until: datetime.datetime) -> None:
+    """Hold a push until the recipient's quiet hours end: the hold in ``conn`` (the consumer's
+    transaction), and the job of that end (``QUIET_HOURS_ENDED``, one per recipient and end:
+    every push held until then shares it) in the core database. The job is put again with each
+    hold, so that a hold written after its job fired (an event handled late) fires it again:
+    what it releases then is what the first firing did not."""
+    await repository.hold(conn, told_id=told_id, notification_id=notification_id, recipient_id=recipient_id,
+                          until=until)
+    until = until.astimezone(datetime.UTC)
+    async with platform.core.transaction("notifications.hold_push") as core:
+        await scheduler.schedule(core, routing_key=QUIET_HOURS_ENDED, run_at=until, replace=True,
+                                 job_id=summary_job_id(recipient_id, until),
+                                 payload={"recipient_id": str(recipient_id), "until": until.isoformat()})
 
 
 async def handle(platform: Platform, conn: asyncpg.Connection, event: Event) -> None:
@@ -209,6 +262,9 @@ async def handle(platform: Platform, conn: asyncpg.Connection, event: Event) -> 
         await _push_told(platform, conn, event.payload)
     elif event.type == PUSH_BACKOFF_EXPIRED:
         await _retry(platform, conn, event.payload)
+    elif event.type == QUIET_HOURS_ENDED:
+        await summarise(platform, conn, uuid.UUID(event.payload["recipient_id"]),
+                        datetime.datetime.fromisoformat(event.payload["until"]))
     else:  # auth.session.revoked
         await sessions_ended(conn, [uuid.UUID(event.payload["session_id"])])
 
@@ -221,19 +277,87 @@ async def _push_told(platform: Platform, conn: asyncpg.Connection, payload: dict
     notification, deleted = found
     if deleted or notification.read_at is not None:
         return
-    subscriptions = await _live(platform, conn, [
-        row for row in await repository.subscriptions_of(conn, notification.recipient_id)
-        if _sender(platform, row["channel"]) is not None])
+    await _push_notification(platform, conn, notification, uuid.UUID(payload["told_id"]))
+
+
+async def _pushable(platform: Platform, conn: asyncpg.Connection, recipient_id: uuid.UUID) -> list:
+    """The recipient's subscriptions this server can push to, of sessions still signed in."""
+    return await _live(platform, conn, [row for row in await repository.subscriptions_of(conn, recipient_id)
+                                        if _sender(platform, row["channel"]) is not None])
+
+
+async def _push_notification(platform: Platform, conn: asyncpg.Connection, notification: Notification,
+                             told_id: uuid.UUID) -> None:
     queued = []
-    for subscription in subscriptions:
+    for subscription in await _pushable(platform, conn, notification.recipient_id):
         delivery = await repository.queue_delivery(
-            conn, notification_id=notification_id, told_id=uuid.UUID(payload["told_id"]),
-            recipient_id=notification.recipient_id, channel=subscription["channel"], subscription_id=subscription["id"],
-            device_id=subscription["device_id"])
+            conn, notification_id=notification.id, told_id=told_id, recipient_id=notification.recipient_id,
+            channel=subscription["channel"], subscription_id=subscription["id"], device_id=subscription["device_id"])
         if delivery is not None:
             queued.append((delivery["id"], 0, subscription))
     if queued:
         await _attempt(platform, conn, await _message(platform, conn, notification), queued)
+
+
+async def summarise(platform: Platform, conn: asyncpg.Connection, recipient_id: uuid.UUID,
+                    until: datetime.datetime) -> None:
+    """The recipient's quiet hours ended at ``until``: release every push held for them by then
+    (each hold once, whichever worker or redelivery gets here first) and push what is still
+    unread: nothing if nothing is, a single one as itself, several as one summary to each
+    device, the held ones never on their own."""
+    held = await repository.release_holds(conn, recipient_id, until)
+    if not held:
+        return
+    unread = await repository.unread_notifications(conn, list({row["notification_id"] for row in held}))
+    if not unread:
+        log.info("quiet hours of %s ended: the %d push(es) held were read meanwhile", recipient_id, len(held))
+        return
+    if len(unread) == 1:
+        [notification] = unread
+        await _push_notification(platform, conn, notification, next(
+            row["told_id"] for row in held if row["notification_id"] == notification.id))
+        return
+    summary = await repository.insert_summary(
+        conn, recipient_id=recipient_id, until=until, notification_ids=[n.id for n in unread],
+        told_ids=[row["told_id"] for row in held])
+    queued = []
+    for subscription in await _pushable(platform, conn, recipient_id):
+        delivery = await repository.queue_summary_delivery(
+            conn, summary_id=summary["id"], recipient_id=recipient_id, channel=subscription["channel"],
+            subscription_id=subscription["id"], device_id=subscription["device_id"])
+        if delivery is not None:
+            queued.append((delivery["id"], 0, subscription))
+    if queued:
+        await _attempt(platform, conn, await _summary_message(platform, conn, summary, unread), queued)
+
+
+def summary_text(language: str, notifications: list[Notification]) -> str:
+    """"You have 7 new notifications, from Amina, Juma and 3 others": the people who acted in
+    them, the latest first, each once (a group's people beyond the latest 100 it keeps are
+    counted as others)."""
+    names: dict[str, str] = {}
+    beyond = 0
+    for notification in notifications:
+        for actor in notification.actors:
+            names.setdefault(actor["id"], actor["name"])
+        beyond += notification.actor_count - len(notification.actors)
+    count = len(notifications)
+    if not names:
+        return SUMMARY.render(language, count=count)
+    people = registry.actors_phrase(language, list(names.values())[:SUMMARY_NAMES], len(names) + beyond)
+    return SUMMARY_FROM.render(language, count=count, actor_name=people)
+
+
+async def _summary_message(platform: Platform, conn: asyncpg.Connection, summary: asyncpg.Record,
+                           unread: list[Notification]) -> dict[str, Any]:
+    """What the devices get for a summary: the fields of a notification's push, for the centre."""
+    language = await visibility.language_of(platform, summary["recipient_id"])
+    body = {"id": str(summary["id"]), "type": "summary", "category": None, "critical": False,
+            "text": summary_text(language, unread), "link": SUMMARY_LINK, "actor_count": 0,
+            "updated_at": max(n.updated_at for n in unread).isoformat(),
+            "unread_count": await centre_repository.unread_count(conn, summary["recipient_id"]),
+            "tag": str(summary["id"]), "count": len(unread), "notification_ids": [str(n.id) for n in unread]}
+    return {"body": body, "payload": orjson.dumps(body), "topic": summary["id"].hex, "urgency": "normal"}
 
 
 async def _retry(platform: Platform, conn: asyncpg.Connection, payload: dict[str, Any]) -> None:
@@ -247,12 +371,27 @@ async def _retry(platform: Platform, conn: asyncpg.Connection, payload: dict[str
     if subscription is None or not await _live(platform, conn, [subscription]):
         await repository.withdraw_delivery(conn, delivery["id"], "unsubscribed")
         return
+    if delivery["summary_id"] is not None:
+        await _retry_summary(platform, conn, delivery, subscription)
+        return
     notification, deleted = await repository.pushed_notification(conn, delivery["notification_id"])
     if deleted or notification.read_at is not None or _sender(platform, subscription["channel"]) is None:
         await repository.withdraw_delivery(conn, delivery["id"], "deleted" if deleted else "read" if
                                            notification.read_at is not None else "unavailable")
         return
     await _attempt(platform, conn, await _message(platform, conn, notification),
+                   [(delivery["id"], delivery["attempts"], subscription)])
+
+
+async def _retry_summary(platform: Platform, conn: asyncpg.Connection, delivery: asyncpg.Record,
+                         subscription: asyncpg.Record) -> None:
+    """A summary attempted again tells what of it is still unread (nothing: not attempted)."""
+    summary = await repository.summary(conn, delivery["summary_id"])
+    unread = await repository.unread_notifications(conn, list(summary["notification_ids"]))
+    if not unread or _sender(platform, subscription["channel"]) is None:
+        await repository.withdraw_delivery(conn, delivery["id"], "read" if not unread else "unavailable")
+        return
+    await _attempt(platform, conn, await _summary_message(platform, conn, summary, unread),
                    [(delivery["id"], delivery["attempts"], subscription)])
 
 

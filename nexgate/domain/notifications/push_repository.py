@@ -12,6 +12,16 @@ from .centre_repository import Notification
 _sql = queries("notifications")
 
 
+async def lock_user_subscriptions(conn, user_id: uuid.UUID) -> None:
+    await _sql.lock_user_subscriptions(conn, user_id=user_id)
+
+
+async def evict_beyond(conn, user_id: uuid.UUID, registered_id: uuid.UUID, cap: int) -> int:
+    """Keep ``registered_id`` and the user's newest others up to ``cap`` in all; drop the rest
+    (those registered least recently). How many were dropped."""
+    return await _sql.evict_beyond(conn, user_id=user_id, registered_id=registered_id, cap=cap)
+
+
 async def upsert_webpush(conn, *, user_id: uuid.UUID, device_id: uuid.UUID, session_id: uuid.UUID,
                          endpoint: str, p256dh: str, auth: str) -> asyncpg.Record:
     return await _sql.upsert_webpush(conn, id=uuid.uuid4(), user_id=user_id, device_id=device_id,
@@ -85,3 +95,38 @@ async def withdraw_delivery(conn, delivery_id: uuid.UUID, reason: str) -> None:
 
 async def deliveries_of(conn, notification_id: uuid.UUID) -> list[asyncpg.Record]:
     return [row async for row in _sql.deliveries_of(conn, notification_id=notification_id)]
+
+
+# Quiet hours
+
+async def hold(conn, *, told_id: uuid.UUID, notification_id: uuid.UUID, recipient_id: uuid.UUID,
+               until: datetime.datetime) -> None:
+    await _sql.hold_push(conn, told_id=told_id, notification_id=notification_id, recipient_id=recipient_id,
+                         until=until)
+
+
+async def release_holds(conn, recipient_id: uuid.UUID, until: datetime.datetime) -> list[asyncpg.Record]:
+    """The recipient's holds due by ``until`` not released yet, now released (each to one caller)."""
+    return [row async for row in _sql.release_holds(conn, recipient_id=recipient_id, until=until)]
+
+
+async def unread_notifications(conn, ids: list[uuid.UUID]) -> list[Notification]:
+    return [Notification(**dict(row)) async for row in _sql.unread_notifications(conn, ids=ids)]
+
+
+async def insert_summary(conn, *, recipient_id: uuid.UUID, until: datetime.datetime,
+                         notification_ids: list[uuid.UUID], told_ids: list[uuid.UUID]) -> asyncpg.Record:
+    row = await _sql.insert_summary(conn, id=uuid.uuid4(), recipient_id=recipient_id, until=until,
+                                    notification_ids=notification_ids)
+    await _sql.mark_summarised(conn, summary_id=row["id"], told_ids=told_ids)
+    return row
+
+
+async def summary(conn, summary_id: uuid.UUID) -> asyncpg.Record | None:
+    return await _sql.summary(conn, id=summary_id)
+
+
+async def queue_summary_delivery(conn, *, summary_id: uuid.UUID, recipient_id: uuid.UUID, channel: str,
+                                 subscription_id: uuid.UUID, device_id: uuid.UUID) -> asyncpg.Record | None:
+    return await _sql.queue_summary_delivery(conn, id=uuid.uuid4(), summary_id=summary_id, recipient_id=recipient_id,
+                                             channel=channel, subscription_id=subscription_id, device_id=device_id)

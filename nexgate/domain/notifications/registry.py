@@ -177,6 +177,48 @@ def notification_type(name: str, *, sources: tuple[str, ...] = (), in_app: Mappi
     return kind
 
 
+@dataclasses.dataclass(frozen=True)
+class Text:
+    """A text of the service's own, told of no one type (the summary push of quiet hours): a
+    template per language, naming only its ``params``."""
+
+    name: str
+    templates: Mapping[str, str]
+    params: tuple[str, ...] = ()
+
+    def render(self, language: str, **values: Any) -> str:
+        return (self.templates.get(language) or self.templates["en"]).format(**values)
+
+
+def text_problems(text: Text) -> list[str]:
+    """What is wrong with a text: each missing language, each parameter it does not carry."""
+    found = []
+    for language in LANGUAGES:
+        if not text.templates.get(language, "").strip():
+            found.append(f"{text.name}: no template in {language!r}")
+            continue
+        found += [f"{text.name}: the {language!r} template names {name!r}, which it does not carry"
+                  for name in sorted(template_parameters(text.templates[language]) - set(text.params))]
+    return found
+
+
+_TEXTS: dict[str, Text] = {}
+
+
+def own_text(name: str, *, params: tuple[str, ...] = (), **templates: str) -> Text:
+    """A text of the service's own, checked as a type's templates are (``ValueError`` naming a
+    missing language or an unknown parameter), and listed in ``own_texts`` for the registry test."""
+    text = Text(name, MappingProxyType(templates), tuple(params))
+    if found := text_problems(text):
+        raise ValueError("; ".join(found))
+    _TEXTS[name] = text
+    return text
+
+
+def own_texts() -> tuple[Text, ...]:
+    return tuple(_TEXTS.values())
+
+
 class Registry:
     """Every registered type, by name and by source event."""
 

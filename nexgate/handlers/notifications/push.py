@@ -32,7 +32,9 @@ async def subscribe(request: web.Request, *, body: dict) -> web.Response:
     """The body is `PushSubscription.toJSON()`. 201 for a new endpoint, 200 for one already
     registered (its keys and owner are updated: the browser's latest word). It belongs to the
     device and session of your access token. 422 `push_endpoint_not_allowed` for an endpoint
-    on no known push service, `push_subscription_invalid` for keys that are not P-256 and 16 octets."""
+    on no known push service, `push_subscription_invalid` for keys that are not P-256 and 16 octets.
+    Past `NEXGATE_PUSH_SUBSCRIPTIONS_MAX` (20) subscriptions of yours, the one registered least
+    recently is dropped."""
     view, created = await push.subscribe(request.app[PLATFORM], caller(request), endpoint=body["endpoint"],
                                          p256dh=body["keys"]["p256dh"], auth=body["keys"]["auth"])
     return json_response(PushSubscriptionSchema, view, status=201 if created else 200)
@@ -44,7 +46,8 @@ async def subscribe(request: web.Request, *, body: dict) -> web.Response:
 async def register_token(request: web.Request, *, body: dict) -> web.Response:
     """The Android or iOS app's FCM registration token; register it again when FCM gives a new
     one (onNewToken). 201 for a new token, 200 for one already registered (it moves to your
-    device and session). It is listed and removed with the push subscriptions. 503
+    device and session). It is listed and removed with the push subscriptions, and counts
+    towards their cap (the one registered least recently is dropped past it). 503
     `fcm_unavailable` on a server without an FCM service account."""
     view, created = await push.register_token(request.app[PLATFORM], caller(request), token=body["token"])
     return json_response(PushSubscriptionSchema, view, status=201 if created else 200)

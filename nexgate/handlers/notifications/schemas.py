@@ -133,17 +133,24 @@ class DeliverySchema(ma.Schema):
                        "unregistered, wrong_sender, rate_limited, server_error, timeout, unreachable, rejected, "
                        "unsubscribed, read, deleted, unavailable. Email: smtp_<code> when the mail server refused it "
                        "for good, else the kind of error (SMTPConnectError, ...). SMS: the gateway's status "
-                       "(InvalidPhoneNumber, UserInBlacklist, InsufficientBalance, ...), else the kind of error"})
+                       "(InvalidPhoneNumber, UserInBlacklist, InsufficientBalance, ...), else the kind of error; once "
+                       "its delivery report says it failed, the report's failureReason (DeliveryFailure, "
+                       "UserIsInactive, ...) or status (AbsentSubscriber, Expired, ...)"})
     next_attempt_at = ma.fields.AwareDateTime(allow_none=True, required=True)
     queued_at = ma.fields.AwareDateTime(required=True)
     sent_at = ma.fields.AwareDateTime(allow_none=True, required=True)
+    delivered_at = ma.fields.AwareDateTime(allow_none=True, required=True, metadata={
+        "description": "When the SMS gateway reported it delivered (null otherwise, and for pushes)"})
     updated_at = ma.fields.AwareDateTime(required=True)
+    summary_id = ma.fields.UUID(allow_none=True, required=True, metadata={
+        "description": "The quiet hours' summary this push was part of (null: a push of this notification itself)"})
 
 
 class NotificationDetailSchema(NotificationSchema):
     deliveries = ma.fields.List(ma.fields.Nested(DeliverySchema), required=True, metadata={
-        "description": "Each push of it to each of your devices, and its email and text message, oldest "
-                       "first (a group is told by push, email and SMS once, when it starts)"})
+        "description": "Each push of it to each of your devices (its own, or the quiet hours' summary it was in), "
+                       "and its email and text message, oldest first (a group is told by push, email and SMS once, "
+                       "when it starts)"})
 
 
 def _no_such_subscription(raw: str) -> NotFound:
