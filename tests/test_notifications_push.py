@@ -585,9 +585,9 @@ async def test_pushes_held_in_quiet_hours_go_as_one_summary_when_they_end(
     sent = [await send(juma, await send_direct(juma, amina), "Habari"),
             await send(neema, await send_direct(neema, amina), "Uko?")]
     await fail_logins(client, amina, 3)  # critical: pushed at once
-    critical = (await push_sandbox.wait_for(browser.id)).json()
+    critical = (await push_sandbox.wait_for(browser.id, timeout=30)).json()
     assert critical["type"] == "suspicious_login" and critical["critical"] is True
-    assert (await fcm_sandbox.wait_for(token)).data["type"] == "suspicious_login"
+    assert (await fcm_sandbox.wait_for(token, timeout=30)).data["type"] == "suspicious_login"
     await handled(client, [*await event_ids(client, FOLLOW, followee_id=str(amina.user_id)),
                            *await _messages_created(client, sent)])
     told = await _listed(amina)

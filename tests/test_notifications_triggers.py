@@ -315,20 +315,20 @@ async def test_a_critical_notification_is_texted_to_a_verified_number(make_clien
     amina, juma = await person(client, users), await person(client, users)
     async with client.app[PLATFORM].core.connection() as conn:
         await conn.execute("UPDATE users SET phone = $2, phone_verified_at = now() WHERE id = $1",
-                           amina.user_id, "+255754000111")
-        await conn.execute("UPDATE users SET phone = $2 WHERE id = $1", juma.user_id, "+255754000222")  # unverified
+                           amina.user_id, "+255754000711")
+        await conn.execute("UPDATE users SET phone = $2 WHERE id = $1", juma.user_id, "+255754000722")  # unverified
     await fail_logins(client, amina, 3)
-    text = await sms_sandbox.wait_for("+255754000111")
+    text = await sms_sandbox.wait_for("+255754000711")
     assert text.text.startswith("Nexgate: 3 wrong passwords were tried on your account")
     await fail_logins(client, juma, 3)
     await juma.request("POST", f"/api/users/{amina.user_id}/follow")  # not critical: not texted
     await handled(client, await event_ids(client, "users.follow.created", followee_id=str(amina.user_id)))
     for api in (amina, juma):
         await handled(client, await event_ids(client, "auth.lockout.started", user_id=str(api.user_id)))
-    requested = [event_id for number in ("+255754000111", "+255754000222")
+    requested = [event_id for number in ("+255754000711", "+255754000722")
                  for event_id in await event_ids(client, "notifications.sms.requested", to=number)]
     await handled(client, requested, consumer="sms")  # each text asked for has been sent
-    assert [m.to for m in sms_sandbox.messages()] == ["+255754000111"]
+    assert [m.to for m in sms_sandbox.messages()] == ["+255754000711"]
     [told] = [n for n in (await centre(amina))["items"] if n["type"] == "suspicious_login"]
     texted = await delivery(amina, told["id"], "sms", status="sent")
     assert (texted["device_id"], texted["attempts"], texted["reason"]) == (None, 1, None)
