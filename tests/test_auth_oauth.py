@@ -230,8 +230,9 @@ async def test_keys_are_cached_and_refetched_when_the_provider_rotates(make_clie
     for _ in range(3):
         await sign_in(client, "google", id_token=sandbox.google_id_token(key=SandboxKey.generate()), expect=401)
     assert sandbox.requests["google_jwks"] == 1
-    redis = client.app[PLATFORM].redis.client
-    [floor] = [key async for key in redis.scan_iter(match="*oauth:jwks:google:*:fetched")]
+    redis = client.app[PLATFORM].redis
+    [floor] = [key async for key in redis.client.scan_iter(match=redis.key("oauth", "jwks", "google", "*", "fetched"))]
+    redis = redis.client
     assert 0 < await redis.ttl(floor) <= 60
     await redis.delete(floor)  # the floor's interval is over (a clock is slower to wait for, under load)
     sandbox.rotate_key("google")
