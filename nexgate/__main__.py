@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import datetime
 import shlex
 import signal
 import sys
@@ -211,6 +212,8 @@ def _env_value(default: object) -> str:
         text = "true" if default else "false"
     elif isinstance(default, tuple):
         text = ",".join(map(str, default))
+    elif isinstance(default, datetime.time):
+        text = default.isoformat("minutes" if not default.second else "seconds")
     else:
         text = str(default)
     return shlex.quote(text) if text else ""

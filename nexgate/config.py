@@ -6,6 +6,7 @@ A bad value stops start-up with a ``ConfigError`` that names the variable.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import ipaddress
 import os
 import re
@@ -106,6 +107,20 @@ def _integer_list(low: int, high: int) -> Callable[[str], tuple[int, ...]]:
         return values
 
     return parse
+
+
+def _clock(raw: str) -> datetime.time:
+    """A local wall-clock time, HH:MM (or HH:MM:SS)."""
+    try:
+        value = datetime.time.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError("must be a time of day, HH:MM (08:00)") from None
+    if value.tzinfo is not None:
+        raise ValueError("must be a local time of day, with no offset")
+    return value
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _vapid_private_key(raw: str) -> str:
@@ -354,6 +369,17 @@ class Config:
         False, _boolean,
         "Run a local FCM and OAuth token sandbox in the server on NEXGATE_FCM_API_URL's host and port; it writes its "
         "service account to NEXGATE_FCM_SERVICE_ACCOUNT (nexgate/providers/fcm_sandbox.py)",
+    )
+    notifications_daily_digest_at: datetime.time = _setting(
+        datetime.time(8), _clock,
+        "Local time (HH:MM, in each recipient's time zone) the daily email digest goes at, to those whose email "
+        "choice for a category is daily_digest",
+    )
+    notifications_weekly_digest_day: str = _setting(
+        "monday", _choice(*WEEKDAYS), "Local weekday the weekly email digest goes on (monday ... sunday)"
+    )
+    notifications_weekly_digest_at: datetime.time = _setting(
+        datetime.time(8), _clock, "Local time (HH:MM) the weekly email digest goes at on its weekday"
     )
     payments_callback_url: str = _setting(
         "", _optional(_url("http", "https")),

@@ -58,6 +58,9 @@ def test_env_example_lists_every_setting_with_its_description_and_default():
         ("NEXGATE_REDIS_PREFIX", "my app", "may hold only letters, digits"),
         ("NEXGATE_PHONE_REGION", "Tanzania", "must be a two-letter country code"),
         ("NEXGATE_LOG_LEVEL", "LOUD", "must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("NEXGATE_NOTIFICATIONS_DAILY_DIGEST_AT", "8am", "must be a time of day, HH:MM (08:00)"),
+        ("NEXGATE_NOTIFICATIONS_WEEKLY_DIGEST_AT", "08:00+03:00", "must be a local time of day, with no offset"),
+        ("NEXGATE_NOTIFICATIONS_WEEKLY_DIGEST_DAY", "someday", "must be one of monday, tuesday"),
     ],
 )
 def test_malformed_variable_is_named_with_the_reason(variable, value, reason):

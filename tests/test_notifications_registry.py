@@ -9,6 +9,7 @@ import pytest
 
 from nexgate.areas import AREAS
 from nexgate.domain.notifications import registry
+from nexgate.domain.notifications.events import DIGEST_DUE
 from nexgate.domain.notifications.registry import Grouping, actors_phrase, notification_type, problems
 from nexgate.domain.users.events import FOLLOW_CREATED
 from nexgate.workers import consumer_groups
@@ -110,10 +111,10 @@ def test_payments_and_security_types_are_critical():
                           link="nexgate://x", in_app={"en": "Something happened", "sw": "Jambo limetokea"})
 
 
-def test_the_consumer_listens_to_every_registered_source_and_no_other():
+def test_the_consumer_listens_to_every_registered_source_and_the_digests_and_no_other():
     group = consumer_groups()["notifications"](types.SimpleNamespace(notify=None))
     assert set(group.routing_keys) == {source for kind in TYPES for source in kind.sources} | (
-        {registry.SCHEDULE_FIRED} if any(kind.scheduled for kind in TYPES) else set())
+        {registry.SCHEDULE_FIRED} if any(kind.scheduled for kind in TYPES) else set()) | {DIGEST_DUE}
     assert {kind.name for area in AREAS for kind in area.notification_types} == {kind.name for kind in TYPES}
 
 

@@ -9,6 +9,7 @@ SCHEDULE_FIRED = "notifications.schedule.fired"
 PUSH_REQUESTED = "notifications.push.requested"
 PUSH_BACKOFF_EXPIRED = "notifications.push_backoff.expired"
 QUIET_HOURS_ENDED = "notifications.quiet_hours.ended"
+DIGEST_DUE = "notifications.digest_time.reached"
 
 EVENTS = declare("notifications", [
     event(EMAIL_REQUESTED, "an area asked for an email; the email worker sends it", to=STRING, template=STRING,
@@ -23,4 +24,6 @@ EVENTS = declare("notifications", [
           "dead letter replayed): the notifications_push worker attempts it again", delivery_id=UUID, attempt=INTEGER),
     event(QUIET_HOURS_ENDED, "a recipient's quiet hours ended with pushes held for them (a scheduled job): the "
           "notifications_push worker pushes what is still unread as one summary", recipient_id=UUID, until=TIMESTAMP),
+    event(DIGEST_DUE, "a recipient's daily or weekly email digest is due (a scheduled job, digests.py); the "
+          "notifications consumer sends it", recipient_id=UUID, digest=STRING, due_at=TIMESTAMP),
 ])

@@ -27,7 +27,7 @@ from ...errors import Invalid
 from ...platform import Platform
 from ...sql import queries
 from ..auth.caller import Caller
-from . import registry
+from . import digests, registry
 
 _sql = queries("notifications")
 
@@ -105,13 +105,14 @@ class QuietHours:
         day = local.date()
         if self.start > self.end and wall >= self.start:
             day += datetime.timedelta(days=1)  # before midnight: they end tomorrow morning
-        return _first_reaching(datetime.datetime.combine(day, self.end), zone, after=at)
+        return first_reaching(datetime.datetime.combine(day, self.end), zone, after=at)
 
 
-def _first_reaching(wall: datetime.datetime, zone: zoneinfo.ZoneInfo, *, after: datetime.datetime
-                    ) -> datetime.datetime:
+def first_reaching(wall: datetime.datetime, zone: zoneinfo.ZoneInfo, *, after: datetime.datetime
+                   ) -> datetime.datetime:
     """The first instant later than ``after`` whose local time in ``zone`` is ``wall`` (naive)
-    or later."""
+    or later, for a ``wall`` that the local clock has not passed at ``after`` (or passed only
+    once, on a night it reads twice): the end of quiet hours, the time of a digest (digests.py)."""
     utc = datetime.UTC
     for fold in (0, 1):  # a wall time read twice (clocks back): its first reading, then its second
         instant = wall.replace(tzinfo=zone, fold=fold).astimezone(utc)
@@ -269,12 +270,13 @@ async def update_settings(platform: Platform, caller: Caller, changes: Mapping[s
     _refuse_critical_in_app_off(changes.get("categories", {}))
     async with platform.notify.transaction("notifications.update_settings") as conn:
         await _sql.ensure_preferences(conn, recipient_id=caller.user_id)
-        prefs = Preferences.from_row(await _sql.preferences_for_update(conn, recipient_id=caller.user_id))
-        prefs = merged(prefs, changes)
+        before = Preferences.from_row(await _sql.preferences_for_update(conn, recipient_id=caller.user_id))
+        prefs = merged(before, changes)
         quiet = prefs.quiet_hours
         await _sql.save_preferences(
             conn, recipient_id=caller.user_id, channels=prefs.channels, types=prefs.types, time_zone=prefs.time_zone,
             quiet_start=None if quiet is None else quiet.start, quiet_end=None if quiet is None else quiet.end)
+        await digests.preferences_changed(platform, conn, caller.user_id, before, prefs)  # moved, or called off
     return settings_view(prefs, registry.registered())
 
 

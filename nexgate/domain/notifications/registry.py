@@ -147,19 +147,26 @@ def problems(kind: NotificationType) -> list[str]:
               for amount, currency in kind.amounts.items() if not {amount, currency} <= set(kind.params)]
     carried = set(kind.params) | ({ACTOR_NAME} if kind.actor else set())
     for channel in CHANNELS:
-        templates = kind.templates.get(channel, {})
-        for language in LANGUAGES:
-            if not templates.get(language, "").strip():
-                found.append(f"{kind.name}: no {channel} template in {language!r}")
-                continue
-            found += [f"{kind.name}: the {channel} {language!r} template names {name!r}, which it does not carry"
-                      for name in sorted(template_parameters(templates[language]) - carried)]
+        found += language_problems(kind.name, channel, kind.templates.get(channel, {}), carried)
     for language, template in kind.templates.get(MANY, {}).items():
         if language not in LANGUAGES or not kind.actor:
             found.append(f"{kind.name}: a text for several actors in {language!r} needs a type with an actor "
                          f"and one of {', '.join(LANGUAGES)}")
         found += [f"{kind.name}: the {MANY} {language!r} template names {name!r}, which it does not carry"
                   for name in sorted(template_parameters(template) - carried)]
+    return found
+
+
+def language_problems(owner: str, channel: str, templates: Mapping[str, str], carried: set[str]) -> list[str]:
+    """What is wrong with the texts of one thing people read (a type's channel, a digest's
+    subject): each language of ``LANGUAGES`` it lacks, each parameter it names but is not given."""
+    found = []
+    for language in LANGUAGES:
+        if not templates.get(language, "").strip():
+            found.append(f"{owner}: no {channel} template in {language!r}")
+            continue
+        found += [f"{owner}: the {channel} {language!r} template names {name!r}, which it does not carry"
+                  for name in sorted(template_parameters(templates[language]) - carried)]
     return found
 
 

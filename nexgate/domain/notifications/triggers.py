@@ -14,6 +14,8 @@ the recipient's stream keeps once. A device may thus see the frame a moment befo
 centre lists it; the frame carries the whole notification. The push is asked for last, in
 the same way (push.py, "Delivery").
 
+A notification whose email decision is a digest waits for it (digests.py).
+
 A scheduled notification (schedules.py) comes as ``notifications.schedule.fired`` and is told
 by the same path, its recipient and params standing for an event's fields. A type with an
 ``each`` list tells each item's recipient.
@@ -30,11 +32,12 @@ from ...bus import Event
 from ...platform import Platform
 from ..users import visibility
 from . import centre_repository as repository
-from . import deliveries, email, live, preferences, push, registry, sms
+from . import deliveries, digests, email, live, preferences, push, registry, sms
 from .events import SCHEDULE_FIRED
 from .views import notification_view
 
 log = logging.getLogger(__name__)
+DIGESTS = (preferences.Decision.DAILY_DIGEST, preferences.Decision.WEEKLY_DIGEST)
 
 
 async def tell(platform: Platform, conn: asyncpg.Connection, types: registry.Registry, event: Event) -> None:
@@ -84,6 +87,8 @@ async def _tell(platform: Platform, conn: asyncpg.Connection, kind: registry.Not
     told = deliveries.Told(notification.id, told_id, recipient_id)
     if delivery.email.now and audience.email:
         await email.email_notification(platform, conn, told, to=audience.email, language=audience.language, view=view)
+    elif delivery.email.decision in DIGESTS:  # it waits for the recipient's daily or weekly digest
+        await digests.wait_for(platform, conn, notification=notification, digest=delivery.email.decision.value)
     if delivery.sms.now and audience.phone:  # critical ones, unless the recipient said none
         await sms.text_notification(platform, conn, told, to=audience.phone, view=view)
 

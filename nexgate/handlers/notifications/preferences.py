@@ -124,6 +124,8 @@ async def settings(request: web.Request) -> web.Response:
 async def update_settings(request: web.Request, *, body: dict) -> web.Response:
     """Only what the body names changes: `{"categories": {"social": {"push": "none"}}}` leaves
     every other choice as it was. `in_app` cannot be turned off for security and payments
-    (422): critical notifications are always shown."""
+    (422): critical notifications are always shown. A new `time_zone` moves a waiting email
+    digest to its hour there; a category leaving a digest takes its waiting notifications
+    with it, and a digest no category is on any more is called off."""
     view = await preferences.update_settings(request.app[PLATFORM], caller(request), body)
     return json_response(NotificationSettingsSchema, view)
