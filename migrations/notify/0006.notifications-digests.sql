@@ -38,3 +38,10 @@ CREATE TABLE notification_digests (
     created_at        timestamptz NOT NULL DEFAULT now(),
     UNIQUE (recipient_id, digest, due_at)
 );
+
+-- A digest's email is a delivery of each notification it tells (notification_deliveries,
+-- channel email, one per digest and notification): they share the digest's id and move
+-- together, sent or failed as the one email is.
+ALTER TABLE notification_deliveries ADD COLUMN digest_id uuid REFERENCES notification_digests (id) ON DELETE CASCADE,
+    ADD CONSTRAINT notification_deliveries_digest_check CHECK (digest_id IS NULL OR channel = 'email');
+CREATE INDEX notification_deliveries_digest ON notification_deliveries (digest_id) WHERE digest_id IS NOT NULL;

@@ -51,6 +51,12 @@ SELECT count(*) FROM dropped;
 INSERT INTO notification_digests (id, recipient_id, digest, due_at, notification_ids, language)
 VALUES (:id, :recipient_id, :digest, :due_at, :notification_ids, :language);
 
+-- name: queue_digest_deliveries(ids, notification_ids, told_ids, recipient_id, digest_id)!
+-- The digest's email as a delivery of each notification it tells (queued until the email worker sends it).
+INSERT INTO notification_deliveries (id, notification_id, told_id, recipient_id, channel, next_attempt_at, digest_id)
+SELECT d.id, d.notification_id, d.told_id, :recipient_id, 'email', now(), :digest_id
+  FROM unnest(:ids::uuid[], :notification_ids::uuid[], :told_ids::uuid[]) AS d (id, notification_id, told_id);
+
 -- name: digest_emailed(id, email_event_id)!
 UPDATE notification_digests SET email_event_id = :email_event_id WHERE id = :id;
 

@@ -90,7 +90,8 @@ UPDATE notification_deliveries
        sent_at = CASE WHEN :status = 'sent' THEN answered.at ELSE sent_at END, updated_at = answered.at,
        message_id = coalesce(:message_id, message_id)
   FROM answered
- WHERE id = :id;
+ WHERE id = :id
+    OR digest_id = (SELECT digest_id FROM notification_deliveries WHERE id = :id);  -- a digest's move together
 
 -- name: withdraw_delivery(id, reason)!
 -- Not attempted again: its subscription or its notification is gone.

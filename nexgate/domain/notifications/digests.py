@@ -22,7 +22,9 @@ up by it, and those still to tell (unread, not deleted, of a category whose choi
 that digest) are rendered in the recipient's language (each one's current text: a group
 once, as it reads now, with its deep link) and requested from the email worker (SMTP, its
 retries and dead letters), to the verified address only, and recorded
-(``notification_digests``, one per recipient, kind and instant). Sent once: the scheduler
+(``notification_digests``, one per recipient, kind and instant); the email is a delivery of
+each notification it tells (``notification_deliveries``, channel ``email``, sharing the
+digest's id: the email worker's attempts, sent or failed, apply to all of them). Sent once: the scheduler
 fires a job once, the consumer handles an event id once, and a second pass of the same
 digest at once (another consumer, a job fired again) waits for the row's lock and then finds
 the row no longer waiting for that instant and nothing left to take up. The lock also keeps
@@ -53,7 +55,7 @@ from ...config import WEEKDAYS, Config
 from ...platform import Platform
 from ...sql import queries
 from ..users import visibility
-from . import email, preferences, registry
+from . import deliveries, email, preferences, registry
 from .centre_repository import Notification
 from .events import DIGEST_DUE
 from .views import notification_view
@@ -219,8 +221,13 @@ async def send_due(platform: Platform, conn: asyncpg.Connection, types: registry
         return
     views = [notification_view(types[n.type], n, language) for n in told]
     context = email_context(platform, digest, language, views)
+    told_ids = [uuid.uuid5(digest_id, str(n.id)) for n in told]  # the digest's telling of each
+    delivery_ids = [uuid.uuid5(told_id, deliveries.EMAIL) for told_id in told_ids]
+    await _sql.queue_digest_deliveries(conn, ids=delivery_ids, notification_ids=[n.id for n in told],
+                                       told_ids=told_ids, recipient_id=recipient_id, digest_id=digest_id)
     async with platform.core.transaction("notifications.request_digest") as core:
-        event_id = await email.request_email(core, to=audience.email, template=TEMPLATE, context=context)
+        event_id = await email.request_email(core, to=audience.email, template=TEMPLATE, context=context,
+                                             delivery_id=delivery_ids[0])  # the others move with it
     await _sql.digest_emailed(conn, id=digest_id, email_event_id=event_id)
 
 
