@@ -37,9 +37,10 @@ def test_every_list_is_found():
     assert _list_routes() == sorted([
         "/api/conversations", "/api/conversations/{conversation_id}/messages", "/api/follows/requests",
         "/api/messages/search", "/api/notifications", "/api/payments", "/api/payments/disbursements",
-        "/api/search/users", "/api/users/blocked",
+        "/api/search/users", "/api/shops", "/api/users/blocked",
         "/api/users/muted",
-        "/api/users/verification/applications", "/api/users/{user_id}/followers", "/api/users/{user_id}/following"])
+        "/api/users/verification/applications", "/api/users/{user_id}/followers", "/api/users/{user_id}/following",
+        "/api/users/{user_id}/shops"])
 
 
 async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422(client):

@@ -1,0 +1,76 @@
+"""What clients see of commerce's objects: one function per object, producing the dict the REST
+answer and the live event carry (the schemas in handlers/commerce/schemas.py document them and
+dump them unchanged)."""
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ..users.trust import level_for
+from .addresses_repository import Address
+from .shops import ShopView
+from .shops_repository import Shop, StaffMember, StaffShop
+
+
+def shop_view(found: ShopView) -> dict[str, Any]:
+    """A shop's page: the same for every viewer who may see it."""
+    shop, owner = found.shop, found.owner
+    return {
+        **shop_card(shop),
+        "description": shop.description,
+        "cover_media_id": shop.cover_media_id,
+        "logo": found.media.get(shop.logo_media_id) if shop.logo_media_id else None,
+        "cover": found.media.get(shop.cover_media_id) if shop.cover_media_id else None,
+        "contact": {"phone": shop.phone, "email": shop.email},
+        "currency": shop.currency,
+        "pickup": {"note": shop.pickup_note} if shop.pickup else None,
+        "delivery": {
+            "default_fee": shop.delivery_default_fee,
+            "region_fees": [{"region": fee.region, "fee": fee.fee} for fee in found.fees],
+        } if shop.delivery else None,
+        "return_policy": shop.return_policy,
+        "suspended_reason": shop.suspended_reason,
+        "state_changed_at": shop.state_changed_at,
+        "owner": {
+            "id": owner.id, "username": owner.username, "display_name": owner.display_name,
+            "avatar_media_id": owner.avatar_media_id, "is_verified": owner.verified_at is not None,
+            "trust": {"score": owner.trust_score, "level": level_for(owner.trust_score)},
+        },
+        "updated_at": shop.updated_at,
+    }
+
+
+def shop_card(shop: Shop) -> dict[str, Any]:
+    """A shop as lists and mentions show it."""
+    return {
+        "id": shop.id, "handle": shop.handle, "name": shop.name, "owner_id": shop.owner_id,
+        "logo_media_id": shop.logo_media_id, "location": {"region": shop.region, "city": shop.city},
+        "state": shop.state, "created_at": shop.created_at,
+    }
+
+
+def staff_shop_view(item: StaffShop) -> dict[str, Any]:
+    return {**shop_card(item.shop), "role": item.role, "joined_at": item.joined_at}
+
+
+def staff_member_view(member: StaffMember) -> dict[str, Any]:
+    return {
+        "user_id": member.user_id, "username": member.username, "display_name": member.display_name,
+        "avatar_media_id": member.avatar_media_id, "is_verified": member.verified_at is not None,
+        "role": member.role, "added_by": member.added_by, "since": member.created_at,
+    }
+
+
+def address_view(address: Address) -> dict[str, Any]:
+    return {
+        "id": address.id, "label": address.label, "country": address.country, "region": address.region,
+        "district": address.district, "ward": address.ward, "street": address.street, "landmark": address.landmark,
+        "recipient_name": address.recipient_name, "phone": address.phone, "is_default": address.is_default,
+        "created_at": address.created_at, "updated_at": address.updated_at,
+    }
+
+
+def json_ready(view: dict[str, Any]) -> dict[str, Any]:
+    """A view as its JSON reads back (ids and times as strings), for a live event's data."""
+    return orjson.loads(orjson.dumps(view, default=str))
