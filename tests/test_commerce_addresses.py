@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import asyncpg
+import pytest
+
 from nexgate.domain.commerce.addresses import MAX_ADDRESSES
+from nexgate.keys import PLATFORM
 from tests.support.auth import bearer
 from tests.support.commerce import add_address, address_body, addresses, call, rows
 from tests.support.users import user
@@ -133,3 +137,12 @@ async def test_a_user_keeps_at_most_twenty_addresses_even_added_all_at_once(clie
     assert len(await addresses(client, amina)) == MAX_ADDRESSES
     await call(client, "DELETE", f"/api/addresses/{(await addresses(client, amina))[-1]['id']}", amina, 204)
     await add_address(client, amina)
+
+
+async def test_the_database_itself_refuses_a_second_default(client):
+    amina = await user(client)
+    await add_address(client, amina)
+    other = await add_address(client, amina, region="Mwanza")
+    async with client.app[PLATFORM].core.connection() as conn:
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await conn.execute("UPDATE addresses SET is_default = true WHERE id = $1", uuid.UUID(other["id"]))

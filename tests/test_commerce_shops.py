@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from nexgate.domain.commerce import shops as shops_domain
+from nexgate.domain.commerce import staff as staff_domain
 from nexgate.domain.commerce.shops_repository import DeliveryFee
 from nexgate.keys import PLATFORM
 from tests.support.commerce import (
@@ -253,6 +254,18 @@ async def test_a_manager_cannot_be_someone_blocked_either_way_and_a_bad_id_chang
     assert not_an_id["error"]["code"] == "shop_not_found"
 
 
+async def test_a_shop_has_at_most_its_cap_of_managers(client, monkeypatch):
+    monkeypatch.setattr(staff_domain, "MAX_MANAGERS", 2)
+    amina, *others = [await user(client) for _ in range(4)]
+    shop_id = (await open_shop(client, amina))["id"]
+    for other in others[:2]:
+        await add_manager(client, amina, shop_id, other["id"])
+    refused = await add_manager(client, amina, shop_id, others[2]["id"], expect=409)
+    assert refused["error"]["code"] == "too_many_managers" and refused["error"]["details"]["max"] == 2
+    assert await add_manager(client, amina, shop_id, others[0]["id"], expect=200)  # on the staff already
+    assert await _count(client, "shop_staff", shop_id=uuid.UUID(shop_id)) == 3
+
+
 # state
 
 async def test_the_owner_opens_and_closes_an_operator_suspends_and_only_an_operator_reinstates(client):
@@ -388,3 +401,11 @@ def test_the_delivery_fee_is_the_regions_in_any_case_else_the_default_else_none(
     assert shops_domain.delivery_fee(only_listed, fees, "Mwanza") is None
     no_delivery = shops_domain.Shop(**{**shop.__dict__, "delivery": False})
     assert shops_domain.delivery_fee(no_delivery, fees, "Arusha") is None
+
+
+def test_mentions_are_a_dollar_and_a_handle_not_inside_a_word_or_a_price():
+    from nexgate.domain.commerce.handles import mentioned
+
+    text = "Bei nzuri $Duka_la_Amina na $duka_la_amina, pia ($Soko_Kuu). Bei $5 au US$100, email a$bcd, $ab"
+    assert mentioned(text) == ["duka_la_amina", "soko_kuu"]
+    assert mentioned("$" + "x" * 31) == [] and mentioned("$$duka") == []

@@ -11,8 +11,10 @@ deleted, is not found and nothing changes.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from ...errors import Conflict, Invalid, NotFound
@@ -59,8 +61,7 @@ async def add(platform: Platform, caller: Caller, fields: dict[str, Any]) -> Add
     if missing:
         raise Invalid.fields("body", missing)
     values["phone"] = identifiers.phone(values["phone"], values["country"])
-    async with platform.core.transaction("commerce.address_add") as conn:
-        await repository.lock_addresses_of_user(conn, caller.user_id)
+    async with _book(platform, caller.user_id, "commerce.address_add") as conn:
         count = await repository.count_addresses_of_user(conn, caller.user_id)
         if count >= MAX_ADDRESSES:
             raise Conflict(f"You have {MAX_ADDRESSES} addresses, the most there can be: delete one first",
@@ -78,8 +79,7 @@ async def update(platform: Platform, caller: Caller, address_id: uuid.UUID, chan
     cleared = [name for name in REQUIRED if name in values and values[name] is None]
     if cleared:
         raise Invalid.fields("body", {name: "Field may not be null." for name in cleared})
-    async with platform.core.transaction("commerce.address_update") as conn:
-        await repository.lock_addresses_of_user(conn, caller.user_id)
+    async with _book(platform, caller.user_id, "commerce.address_update") as conn:
         old = await _live(conn, caller.user_id, address_id)
         new = dataclasses.replace(old, **values)
         if "phone" in values or "country" in values:
@@ -95,13 +95,20 @@ async def update(platform: Platform, caller: Caller, address_id: uuid.UUID, chan
 
 async def delete(platform: Platform, caller: Caller, address_id: uuid.UUID) -> None:
     """Delete an address; if it was the default, the newest other one becomes the default."""
-    async with platform.core.transaction("commerce.address_delete") as conn:
-        await repository.lock_addresses_of_user(conn, caller.user_id)
+    async with _book(platform, caller.user_id, "commerce.address_delete") as conn:
         was_default = await repository.delete_address(conn, address_id, caller.user_id)
         if was_default is None:
             raise not_found()
         if was_default:
             await repository.promote_default(conn, caller.user_id)
+
+
+@contextlib.asynccontextmanager
+async def _book(platform: Platform, user_id: uuid.UUID, name: str) -> AsyncIterator:
+    """A transaction holding the user's address book: every change to it waits for the one before."""
+    async with platform.core.transaction(name) as conn:
+        await repository.lock_addresses_of_user(conn, user_id)
+        yield conn
 
 
 async def _live(conn, user_id: uuid.UUID, address_id: uuid.UUID) -> Address:

@@ -218,7 +218,7 @@ async def set_state(platform: Platform, caller: Caller, shop_id: uuid.UUID, stat
         shop = await repository.lock_shop(conn, shop_id)
         if await staff_role_of(conn, caller.user_id, shop) != "owner":
             raise Forbidden("Only the shop's owner can open or close it", code="not_shop_owner")
-        if shop.state == "suspended":
+        if shop.state not in OWNER_STATES:
             raise Conflict("This shop is suspended; only an operator can lift the suspension", code="shop_suspended",
                            details={"reason": shop.suspended_reason})
         if shop.state != state:

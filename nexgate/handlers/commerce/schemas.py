@@ -163,7 +163,7 @@ class RegionFeeSchema(ma.Schema):
     fee = ma.fields.Integer(required=True, metadata={"description": "Minor units of the shop's currency"})
 
 
-class DeliverySchema(ma.Schema):
+class ShopDeliverySchema(ma.Schema):
     default_fee = ma.fields.Integer(required=True, allow_none=True, metadata={
         "description": "Minor units, to any region not listed; null: only to the regions listed"})
     region_fees = ma.fields.List(ma.fields.Nested(RegionFeeSchema), required=True)
@@ -203,7 +203,7 @@ class ShopSchema(ShopCardSchema):
     currency = ma.fields.String(required=True, metadata={"enum": list(CURRENCIES)})
     pickup = ma.fields.Nested(PickupSchema, required=True, allow_none=True, metadata={
         "description": "null: buyers cannot collect"})
-    delivery = ma.fields.Nested(DeliverySchema, required=True, allow_none=True, metadata={
+    delivery = ma.fields.Nested(ShopDeliverySchema, required=True, allow_none=True, metadata={
         "description": "null: the shop does not deliver"})
     return_policy = ma.fields.String(required=True, allow_none=True)
     suspended_reason = ma.fields.String(required=True, allow_none=True, metadata={
