@@ -164,7 +164,7 @@ async def create_shop(platform: Platform, caller: Caller, fields: dict[str, Any]
             if await repository.count_shops_of_owner(conn, caller.user_id) >= MAX_SHOPS:
                 raise Conflict(f"You have {MAX_SHOPS} shops, the most one user can open",
                                code="too_many_shops", details={"max": MAX_SHOPS})
-            await _attach_images(conn, caller.user_id, values)
+            await attachments.attach_fields(conn, owner_id=caller.user_id, values=values, purposes=SHOP_IMAGES)
             shop = await repository.insert_shop(conn, id=shop_id, owner_id=caller.user_id, **values)
             await repository.replace_delivery_fees(conn, shop.id, fees)
             await repository.insert_staff(conn, shop_id=shop.id, user_id=caller.user_id, role="owner",
@@ -198,8 +198,8 @@ async def update_shop(platform: Platform, caller: Caller, shop_id: uuid.UUID, ch
                 changed.append("delivery_fees")
             if not changed:
                 return await _assemble(platform, conn, old)
-            await _attach_images(conn, caller.user_id, {name: getattr(new, name) for name in changed
-                                                        if name in SHOP_IMAGES})
+            await attachments.attach_fields(conn, owner_id=caller.user_id, purposes=SHOP_IMAGES,
+                                            values={name: getattr(new, name) for name in changed if name in SHOP_IMAGES})
             shop = await repository.update_shop(conn, new)
             if "delivery_fees" in changed:
                 await repository.replace_delivery_fees(conn, shop_id, fees)
@@ -305,19 +305,6 @@ async def _assemble(platform: Platform, conn, shop: Shop) -> ShopView:
     ids = [media_id for media_id in (shop.logo_media_id, shop.cover_media_id) if media_id is not None]
     media = await attachments.attachment_views(platform, ids) if ids else {}
     return ShopView(shop, fees, owner, media)
-
-
-async def _attach_images(conn, owner_id: uuid.UUID, values: Mapping[str, Any]) -> None:
-    """A new logo or cover must be the editor's own ready image uploaded for that purpose
-    (``avatar`` for a logo, ``cover`` for a cover), as a profile's."""
-    for field, purpose in SHOP_IMAGES.items():
-        if values.get(field) is None:
-            continue
-        try:
-            await attachments.attach(conn, owner_id=owner_id, media_ids=[values[field]], purpose=purpose)
-        except DomainError as refused:
-            raise type(refused).fields("body", {field: refused.message}, message=refused.message, code=refused.code,
-                                       **refused.details) from refused
 
 
 def _flatten(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
 
-from ...errors import Conflict, Forbidden, Invalid, NotFound
+from ...errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ...platform import Platform
 from . import repository
 from .purposes import PURPOSES
@@ -45,6 +45,20 @@ async def attach(conn: asyncpg.Connection, *, owner_id: uuid.UUID, media_ids: Se
     _refuse(ids, lambda i: found[i].status != "ready", Conflict, "media_not_ready",
             "Media still processing or failed cannot be attached yet")
     return [Attachment(i, found[i].kind, found[i].purpose, found[i].is_private) for i in ids]
+
+
+async def attach_fields(conn: asyncpg.Connection, *, owner_id: uuid.UUID, values: Mapping[str, Any],
+                        purposes: Mapping[str, str]) -> None:
+    """Attach each single-media field of a body that is set (``purposes``: field -> the purpose
+    its media must have been uploaded for, as a profile's avatar), a refusal naming its field."""
+    for field, purpose in purposes.items():
+        if values.get(field) is None:
+            continue
+        try:
+            await attach(conn, owner_id=owner_id, media_ids=[values[field]], purpose=purpose)
+        except DomainError as refused:
+            raise type(refused).fields("body", {field: refused.message}, message=refused.message, code=refused.code,
+                                       **refused.details) from refused
 
 
 def _refuse(ids: list[uuid.UUID], bad, error: type, code: str, message: str) -> None:

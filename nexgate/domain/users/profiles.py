@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from ... import bus
-from ...errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...platform import Platform
 from ..auth import identifiers
 from ..auth.caller import Caller
@@ -82,7 +82,8 @@ async def update_profile(platform: Platform, caller: Caller, user_id: uuid.UUID,
             changed = sorted(name for name in EDITABLE if getattr(new, name) != getattr(old, name))
             if not changed:
                 return ProfileView(old, None, True)
-            await _attach_images(conn, user_id, {name: getattr(new, name) for name in changed})
+            await attachments.attach_fields(conn, owner_id=user_id, purposes=PROFILE_IMAGES,
+                                            values={name: getattr(new, name) for name in changed})
             profile = await repository.update_profile(conn, new)
             if old.is_private and not profile.is_private and await follows.accept_all_requests(conn, user_id):
                 profile = await repository.profile_by_id(conn, user_id)
@@ -107,18 +108,6 @@ def _normalize(changes: dict[str, Any]) -> dict[str, Any]:
     if "username" in changes:
         changes["username"] = identifiers.username(changes["username"])
     return changes
-
-
-async def _attach_images(conn, user_id: uuid.UUID, changed: dict[str, Any]) -> None:
-    """A new avatar or cover must be the user's own ready image uploaded for that purpose."""
-    for field, purpose in PROFILE_IMAGES.items():
-        if changed.get(field) is None:
-            continue
-        try:
-            await attachments.attach(conn, owner_id=user_id, media_ids=[changed[field]], purpose=purpose)
-        except DomainError as refused:
-            raise type(refused).fields("body", {field: refused.message}, message=refused.message, code=refused.code,
-                                       **refused.details) from refused
 
 
 def _apply(old: Profile, changes: dict[str, Any]) -> Profile:
