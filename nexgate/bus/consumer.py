@@ -133,22 +133,24 @@ class Consumer:
                 else:
                     log.info("consumer %s skips %s: already handled", self.group.name, event.id)
         except Exception as error:
-            log.warning(
-                "consumer %s failed on %s (attempt %d/%d): %r",
-                self.group.name, event.id, attempt, self.broker.topology.max_attempts, error,
-                exc_info=attempt >= self.broker.topology.max_attempts,
-            )
-            delay_ms = self._retry_delay_ms(attempt, error)
-            await self._tell_failure(event, Failure(attempt, error, None if delay_ms is None else (
-                datetime.datetime.now(datetime.UTC) + datetime.timedelta(milliseconds=delay_ms))))
-            if delay_ms is None:
-                await self._dead_letter(message, attempt, repr(error))
-            else:
-                await self._move(message, self.broker.topology.retry_queue(self.group.name, delay_ms),
-                                 {ATTEMPT_HEADER: attempt + 1})
+            await self._failed(message, event, attempt, error)
             return
         await message.ack()
         log.debug("consumer %s handled %s in %.1f ms", self.group.name, event.id, 1000 * (time.perf_counter() - started))
+
+    async def _failed(self, message: AbstractIncomingMessage, event: Event, attempt: int, error: Exception) -> None:
+        """The group told, then the message retried after its delay or, if none is left, dead-lettered."""
+        delay_ms = self._retry_delay_ms(attempt, error)
+        log.warning("consumer %s failed on %s (attempt %d/%d): %r", self.group.name, event.id, attempt,
+                    self.broker.topology.max_attempts, error, exc_info=delay_ms is None)
+        retry_at = None if delay_ms is None else (
+            datetime.datetime.now(datetime.UTC) + datetime.timedelta(milliseconds=delay_ms))
+        await self._tell_failure(event, Failure(attempt, error, retry_at))
+        if delay_ms is None:
+            await self._dead_letter(message, attempt, repr(error))
+        else:
+            await self._move(message, self.broker.topology.retry_queue(self.group.name, delay_ms),
+                             {ATTEMPT_HEADER: attempt + 1})
 
     def _retry_delay_ms(self, attempt: int, error: Exception) -> int | None:
         """How long until the next attempt, or None if there is none."""
