@@ -159,13 +159,14 @@ def problems(kind: NotificationType) -> list[str]:
 
 def language_problems(owner: str, channel: str, templates: Mapping[str, str], carried: set[str]) -> list[str]:
     """What is wrong with the texts of one thing people read (a type's channel, a digest's
-    subject): each language of ``LANGUAGES`` it lacks, each parameter it names but is not given."""
-    found = []
+    subject, one of the service's own texts: ``channel`` empty): each language of ``LANGUAGES``
+    it lacks, each parameter it names but is not given."""
+    found, what = [], f"{channel} " if channel else ""
     for language in LANGUAGES:
         if not templates.get(language, "").strip():
-            found.append(f"{owner}: no {channel} template in {language!r}")
+            found.append(f"{owner}: no {what}template in {language!r}")
             continue
-        found += [f"{owner}: the {channel} {language!r} template names {name!r}, which it does not carry"
+        found += [f"{owner}: the {what}{language!r} template names {name!r}, which it does not carry"
                   for name in sorted(template_parameters(templates[language]) - carried)]
     return found
 
@@ -199,14 +200,7 @@ class Text:
 
 def text_problems(text: Text) -> list[str]:
     """What is wrong with a text: each missing language, each parameter it does not carry."""
-    found = []
-    for language in LANGUAGES:
-        if not text.templates.get(language, "").strip():
-            found.append(f"{text.name}: no template in {language!r}")
-            continue
-        found += [f"{text.name}: the {language!r} template names {name!r}, which it does not carry"
-                  for name in sorted(template_parameters(text.templates[language]) - set(text.params))]
-    return found
+    return language_problems(text.name, "", text.templates, set(text.params))
 
 
 _TEXTS: dict[str, Text] = {}
