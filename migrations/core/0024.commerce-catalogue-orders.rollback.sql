@@ -1,0 +1,11 @@
+DROP TABLE order_transitions;
+DROP TABLE order_items;
+DROP TABLE orders;
+DROP TABLE cart_items;
+DROP TABLE stock_movements;
+DROP TABLE product_price_tiers;
+DROP TABLE variant_media;
+DROP TABLE product_variants;
+DROP TABLE product_media;
+DROP TABLE products;
+DROP TABLE product_categories;
