@@ -376,13 +376,14 @@ def test_the_weekly_digest_is_on_its_local_weekday_at_its_hour():
 @pytest.mark.parametrize("digest", digests.KINDS)
 @pytest.mark.parametrize("language", registry.LANGUAGES)
 def test_every_digest_reads_in_both_languages(digest, language):
-    assert digests.problems(digests.TEXTS[digest], digest) == []
+    assert {part: registry.text_problems(text) for part, text in digests.TEXTS[digest].items()} == {
+        part: [] for part in digests.PARTS}
     views = [{"text": f"Notification {n}", "link": f"nexgate://users/{n}"} for n in range(digests.MAX_SHOWN + 2)]
     context = digests.email_context(types_platform(), digest, language, views)
     email = templates.render(digests.TEMPLATE, "amina@example.co.tz", context)
-    assert email.subject == digests.TEXTS[digest]["subject"][language].format(count=len(views))
+    assert email.subject == digests.TEXTS[digest]["subject"].render(language, count=len(views))
     assert "Notification 0" in email.text and f"Notification {digests.MAX_SHOWN}" not in email.text
-    assert digests.TEXTS[digest]["more"][language].format(more=2) in email.text
+    assert digests.TEXTS[digest]["more"].render(language, more=2) in email.text
     assert 'href="nexgate://users/0"' in email.html and f'lang="{language}"' in email.html
 
 
@@ -396,7 +397,7 @@ def test_a_digest_missing_a_language_or_a_part_is_refused():
     with pytest.raises(ValueError) as refused:
         digests.digest_texts("daily_digest", subject={"en": "{count} new, {unread} unread"}, heading={"sw": "Habari"})
     message = str(refused.value)
-    assert "daily_digest: no subject template in 'sw'" in message
-    assert "daily_digest: no heading template in 'en'" in message
-    assert "the subject 'en' template names 'unread', which it does not carry" in message
+    assert "daily_digest.subject: no template in 'sw'" in message
+    assert "daily_digest.heading: no template in 'en'" in message
+    assert "daily_digest.subject: the 'en' template names 'unread', which it does not carry" in message
     assert "daily_digest: no reason text" in message

@@ -70,28 +70,27 @@ MAX_SHOWN = 50  # notifications listed in one email; the rest are counted ("and 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "nexgate:notifications:digest")
 
 
-# What a digest says, in every language (registry.LANGUAGES, checked as a type's templates are)
+# What a digest says, in every language: each part one of the service's own texts
+# (registry.own_text, named "<digest>.<part>"), checked as a type's templates are
 
-PARTS = {"subject": {"count"}, "subject_one": set(), "heading": set(), "more": {"more"}, "open": set(),
-         "reason": set(), "settings": set()}
-
-
-def problems(texts: Mapping[str, Mapping[str, str]], digest: str) -> list[str]:
-    """What is wrong with a digest's texts: each part missing, each language a part lacks,
-    each parameter a part names but is not given."""
-    found = [f"{digest}: no {part} text" for part in PARTS if part not in texts]
-    found += [f"{digest}: {part!r} is not a part of a digest" for part in texts if part not in PARTS]
-    for part, carried in PARTS.items():
-        found += registry.language_problems(digest, part, texts.get(part, {}), carried)
-    return found
+PARTS = {"subject": ("count",), "subject_one": (), "heading": (), "more": ("more",), "open": (), "reason": (),
+         "settings": ()}
 
 
-def digest_texts(digest: str, **parts: Mapping[str, str]) -> Mapping[str, Mapping[str, str]]:
-    """A digest's texts, checked: ``ValueError`` naming every problem (see ``problems``)."""
-    texts = MappingProxyType({part: MappingProxyType(dict(by_language)) for part, by_language in parts.items()})
-    if found := problems(texts, digest):
+def digest_texts(digest: str, **parts: Mapping[str, str]) -> Mapping[str, registry.Text]:
+    """A digest's texts by part: ``ValueError`` naming each part missing or unknown, each
+    language a part lacks, each parameter it names but is not given."""
+    found = [f"{digest}: no {part} text" for part in PARTS if part not in parts]
+    found += [f"{digest}: {part!r} is not a part of a digest" for part in parts if part not in PARTS]
+    texts = {}
+    for part, by_language in parts.items():
+        try:
+            texts[part] = registry.own_text(f"{digest}.{part}", params=PARTS.get(part, ()), **by_language)
+        except ValueError as refused:
+            found.append(str(refused))
+    if found:
         raise ValueError("; ".join(found))
-    return texts
+    return MappingProxyType(texts)
 
 
 _SHARED = {
@@ -99,7 +98,7 @@ _SHARED = {
     "open": {"en": "Open it in the Nexgate app", "sw": "Fungua kwenye programu ya Nexgate"},
     "settings": {"en": "Change your notification settings", "sw": "Badilisha mipangilio ya arifa"},
 }
-TEXTS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
+TEXTS: Mapping[str, Mapping[str, registry.Text]] = {
     DAILY: digest_texts(
         DAILY, **_SHARED,
         subject={"en": "Your daily Nexgate digest: {count} new notifications",
@@ -127,13 +126,14 @@ TEXTS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
 
 def email_context(platform: Platform, digest: str, language: str, told: list[dict[str, Any]]) -> dict[str, Any]:
     """The digest template's context: ``told`` (notification views, newest first) as the email lists them."""
-    texts = {part: by_language[language] for part, by_language in TEXTS[digest].items()}
+    texts = TEXTS[digest]
     shown, more = told[:MAX_SHOWN], max(0, len(told) - MAX_SHOWN)
-    subject = texts["subject_one"] if len(told) == 1 else texts["subject"].format(count=len(told))
-    return {"language": language, "subject": subject, "heading": texts["heading"],
+    subject = texts["subject_one"].render(language) if len(told) == 1 else texts["subject"].render(
+        language, count=len(told))
+    plain = {part: texts[part].render(language) for part in ("heading", "open", "reason", "settings")}
+    return {"language": language, "subject": subject, **plain,
             "items": [{"text": view["text"], "link": view["link"]} for view in shown],
-            "more": texts["more"].format(more=more) if more else "", "open": texts["open"],
-            "reason": texts["reason"], "settings": texts["settings"],
+            "more": texts["more"].render(language, more=more) if more else "",
             "settings_url": f"{platform.config.web_url.rstrip('/')}/settings/notifications"}
 
 

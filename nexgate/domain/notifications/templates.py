@@ -27,8 +27,15 @@ def _environment(html: bool) -> jinja2.Environment:
     )
 
 
-def available() -> set[str]:
-    return {path.name.removesuffix(".subject.txt") for path in TEMPLATE_DIR.glob("*.subject.txt")}
+@functools.cache
+def available() -> frozenset[str]:
+    """The templates shipped with the server (read once: they change only with a release)."""
+    return frozenset(path.name.removesuffix(".subject.txt") for path in TEMPLATE_DIR.glob("*.subject.txt"))
+
+
+@functools.cache
+def _has_html(name: str) -> bool:
+    return (TEMPLATE_DIR / f"{name}.html").exists()
 
 
 def render(name: str, to: str, context: dict[str, Any]) -> Email:
@@ -37,8 +44,7 @@ def render(name: str, to: str, context: dict[str, Any]) -> Email:
     try:
         subject = _environment(False).get_template(f"{name}.subject.txt").render(context).strip()
         text = _environment(False).get_template(f"{name}.txt").render(context)
-        html_path = TEMPLATE_DIR / f"{name}.html"
-        html = _environment(True).get_template(html_path.name).render(context) if html_path.exists() else None
+        html = _environment(True).get_template(f"{name}.html").render(context) if _has_html(name) else None
     except jinja2.UndefinedError as error:
         raise Invalid(f"Email template {name!r} needs more context: {error}", details={"template": name}) from None
     return Email(to=to, subject=subject, text=text, html=html)
