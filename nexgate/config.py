@@ -430,6 +430,16 @@ class Config:
     payments_sandbox_late_s: int = _setting(
         30, _integer(0, 86_400), "Seconds a payment sandbox waits before a late callback (payer numbers ending in 22, 25)"
     )
+    commerce_order_complete_after_shipping_s: int = _setting(
+        14 * 86_400, _integer(1, 90 * 86_400),
+        "Seconds after shipping at which an order the buyer has neither confirmed nor disputed completes by itself "
+        "(its hold released to the seller)",
+    )
+    commerce_order_complete_after_delivery_s: int = _setting(
+        3 * 86_400, _integer(1, 90 * 86_400),
+        "Seconds after the buyer confirms delivery at which an order not disputed completes (its hold released to "
+        "the seller): the buyer's time to dispute",
+    )
     daraja_base_url: str = _setting(
         "https://sandbox.safaricom.co.ke", _url("http", "https"),
         "Daraja (M-Pesa Kenya) API base URL (production: https://api.safaricom.co.ke)",

@@ -1,7 +1,7 @@
 """The commerce area's events (docs/bus.md, "Event catalogue"; docs/commerce.md)."""
 from __future__ import annotations
 
-from ...bus.catalogue import STRING, UUID, declare, event, list_of, nullable
+from ...bus.catalogue import INTEGER, OBJECT, STRING, UUID, declare, event, list_of, nullable
 
 SHOP_CREATED = "commerce.shop.created"
 SHOP_UPDATED = "commerce.shop.updated"
@@ -10,6 +10,29 @@ STAFF_ADDED = "commerce.staff.added"
 STAFF_REMOVED = "commerce.staff.removed"
 # Told live to the shop's staff (workers/commerce_live.py).
 SHOP_LIVE = (SHOP_UPDATED, SHOP_STATE_CHANGED, STAFF_ADDED, STAFF_REMOVED)
+
+# An order's steps (domain/commerce/orders.py): the event of the state it entered.
+ORDER_PLACED = "commerce.order.placed"
+ORDER_PAID = "commerce.order.paid"
+ORDER_ACCEPTED = "commerce.order.accepted"
+ORDER_SHIPPED = "commerce.order.shipped"
+ORDER_DELIVERED = "commerce.order.delivered"
+ORDER_COMPLETED = "commerce.order.completed"
+ORDER_CANCELLED = "commerce.order.cancelled"
+ORDER_REFUNDED = "commerce.order.refunded"
+ORDER_DISPUTED = "commerce.order.disputed"
+DISPUTE_LOST = "commerce.dispute.lost"
+ORDER_TIMER_EXPIRED = "commerce.order_timer.expired"
+ORDER_EVENTS = {"pending_payment": ORDER_PLACED, "paid": ORDER_PAID, "accepted": ORDER_ACCEPTED,
+                "shipped": ORDER_SHIPPED, "delivered": ORDER_DELIVERED, "completed": ORDER_COMPLETED,
+                "cancelled": ORDER_CANCELLED, "refunded": ORDER_REFUNDED, "disputed": ORDER_DISPUTED}
+# Told live to the buyer and the shop's staff (workers/commerce_live.py).
+ORDER_LIVE = tuple(ORDER_EVENTS.values())
+
+# What every order event carries: the order, its parties, the step and who took it.
+_ORDER = dict(order_id=UUID, checkout_id=UUID, buyer_id=UUID, shop_id=UUID, seller_id=UUID, shop_name=STRING,
+              previous_state=nullable(STRING), state=STRING, actor=STRING, actor_id=nullable(UUID), total=INTEGER,
+              currency=STRING)
 
 EVENTS = declare("commerce", [
     event(SHOP_CREATED, "a user opened a shop", shop_id=UUID, owner_id=UUID, handle=STRING),
@@ -21,4 +44,21 @@ EVENTS = declare("commerce", [
           actor_id=UUID),
     event(STAFF_REMOVED, "a manager left a shop's staff or its owner removed them", shop_id=UUID, user_id=UUID,
           role=STRING, actor_id=UUID),
+    event(ORDER_PLACED, "a checkout placed an order of one shop; it waits for payment", **_ORDER),
+    event(ORDER_PAID, "an order's hold was funded: its stock is allocated and the shop may accept it", **_ORDER),
+    event(ORDER_ACCEPTED, "the shop's staff accepted a paid order", **_ORDER),
+    event(ORDER_SHIPPED, "the shop's staff shipped an order (or handed it over for pickup)", **_ORDER,
+          tracking=nullable(OBJECT)),
+    event(ORDER_DELIVERED, "the buyer confirmed an order's delivery", **_ORDER),
+    event(ORDER_COMPLETED, "an order completed (by itself after delivery, or a dispute decided for the seller): "
+          "its hold was released to the seller, net of the fee", **_ORDER, released=INTEGER, fee=INTEGER, net=INTEGER),
+    event(ORDER_CANCELLED, "an order was cancelled before shipping: its payment refunded in full, its stock released",
+          **_ORDER, refunded=INTEGER, reason=nullable(STRING)),
+    event(ORDER_REFUNDED, "a dispute was decided for the buyer: the order's payment was refunded", **_ORDER,
+          refunded=INTEGER),
+    event(ORDER_DISPUTED, "the buyer disputed a shipped or delivered order: its hold is frozen", **_ORDER,
+          reason=STRING),
+    event(DISPUTE_LOST, "an operator decided a dispute against the seller", order_id=UUID, buyer_id=UUID,
+          shop_id=UUID, seller_id=UUID, reason=STRING),
+    event(ORDER_TIMER_EXPIRED, "an order's auto-completion time came (a scheduled job)", order_id=UUID),
 ])

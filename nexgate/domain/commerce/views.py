@@ -9,6 +9,8 @@ import orjson
 
 from ..users.trust import level_for
 from .addresses_repository import Address
+from .orders import OrderDetail
+from .orders_repository import BuyerCard, Item, Order, Step
 from .shops import ShopView
 from .shops_repository import Shop, StaffMember, StaffShop
 
@@ -69,6 +71,42 @@ def address_view(address: Address) -> dict[str, Any]:
         "recipient_name": address.recipient_name, "phone": address.phone, "is_default": address.is_default,
         "created_at": address.created_at, "updated_at": address.updated_at,
     }
+
+
+def order_view(found: OrderDetail) -> dict[str, Any]:
+    """An order's page, the same for its buyer and its shop's staff: its items at the prices they
+    were bought for, the delivery address as it was at checkout, and its timeline."""
+    return {**order_card(found.order, found.items, found.buyer),
+            "timeline": [order_step_view(step) for step in found.timeline]}
+
+
+def order_card(order: Order, items: list[Item], buyer: BuyerCard | None) -> dict[str, Any]:
+    """An order as the lists show it: everything but its timeline."""
+    return {
+        "id": order.id, "checkout_id": order.checkout_id, "state": order.state, "stock_state": order.stock_state,
+        "shop": {"id": order.shop_id, "handle": order.shop_handle, "name": order.shop_name},
+        "seller_id": order.seller_id,
+        "buyer": None if buyer is None else {
+            "id": buyer.id, "username": buyer.username, "display_name": buyer.display_name,
+            "avatar_media_id": buyer.avatar_media_id, "is_verified": buyer.verified_at is not None},
+        "currency": order.currency, "subtotal": order.subtotal, "delivery_fee": order.delivery_fee,
+        "total": order.total, "fulfilment": order.fulfilment, "address": order.address, "tracking": order.tracking,
+        "items": [{
+            "product_id": item.product_id, "variant_id": item.variant_id, "product_name": item.product_name,
+            "variant_label": item.variant_label, "sku": item.sku, "quantity": item.quantity,
+            "unit_price": item.unit_price, "line_total": item.line_total} for item in items],
+        "hold_id": order.hold_id, "reserved_until": order.reserved_until, "cancel_reason": order.cancel_reason,
+        "dispute_reason": order.dispute_reason, "resolution": order.resolution,
+        "auto_complete_at": order.auto_complete_at, "created_at": order.created_at, "paid_at": order.paid_at,
+        "accepted_at": order.accepted_at, "shipped_at": order.shipped_at, "delivered_at": order.delivered_at,
+        "completed_at": order.completed_at, "cancelled_at": order.cancelled_at, "disputed_at": order.disputed_at,
+        "refunded_at": order.refunded_at, "updated_at": order.updated_at,
+    }
+
+
+def order_step_view(step: Step) -> dict[str, Any]:
+    return {"from_state": step.from_state, "state": step.to_state, "actor": step.actor, "actor_id": step.actor_id,
+            "note": step.note, "at": step.at}
 
 
 def json_ready(view: dict[str, Any]) -> dict[str, Any]:

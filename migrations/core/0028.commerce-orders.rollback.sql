@@ -1,0 +1,9 @@
+DROP INDEX orders_of_shop_by_state;
+ALTER TABLE orders
+    DROP CONSTRAINT orders_resolution_when_disputed,
+    DROP COLUMN resolution,
+    DROP COLUMN auto_complete_at,
+    DROP COLUMN refunded_at,
+    DROP COLUMN disputed_at,
+    DROP COLUMN cancelled_at,
+    DROP COLUMN accepted_at;
