@@ -4,12 +4,15 @@
 
 The events come from the outbox, so a crash between the commit and the publish loses nothing;
 each is appended under the event's id, so a redelivery reaches each device once (DESIGN.md §13).
+It also publishes the catalogue's changes on each product's topic, ``product:<id>``
+(``commerce.product.updated``, ``commerce.product_state.changed``, ``commerce.variant_price.changed``,
+``commerce.variant_stock.changed``), with the product or variant as it is when published.
 """
 from __future__ import annotations
 
 from ..bus.consumer import ConsumerGroup
 from ..domain.commerce import live
-from ..domain.commerce.events import SHOP_LIVE
+from ..domain.commerce.events import PRODUCT_LIVE, SHOP_LIVE
 from ..platform import Platform
 
 NAME = "commerce_live"
@@ -17,6 +20,9 @@ NAME = "commerce_live"
 
 def consumer_group(platform: Platform) -> ConsumerGroup:
     async def handle(event, conn):
-        await live.tell_staff(platform, conn, event)
+        if event.type in PRODUCT_LIVE:
+            await live.tell_product_watchers(platform, conn, event)
+        else:
+            await live.tell_staff(platform, conn, event)
 
-    return ConsumerGroup(name=NAME, routing_keys=SHOP_LIVE, handle=handle, database=platform.core)
+    return ConsumerGroup(name=NAME, routing_keys=SHOP_LIVE + PRODUCT_LIVE, handle=handle, database=platform.core)

@@ -69,3 +69,23 @@ async def addresses(client, tokens: dict) -> list[dict]:
 async def rows(client, sql: str, *args) -> list:
     async with client.app[PLATFORM].core.connection() as conn:
         return await conn.fetch(sql, *args)
+
+
+def product_body(**fields) -> dict:
+    """A product sold one way (one variant, 10 on hand) unless ``fields`` say otherwise."""
+    return {"name": f"Kitenge {next(_numbers)}", "state": "active",
+            "variants": [{"sku": f"SKU-{uuid.uuid4().hex[:12]}", "price": 2_500_000, "stock": 10}], **fields}
+
+
+async def create_product(client, tokens: dict, shop_id: str, *, expect: int = 201, **fields) -> dict:
+    return await call(client, "POST", f"/api/shops/{shop_id}/products", tokens, expect, json=product_body(**fields))
+
+
+async def product(client, tokens: dict | None, product_id: str, *, expect: int = 200) -> dict:
+    return await call(client, "GET", f"/api/products/{product_id}", tokens, expect)
+
+
+async def adjust_stock(client, tokens: dict, product_id: str, variant_id: str, delta: int, reason: str, *,
+                       expect: int = 200, **fields) -> dict:
+    return await call(client, "POST", f"/api/products/{product_id}/variants/{variant_id}/stock", tokens, expect,
+                      json={"delta": delta, "reason": reason, **fields})

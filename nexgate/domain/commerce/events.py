@@ -8,8 +8,16 @@ SHOP_UPDATED = "commerce.shop.updated"
 SHOP_STATE_CHANGED = "commerce.shop_state.changed"
 STAFF_ADDED = "commerce.staff.added"
 STAFF_REMOVED = "commerce.staff.removed"
+PRODUCT_CREATED = "commerce.product.created"
+PRODUCT_UPDATED = "commerce.product.updated"
+PRODUCT_STATE_CHANGED = "commerce.product_state.changed"
+VARIANT_PRICE_CHANGED = "commerce.variant_price.changed"
+VARIANT_STOCK_CHANGED = "commerce.variant_stock.changed"
+CATEGORY_CREATED = "commerce.category.created"
 # Told live to the shop's staff (workers/commerce_live.py).
 SHOP_LIVE = (SHOP_UPDATED, SHOP_STATE_CHANGED, STAFF_ADDED, STAFF_REMOVED)
+# Told live on the product's topic, product:<id> (workers/commerce_live.py).
+PRODUCT_LIVE = (PRODUCT_UPDATED, PRODUCT_STATE_CHANGED, VARIANT_PRICE_CHANGED, VARIANT_STOCK_CHANGED)
 
 # An order's steps (domain/commerce/orders.py): the event of the state it entered.
 ORDER_PLACED = "commerce.order.placed"
@@ -61,4 +69,17 @@ EVENTS = declare("commerce", [
     event(DISPUTE_LOST, "an operator decided a dispute against the seller", order_id=UUID, buyer_id=UUID,
           shop_id=UUID, seller_id=UUID, reason=STRING),
     event(ORDER_TIMER_EXPIRED, "an order's auto-completion time came (a scheduled job)", order_id=UUID),
+    event(PRODUCT_CREATED, "a shop's staff listed a product (as a draft, or active)", product_id=UUID, shop_id=UUID,
+          state=STRING, actor_id=UUID),
+    event(PRODUCT_UPDATED, "a shop's staff edited a product, its variants, media or price tiers", product_id=UUID,
+          shop_id=UUID, fields=list_of(STRING), actor_id=UUID),
+    event(PRODUCT_STATE_CHANGED, "a product was published, archived or put back on sale", product_id=UUID,
+          shop_id=UUID, previous_state=STRING, state=STRING, actor_id=UUID),
+    event(VARIANT_PRICE_CHANGED, "a variant's unit price changed", variant_id=UUID, product_id=UUID, shop_id=UUID,
+          old_price=INTEGER, new_price=INTEGER, currency=STRING),
+    event(VARIANT_STOCK_CHANGED, "a variant's stock moved (an adjustment, a reservation, a release, a shipment)",
+          variant_id=UUID, product_id=UUID, shop_id=UUID, available=INTEGER, previous_available=INTEGER,
+          on_hand=INTEGER, reason=STRING),
+    event(CATEGORY_CREATED, "an operator added a product category", category_id=UUID, parent_id=nullable(UUID),
+          slug=STRING, actor_id=UUID),
 ])

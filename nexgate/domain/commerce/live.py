@@ -1,5 +1,5 @@
-"""What a shop's staff are told live of their shop (docs/commerce.md, "Live"), for the
-``commerce_live`` consumer group.
+"""What a shop's staff are told live of their shop (docs/commerce.md, "Live"), and what a
+product's watchers are told on its topic, for the ``commerce_live`` consumer group.
 
 Each event was written to the outbox in the transaction of the change; the group appends it to
 the streams of the shop's staff under the event's own name and id (a redelivery is shown once),
@@ -15,6 +15,7 @@ from ...platform import Platform
 from . import shops
 from . import shops_repository as repository
 from .events import STAFF_ADDED, STAFF_REMOVED
+from .stock import stock_status
 from .views import json_ready, shop_view
 
 
@@ -30,3 +31,38 @@ async def tell_staff(platform: Platform, conn, event: Event) -> None:
         if event.type == STAFF_REMOVED:
             recipients.append(uuid.UUID(event.payload["user_id"]))
     await platform.realtime.publish_to_users(recipients, event.type, data, event_id=event.id)
+
+
+def product_topic(product_id: uuid.UUID | str) -> str:
+    return f"product:{product_id}"
+
+
+async def tell_product_watchers(platform: Platform, conn, event: Event) -> None:
+    """Publish a catalogue event on the product's topic, ``product:<id>``, with the product or the
+    variant as it is now (a late or repeated delivery shows the current state, never an older one):
+    a price change with the variant's price now, a stock change (when what is available moved)
+    with what is available now, an edit or a change of state with the product's page."""
+    from . import products, views
+    from .events import VARIANT_PRICE_CHANGED, VARIANT_STOCK_CHANGED
+    payload = event.payload
+    product_id = uuid.UUID(payload["product_id"])
+    if event.type in (VARIANT_PRICE_CHANGED, VARIANT_STOCK_CHANGED):
+        if event.type == VARIANT_STOCK_CHANGED and payload["available"] == payload["previous_available"]:
+            return
+        found = await products.product_view_for_live(platform, conn, product_id)
+        variant = None if found is None else next(
+            (v for v in found.variants if str(v.id) == payload["variant_id"]), None)
+        if variant is None:
+            return
+        data = {"product_id": str(product_id), "variant_id": str(variant.id),
+                "stock_status": stock_status(variant.available, found.product.low_stock_threshold),
+                "available": max(variant.available, 0)}
+        if event.type == VARIANT_PRICE_CHANGED:
+            data = {"product_id": str(product_id), "variant_id": str(variant.id), "price": variant.price,
+                    "previous_price": payload["old_price"], "currency": found.product.currency}
+    else:
+        found = await products.product_view_for_live(platform, conn, product_id)
+        if found is None:
+            return
+        data = {"product": json_ready(views.product_view(found))}
+    await platform.realtime.publish_to_topic(product_topic(product_id), event.type, data)

@@ -11,7 +11,10 @@ from ..users.trust import level_for
 from .addresses_repository import Address
 from .orders import OrderDetail
 from .orders_repository import BuyerCard, Item, Order, Step
+from .products import ProductCard, ProductView
+from .products_repository import Category, Movement, PriceTier, Product, Variant
 from .shops import ShopView
+from .stock import StockLevel, stock_status
 from .shops_repository import Shop, StaffMember, StaffShop
 
 
@@ -107,6 +110,90 @@ def order_card(order: Order, items: list[Item], buyer: BuyerCard | None) -> dict
 def order_step_view(step: Step) -> dict[str, Any]:
     return {"from_state": step.from_state, "state": step.to_state, "actor": step.actor, "actor_id": step.actor_id,
             "note": step.note, "at": step.at}
+def product_view(found: ProductView) -> dict[str, Any]:
+    """A product's page. The same for everyone who may see it, but that its shop's staff also see
+    each variant's on-hand and committed stock (``stock``, null for anyone else)."""
+    product = found.product
+    return {
+        "id": product.id, "shop": shop_card(found.shop), "name": product.name, "description": product.description,
+        "category": None if found.category is None else category_view(found.category),
+        "condition": product.condition, "state": product.state, "currency": product.currency,
+        "options": product.options, "low_stock_threshold": product.low_stock_threshold,
+        "media": [found.media[media_id] for media_id in found.media_ids if media_id in found.media],
+        "variants": [variant_view(found, variant) for variant in found.variants],
+        "price_tiers": [tier_view(tier) for tier in found.tiers_of(None)],
+        **_price_and_stock(product, found.variants),
+        "published_at": product.published_at, "created_at": product.created_at, "updated_at": product.updated_at,
+    }
+
+
+def variant_view(found: ProductView, variant: Variant) -> dict[str, Any]:
+    return {
+        "id": variant.id, "sku": variant.sku, "options": variant.options, "price": variant.price,
+        "price_tiers": [tier_view(tier) for tier in found.tiers_for(variant.id)],
+        "available": max(variant.available, 0),
+        "stock_status": stock_status(variant.available, found.product.low_stock_threshold),
+        "stock": {"on_hand": variant.stock_on_hand, "committed": variant.stock_committed} if found.for_staff else None,
+        "media": [found.media[media_id] for media_id in found.variant_media.get(variant.id, [])
+                  if media_id in found.media],
+        "position": variant.position,
+    }
+
+
+def tier_view(tier: PriceTier) -> dict[str, Any]:
+    return {"min_quantity": tier.min_quantity, "max_quantity": tier.max_quantity, "unit_price": tier.unit_price}
+
+
+def product_card(card: ProductCard) -> dict[str, Any]:
+    """A product as a shop's list shows it."""
+    product = card.product
+    return {
+        "id": product.id, "shop_id": product.shop_id, "name": product.name, "category_id": product.category_id,
+        "condition": product.condition, "state": product.state, "currency": product.currency, "image": card.media,
+        **_price_and_stock(product, card.variants), "published_at": product.published_at,
+        "created_at": product.created_at,
+    }
+
+
+def _price_and_stock(product: Product, variants: list[Variant]) -> dict[str, Any]:
+    """The range of its variants' prices, how many units are available in all, and the best of
+    its variants' stock states (``in_stock`` if any is, else ``low_stock`` if any is, else ``out_of_stock``)."""
+    prices = [variant.price for variant in variants]
+    statuses = {stock_status(variant.available, product.low_stock_threshold) for variant in variants}
+    return {
+        "price_range": {"min": min(prices), "max": max(prices)} if prices else None,
+        "available": sum(max(variant.available, 0) for variant in variants),
+        "stock_status": next((status for status in ("in_stock", "low_stock") if status in statuses), "out_of_stock"),
+    }
+
+
+def category_view(category: Category) -> dict[str, Any]:
+    return {"id": category.id, "parent_id": category.parent_id, "slug": category.slug, "name": category.name,
+            "name_sw": category.name_sw}
+
+
+def category_tree_view(categories: list[Category]) -> list[dict[str, Any]]:
+    """The categories as a tree: each with its ``children``, in their order."""
+    nodes = {category.id: {**category_view(category), "position": category.position, "children": []}
+             for category in categories}
+    roots = []
+    for category in categories:
+        parent = nodes.get(category.parent_id) if category.parent_id else None
+        (parent["children"] if parent else roots).append(nodes[category.id])
+    return roots
+
+
+def stock_level_view(level: StockLevel, low_stock_threshold: int) -> dict[str, Any]:
+    return {"variant_id": level.variant_id, "product_id": level.product_id, "on_hand": level.on_hand,
+            "committed": level.committed, "available": level.available,
+            "stock_status": stock_status(level.available, low_stock_threshold)}
+
+
+def movement_view(movement: Movement) -> dict[str, Any]:
+    return {"id": movement.id, "on_hand_delta": movement.on_hand_delta, "committed_delta": movement.committed_delta,
+            "on_hand_after": movement.on_hand_after, "committed_after": movement.committed_after,
+            "reason": movement.reason, "note": movement.note, "actor_id": movement.actor_id,
+            "order_id": movement.order_id, "created_at": movement.created_at}
 
 
 def json_ready(view: dict[str, Any]) -> dict[str, Any]:

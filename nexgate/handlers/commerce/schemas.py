@@ -4,10 +4,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from ...domain.auth import identifiers
-from ...domain.commerce import addresses, handles, shops
+from ...domain.commerce import addresses, handles, products, shops, stock
 from ...errors import NotFound
 from ...money import MINOR_UNIT_DIGITS
-from ...pagination import page_schema
+from ...pagination import PageQuery, page_schema
 from ...validation import Name, Text
 from ..media.schemas import MediaSchema
 from ..routing import PathId
@@ -328,3 +328,278 @@ SHOP_ID = PathId("shop_id", lambda raw: shops.not_found())
 ADDRESS_ID = PathId("address_id", lambda raw: addresses.not_found())
 MEMBER_ID = PathId("user_id", lambda raw: NotFound("No such manager of this shop", code="staff_not_found"))
 OWNER_ID = PathId("user_id", lambda raw: NotFound("No such user", code="user_not_found"))
+
+
+# the catalogue
+
+_PRICE = {"strict": True, "validate": ma.validate.Range(min=1, max=products.MAX_PRICE)}
+_PRICE_DOC = "A positive integer of minor units of the shop's currency (TZS 25,000 is 2500000)"
+_QUANTITY = {"strict": True, "validate": ma.validate.Range(min=2, max=stock.MAX_STOCK)}
+_SKU_DOC = {"description": "Letters, digits, `.`, `_`, `-`, up to 64, starting with a letter or digit; unique in "
+                           "the shop in any letter case", "example": "KITENGE-RED-M"}
+_MEDIA_IDS_DOC = "Your own ready images or videos uploaded with purpose=product (POST /api/media), in order"
+
+
+def _distinct(what: str):
+    def check(values: list[str]) -> None:
+        folded = [value.casefold() for value in values]
+        if len(set(folded)) != len(folded):
+            raise ma.ValidationError(f"Each {what} is named once (in any letter case).")
+    return check
+
+
+class AxisSchema(ma.Schema):
+    name = Name(required=True, validate=ma.validate.Length(min=1, max=40), metadata={"example": "Size"})
+    values = ma.fields.List(Name(validate=ma.validate.Length(min=1, max=40)), required=True,
+                            validate=[ma.validate.Length(min=1, max=products.MAX_AXIS_VALUES), _distinct("value")],
+                            metadata={"example": ["S", "M", "L"]})
+
+
+def _axes(axes: list[dict]) -> None:
+    _distinct("option")([axis["name"] for axis in axes])
+
+
+_AXES = {"validate": [ma.validate.Length(max=products.MAX_AXES), _axes], "metadata": {
+    "description": f"The option axes, in order (at most {products.MAX_AXES}, each with 1-{products.MAX_AXIS_VALUES} "
+                   "values); [] for a product sold one way"}}
+_SKU = {"validate": ma.validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", error="Not a SKU: letters, digits, "
+                                       "'.', '_' and '-', up to 64, starting with a letter or digit."),
+        "metadata": _SKU_DOC}
+
+
+class VariantIn(ma.Schema):
+    sku = ma.fields.String(required=True, **_SKU)
+    options = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), load_default=dict, metadata={
+        "description": "One value of each of the product's axes: {\"Size\": \"M\"}; {} without axes"})
+    price = ma.fields.Integer(required=True, **_PRICE, metadata={"description": _PRICE_DOC, "example": 2500000})
+    stock = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0, max=stock.MAX_STOCK),
+                              metadata={"description": "The units on hand to start with"})
+    media_ids = ma.fields.List(ma.fields.UUID(), load_default=list,
+                               validate=ma.validate.Length(max=products.MAX_VARIANT_MEDIA),
+                               metadata={"description": _MEDIA_IDS_DOC})
+
+
+class _TierFields(ma.Schema):
+    min_quantity = ma.fields.Integer(required=True, **_QUANTITY, metadata={"description": "From this many units (2 or more)"})
+    max_quantity = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
+                                     validate=ma.validate.Range(min=2, max=stock.MAX_STOCK), metadata={
+        "description": "Up to this many units; null: no end"})
+    unit_price = ma.fields.Integer(required=True, **_PRICE, metadata={"description": "Each unit's price: " + _PRICE_DOC})
+
+
+class TierIn(_TierFields):
+    sku = ma.fields.String(load_default=None, allow_none=True, metadata={
+        "description": "The tier of the variant with this SKU; null: the product's, for each variant without tiers"})
+
+
+class TierPutIn(_TierFields):
+    variant_id = ma.fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "The tier of this variant; null: the product's, for each variant without tiers of its own"})
+
+
+class ProductCreateSchema(ma.Schema):
+    name = Name(required=True, validate=ma.validate.Length(min=1, max=120), metadata={"example": "Kitenge dress"})
+    description = Text(load_default=None, allow_none=True, validate=ma.validate.Length(max=5000))
+    category_id = ma.fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "A category of GET /api/product-categories"})
+    condition = ma.fields.String(load_default="new", validate=ma.validate.OneOf(products.CONDITIONS))
+    state = ma.fields.String(load_default="draft", validate=ma.validate.OneOf(("draft", "active")), metadata={
+        "description": "draft: seen by the shop's staff only; active: on sale"})
+    options = ma.fields.List(ma.fields.Nested(AxisSchema), load_default=list, **_AXES)
+    variants = ma.fields.List(ma.fields.Nested(VariantIn), required=True,
+                              validate=ma.validate.Length(min=1, max=products.MAX_VARIANTS), metadata={
+        "description": "One per combination of the axes' values sold; exactly one without axes"})
+    media_ids = ma.fields.List(ma.fields.UUID(), load_default=list,
+                               validate=ma.validate.Length(max=products.MAX_PRODUCT_MEDIA),
+                               metadata={"description": _MEDIA_IDS_DOC})
+    low_stock_threshold = ma.fields.Integer(load_default=5, strict=True, validate=ma.validate.Range(min=0, max=10000),
+                                            metadata={"description": "A variant with at most this many available "
+                                                                     "is low_stock"})
+    price_tiers = ma.fields.List(ma.fields.Nested(TierIn), load_default=list, validate=ma.validate.Length(max=200),
+                                 metadata={"description": "Quantity prices; tiers of one variant (or of the "
+                                                          "product) never overlap"})
+
+
+class ProductUpdateSchema(ma.Schema):
+    """Only the fields sent change."""
+
+    name = Name(validate=ma.validate.Length(min=1, max=120))
+    description = Text(allow_none=True, validate=ma.validate.Length(max=5000))
+    category_id = ma.fields.UUID(allow_none=True)
+    condition = ma.fields.String(validate=ma.validate.OneOf(products.CONDITIONS))
+    options = ma.fields.List(ma.fields.Nested(AxisSchema), **{**_AXES, "metadata": {
+        "description": "The same axes in the same order; values may be added (those variants on sale use stay)"}})
+    low_stock_threshold = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=10000))
+    media_ids = ma.fields.List(ma.fields.UUID(), validate=ma.validate.Length(max=products.MAX_PRODUCT_MEDIA),
+                               metadata={"description": "The whole gallery: " + _MEDIA_IDS_DOC})
+
+
+class ProductStateIn(ma.Schema):
+    state = ma.fields.String(required=True, validate=ma.validate.OneOf(products.STATES), metadata={
+        "description": "draft -> active or archived; active -> archived; archived -> active"})
+
+
+class VariantUpdateSchema(ma.Schema):
+    """Only the fields sent change."""
+
+    sku = ma.fields.String(**_SKU)
+    price = ma.fields.Integer(**_PRICE, metadata={"description": _PRICE_DOC})
+    position = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=10000))
+    media_ids = ma.fields.List(ma.fields.UUID(), validate=ma.validate.Length(max=products.MAX_VARIANT_MEDIA),
+                               metadata={"description": _MEDIA_IDS_DOC})
+
+
+class TiersIn(ma.Schema):
+    tiers = ma.fields.List(ma.fields.Nested(TierPutIn), required=True, validate=ma.validate.Length(max=200),
+                           metadata={"description": "Every tier of the product and its variants ([] removes them all)"})
+
+
+class StockAdjustIn(ma.Schema):
+    delta = ma.fields.Integer(required=True, strict=True,
+                              validate=ma.validate.Range(min=-stock.MAX_STOCK, max=stock.MAX_STOCK), metadata={
+        "description": "Units added (positive) or taken away (negative)", "example": 12})
+    reason = ma.fields.String(required=True, validate=ma.validate.OneOf(tuple(stock.SELLER_REASONS)), metadata={
+        "description": "restock, returned: adding; damaged, lost: taking away; correction: either"})
+    note = Text(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=300))
+
+
+class ProductListQuery(PageQuery):
+    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(products.STATES), metadata={
+        "description": "The shop's staff: only this state (default: every state). Anyone else sees active ones"})
+
+
+class CategoryIn(ma.Schema):
+    slug = ma.fields.String(required=True, validate=ma.validate.Regexp(
+        r"^[a-z0-9]+(-[a-z0-9]+){0,10}$", error="Lower-case letters and digits, words joined by '-'."),
+        metadata={"example": "maize-flour"})
+    name = Name(required=True, validate=ma.validate.Length(min=1, max=80))
+    name_sw = Name(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=80))
+    parent_id = ma.fields.UUID(load_default=None, allow_none=True)
+    position = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0, max=10000))
+
+    @ma.validates("slug")
+    def _slug_length(self, value: str, **kwargs) -> None:
+        if len(value) > 60:
+            raise ma.ValidationError("At most 60 characters.")
+
+
+class CategorySchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    parent_id = ma.fields.UUID(required=True, allow_none=True)
+    slug = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    name_sw = ma.fields.String(required=True, allow_none=True, metadata={"description": "The Swahili name"})
+
+
+class CategoryNodeSchema(CategorySchema):
+    position = ma.fields.Integer(required=True)
+    children = ma.fields.List(ma.fields.Nested(lambda: CategoryNodeSchema()), required=True)
+
+
+class CategoryTreeSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CategoryNodeSchema), required=True, metadata={
+        "description": "The top categories, each with its children, in their order"})
+
+
+class TierSchema(ma.Schema):
+    min_quantity = ma.fields.Integer(required=True)
+    max_quantity = ma.fields.Integer(required=True, allow_none=True)
+    unit_price = ma.fields.Integer(required=True)
+
+
+class PriceRangeSchema(ma.Schema):
+    min = ma.fields.Integer(required=True)
+    max = ma.fields.Integer(required=True)
+
+
+class VariantStockSchema(ma.Schema):
+    on_hand = ma.fields.Integer(required=True)
+    committed = ma.fields.Integer(required=True, metadata={"description": "Reserved or allocated to orders"})
+
+
+_STOCK_STATUSES = ["in_stock", "low_stock", "out_of_stock"]
+
+
+class ProductVariantSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    sku = ma.fields.String(required=True)
+    options = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
+    price = ma.fields.Integer(required=True, metadata={"description": "Minor units of the product's currency"})
+    price_tiers = ma.fields.List(ma.fields.Nested(TierSchema), required=True, metadata={
+        "description": "The tiers that apply to it: its own, else the product's"})
+    available = ma.fields.Integer(required=True, metadata={"description": "Units that can be bought now"})
+    stock_status = ma.fields.String(required=True, metadata={"enum": _STOCK_STATUSES})
+    stock = ma.fields.Nested(VariantStockSchema, required=True, allow_none=True, metadata={
+        "description": "The shop's staff only (null for anyone else)"})
+    media = ma.fields.List(ma.fields.Nested(MediaSchema), required=True)
+    position = ma.fields.Integer(required=True)
+
+
+class ProductSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    shop = ma.fields.Nested(ShopCardSchema, required=True)
+    name = ma.fields.String(required=True)
+    description = ma.fields.String(required=True, allow_none=True)
+    category = ma.fields.Nested(CategorySchema, required=True, allow_none=True)
+    condition = ma.fields.String(required=True, metadata={"enum": list(products.CONDITIONS)})
+    state = ma.fields.String(required=True, metadata={"enum": list(products.STATES)})
+    currency = ma.fields.String(required=True, metadata={"enum": list(CURRENCIES)})
+    options = ma.fields.List(ma.fields.Nested(AxisSchema), required=True)
+    low_stock_threshold = ma.fields.Integer(required=True)
+    media = ma.fields.List(ma.fields.Nested(MediaSchema), required=True)
+    variants = ma.fields.List(ma.fields.Nested(ProductVariantSchema), required=True, metadata={
+        "description": "The variants on sale, in their order"})
+    price_tiers = ma.fields.List(ma.fields.Nested(TierSchema), required=True, metadata={
+        "description": "The product's own tiers, for each variant without tiers of its own"})
+    price_range = ma.fields.Nested(PriceRangeSchema, required=True, allow_none=True)
+    available = ma.fields.Integer(required=True, metadata={"description": "Units available of all its variants"})
+    stock_status = ma.fields.String(required=True, metadata={"enum": _STOCK_STATUSES})
+    published_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+    updated_at = ma.fields.AwareDateTime(required=True)
+
+
+class ProductCardSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    shop_id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    category_id = ma.fields.UUID(required=True, allow_none=True)
+    condition = ma.fields.String(required=True, metadata={"enum": list(products.CONDITIONS)})
+    state = ma.fields.String(required=True, metadata={"enum": list(products.STATES)})
+    currency = ma.fields.String(required=True)
+    image = ma.fields.Nested(MediaSchema, required=True, allow_none=True, metadata={"description": "Its first media"})
+    price_range = ma.fields.Nested(PriceRangeSchema, required=True, allow_none=True)
+    available = ma.fields.Integer(required=True)
+    stock_status = ma.fields.String(required=True, metadata={"enum": _STOCK_STATUSES})
+    published_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+ProductCardPageSchema = page_schema(ProductCardSchema)
+
+
+class StockLevelSchema(ma.Schema):
+    variant_id = ma.fields.UUID(required=True)
+    product_id = ma.fields.UUID(required=True)
+    on_hand = ma.fields.Integer(required=True)
+    committed = ma.fields.Integer(required=True)
+    available = ma.fields.Integer(required=True)
+    stock_status = ma.fields.String(required=True, metadata={"enum": _STOCK_STATUSES})
+
+
+class MovementSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    on_hand_delta = ma.fields.Integer(required=True)
+    committed_delta = ma.fields.Integer(required=True)
+    on_hand_after = ma.fields.Integer(required=True)
+    committed_after = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True, metadata={"enum": list(stock.REASONS)})
+    note = ma.fields.String(required=True, allow_none=True)
+    actor_id = ma.fields.UUID(required=True, allow_none=True)
+    order_id = ma.fields.UUID(required=True, allow_none=True)
+    created_at = ma.fields.AwareDateTime(required=True)
+
+
+MovementPageSchema = page_schema(MovementSchema)
+PRODUCT_ID = PathId("product_id", lambda raw: products.not_found())
+VARIANT_ID = PathId("variant_id", lambda raw: products.variant_not_found())
