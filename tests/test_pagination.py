@@ -16,6 +16,7 @@ from nexgate.domain.users.search import BY_RANK
 from nexgate.errors import Invalid
 from nexgate.pagination import NEWEST_FIRST, OLDEST_FIRST, Keyset, PageQuery, fetch
 from tests.support.auth import bearer
+from tests.support.commerce import create_product, open_shop
 from tests.support.users import user
 from tests.test_users_verification import moderator
 
@@ -37,7 +38,8 @@ def test_every_list_is_found():
     assert _list_routes() == sorted([
         "/api/conversations", "/api/conversations/{conversation_id}/messages", "/api/follows/requests",
         "/api/messages/search", "/api/notifications", "/api/payments", "/api/payments/disbursements",
-        "/api/search/users", "/api/shops", "/api/users/blocked",
+        "/api/search/users", "/api/shops", "/api/shops/{shop_id}/products",
+        "/api/products/{product_id}/variants/{variant_id}/stock/movements", "/api/users/blocked",
         "/api/users/muted",
         "/api/users/verification/applications", "/api/users/{user_id}/followers", "/api/users/{user_id}/following",
         "/api/users/{user_id}/shops"])
@@ -66,7 +68,10 @@ async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422
         "the old cursor format": base64.urlsafe_b64encode(b"s3").decode(),
         "an oldest-first cursor": OLDEST_FIRST.encode((datetime.datetime.now(datetime.timezone.utc), uuid.uuid4())),
     }
-    paths = {path: path.format(user_id=mod["id"], conversation_id=conversation["id"]) for path in _list_routes()}
+    shop = await open_shop(client, mod)
+    product = await create_product(client, mod, shop["id"])
+    ids = {"shop_id": shop["id"], "product_id": product["id"], "variant_id": product["variants"][0]["id"]}
+    paths = {path: path.format(user_id=mod["id"], conversation_id=conversation["id"], **ids) for path in _list_routes()}
     for template, path in paths.items():
         params = {"q": "habari"} if "search" in path else {}
         # The cursors of the other sorts: a history cursor in a newest-first list, and so on.
