@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 import orjson
+import pytest
 
-from tests.support.commerce import (
-    call, create_product, edit_shop, open_shop, product, product_body, rows,
-)
+from nexgate.client import LiveError
+from tests.support.commerce import adjust_stock, call, create_product, open_shop, product, rows
 from tests.support.users import block, user
 from tests.test_users_verification import moderator
 
@@ -65,3 +65,235 @@ async def test_a_product_with_option_axes_is_listed_and_its_page_read_without_si
     assert [(r["reason"], r["on_hand_delta"]) for r in audit] == [("initial", 4)]
     missing = await product(client, None, str(uuid.uuid4()), expect=404)
     assert missing["error"]["code"] == "product_not_found"
+
+
+async def test_bad_products_are_422_naming_each_bad_field_and_write_nothing(client):
+    amina = await user(client)
+    shop = await open_shop(client, amina)
+    taken = _sku()
+    await create_product(client, amina, shop["id"], variants=[{"sku": taken, "price": 1000}])
+    cases = [
+        ({"variants": []}, {"variants"}),
+        ({"name": "  ", "condition": "refurbished", "state": "archived", "colour": "red"},
+         {"name", "condition", "state", "colour"}),
+        ({"variants": [{"sku": _sku(), "price": 0}]}, {"variants"}),
+        ({"variants": [{"sku": _sku(), "price": -100}]}, {"variants"}),
+        ({"variants": [{"sku": _sku(), "price": 1000.5}]}, {"variants"}),
+        ({"variants": [{"sku": _sku(), "price": "1000"}]}, {"variants"}),
+        ({"variants": [{"sku": "bad sku!", "price": 1000}]}, {"variants"}),
+        ({"variants": [{"sku": _sku(), "price": 1000, "stock": -1}]}, {"variants"}),
+        ({"category_id": str(uuid.uuid4())}, {"category_id"}),
+        ({"options": [{"name": "Size", "values": ["S", "s"]}]}, {"options"}),
+        ({"options": [{"name": "Size", "values": ["S"]}, {"name": "size", "values": ["M"]}]}, {"options"}),
+        ({"options": DRESS_AXES, "variants": _dress_variants(("S", "Red"), ("S", "Red"))}, {"variants"}),
+        ({"options": DRESS_AXES, "variants": _dress_variants(("XL", "Red"))}, {"variants"}),
+        ({"options": DRESS_AXES, "variants": [{"sku": _sku(), "options": {"Size": "S"}, "price": 1}]}, {"variants"}),
+        ({"variants": [{"sku": _sku(), "price": 1}, {"sku": _sku(), "price": 2}]}, {"variants"}),
+        ({"price_tiers": [{"min_quantity": 2, "unit_price": 900}, {"min_quantity": 3, "unit_price": 800}]},
+         {"price_tiers"}),
+        ({"price_tiers": [{"min_quantity": 2, "unit_price": 0}]}, {"price_tiers"}),
+        ({"price_tiers": [{"sku": "NO-SUCH", "min_quantity": 2, "unit_price": 900}]}, {"price_tiers"}),
+        ({"description": "ok\x00"}, {"description"}),
+    ]
+    for fields, named in cases:
+        refused = await create_product(client, amina, shop["id"], expect=422, **fields)
+        assert set(refused["error"]["details"]["fields"]) == named, (fields, refused)
+    same_sku = await create_product(client, amina, shop["id"], expect=409,
+                                    variants=[{"sku": taken.lower(), "price": 1000}])
+    assert same_sku["error"]["code"] == "sku_taken"
+    assert same_sku["error"]["details"]["fields"] == {"variants": {"sku": ["Another variant of this shop has this SKU."]}}
+    assert await _count(client, "products", "shop_id", uuid.UUID(shop["id"])) == 1
+    # another shop may use the same SKU
+    other = await open_shop(client, amina)
+    await create_product(client, amina, other["id"], variants=[{"sku": taken, "price": 1000}])
+
+
+async def test_who_sees_a_product_drafts_blocks_and_a_suspended_shop(client):
+    amina, baraka, chris = await user(client), await user(client), await user(client)
+    mod = await moderator(client)
+    shop = await open_shop(client, amina)
+    await call(client, "POST", f"/api/shops/{shop['id']}/staff", amina, 201, json={"user_id": chris["id"]})
+    draft = await create_product(client, amina, shop["id"], state="draft")
+    active = await create_product(client, amina, shop["id"])
+    for who in (None, baraka, mod):
+        assert (await product(client, who, draft["id"], expect=404))["error"]["code"] == "product_not_found"
+        assert (await product(client, who, active["id"]))["state"] == "active"
+    assert (await product(client, chris, draft["id"]))["variants"][0]["stock"] == {"on_hand": 10, "committed": 0}
+    listed = await call(client, "GET", f"/api/shops/{shop['id']}/products", None, 200)
+    assert [item["id"] for item in listed["items"]] == [active["id"]]
+    staff_list = await call(client, "GET", f"/api/shops/{shop['id']}/products", chris, 200)
+    assert [item["id"] for item in staff_list["items"]] == [active["id"], draft["id"]]
+    drafts = await call(client, "GET", f"/api/shops/{shop['id']}/products", amina, 200, params={"state": "draft"})
+    assert [item["id"] for item in drafts["items"]] == [draft["id"]]
+    assert (await call(client, "GET", f"/api/shops/{shop['id']}/products", baraka, 200,
+                       params={"state": "draft"}))["items"] == []
+    await block(client, baraka, amina["id"])
+    assert (await product(client, baraka, active["id"], expect=404))["error"]["code"] == "product_not_found"
+    await call(client, "GET", f"/api/shops/{shop['id']}/products", baraka, 404)
+    await call(client, "POST", f"/api/admin/shops/{shop['id']}/suspend", mod, 200, json={"reason": "Fakes"})
+    for who in (None, mod):
+        await product(client, who, active["id"], expect=404)
+    assert (await call(client, "GET", f"/api/shops/{shop['id']}/products", None, 404))["error"]["code"] == \
+        "shop_not_found"
+    assert (await product(client, chris, active["id"]))["shop"]["state"] == "suspended"
+
+
+async def test_only_the_shops_staff_change_a_product_403_or_404_for_anyone_else(client):
+    amina, baraka = await user(client), await user(client)
+    shop, rival = await open_shop(client, amina), await open_shop(client, baraka)
+    active = await create_product(client, amina, shop["id"])
+    draft = await create_product(client, amina, shop["id"], state="draft")
+    variant = active["variants"][0]["id"]
+    attempts = [("PATCH", "", {"name": "Mine now"}), ("PUT", "/state", {"state": "archived"}),
+                ("POST", "/variants", {"sku": _sku(), "price": 5}),
+                ("PATCH", f"/variants/{variant}", {"price": 1}), ("DELETE", f"/variants/{variant}", None),
+                ("PUT", "/price-tiers", {"tiers": []})]
+    for method, suffix, body in attempts:
+        refused = await call(client, method, f"/api/products/{active['id']}{suffix}", baraka, 403, json=body)
+        assert refused["error"]["code"] == "not_shop_staff", (method, suffix)
+        hidden = await call(client, method, f"/api/products/{draft['id']}{suffix}", baraka, 404, json=body)
+        assert hidden["error"]["code"] in ("product_not_found", "variant_not_found"), (method, suffix)
+    await create_product(client, baraka, shop["id"], expect=403)
+    assert (await product(client, None, active["id"]))["name"] == active["name"]
+    assert rival["id"] != shop["id"]
+
+
+async def test_staff_edit_a_product_its_variants_and_states_and_each_change_is_an_event(client):
+    amina = await user(client)
+    shop = await open_shop(client, amina)
+    made = await create_product(client, amina, shop["id"], state="draft", options=[DRESS_AXES[0]],
+                                variants=[{"sku": _sku(), "options": {"Size": "S"}, "price": 1000, "stock": 3}])
+    path = f"/api/products/{made['id']}"
+    edited = await call(client, "PATCH", path, amina, 200, json={
+        "name": "Kitenge wrap", "condition": "used", "description": None, "low_stock_threshold": 2,
+        "options": [{"name": "Size", "values": ["S", "M", "L", "XL"]}]})
+    assert edited["name"] == "Kitenge wrap" and edited["condition"] == "used"
+    assert edited["options"][0]["values"] == ["S", "M", "L", "XL"]
+    for axes in ([{"name": "Colour", "values": ["S"]}], [{"name": "Size", "values": ["M"]}], []):
+        refused = await call(client, "PATCH", path, amina, 422, json={"options": axes})
+        assert list(refused["error"]["details"]["fields"]) == ["options"]
+    added = await call(client, "POST", f"{path}/variants", amina, 201,
+                       json={"sku": _sku(), "options": {"Size": "M"}, "price": 1200, "stock": 1})
+    assert [v["options"] for v in added["variants"]] == [{"Size": "S"}, {"Size": "M"}]
+    twice = await call(client, "POST", f"{path}/variants", amina, 409,
+                       json={"sku": _sku(), "options": {"Size": "M"}, "price": 1200})
+    assert twice["error"]["code"] == "variant_options_taken"
+    small, medium = added["variants"][0]["id"], added["variants"][1]["id"]
+    priced = await call(client, "PATCH", f"{path}/variants/{small}", amina, 200, json={"price": 900})
+    assert priced["variants"][0]["price"] == 900 and priced["price_range"] == {"min": 900, "max": 1200}
+    assert await _events(client, "commerce.variant_price.changed", made["id"]) == [
+        {"variant_id": small, "product_id": made["id"], "shop_id": shop["id"], "old_price": 1000, "new_price": 900,
+         "currency": "TZS"}]
+    await call(client, "PATCH", f"{path}/variants/{small}", amina, 200, json={"price": 900})  # unchanged: no event
+    assert len(await _events(client, "commerce.variant_price.changed", made["id"])) == 1
+    for bad in ({"price": 0}, {"price": 9.5}, {"sku": "no spaces"}):
+        await call(client, "PATCH", f"{path}/variants/{small}", amina, 422, json=bad)
+    archived = await call(client, "DELETE", f"{path}/variants/{medium}", amina, 200)
+    assert [v["id"] for v in archived["variants"]] == [small]
+    last = await call(client, "DELETE", f"{path}/variants/{small}", amina, 409)
+    assert last["error"]["code"] == "last_variant"
+    assert (await call(client, "PUT", f"{path}/state", amina, 200, json={"state": "active"}))["published_at"]
+    back = await call(client, "PUT", f"{path}/state", amina, 409, json={"state": "draft"})
+    assert back["error"]["code"] == "product_state_invalid"
+    assert back["error"]["details"] == {"state": "active", "allowed": ["archived"]}
+    assert (await call(client, "PUT", f"{path}/state", amina, 200, json={"state": "archived"}))["state"] == "archived"
+    assert (await call(client, "PUT", f"{path}/state", amina, 200, json={"state": "archived"}))["state"] == "archived"
+    assert (await product(client, None, made["id"]))["state"] == "archived"  # still shown, not sold
+    assert (await call(client, "PUT", f"{path}/state", amina, 200, json={"state": "active"}))["state"] == "active"
+    states = await _events(client, "commerce.product_state.changed", made["id"])
+    assert [(e["previous_state"], e["state"]) for e in states] == [("draft", "active"), ("active", "archived"),
+                                                                    ("archived", "active")]
+    updates = await _events(client, "commerce.product.updated", made["id"])
+    assert updates[0]["fields"] == ["name", "description", "condition", "options", "low_stock_threshold"] or \
+        set(updates[0]["fields"]) == {"name", "condition", "options", "low_stock_threshold"}
+
+
+async def test_a_shops_products_are_paged_newest_first(client):
+    amina = await user(client)
+    shop = await open_shop(client, amina)
+    made = [await create_product(client, amina, shop["id"]) for _ in range(5)]
+    seen, cursor = [], None
+    while True:
+        page = await call(client, "GET", f"/api/shops/{shop['id']}/products", None, 200,
+                          params={"limit": 2, **({"cursor": cursor} if cursor else {})})
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert [item["id"] for item in seen] == [p["id"] for p in reversed(made)]
+    assert seen[0]["price_range"] == {"min": 2_500_000, "max": 2_500_000} and seen[0]["stock_status"] == "in_stock"
+    assert seen[0]["image"] is None and seen[0]["shop_id"] == shop["id"]
+
+
+async def test_operators_add_categories_to_the_tree(client):
+    amina, mod = await user(client), await moderator(client)
+    tree = (await call(client, "GET", "/api/product-categories", None, 200))["items"]
+    food = next(c for c in tree if c["slug"] == "food")
+    slug = f"maize-{uuid.uuid4().hex[:8]}"
+    body = {"slug": slug, "name": "Maize flour", "name_sw": "Unga wa mahindi", "parent_id": food["id"]}
+    assert (await call(client, "POST", "/api/admin/product-categories", amina, 403, json=body))["error"]["code"] == \
+        "role_required"
+    made = await call(client, "POST", "/api/admin/product-categories", mod, 201, json=body)
+    assert made["parent_id"] == food["id"] and made["name_sw"] == "Unga wa mahindi"
+    taken = await call(client, "POST", "/api/admin/product-categories", mod, 409, json=body)
+    assert taken["error"]["code"] == "category_slug_taken"
+    orphan = await call(client, "POST", "/api/admin/product-categories", mod, 422,
+                        json={**body, "slug": slug + "-x", "parent_id": str(uuid.uuid4())})
+    assert list(orphan["error"]["details"]["fields"]) == ["parent_id"]
+    await call(client, "POST", "/api/admin/product-categories", mod, 422, json={**body, "slug": "Not A Slug"})
+    tree = (await call(client, "GET", "/api/product-categories", None, 200))["items"]
+    food = next(c for c in tree if c["slug"] == "food")
+    assert slug in [c["slug"] for c in food["children"]]
+    shop = await open_shop(client, amina)
+    listed = await create_product(client, amina, shop["id"], category_id=made["id"])
+    assert listed["category"] == {k: made[k] for k in ("id", "parent_id", "slug", "name", "name_sw")}
+
+
+@pytest.fixture
+async def live_app(make_client, config):
+    return await make_client(config, worker_names=("outbox-relay", "commerce_live"))
+
+
+async def _frame(device, event: str) -> dict:
+    """The next frame of ``event`` (an edit is also ``commerce.product.updated``, in either order)."""
+    while (frame := await device.next_event(timeout=10))["event"] != event:
+        assert frame["event"] == "commerce.product.updated", frame
+    return frame
+
+
+def _tokens(api) -> dict:
+    return {**api.tokens, "id": str(api.user_id)}
+
+
+async def test_a_products_topic_carries_its_price_and_availability_to_whoever_may_see_it(live_app, users):
+    client = live_app
+    seller, buyer, blocked = [await users.new(client.server) for _ in range(3)]
+    seller_tokens = _tokens(seller)
+    shop = await open_shop(client, seller_tokens)
+    made = await create_product(client, seller_tokens, shop["id"], low_stock_threshold=3,
+                                variants=[{"sku": _sku(), "price": 10_000, "stock": 5}])
+    draft = await create_product(client, seller_tokens, shop["id"], state="draft")
+    variant_id = made["variants"][0]["id"]
+    await block(client, _tokens(blocked), seller_tokens["id"])
+    watcher, snoop = await buyer.live(), await blocked.live()
+    topic = f"product:{made['id']}"
+    await watcher.subscribe(topic)
+    for device, refused_topic in ((snoop, topic), (watcher, f"product:{draft['id']}"), (watcher, "product:nope")):
+        with pytest.raises(LiveError) as refused:
+            await device.subscribe(refused_topic)
+        assert refused.value.code in ("product_not_found", "unknown_topic")
+    await call(client, "PATCH", f"/api/products/{made['id']}/variants/{variant_id}", seller_tokens, 200,
+               json={"price": 9_000})
+    frame = await _frame(watcher, "commerce.variant_price.changed")
+    assert (frame["type"], frame["topic"]) == ("topic", topic)
+    assert frame["data"] == {"product_id": made["id"], "variant_id": variant_id, "price": 9_000,
+                             "previous_price": 10_000, "currency": "TZS"}
+    await adjust_stock(client, seller_tokens, made["id"], variant_id, -3, "damaged")
+    frame = await _frame(watcher, "commerce.variant_stock.changed")
+    assert frame["data"] == {"product_id": made["id"], "variant_id": variant_id, "available": 2,
+                             "stock_status": "low_stock"}
+    await call(client, "PUT", f"/api/products/{made['id']}/state", seller_tokens, 200, json={"state": "archived"})
+    frame = await _frame(watcher, "commerce.product_state.changed")
+    assert frame["data"]["product"] == await product(client, None, made["id"])
+    for device in (watcher, snoop):
+        await device.close()

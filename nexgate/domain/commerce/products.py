@@ -510,7 +510,7 @@ async def _updated(conn, caller: Caller, product: Product, fields: list[str]) ->
 
 def _taken(error: asyncpg.UniqueViolationError, *, where: tuple = ("variants",)) -> DomainError:
     if error.constraint_name == "product_variants_sku":
-        return Conflict.fields("body", _nest(where, {"sku": "Another variant of this shop has this SKU."}),
+        return Conflict.fields("body", _nest(where, {"sku": ["Another variant of this shop has this SKU."]}),
                                message="Another variant of this shop has this SKU (the same in any letter case)",
                                code="sku_taken")
     if error.constraint_name == "product_variants_options":
