@@ -9,7 +9,10 @@ import orjson
 import pytest
 
 from nexgate.client import LiveError
+from tests.support.auth import bearer
 from tests.support.commerce import adjust_stock, call, create_product, open_shop, product, rows
+from tests.support.media import jpeg_bytes
+from tests.support.media_api import upload
 from tests.support.users import block, user
 from tests.test_users_verification import moderator
 
@@ -101,7 +104,8 @@ async def test_bad_products_are_422_naming_each_bad_field_and_write_nothing(clie
     same_sku = await create_product(client, amina, shop["id"], expect=409,
                                     variants=[{"sku": taken.lower(), "price": 1000}])
     assert same_sku["error"]["code"] == "sku_taken"
-    assert same_sku["error"]["details"]["fields"] == {"variants": {"sku": ["Another variant of this shop has this SKU."]}}
+    assert same_sku["error"]["details"]["fields"] == {"variants": {"0": {"sku": [
+        "Another variant of this shop has this SKU."]}}}
     assert await _count(client, "products", "shop_id", uuid.UUID(shop["id"])) == 1
     # another shop may use the same SKU
     other = await open_shop(client, amina)
@@ -297,3 +301,38 @@ async def test_a_products_topic_carries_its_price_and_availability_to_whoever_ma
     assert frame["data"]["product"] == await product(client, None, made["id"])
     for device in (watcher, snoop):
         await device.close()
+
+
+async def _image(client, tokens: dict, purpose: str = "product") -> str:
+    status, body = await upload(client, {**tokens, "headers": bearer(tokens)}, purpose,
+                                [("photo.jpg", jpeg_bytes(320, 240))])
+    assert status == 201, body
+    return body["media"][0]["id"]
+
+
+async def test_a_products_gallery_and_a_variants_photos_are_its_staffs_own_product_media(client):
+    amina, baraka = await user(client), await user(client)
+    shop = await open_shop(client, amina)
+    front, back, swatch = [await _image(client, amina) for _ in range(3)]
+    made = await create_product(client, amina, shop["id"], media_ids=[front, back], variants=[
+        {"sku": _sku(), "price": 1000, "media_ids": [swatch]}])
+    assert [m["id"] for m in made["media"]] == [front, back]
+    assert [m["id"] for m in made["variants"][0]["media"]] == [swatch]
+    assert [m["id"] for m in (await product(client, None, made["id"]))["media"]] == [front, back]
+    card = (await call(client, "GET", f"/api/shops/{shop['id']}/products", None, 200))["items"][0]
+    assert card["image"]["id"] == front
+    reordered = await call(client, "PATCH", f"/api/products/{made['id']}", amina, 200, json={"media_ids": [back]})
+    assert [m["id"] for m in reordered["media"]] == [back]
+    theirs, avatar = await _image(client, baraka), await _image(client, amina, "avatar")
+    for media_id, code in ((theirs, "media_not_owned"), (avatar, "media_purpose_mismatch"),
+                           (str(uuid.uuid4()), "media_not_found")):
+        refused = await create_product(client, amina, shop["id"], expect=refused_status(code), media_ids=[media_id])
+        assert refused["error"]["code"] == code and list(refused["error"]["details"]["fields"]) == ["media_ids"]
+        refused = await create_product(client, amina, shop["id"], expect=refused_status(code), variants=[
+            {"sku": _sku(), "price": 1000, "media_ids": [media_id]}])
+        assert refused["error"]["details"]["fields"] == {"variants": {"0": {"media_ids": [refused["error"]["message"]]}}}
+    assert await _count(client, "products", "shop_id", uuid.UUID(shop["id"])) == 1
+
+
+def refused_status(code: str) -> int:
+    return {"media_not_owned": 403, "media_purpose_mismatch": 422, "media_not_found": 404}[code]

@@ -138,6 +138,8 @@ async def test_price_tiers_are_set_validated_and_read_as_checkout_reads_them(cli
     assert page["variants"][1]["price_tiers"] == [{"min_quantity": 3, "max_quantity": None, "unit_price": 1100}]
     async with client.app[PLATFORM].core.connection() as conn:
         applying = await pricing.tiers_for(conn, [uuid.UUID(small), uuid.UUID(medium)])
+    assert [t.min_quantity for t in applying[uuid.UUID(small)]] == [5, 10]  # the product's
+    assert [t.min_quantity for t in applying[uuid.UUID(medium)]] == [3]  # its own, and only them
     assert [pricing.unit_price(1000, applying[uuid.UUID(small)], q) for q in (4, 5, 10)] == [1000, 900, 800]
     assert [pricing.unit_price(1200, applying[uuid.UUID(medium)], q) for q in (2, 3, 10)] == [1200, 1100, 1100]
     before = await rows(client, "SELECT id FROM product_price_tiers WHERE product_id = $1", uuid.UUID(made["id"]))

@@ -179,3 +179,8 @@ SELECT id, variant_id, on_hand_delta, committed_delta, on_hand_after, committed_
  WHERE variant_id = :variant_id AND id < :before_id
  ORDER BY id DESC
  LIMIT :limit;
+
+-- name: skus_taken(shop_id, skus, except_id)
+-- Which of these SKUs (lower-cased) another variant of the shop has, in any letter case.
+SELECT lower(sku) AS sku FROM product_variants
+ WHERE shop_id = :shop_id AND lower(sku) = ANY (CAST(:skus AS text[])) AND id IS DISTINCT FROM :except_id;

@@ -219,6 +219,7 @@ async def create_product(platform: Platform, caller: Caller, shop_id: uuid.UUID,
         async with platform.core.transaction("commerce.product_create") as conn:
             shop = await shops_repository.lock_shop(conn, shop_id)
             await staff_role_of(conn, caller.user_id, shop)
+            await _require_free_skus(conn, shop_id, [body["sku"] for body in variant_bodies], where=("variants",))
             category_id = await _category(conn, fields.get("category_id"))
             await _attach(conn, caller, fields.get("media_ids", []), "media_ids")
             product = await repository.insert_product(
@@ -292,6 +293,7 @@ async def add_variant(platform: Platform, caller: Caller, product_id: uuid.UUID,
         async with platform.core.transaction("commerce.variant_add") as conn:
             product = await staff_product(conn, caller, product_id, lock=True)
             _check_variants_against_axes(product.options, [body], where=())
+            await _require_free_skus(conn, product.shop_id, [body["sku"]], where=())
             if await repository.count_live_variants(conn, product_id) >= MAX_VARIANTS:
                 raise Conflict(f"A product has at most {MAX_VARIANTS} variants", code="too_many_variants",
                                details={"max": MAX_VARIANTS})
@@ -311,6 +313,8 @@ async def update_variant(platform: Platform, caller: Caller, product_id: uuid.UU
         async with platform.core.transaction("commerce.variant_update") as conn:
             product = await staff_product(conn, caller, product_id, lock=True)
             old = await _live_variant(conn, product, variant_id)
+            if "sku" in changes:
+                await _require_free_skus(conn, product.shop_id, [changes["sku"]], where=(), except_id=variant_id)
             new = dataclasses.replace(old, **{name: changes[name] for name in ("sku", "price", "position")
                                              if name in changes})
             changed = [name for name in ("sku", "price", "position") if getattr(new, name) != getattr(old, name)]
@@ -455,6 +459,20 @@ def _tier(product_id: uuid.UUID, variant_id: uuid.UUID | None, body: dict[str, A
 
 def _tier_keys(tiers: Sequence[PriceTier]) -> set[tuple]:
     return {(t.variant_id, t.min_quantity, t.max_quantity, t.unit_price) for t in tiers}
+
+
+async def _require_free_skus(conn, shop_id: uuid.UUID, skus: Sequence[str], *, where: tuple,
+                             except_id: uuid.UUID | None = None) -> None:
+    """409 ``sku_taken`` naming each SKU another variant of the shop has (the unique index
+    backs it, for two listed at once)."""
+    taken = await repository.skus_taken(conn, shop_id, skus, except_id)
+    if not taken:
+        return
+    problem = {"sku": ["Another variant of this shop has this SKU."]}
+    named = {index: problem for index, sku in enumerate(skus) if sku.lower() in taken}
+    raise Conflict.fields("body", _nest(where, named) if where else problem,
+                          message="Another variant of this shop has this SKU (the same in any letter case)",
+                          code="sku_taken")
 
 
 async def _category(conn, category_id: uuid.UUID | None) -> uuid.UUID | None:

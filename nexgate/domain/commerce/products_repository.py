@@ -192,6 +192,11 @@ async def next_variant_position(conn, product_id: uuid.UUID) -> int:
     return await _sql.next_variant_position(conn, product_id=product_id)
 
 
+async def skus_taken(conn, shop_id: uuid.UUID, skus: Sequence[str], except_id: uuid.UUID | None = None) -> set[str]:
+    return {row["sku"] async for row in _sql.skus_taken(conn, shop_id=shop_id, skus=[s.lower() for s in skus],
+                                                          except_id=except_id)}
+
+
 async def variant_media(conn, variant_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
     found: dict[uuid.UUID, list[uuid.UUID]] = {variant_id: [] for variant_id in variant_ids}
     async for row in _sql.variant_media(conn, variant_ids=list(variant_ids)):
