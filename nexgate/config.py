@@ -440,6 +440,11 @@ class Config:
         "Seconds after the buyer confirms delivery at which an order not disputed completes (its hold released to "
         "the seller): the buyer's time to dispute",
     )
+    commerce_reservation_s: int = _setting(
+        900, _integer(60, 86_400),
+        "How long checkout reserves an order's stock for its payment, in seconds: an order still unpaid then is "
+        "cancelled and its stock released (a payment landing later is refunded)",
+    )
     daraja_base_url: str = _setting(
         "https://sandbox.safaricom.co.ke", _url("http", "https"),
         "Daraja (M-Pesa Kenya) API base URL (production: https://api.safaricom.co.ke)",

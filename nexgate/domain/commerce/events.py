@@ -14,6 +14,8 @@ PRODUCT_STATE_CHANGED = "commerce.product_state.changed"
 VARIANT_PRICE_CHANGED = "commerce.variant_price.changed"
 VARIANT_STOCK_CHANGED = "commerce.variant_stock.changed"
 CATEGORY_CREATED = "commerce.category.created"
+# A checkout's reservation came due (a scheduled job, checkout.py): the order still unpaid is cancelled.
+RESERVATION_EXPIRED = "commerce.reservation.expired"
 # Told live to the shop's staff (workers/commerce_live.py).
 SHOP_LIVE = (SHOP_UPDATED, SHOP_STATE_CHANGED, STAFF_ADDED, STAFF_REMOVED)
 # Told live on the product's topic, product:<id> (workers/commerce_live.py).
@@ -52,6 +54,8 @@ EVENTS = declare("commerce", [
           actor_id=UUID),
     event(STAFF_REMOVED, "a manager left a shop's staff or its owner removed them", shop_id=UUID, user_id=UUID,
           role=STRING, actor_id=UUID),
+    event(RESERVATION_EXPIRED, "the time an unpaid order's stock was reserved for came (a scheduled job): an order "
+          "still unpaid is cancelled and its stock released", order_id=UUID, buyer_id=UUID),
     event(ORDER_PLACED, "a checkout placed an order of one shop; it waits for payment", **_ORDER),
     event(ORDER_PAID, "an order's hold was funded: its stock is allocated and the shop may accept it", **_ORDER),
     event(ORDER_ACCEPTED, "the shop's staff accepted a paid order", **_ORDER),

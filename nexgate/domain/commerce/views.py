@@ -199,3 +199,41 @@ def movement_view(movement: Movement) -> dict[str, Any]:
 def json_ready(view: dict[str, Any]) -> dict[str, Any]:
     """A view as its JSON reads back (ids and times as strings), for a live event's data."""
     return orjson.loads(orjson.dumps(view, default=str))
+
+
+def cart_view(lines) -> dict[str, Any]:
+    """The cart priced and checked now (``cart.Line``s): each line with its notices, and the
+    totals per currency of the lines that can be bought."""
+    totals: dict[str, int] = {}
+    for line in lines:
+        if line.purchasable:
+            totals[line.offer.currency] = totals.get(line.offer.currency, 0) + line.line_total
+    return {
+        "items": [cart_line_view(line) for line in lines],
+        "totals": [{"currency": currency, "subtotal": subtotal} for currency, subtotal in sorted(totals.items())],
+        "changed": any(line.notices for line in lines),
+    }
+
+
+def cart_line_view(line) -> dict[str, Any]:
+    offer = line.offer
+    return {
+        "variant_id": offer.variant_id, "product_id": offer.product_id, "product_name": offer.product_name,
+        "sku": offer.sku, "options": offer.options,
+        "shop": {"id": offer.shop_id, "handle": offer.shop_handle, "name": offer.shop_name},
+        "quantity": line.quantity, "unit_price": line.unit_price, "line_total": line.line_total,
+        "currency": offer.currency, "available": max(offer.available, 0), "purchasable": line.purchasable,
+        "notices": list(line.notices),
+    }
+
+
+def checkout_view(checkout_id, found) -> dict[str, Any]:
+    """A checkout: its orders (one per shop), each as its page shows it with the payment begun
+    into its hold (``payments`` views) or why it could not begin."""
+    from ..payments.views import payment_view
+
+    return {"id": checkout_id, "orders": [
+        {**order_view(detail), "payment": None if payment is None else payment_view(payment),
+         "payment_error": None if error is None else {"code": error.code, "message": error.message,
+                                                      "details": error.details}}
+        for detail, payment, error in found]}
