@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from ... import limits
 from ...errors import Conflict, DomainError, Invalid
 from ...platform import Platform
 from ..auth.caller import Caller
@@ -105,6 +106,7 @@ async def place(platform: Platform, caller: Caller, *, key: str, request_hash: b
     if method is not None:
         for order_id, group in zip(placed, groups):
             try:
+                await limits.enforce(platform, limits.PAYMENTS, str(buyer_id))  # counted as POST /api/payments is
                 begun[order_id] = await payments.start(platform, caller, hold_id=group.hold_id, amount=group.total,
                                                        currency=group.shop.currency, method_id=method.id)
             except DomainError as refused:
