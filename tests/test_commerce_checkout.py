@@ -172,12 +172,34 @@ async def test_paying_twice_for_one_order_is_one_hold_and_one_charge(app):
                                                                         order["total"])
 
 
-async def _credit(app, order: dict, buyer: dict, transaction_id: str) -> None:
+async def _credit(app, order: dict, buyer: dict, transaction_id: str, amount: int | None = None) -> None:
     """The provider's confirmed payment credited to the order's hold, as a callback credits it."""
     async with platform(app).core.transaction("tests.credit") as conn:
-        await holds.fund_hold(conn, hold_id=uuid.UUID(order["hold_id"]), amount=order["total"], provider="selcom",
+        await holds.fund_hold(conn, hold_id=uuid.UUID(order["hold_id"]), amount=amount or order["total"],
+                              provider="selcom",
                               provider_transaction_id=transaction_id, payer_id=uuid.UUID(buyer["id"]),
                               cause=Cause.provider_callback("selcom", transaction_id, "payment confirmed"))
+
+
+async def test_an_order_paid_in_parts_is_paid_once_its_hold_holds_its_total(app):
+    seller, buyer, shop, home = await _shopping(app)
+    kitenge = await product(app, shop, prices=(150_000,))
+    order = (await check_out(app, buyer, items=[buy_now(kitenge)], address_id=home["id"]))["orders"][0]
+    part = f"SEL-PART-{uuid.uuid4().hex[:8]}"
+    await _credit(app, order, buyer, part, amount=order["total"] - 100_000)
+
+    async def taken_up():  # the commerce_checkout group has handled that funding's event
+        return await value(app, "SELECT count(*) FROM processed_events p JOIN outbox o ON o.id = p.event_id "
+                                "WHERE p.consumer = 'commerce_checkout' AND o.routing_key = 'payments.hold.funded' "
+                                "AND o.payload->>'provider_transaction_id' = $1", part)
+    await eventually(taken_up)
+    assert (await _order(app, order["id"]))["state"] == "pending_payment"  # a part is not the total
+    await _credit(app, order, buyer, f"SEL-REST-{uuid.uuid4().hex[:8]}", amount=100_000)
+    paid = await _state_becomes(app, order["id"], "paid")
+    assert await value(app, "SELECT count(*) FROM order_transitions WHERE order_id = $1 AND to_state = 'paid'",
+                       paid["id"]) == 1
+    hold = await hold_now(app, uuid.UUID(order["hold_id"]))
+    assert (hold.funded_amount, hold.refunded_amount) == (order["total"], 0)
 
 
 async def test_a_failed_payment_cancels_the_order_and_releases_its_stock(app):
