@@ -71,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
 async def measure(args: argparse.Namespace, run: str, databases: dict[str, str], prefix: str) -> dict:
     load_at_start = [round(x, 2) for x in os.getloadavg()]
     provider = PROVIDERS[args.provider]
-    config = Config.from_env(database_url=databases["core"], notify_database_url=databases["notify"], redis_prefix=prefix)
+    config = Config.from_env(database_url=databases["core"], notify_database_url=databases["notify"],
+                             redis_prefix=prefix)
     seeded = await seed(config, run, sessions=args.buyers + 1, users=args.buyers + 1)  # the last one sells
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -266,7 +267,8 @@ async def _counts(database: Database, variant_id: str, args) -> dict:
     counts = {"orders_placed": row["placed"], "orders_paid": row["paid"], "orders_pending": row["pending"],
               "units_paid": row["units_paid"], "on_hand": stock["stock_on_hand"],
               "committed": stock["stock_committed"],
-              "oversold": max(0, row["units_paid"] - stock["stock_on_hand"], stock["stock_committed"] - stock["stock_on_hand"])}
+              "oversold": max(0, row["units_paid"] - stock["stock_on_hand"],
+                              stock["stock_committed"] - stock["stock_on_hand"])}
     problems = []
     if counts["orders_paid"] != args.units or counts["oversold"] or counts["committed"] != args.units:
         problems.append(f"expected exactly {args.units} orders paid, none oversold: {counts}")

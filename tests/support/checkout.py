@@ -44,7 +44,8 @@ async def product(client, shop: dict, *, prices=(150_000,), on_hand=10, state="a
                 f"KT-{uuid.uuid4().hex[:8]}-{size}", {"Size": size}, price, on_hand, position)
             variants.append(str(variant_id))
         for low, high, unit in tiers:
-            await conn.execute("INSERT INTO product_price_tiers (id, product_id, min_quantity, max_quantity, unit_price)"
+            await conn.execute("INSERT INTO product_price_tiers (id, product_id, min_quantity, max_quantity,"
+                               " unit_price)"
                                " VALUES ($1, $2, $3, $4, $5)", uuid.uuid4(), product_id, low, high, unit)
     return {"id": str(product_id), "variants": variants}
 

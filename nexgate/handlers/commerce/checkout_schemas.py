@@ -82,7 +82,8 @@ class CheckoutIn(ma.Schema):
                                "description": "Buy now: these items instead of the cart (left out: the whole cart)"})
     address_id = ma.fields.UUID(load_default=None, metadata={
         "description": "One of your addresses, for every shop not in pickup_shop_ids"})
-    pickup_shop_ids = ma.fields.List(ma.fields.UUID(), load_default=list, validate=ma.validate.Length(max=cart.MAX_LINES),
+    pickup_shop_ids = ma.fields.List(ma.fields.UUID(), load_default=list,
+                                     validate=ma.validate.Length(max=cart.MAX_LINES),
                                      metadata={"description": "Shops you collect from instead (where they allow it)"})
     method_id = ma.fields.UUID(load_default=None, metadata={
         "description": "One of your mobile money methods: each order's payment is begun with it"})
