@@ -3,6 +3,7 @@ public page (hidden across blocks, for a suspended shop, drafts but to staff), e
 shop's staff only, states, a shop's product list, categories; every refusal with nothing written."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import orjson
@@ -336,3 +337,26 @@ async def test_a_products_gallery_and_a_variants_photos_are_its_staffs_own_produ
 
 def refused_status(code: str) -> int:
     return {"media_not_owned": 403, "media_purpose_mismatch": 422, "media_not_found": 404}[code]
+
+
+async def test_two_variants_of_one_combination_or_one_sku_added_at_once_make_one(client):
+    amina = await user(client)
+    shop = await open_shop(client, amina)
+    made = await create_product(client, amina, shop["id"], options=[DRESS_AXES[0]],
+                                variants=[{"sku": _sku(), "options": {"Size": "S"}, "price": 1000}])
+    other = await create_product(client, amina, shop["id"])
+    path = f"/api/products/{made['id']}/variants"
+    answers = await asyncio.gather(*(client.post(path, headers=bearer(amina), json={
+        "sku": _sku(), "options": {"Size": "M"}, "price": 1000}) for _ in range(2)))
+    assert sorted(answer.status for answer in answers) == [201, 409]
+    sku = _sku()
+    answers = await asyncio.gather(
+        client.post(path, headers=bearer(amina), json={"sku": sku.upper(), "options": {"Size": "L"}, "price": 1000}),
+        client.patch(f"/api/products/{other['id']}/variants/{other['variants'][0]['id']}", headers=bearer(amina),
+                     json={"sku": sku.lower()}))
+    assert sorted(answer.status for answer in answers) == [200, 409] or sorted(
+        answer.status for answer in answers) == [201, 409]
+    codes = [(await answer.json())["error"]["code"] for answer in answers if answer.status == 409]
+    assert codes == ["sku_taken"]
+    assert len(await rows(client, "SELECT id FROM product_variants WHERE shop_id = $1 AND lower(sku) = lower($2)",
+                          uuid.UUID(shop["id"]), sku)) == 1

@@ -12,9 +12,9 @@ from typing import Any
 
 from ...bus import Event
 from ...platform import Platform
-from . import shops
+from . import products, products_repository, shops, views
 from . import shops_repository as repository
-from .events import STAFF_ADDED, STAFF_REMOVED
+from .events import STAFF_ADDED, STAFF_REMOVED, VARIANT_PRICE_CHANGED, VARIANT_STOCK_CHANGED
 from .stock import stock_status
 from .views import json_ready, shop_view
 
@@ -42,24 +42,22 @@ async def tell_product_watchers(platform: Platform, conn, event: Event) -> None:
     variant as it is now (a late or repeated delivery shows the current state, never an older one):
     a price change with the variant's price now, a stock change (when what is available moved)
     with what is available now, an edit or a change of state with the product's page."""
-    from . import products, views
-    from .events import VARIANT_PRICE_CHANGED, VARIANT_STOCK_CHANGED
     payload = event.payload
     product_id = uuid.UUID(payload["product_id"])
     if event.type in (VARIANT_PRICE_CHANGED, VARIANT_STOCK_CHANGED):
         if event.type == VARIANT_STOCK_CHANGED and payload["available"] == payload["previous_available"]:
             return
-        found = await products.product_view_for_live(platform, conn, product_id)
-        variant = None if found is None else next(
-            (v for v in found.variants if str(v.id) == payload["variant_id"]), None)
-        if variant is None:
+        variant_id = uuid.UUID(payload["variant_id"])
+        variant = (await products.variants(conn, [variant_id])).get(variant_id)
+        product = await products_repository.product_by_id(conn, product_id)
+        if variant is None or product is None or variant.archived_at is not None:
             return
         data = {"product_id": str(product_id), "variant_id": str(variant.id),
-                "stock_status": stock_status(variant.available, found.product.low_stock_threshold),
+                "stock_status": stock_status(variant.available, product.low_stock_threshold),
                 "available": max(variant.available, 0)}
         if event.type == VARIANT_PRICE_CHANGED:
             data = {"product_id": str(product_id), "variant_id": str(variant.id), "price": variant.price,
-                    "previous_price": payload["old_price"], "currency": found.product.currency}
+                    "previous_price": payload["old_price"], "currency": product.currency}
     else:
         found = await products.product_view_for_live(platform, conn, product_id)
         if found is None:
