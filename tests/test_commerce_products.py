@@ -11,7 +11,7 @@ import pytest
 
 from nexgate.client import LiveError
 from tests.support.auth import bearer
-from tests.support.commerce import adjust_stock, call, create_product, open_shop, product, rows
+from tests.support.commerce import adjust_stock, call, create_product, edit_shop, open_shop, product, rows
 from tests.support.media import jpeg_bytes
 from tests.support.media_api import upload
 from tests.support.users import block, user
@@ -360,3 +360,14 @@ async def test_two_variants_of_one_combination_or_one_sku_added_at_once_make_one
     assert codes == ["sku_taken"]
     assert len(await rows(client, "SELECT id FROM product_variants WHERE shop_id = $1 AND lower(sku) = lower($2)",
                           uuid.UUID(shop["id"]), sku)) == 1
+
+
+async def test_a_shop_with_products_keeps_its_currency(client):
+    amina = await user(client)
+    shop = await open_shop(client, amina)
+    assert (await edit_shop(client, amina, shop["id"], currency="KES"))["currency"] == "KES"
+    made = await create_product(client, amina, shop["id"])
+    assert made["currency"] == "KES"
+    refused = await edit_shop(client, amina, shop["id"], currency="TZS", expect=409)
+    assert refused["error"]["code"] == "shop_has_products" and list(refused["error"]["details"]["fields"]) == ["currency"]
+    assert (await edit_shop(client, amina, shop["id"], currency="KES", name="Same currency"))["name"] == "Same currency"

@@ -53,6 +53,9 @@ RETURNING id, owner_id, handle, name, description, logo_media_id, cover_media_id
           currency, pickup, pickup_note, delivery, delivery_default_fee, return_policy, state, suspended_reason,
           state_changed_at, created_at, updated_at;
 
+-- name: shop_has_products(shop_id)$
+SELECT EXISTS (SELECT 1 FROM products WHERE shop_id = :shop_id);
+
 -- name: set_state(id, state, suspended_reason)^
 UPDATE shops SET state = :state, suspended_reason = :suspended_reason, state_changed_at = now(), updated_at = now()
  WHERE id = :id

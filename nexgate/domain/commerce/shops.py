@@ -198,6 +198,11 @@ async def update_shop(platform: Platform, caller: Caller, shop_id: uuid.UUID, ch
                 changed.append("delivery_fees")
             if not changed:
                 return await _assemble(platform, conn, old)
+            if "currency" in changed and await repository.has_products(conn, shop_id):
+                raise Conflict.fields("body", {"currency": "A shop's products are priced in its currency: it cannot "
+                                                           "change once it has products."},
+                                      message="This shop has products priced in its currency",
+                                      code="shop_has_products")
             await attachments.attach_fields(conn, owner_id=caller.user_id, purposes=SHOP_IMAGES,
                                             values={name: getattr(new, name) for name in changed if name in SHOP_IMAGES})
             shop = await repository.update_shop(conn, new)

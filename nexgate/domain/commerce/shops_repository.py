@@ -112,6 +112,10 @@ async def lock_shop(conn, shop_id: uuid.UUID) -> Shop | None:
     return Shop.from_row(await _sql.lock_shop(conn, id=shop_id))
 
 
+async def has_products(conn, shop_id: uuid.UUID) -> bool:
+    return await _sql.shop_has_products(conn, shop_id=shop_id)
+
+
 async def update_shop(conn, shop: Shop) -> Shop:
     values = {name: getattr(shop, name) for name in SHOP_FIELDS}
     return Shop.from_row(await _sql.update_shop(conn, id=shop.id, **values))
