@@ -98,6 +98,7 @@ async def test_bad_products_are_422_naming_each_bad_field_and_write_nothing(clie
         ({"price_tiers": [{"min_quantity": 2, "unit_price": 0}]}, {"price_tiers"}),
         ({"price_tiers": [{"sku": "NO-SUCH", "min_quantity": 2, "unit_price": 900}]}, {"price_tiers"}),
         ({"description": "ok\x00"}, {"description"}),
+        ({"variants": [{"sku": "SKU-1\n", "price": 1000}]}, {"variants"}),
     ]
     for fields, named in cases:
         refused = await create_product(client, amina, shop["id"], expect=422, **fields)
@@ -169,6 +170,7 @@ async def test_staff_edit_a_product_its_variants_and_states_and_each_change_is_a
     made = await create_product(client, amina, shop["id"], state="draft", options=[DRESS_AXES[0]],
                                 variants=[{"sku": _sku(), "options": {"Size": "S"}, "price": 1000, "stock": 3}])
     path = f"/api/products/{made['id']}"
+    assert (await call(client, "PATCH", path, amina, 200, json={"description": "  \n "}))["description"] is None
     edited = await call(client, "PATCH", path, amina, 200, json={
         "name": "Kitenge wrap", "condition": "used", "description": None, "low_stock_threshold": 2,
         "options": [{"name": "Size", "values": ["S", "M", "L", "XL"]}]})

@@ -224,7 +224,7 @@ async def create_product(platform: Platform, caller: Caller, shop_id: uuid.UUID,
             await _attach(conn, caller, fields.get("media_ids", []), "media_ids")
             product = await repository.insert_product(
                 conn, id=product_id, shop_id=shop_id, category_id=category_id, name=fields["name"],
-                description=fields.get("description"), condition=fields.get("condition", "new"),
+                description=_text(fields.get("description")), condition=fields.get("condition", "new"),
                 state=fields.get("state", "draft"), currency=shop.currency, options=axes,
                 low_stock_threshold=fields.get("low_stock_threshold", 5))
             await repository.replace_product_media(conn, product_id, fields.get("media_ids", []))
@@ -249,6 +249,8 @@ async def update_product(platform: Platform, caller: Caller, product_id: uuid.UU
     async with platform.core.transaction("commerce.product_update") as conn:
         old = await staff_product(conn, caller, product_id, lock=True)
         values = {name: changes[name] for name in EDITABLE if name in changes}
+        if "description" in values:
+            values["description"] = _text(values["description"])
         if "category_id" in values:
             values["category_id"] = await _category(conn, values["category_id"])
         if "options" in values:
@@ -411,6 +413,11 @@ def _check_variants_against_axes(axes: Sequence[dict[str, Any]], bodies: Sequenc
         problems.setdefault(1, {})["options"] = ["A product without options has one variant."]
     if problems:
         raise Invalid.fields("body", _nest(where, problems) if where else problems[0])
+
+
+def _text(value: str | None) -> str | None:
+    """A multi-line text as kept: None when blank."""
+    return value if value is None or value.strip() else None
 
 
 def _nest(where: tuple, problems: Any) -> dict[str, Any]:
