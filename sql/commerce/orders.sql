@@ -123,3 +123,6 @@ SELECT order_id, position, product_id, variant_id, quantity, unit_price, line_to
 -- name: buyer_cards(user_ids)
 -- The buyers' public cards, for display (docs/architecture.md, "What crosses area lines").
 SELECT id, username, display_name, avatar_media_id, verified_at FROM users WHERE id = ANY (CAST(:user_ids AS uuid[]));
+
+-- name: now()$
+SELECT now();

@@ -1,5 +1,5 @@
 """Orders for the tests, placed and paid as checkout places and pays them, before checkout lands:
-a product and a variant of the shop with the order's units reserved, the order placed through
+a product and a variant of the shop with the order's units reserved (``stock.move``), the order placed through
 ``orders.place`` with its hold (``payments.holds.open_hold``), the hold funded as a provider's
 callback funds it (``holds.fund_hold``, as tests/test_payments_holds.py does), then ``pending_payment``
 → ``paid`` through ``orders.transition`` as checkout's consumer of ``payments.hold.funded`` moves it.
@@ -10,6 +10,7 @@ import dataclasses
 import uuid
 
 from nexgate.domain.commerce import orders
+from nexgate.domain.commerce import stock as stock_domain
 from nexgate.domain.payments import holds
 from nexgate.domain.payments.ledger import Cause
 from nexgate.keys import PLATFORM
@@ -48,13 +49,13 @@ async def place(client, buyer_id: str, shop: dict, *, quantity: int = 2, price: 
     total = quantity * price + fee
     async with client.app[PLATFORM].core.transaction("tests.place_order") as conn:
         if variant_id is None:
-            product_id, variant_id = await product(conn, uuid.UUID(shop["id"]), price=price, on_hand=on_hand,
-                                                   committed=quantity)
+            product_id, variant_id = await product(conn, uuid.UUID(shop["id"]), price=price, on_hand=on_hand)
         else:
-            product_id = await conn.fetchval(
-                "UPDATE product_variants SET stock_committed = stock_committed + $2 WHERE id = $1 RETURNING product_id",
-                variant_id, quantity)
+            product_id = await conn.fetchval("SELECT product_id FROM product_variants WHERE id = $1", variant_id)
         order_id = uuid.uuid4()
+        reserved = await stock_domain.move(conn, variant_id=variant_id, committed_delta=quantity, reason="reserved",
+                                    actor_id=buyer, order_id=order_id)
+        assert reserved is not None, "not enough stock for the test's order"
         hold = await holds.open_hold(conn, payable_kind="commerce.order", payable_id=order_id, currency="TZS",
                                      expected_amount=total, cause=Cause.user(buyer, "checkout"))
         order = await orders.place(

@@ -1,5 +1,6 @@
-"""What a shop's staff are told live of their shop (docs/commerce.md, "Live"), and what a
-product's watchers are told on its topic, for the ``commerce_live`` consumer group.
+"""What a shop's staff are told live of their shop (docs/commerce.md, "Live"), what a product's
+watchers are told on its topic, and what an order's buyer and its shop's staff are told of its
+steps, for the ``commerce_live`` consumer group.
 
 Each event was written to the outbox in the transaction of the change; the group appends it to
 the streams of the shop's staff under the event's own name and id (a redelivery is shown once),
@@ -12,11 +13,11 @@ from typing import Any
 
 from ...bus import Event
 from ...platform import Platform
-from . import products, products_repository, shops, views
+from . import orders, products, products_repository, shops, views
 from . import shops_repository as repository
 from .events import STAFF_ADDED, STAFF_REMOVED, VARIANT_PRICE_CHANGED, VARIANT_STOCK_CHANGED
 from .stock import stock_status
-from .views import json_ready, shop_view
+from .views import json_ready, order_view, shop_view
 
 
 async def tell_staff(platform: Platform, conn, event: Event) -> None:
@@ -64,3 +65,13 @@ async def tell_product_watchers(platform: Platform, conn, event: Event) -> None:
             return
         data = {"product": json_ready(views.product_view(found))}
     await platform.realtime.publish_to_topic(product_topic(product_id), event.type, data)
+
+
+async def tell_order(platform: Platform, conn, event: Event) -> None:
+    """An order's step, told to its buyer and its shop's staff, with the order as REST shows it now."""
+    order = await orders.get_order(conn, uuid.UUID(event.payload["order_id"]))
+    if order is None:
+        return
+    recipients = {order.buyer_id, *await repository.staff_ids(conn, order.shop_id)}
+    data = {"order": json_ready(order_view(await orders.detail(conn, order)))}
+    await platform.realtime.publish_to_users(recipients, event.type, data, event_id=event.id)

@@ -172,3 +172,8 @@ async def orders_of_shop_page(conn, shop_id: uuid.UUID, state: str | None, befor
 
 async def buyer_cards(conn, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BuyerCard]:
     return {row["id"]: BuyerCard(**dict(row)) async for row in _sql.buyer_cards(conn, user_ids=list(set(user_ids)))}
+
+
+async def now(conn) -> datetime.datetime:
+    """The database's time (the transaction's start), which the timers are compared with."""
+    return await _sql.now(conn)
