@@ -16,6 +16,13 @@ SELECT u.id
             AND (NOT u.is_private
                  OR EXISTS (SELECT 1 FROM user_follows WHERE follower_id = :viewer_id AND followee_id = u.id))));
 
+-- name: blocked_either_way(viewer_id)
+-- The users the viewer blocked or who blocked the viewer: what a list of many owners (a
+-- search) leaves out in its own query. Both indexes of user_blocks serve it.
+SELECT blocked_id AS id FROM user_blocks WHERE blocker_id = :viewer_id
+ UNION
+SELECT blocker_id FROM user_blocks WHERE blocked_id = :viewer_id;
+
 -- name: notice_audience(recipient_id, actor_id)^
 -- What the notification service asks before telling the recipient of the actor's deed: the
 -- recipient's language, the actor's name, and the recipient's relationship to the actor (the

@@ -98,7 +98,7 @@ async def get_shop(platform: Platform, caller: Caller | None, ref: str) -> ShopV
     viewer_id = None if caller is None else caller.user_id
     async with platform.core.connection() as conn:
         shop = await find(conn, ref)
-        await _require_visible(conn, viewer_id, shop)
+        await require_visible(conn, viewer_id, shop)
         return await _assemble(platform, conn, shop)
 
 
@@ -271,7 +271,7 @@ def delivery_fee(shop: Shop, fees: Sequence[DeliveryFee], region: str) -> int | 
 
 # the rules shared by the functions above
 
-async def _require_visible(conn, viewer_id: uuid.UUID | None, shop: Shop | None) -> None:
+async def require_visible(conn, viewer_id: uuid.UUID | None, shop: Shop | None) -> None:
     """Raise 404 unless the viewer may see the shop: its staff always; anyone else if it is not
     suspended and they may see its owner's profile (no block either way)."""
     if shop is None:
@@ -291,7 +291,7 @@ async def staff_role_of(conn, user_id: uuid.UUID, shop: Shop | None) -> str:
         raise not_found()
     role = await repository.staff_role(conn, shop.id, user_id)
     if role is None:
-        await _require_visible(conn, user_id, shop)
+        await require_visible(conn, user_id, shop)
         raise Forbidden("Only the shop's owner and managers can do this", code="not_shop_staff")
     return role
 

@@ -113,6 +113,10 @@ async def language_of(conn, user_id: uuid.UUID) -> str | None:
     return await _sql.language_of(conn, id=user_id)
 
 
+async def blocked_either_way(conn, viewer_id: uuid.UUID) -> list[uuid.UUID]:
+    return [row["id"] for row in await _all(_sql.blocked_either_way, conn, viewer_id=viewer_id)]
+
+
 async def visible_authors(conn, viewer_id: uuid.UUID | None, author_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     return {row["id"] for row in await _all(_sql.visible_authors, conn, viewer_id=viewer_id, author_ids=author_ids)}
 

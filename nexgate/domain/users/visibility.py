@@ -161,3 +161,10 @@ async def visible_authors(
         return set()
     async with platform.core.connection() as conn:
         return await repository.visible_authors(conn, viewer_id, ids)
+
+
+async def blocked_either_way(conn, viewer_id: uuid.UUID | None) -> list[uuid.UUID]:
+    """The users hidden from the viewer, and the viewer from, by a block either way: what a list
+    of many people's things (a product search) leaves out inside its own query, so that its
+    pages stay full. An anonymous viewer (None) blocked no one."""
+    return [] if viewer_id is None else await repository.blocked_either_way(conn, viewer_id)

@@ -1,0 +1,15 @@
+DROP TRIGGER product_search_category ON product_categories;
+DROP TRIGGER product_search_shop ON shops;
+DROP TRIGGER product_search_variant_changed ON product_variants;
+DROP TRIGGER product_search_variant_added ON product_variants;
+DROP TRIGGER product_search_product ON products;
+DROP FUNCTION commerce_search_on_category();
+DROP FUNCTION commerce_search_on_shop();
+DROP FUNCTION commerce_search_on_variant();
+DROP FUNCTION commerce_search_on_product();
+DROP FUNCTION commerce_search_variants(uuid);
+DROP FUNCTION commerce_search_refresh(uuid[]);
+DROP FUNCTION commerce_search_key(text);
+DROP INDEX shops_name_trgm;
+DROP INDEX shops_handle_trgm;
+DROP TABLE product_search;
