@@ -171,7 +171,7 @@ async def test_refused_queries_name_the_field(client):
     amina = await user(client)
     word = _word()
     for n in range(2):
-        await open_shop(client, amina, handle=f"{word}_{n}")
+        await _product(client, await open_shop(client, amina, handle=f"{word}_{n}"), f"{word} {n}")
     cases = [
         ({"category": "no-such-category"}, "category"),
         ({"category": str(uuid.uuid4())}, "category"),
@@ -196,6 +196,11 @@ async def test_refused_queries_name_the_field(client):
     shops_cursor = (await call(client, "GET", "/api/shops/search", None, 200, params={"q": word, "limit": 1})
                     )["next_cursor"]
     refused = await _search(client, expect=422, cursor=shops_cursor)
+    assert list(refused["error"]["details"]["fields"]) == ["cursor"]
+    # and a cursor of another sort
+    price_cursor = (await _search(client, q=word, limit=1, sort="price_asc"))["next_cursor"]
+    assert len((await _search(client, q=word, sort="price_asc", cursor=price_cursor))["items"]) == 1
+    refused = await _search(client, expect=422, sort="newest", cursor=price_cursor)
     assert list(refused["error"]["details"]["fields"]) == ["cursor"]
 
 

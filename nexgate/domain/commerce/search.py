@@ -35,7 +35,9 @@ MAX_SHOP_QUERY = 50
 FUZZY_FROM = 3  # shorter queries match by prefix only: trigrams of one or two letters match too much
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "rating")
 _TOP = float("inf")
-BY_KEY = Keyset("products", (float, float, uuid.UUID), (_TOP, _TOP, uuid.UUID(int=(1 << 128) - 1)))
+# One keyset a sort, so that a cursor of one sort is refused by another.
+BY_SORT = {sort: Keyset(f"products_{sort}", (float, float, uuid.UUID), (_TOP, _TOP, uuid.UUID(int=(1 << 128) - 1)))
+           for sort in SORTS}
 SHOPS_BY_RANK = Keyset("shops", (float, uuid.UUID), (_TOP, uuid.UUID(int=(1 << 128) - 1)))
 _WORD = re.compile(r"[^\W_]+")
 
@@ -95,7 +97,7 @@ async def search_products(platform: Platform, caller: Caller | None, *, q: str |
             async def load(after, n):
                 return await repository.browse_products(conn, sort=sort, **filters, after_k1=after[0],
                                                   after_k2=after[1], after_id=after[2], limit=n)
-        return await fetch(BY_KEY, cursor, limit, load, Found.position)
+        return await fetch(BY_SORT[sort], cursor, limit, load, Found.position)
 
 
 async def _category_subtree(conn, ref: str | None) -> list[uuid.UUID] | None:
