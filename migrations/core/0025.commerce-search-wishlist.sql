@@ -1,5 +1,6 @@
 -- depends: 0024.commerce-catalogue-orders
--- Commerce search (docs/commerce.md, "Search"): one row per product with what a search reads,
+-- Commerce discovery: search and the wishlist.
+-- Search (docs/commerce.md, "Search"): one row per product with what a search reads,
 -- kept by the triggers below in the transaction of every change to a product, its variants,
 -- its shop or its category, so a search never shows what was already changed. The document is
 -- PostgreSQL full text ('simple': no stemming, Swahili and English alike) over the product's
@@ -43,6 +44,18 @@ CREATE INDEX product_search_of_shop ON product_search (shop_id);
 -- Shops by handle and name, fuzzily (exact and prefix matches are ranked first).
 CREATE INDEX shops_handle_trgm ON shops USING gin (lower(handle) gin_trgm_ops);
 CREATE INDEX shops_name_trgm ON shops USING gin (lower(name) gin_trgm_ops);
+
+-- A buyer's wishlist (docs/commerce.md, "Wishlist"): products saved, each once, optionally one
+-- variant of it (the size and colour wanted); its savers hear of a price drop or a return to stock.
+CREATE TABLE wishlist_items (
+    user_id    uuid        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    product_id uuid        NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    variant_id uuid        REFERENCES product_variants (id) ON DELETE SET NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (user_id, product_id)
+);
+CREATE INDEX wishlist_items_of_user ON wishlist_items (user_id, created_at, product_id);
+CREATE INDEX wishlist_items_of_product ON wishlist_items (product_id, variant_id);
 
 CREATE FUNCTION commerce_search_key(value text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     SELECT nullif(lower(regexp_replace(btrim(value), '\s+', ' ', 'g')), '')

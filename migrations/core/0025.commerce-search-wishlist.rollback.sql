@@ -12,4 +12,5 @@ DROP FUNCTION commerce_search_refresh(uuid[]);
 DROP FUNCTION commerce_search_key(text);
 DROP INDEX shops_name_trgm;
 DROP INDEX shops_handle_trgm;
+DROP TABLE wishlist_items;
 DROP TABLE product_search;
