@@ -5,10 +5,13 @@
 
 -- name: search_products(tsq, q, fuzzy, sort, hidden_owner_ids, category_ids, shop_id, condition, currency, min_price, max_price, in_stock, region, city, after_k1, after_k2, after_id, limit)
 -- Products whose document holds every word of q (each word as a prefix: "simu sams" finds
--- "Simu ya Samsung"), ranked by ts_rank; only when none does, those whose words are like q's
--- (pg_trgm's word similarity: misspellings), ranked below any full-text hit would be.
+-- "Simu ya Samsung"), ranked by ts_rank (computed only for that sort); only when none does,
+-- those whose words are like q's (pg_trgm's word similarity: misspellings), ranked below any
+-- full-text hit would be.
 WITH hits AS (
-    SELECT s.product_id, 1 + ts_rank(s.document, to_tsquery('simple', :tsq)) AS score
+    SELECT s.product_id, s.shop_id, s.category_id, s.condition, s.currency, s.price, s.in_stock, s.rating, s.rating_count, s.listed_at,
+           CASE WHEN CAST(:sort AS text) = 'relevance' THEN 1 + ts_rank(s.document, to_tsquery('simple', :tsq))
+                ELSE 1 END AS score
       FROM product_search s
      WHERE s.listed AND s.price IS NOT NULL AND s.document @@ to_tsquery('simple', :tsq)
        AND s.owner_id <> ALL (CAST(:hidden_owner_ids AS uuid[]))
@@ -22,7 +25,7 @@ WITH hits AS (
        AND (CAST(:region AS text) IS NULL OR s.region_key = :region)
        AND (CAST(:city AS text) IS NULL OR s.city_key = :city)
 ), fuzzy AS (
-    SELECT s.product_id, word_similarity(lower(:q), s.words) AS score
+    SELECT s.product_id, s.shop_id, s.category_id, s.condition, s.currency, s.price, s.in_stock, s.rating, s.rating_count, s.listed_at, word_similarity(lower(:q), s.words) AS score
       FROM product_search s
      WHERE :fuzzy AND NOT EXISTS (SELECT 1 FROM hits)
        AND s.listed AND s.price IS NOT NULL AND lower(:q) <% s.words
@@ -36,41 +39,44 @@ WITH hits AS (
        AND (NOT :in_stock OR s.in_stock)
        AND (CAST(:region AS text) IS NULL OR s.region_key = :region)
        AND (CAST(:city AS text) IS NULL OR s.city_key = :city)
-), found AS (
-    SELECT product_id, score FROM hits UNION ALL SELECT product_id, score FROM fuzzy
 ), keyed AS (
-    SELECT s.*, (CASE CAST(:sort AS text)
-                     WHEN 'relevance' THEN f.score
-                     WHEN 'newest' THEN extract(epoch FROM s.listed_at)
-                     WHEN 'price_asc' THEN -s.price
-                     WHEN 'price_desc' THEN s.price
-                     WHEN 'rating' THEN s.rating END)::float8 AS k1,
-           (CASE CAST(:sort AS text) WHEN 'rating' THEN s.rating_count ELSE 0 END)::float8 AS k2
-      FROM found f JOIN product_search s ON s.product_id = f.product_id
+    SELECT f.*, (CASE CAST(:sort AS text)
+                WHEN 'relevance' THEN f.score
+                WHEN 'newest' THEN extract(epoch FROM f.listed_at)
+                WHEN 'price_asc' THEN -f.price
+                WHEN 'price_desc' THEN f.price
+                WHEN 'rating' THEN f.rating END)::float8 AS k1,
+           (CASE CAST(:sort AS text) WHEN 'rating' THEN f.rating_count ELSE 0 END)::float8 AS k2
+      FROM (SELECT * FROM hits UNION ALL SELECT * FROM fuzzy) f
+), top AS (
+    -- the page's rows first; only they are joined to their products and shops
+    SELECT * FROM keyed WHERE (k1, k2, product_id) < (:after_k1, :after_k2, :after_id)
+     ORDER BY k1 DESC, k2 DESC, product_id DESC
+     LIMIT :limit
 )
-SELECT k.product_id, p.name, k.shop_id, sh.handle AS shop_handle, sh.name AS shop_name,
-       sh.logo_media_id AS shop_logo_media_id, sh.region AS shop_region, sh.city AS shop_city, k.category_id,
-       k.condition, k.currency, k.price, k.in_stock, k.rating, k.rating_count, k.listed_at,
-       (SELECT media_id FROM product_media WHERE product_id = k.product_id ORDER BY position LIMIT 1) AS image_media_id,
-       k.k1, k.k2
-  FROM keyed k
-  JOIN products p ON p.id = k.product_id
-  JOIN shops sh ON sh.id = k.shop_id
- WHERE (k.k1, k.k2, k.product_id) < (:after_k1, :after_k2, :after_id)
- ORDER BY k.k1 DESC, k.k2 DESC, k.product_id DESC
- LIMIT :limit;
+SELECT t.product_id, p.name, t.shop_id, sh.handle AS shop_handle, sh.name AS shop_name,
+       sh.logo_media_id AS shop_logo_media_id, sh.region AS shop_region, sh.city AS shop_city, t.category_id,
+       t.condition, t.currency, t.price, t.in_stock, t.rating, t.rating_count, t.listed_at,
+       (SELECT media_id FROM product_media WHERE product_id = t.product_id ORDER BY position LIMIT 1) AS image_media_id,
+       t.k1, t.k2
+  FROM top t
+  JOIN products p ON p.id = t.product_id
+  JOIN shops sh ON sh.id = t.shop_id
+ ORDER BY t.k1 DESC, t.k2 DESC, t.product_id DESC;
 
 -- name: browse_products(sort, hidden_owner_ids, category_ids, shop_id, condition, currency, min_price, max_price, in_stock, region, city, after_k1, after_k2, after_id, limit)
 -- The same without words to look for: every listed product the filters keep.
 WITH keyed AS (
-    SELECT s.*, (CASE CAST(:sort AS text)
-                     WHEN 'newest' THEN extract(epoch FROM s.listed_at)
-                     WHEN 'price_asc' THEN -s.price
-                     WHEN 'price_desc' THEN s.price
-                     WHEN 'rating' THEN s.rating END)::float8 AS k1,
-           (CASE CAST(:sort AS text) WHEN 'rating' THEN s.rating_count ELSE 0 END)::float8 AS k2
-      FROM product_search s
-     WHERE s.listed AND s.price IS NOT NULL
+    SELECT f.*, (CASE CAST(:sort AS text)
+                WHEN 'relevance' THEN f.score
+                WHEN 'newest' THEN extract(epoch FROM f.listed_at)
+                WHEN 'price_asc' THEN -f.price
+                WHEN 'price_desc' THEN f.price
+                WHEN 'rating' THEN f.rating END)::float8 AS k1,
+           (CASE CAST(:sort AS text) WHEN 'rating' THEN f.rating_count ELSE 0 END)::float8 AS k2
+      FROM (SELECT s.product_id, s.shop_id, s.category_id, s.condition, s.currency, s.price, s.in_stock, s.rating, s.rating_count, s.listed_at, 0 AS score
+              FROM product_search s
+             WHERE s.listed AND s.price IS NOT NULL
        AND s.owner_id <> ALL (CAST(:hidden_owner_ids AS uuid[]))
        AND (CAST(:category_ids AS uuid[]) IS NULL OR s.category_id = ANY (CAST(:category_ids AS uuid[])))
        AND (CAST(:shop_id AS uuid) IS NULL OR s.shop_id = :shop_id)
@@ -80,19 +86,22 @@ WITH keyed AS (
        AND (CAST(:max_price AS bigint) IS NULL OR s.price <= :max_price)
        AND (NOT :in_stock OR s.in_stock)
        AND (CAST(:region AS text) IS NULL OR s.region_key = :region)
-       AND (CAST(:city AS text) IS NULL OR s.city_key = :city)
+       AND (CAST(:city AS text) IS NULL OR s.city_key = :city)) f
+), top AS (
+    -- the page's rows first; only they are joined to their products and shops
+    SELECT * FROM keyed WHERE (k1, k2, product_id) < (:after_k1, :after_k2, :after_id)
+     ORDER BY k1 DESC, k2 DESC, product_id DESC
+     LIMIT :limit
 )
-SELECT k.product_id, p.name, k.shop_id, sh.handle AS shop_handle, sh.name AS shop_name,
-       sh.logo_media_id AS shop_logo_media_id, sh.region AS shop_region, sh.city AS shop_city, k.category_id,
-       k.condition, k.currency, k.price, k.in_stock, k.rating, k.rating_count, k.listed_at,
-       (SELECT media_id FROM product_media WHERE product_id = k.product_id ORDER BY position LIMIT 1) AS image_media_id,
-       k.k1, k.k2
-  FROM keyed k
-  JOIN products p ON p.id = k.product_id
-  JOIN shops sh ON sh.id = k.shop_id
- WHERE (k.k1, k.k2, k.product_id) < (:after_k1, :after_k2, :after_id)
- ORDER BY k.k1 DESC, k.k2 DESC, k.product_id DESC
- LIMIT :limit;
+SELECT t.product_id, p.name, t.shop_id, sh.handle AS shop_handle, sh.name AS shop_name,
+       sh.logo_media_id AS shop_logo_media_id, sh.region AS shop_region, sh.city AS shop_city, t.category_id,
+       t.condition, t.currency, t.price, t.in_stock, t.rating, t.rating_count, t.listed_at,
+       (SELECT media_id FROM product_media WHERE product_id = t.product_id ORDER BY position LIMIT 1) AS image_media_id,
+       t.k1, t.k2
+  FROM top t
+  JOIN products p ON p.id = t.product_id
+  JOIN shops sh ON sh.id = t.shop_id
+ ORDER BY t.k1 DESC, t.k2 DESC, t.product_id DESC;
 
 -- name: category_subtree(category_id)
 -- The category and every category under it.
