@@ -540,6 +540,9 @@ class Config:
     message_edit_window_s: int = _setting(
         900, _integer(0, 7 * 86_400), "Seconds after sending during which a direct message can be edited"
     )
+    commerce_review_edit_window_s: int = _setting(
+        14 * 86_400, _integer(0, 365 * 86_400), "Seconds after writing it during which a buyer may change a review"
+    )
     media_storage: str = _setting(
         "local", _choice("local", "s3"),
         "Where media is stored: local (files under NEXGATE_MEDIA_LOCAL_DIR, served by the app) or s3 (MinIO or any S3 API)",

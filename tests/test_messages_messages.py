@@ -7,7 +7,7 @@ import uuid
 
 from nexgate.keys import PLATFORM
 from tests.support import users as graph
-from tests.support.messages import count, direct, group, history, refused, send, texts
+from tests.support.messages import count, direct, group, history, product_on_sale, refused, send, texts
 from tests.support.users import user
 
 
@@ -162,16 +162,20 @@ async def test_reactions_are_single_emoji(client, users):
 async def test_product_context_message_carries_its_banner(client, users):
     buyer, seller = await users.new(client), await users.new(client)
     conversation = await direct(buyer, seller)
-    product = {"product_id": str(uuid.uuid4()), "name": "Kanga ya Pwani", "image_url": "https://cdn.example/k.jpg",
-               "price": {"amount": 1500000, "currency": "TZS"}, "shop": {"id": str(uuid.uuid4()), "name": "Duka la Mama"}}
-    message = await send(buyer, conversation, "", product=product)
-    assert message["type"] == "product" and message["product"] == product
+    sold = await product_on_sale(seller, "Kanga ya Pwani", 1_500_000)
+    product_id = sold["product"]["id"]
+    banner = {"product_id": product_id, "name": "Kanga ya Pwani", "image_url": None,
+              "price": {"amount": 1500000, "currency": "TZS"}, "shop": {"id": sold["shop"]["id"], "name": "Duka la Mama"}}
+    message = await send(buyer, conversation, "", product={"product_id": product_id})
+    assert message["type"] == "product" and message["product"] == banner  # built from the product
     assert message["text"] == "Hi, I'm interested in Kanga ya Pwani. Is this still available?"
     context = await seller.request("GET", f"/api/messages/{message['id']}/product-context")
-    assert context == product
-    bad = {**product, "price": {"amount": 12.5, "currency": "shillings"}}
-    error = await refused(send(buyer, conversation, "", product=bad), 422, "invalid")
-    assert set(error.details["fields"]["product"]["price"]) == {"amount", "currency"}
+    assert context == banner
+    await seller.request("PATCH", f"/api/products/{product_id}", json={"name": "Kanga mpya"})
+    assert await seller.request("GET", f"/api/messages/{message['id']}/product-context") == banner  # as it was
+    error = await refused(send(buyer, conversation, "", product={**banner, "name": "Cheaper"}), 422, "invalid")
+    assert set(error.details["fields"]["product"]) == {"name", "image_url", "price", "shop"}  # only the product's id
+    await refused(send(buyer, conversation, "", product={"product_id": str(uuid.uuid4())}), 404, "product_not_found")
     assert await count(client, "messages", conversation_id=uuid.UUID(conversation["id"])) == 1
 
 

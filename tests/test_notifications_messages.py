@@ -3,7 +3,7 @@ databases: to each member who did not mute the conversation, grouped per convers
 product a message is about named; in the recipient's language."""
 from __future__ import annotations
 
-from tests.support.messages import direct, send
+from tests.support.messages import direct, product_on_sale, send
 from tests.support.notifications import centre, event_ids, handled, notifying_app, person
 
 CREATED = "messages.message.created"
@@ -52,9 +52,8 @@ async def test_a_message_about_a_product_names_it(make_client, config, users):
     client = await notifying_app(make_client, config)
     amina, juma = await person(client, users), await person(client, users)
     conversation = await direct(amina, juma)
-    await send(amina, conversation, "Bado ipo?", product={
-        "product_id": "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", "name": "Kanga ya pamba",
-        "price": {"amount": 1_500_000, "currency": "TZS"}})
+    sold = await product_on_sale(juma, "Kanga ya pamba")
+    await send(amina, conversation, "Bado ipo?", product={"product_id": sold["product"]["id"]})
     await _told(client, conversation)
     [told] = (await centre(juma))["items"]
     assert (told["type"], told["text"]) == ("product_message", f"{await _name(amina)} messaged you about Kanga ya pamba")

@@ -38,7 +38,8 @@ def test_every_list_is_found():
     assert _list_routes() == sorted([
         "/api/conversations", "/api/conversations/{conversation_id}/messages", "/api/follows/requests",
         "/api/messages/search", "/api/notifications", "/api/orders", "/api/payments", "/api/payments/disbursements",
-        "/api/products/search", "/api/search/users", "/api/shops", "/api/shops/search", "/api/shops/{shop_id}/orders",
+        "/api/products/search", "/api/products/{product_id}/reviews", "/api/search/users", "/api/shops",
+        "/api/shops/search", "/api/shops/{shop_id}/orders", "/api/wishlist",
         "/api/shops/{shop_id}/products",
         "/api/products/{product_id}/variants/{variant_id}/stock/movements", "/api/users/blocked",
         "/api/users/muted",

@@ -59,3 +59,14 @@ async def next_event(live, name: str, timeout: float = 5.0) -> dict:
 
 def new_client_id() -> str:
     return uuid.uuid4().hex
+
+
+async def product_on_sale(api: NexgateClient, name: str = "Kanga ya Pwani", price: int = 1_500_000) -> dict:
+    """A product on sale in a new shop of ``api``'s user: ``{"product": ..., "shop": ...}``, for
+    messages about it."""
+    shop = await api.request("POST", "/api/shops", json={"handle": f"duka_{uuid.uuid4().hex[:10]}",
+                                                         "name": "Duka la Mama", "currency": "TZS"})
+    product = await api.request("POST", f"/api/shops/{shop['id']}/products", json={
+        "name": name, "state": "active", "variants": [{"sku": f"K-{uuid.uuid4().hex[:10]}", "price": price,
+                                                       "stock": 5}]})
+    return {"product": product, "shop": shop}

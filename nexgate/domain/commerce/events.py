@@ -16,6 +16,9 @@ VARIANT_STOCK_CHANGED = "commerce.variant_stock.changed"
 CATEGORY_CREATED = "commerce.category.created"
 # A checkout's reservation came due (a scheduled job, checkout.py): the order still unpaid is cancelled.
 RESERVATION_EXPIRED = "commerce.reservation.expired"
+WISHLIST_PRICE_DROPPED = "commerce.wishlist_price.dropped"
+WISHLIST_BACK_IN_STOCK = "commerce.wishlist_item.restocked"
+REVIEW_CREATED = "commerce.review.created"
 # Told live to the shop's staff (workers/commerce_live.py).
 SHOP_LIVE = (SHOP_UPDATED, SHOP_STATE_CHANGED, STAFF_ADDED, STAFF_REMOVED)
 # Told live on the product's topic, product:<id> (workers/commerce_live.py).
@@ -86,4 +89,13 @@ EVENTS = declare("commerce", [
           on_hand=INTEGER, reason=STRING),
     event(CATEGORY_CREATED, "an operator added a product category", category_id=UUID, parent_id=nullable(UUID),
           slug=STRING, actor_id=UUID),
+    event(WISHLIST_PRICE_DROPPED, "a product some saved on their wishlist is sold cheaper: for the notification "
+          "service, naming them", product_id=UUID, variant_id=UUID, shop_id=UUID, product_name=STRING,
+          old_price=INTEGER, new_price=INTEGER, currency=STRING, recipient_ids=list_of(UUID)),
+    event(WISHLIST_BACK_IN_STOCK, "a product some saved on their wishlist has units available again: for the "
+          "notification service, naming them", product_id=UUID, variant_id=UUID, shop_id=UUID, product_name=STRING,
+          available=INTEGER, recipient_ids=list_of(UUID)),
+    event(REVIEW_CREATED, "a buyer reviewed a product of a completed order: for the trust worker (the seller's "
+          "score) and the notification service", review_id=UUID, product_id=UUID, product_name=STRING, shop_id=UUID,
+          seller_id=UUID, buyer_id=UUID, order_id=UUID, rating=INTEGER),
 ])

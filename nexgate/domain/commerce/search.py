@@ -141,11 +141,12 @@ async def search_shops(platform: Platform, caller: Caller | None, q: str, *, cur
     return page.map(lambda found: found[0])
 
 
-def found_view(found: Found, media: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any]:
-    """A product as a search lists it: enough for a result card."""
+def found_view(found: Found | Any, media: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any]:
+    """A product as a search (or the wishlist) lists it: enough for a result card."""
     return {
         "id": found.product_id, "name": found.name, "category_id": found.category_id, "condition": found.condition,
-        "price": {"amount": found.price, "currency": found.currency}, "in_stock": found.in_stock,
+        "price": None if found.price is None else {"amount": found.price, "currency": found.currency},
+        "in_stock": found.in_stock,
         "image": media.get(found.image_media_id) if found.image_media_id else None,
         "rating": {"average": round(found.rating, 2) if found.rating_count else None, "count": found.rating_count},
         "shop": {"id": found.shop_id, "handle": found.shop_handle, "name": found.shop_name,

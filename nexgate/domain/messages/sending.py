@@ -41,7 +41,7 @@ async def send(platform: Platform, caller: Caller, conversation_id: uuid.UUID, *
                client_id: str | None = None, reply_to_id: uuid.UUID | None = None,
                product: dict[str, Any] | None = None, media_ids: tuple[uuid.UUID, ...] = ()) -> Sent:
     """Send a message (text, a product banner, media) into a conversation the caller is in."""
-    draft = await compose(platform, text=text, product=product, media_ids=media_ids, client_id=client_id,
+    draft = await compose(platform, caller, text=text, product=product, media_ids=media_ids, client_id=client_id,
                           reply_to_id=reply_to_id)
     return await store(platform, caller.user_id, conversation_id, draft)
 
@@ -62,15 +62,16 @@ async def _limit(platform: Platform, sender_id: uuid.UUID) -> None:
     await limits.enforce(platform, limits.MESSAGES, str(sender_id))
 
 
-async def compose(platform: Platform, *, text: str | None, product: dict[str, Any] | None,
+async def compose(platform: Platform, sender: Caller, *, text: str | None, product: dict[str, Any] | None,
                   media_ids: tuple[uuid.UUID, ...], client_id: str | None, reply_to_id: uuid.UUID | None) -> Draft:
-    """Check what the sender wrote and turn it into a draft: its kind, text and link entities."""
+    """Check what the sender wrote and turn it into a draft: its kind, text and link entities; a
+    product named is shown as the sender may see it now (commerce's product, not the client's copy)."""
     text = text or ""
     if len(text) > MAX_TEXT:
         raise Invalid.fields("body", {"text": f"Longer than maximum length {MAX_TEXT}."})
     snapshot = None
     if product is not None:
-        snapshot = await products.product_snapshot(platform, product_id=product["product_id"], given=product)
+        snapshot = await products.product_snapshot(platform, sender, product_id=product["product_id"])
         text = text.strip() and text or products.default_text(snapshot)
     if not text.strip() and not media_ids:
         raise Invalid.fields("body", {"text": "Write something, or attach media or a product."})

@@ -54,15 +54,11 @@ class ShopRefSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(1, 100))
 
 
-class ProductSnapshotSchema(ma.Schema):
-    """A product banner: the product it refers to and how it looked when the message was sent."""
+class ProductRefSchema(ma.Schema):
+    """The product a message is about: the server shows it as the product is (its name, first
+    image, lowest price and shop)."""
 
     product_id = ma.fields.UUID(required=True)
-    name = ma.fields.String(required=True, validate=ma.validate.Length(1, 200))
-    image_url = ma.fields.URL(load_default=None, allow_none=True, schemes={"http", "https"},
-                              validate=ma.validate.Length(max=2000))
-    price = ma.fields.Nested(PriceSchema, required=True)
-    shop = ma.fields.Nested(ShopRefSchema, load_default=None, allow_none=True)
 
 
 class MessageSendSchema(ma.Schema):
@@ -73,8 +69,9 @@ class MessageSendSchema(ma.Schema):
                             metadata={"description": f"Up to {MAX_TEXT} characters, stored as typed; links "
                                                      "become entities"})
     reply_to_id = ma.fields.UUID(load_default=None, allow_none=True)
-    product = ma.fields.Nested(ProductSnapshotSchema, load_default=None, allow_none=True, metadata={
-        "description": "Makes it a product-context message (type product)"})
+    product = ma.fields.Nested(ProductRefSchema, load_default=None, allow_none=True, metadata={
+        "description": "Makes it a product-context message (type product): the banner is built from the product, "
+                       "as you may see it (404 product_not_found otherwise)"})
     media_ids = ma.fields.List(ma.fields.UUID(), load_default=list, validate=ma.validate.Length(max=10), metadata={
         "description": "Up to 10 of your own ready media uploaded with purpose=message (POST /api/media)"})
 
@@ -188,8 +185,13 @@ class EntitySchema(ma.Schema):
     url = ma.fields.String(required=True)
 
 
-class ProductViewSchema(ProductSnapshotSchema):
-    image_url = ma.fields.String(allow_none=True, required=True)
+class ProductViewSchema(ma.Schema):
+    """A product banner: the product it refers to and how it looked when the message was sent."""
+
+    product_id = ma.fields.UUID(required=True)
+    name = ma.fields.String(required=True)
+    image_url = ma.fields.String(allow_none=True, required=True, metadata={"description": "Its first image"})
+    price = ma.fields.Nested(PriceSchema, required=True, metadata={"description": "The lowest of its variants"})
     shop = ma.fields.Nested(ShopRefSchema, allow_none=True, required=True)
 
 
