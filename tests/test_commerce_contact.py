@@ -23,8 +23,10 @@ async def _conversations_of(client, user_id: str) -> int:
 async def test_contacting_opens_the_conversation_with_the_seller_and_sends_the_product(client):
     amina, baraka = await user(client), await user(client)
     shop = await open_shop(client, amina, name="Duka la Amina")
-    made = await create_product(client, amina, shop["id"], name="Kitenge cha Pwani", variants=[
-        {"sku": f"A-{uuid.uuid4().hex[:8]}", "price": 1_800_000, "stock": 2}])
+    made = await create_product(client, amina, shop["id"], name="Kitenge cha Pwani",
+                                options=[{"name": "Size", "values": ["S", "M"]}], variants=[
+        {"sku": f"A-{uuid.uuid4().hex[:8]}", "options": {"Size": "S"}, "price": 2_000_000, "stock": 2},
+        {"sku": f"B-{uuid.uuid4().hex[:8]}", "options": {"Size": "M"}, "price": 1_800_000, "stock": 2}])
     done = await _contact(client, baraka, made["id"])
     assert done["conversation_created"] is True
     message = done["message"]
@@ -85,3 +87,17 @@ async def test_a_seller_who_takes_messages_only_from_people_they_follow_is_not_r
     assert await rows(client, "SELECT 1 FROM messages WHERE sender_id = $1", uuid.UUID(baraka["id"])) == []
     refused = await _contact(client, baraka, made["id"], expect=422, text="x" * 4001)
     assert list(refused["error"]["details"]["fields"]) == ["text"]
+
+
+async def test_a_product_message_in_any_conversation_is_about_a_product_the_sender_may_see(client):
+    amina, baraka, chausiku = await user(client), await user(client), await user(client)
+    made = await create_product(client, amina, (await open_shop(client, amina))["id"], name="Kikoi")
+    conversation = await call(client, "POST", "/api/conversations", baraka, 201, json={"user_ids": [chausiku["id"]]})
+    path = f"/api/conversations/{conversation['id']}/messages"
+    sent = await call(client, "POST", path, baraka, 201, json={"product": {"product_id": made["id"]}})
+    assert sent["product"]["name"] == "Kikoi" and sent["type"] == "product"
+    await block(client, amina, baraka["id"])  # the seller blocked him: her product is hidden from him
+    refused = await call(client, "POST", path, baraka, 404, json={"product": {"product_id": made["id"]}})
+    assert refused["error"]["code"] == "product_not_found"
+    seen = await call(client, "GET", path, chausiku, 200)
+    assert len(seen["items"]) == 1

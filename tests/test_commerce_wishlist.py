@@ -75,6 +75,9 @@ async def test_what_may_not_be_saved_is_refused_with_nothing_written(client):
     await call(client, "DELETE", f"/api/products/{made['id']}/variants/{made['variants'][1]['id']}", amina, 200)
     refused = await _save(client, baraka, made["id"], made["variants"][1]["id"], expect=422)  # no longer sold
     assert list(refused["error"]["details"]["fields"]) == ["variant_id"]
+    refused = await _save(client, amina, draft["id"], expect=404)  # its staff see it, but a draft is not for sale
+    assert refused["error"]["code"] == "product_not_found"
+    assert await rows(client, "SELECT 1 FROM wishlist_items WHERE user_id = $1", uuid.UUID(amina["id"])) == []
     await block(client, amina, baraka["id"])
     refused = await _save(client, baraka, other["id"], expect=404)
     assert refused["error"]["code"] == "product_not_found"

@@ -58,6 +58,8 @@ async def save(platform: Platform, caller: Caller, product_id: uuid.UUID, varian
             raise Conflict(f"Your wishlist holds {MAX_ITEMS} products, the most it can", code="wishlist_full",
                            details={"max": MAX_ITEMS})
         item = await _item(conn, caller.user_id, product_id)
+        if item is None:  # what its staff see of it, but the wishlist never shows: a draft, a suspended shop's
+            raise products.not_found()
     return SaveResult(item, saved["created"])
 
 
@@ -76,10 +78,10 @@ async def items(platform: Platform, caller: Caller, *, cursor: str | None, limit
                            Saved.position)
 
 
-async def _item(conn, user_id: uuid.UUID, product_id: uuid.UUID) -> Saved:
+async def _item(conn, user_id: uuid.UUID, product_id: uuid.UUID) -> Saved | None:
     hidden = await visibility.blocked_either_way(conn, user_id)
-    [item] = await repository.items_page(conn, user_id, hidden, NEWEST_FIRST.start, 1, product_id=product_id)
-    return item
+    found = await repository.items_page(conn, user_id, hidden, NEWEST_FIRST.start, 1, product_id=product_id)
+    return found[0] if found else None
 
 
 # the notices, for the commerce_wishlist consumer group
