@@ -117,11 +117,15 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER product_search_variant_added AFTER INSERT OR DELETE ON product_variants
-    FOR EACH ROW EXECUTE FUNCTION commerce_search_on_variant();
+-- A variant's triggers run at commit (deferred): the search row's lock is taken after every
+-- variant lock of the transaction and held only while it commits, so a checkout reserving
+-- several variants never waits on a search row while holding a variant another one wants.
+CREATE CONSTRAINT TRIGGER product_search_variant_added AFTER INSERT OR DELETE ON product_variants
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION commerce_search_on_variant();
 -- Stock moves on every checkout: only a change of price, of archiving, or of this variant
 -- between available and sold out can change the product's row.
-CREATE TRIGGER product_search_variant_changed AFTER UPDATE ON product_variants FOR EACH ROW
+CREATE CONSTRAINT TRIGGER product_search_variant_changed AFTER UPDATE ON product_variants
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
     WHEN (OLD.price IS DISTINCT FROM NEW.price OR OLD.archived_at IS DISTINCT FROM NEW.archived_at
           OR (OLD.stock_on_hand > OLD.stock_committed) IS DISTINCT FROM (NEW.stock_on_hand > NEW.stock_committed))
     EXECUTE FUNCTION commerce_search_on_variant();
