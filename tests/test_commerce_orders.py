@@ -2,7 +2,8 @@
 steps never both winning), the timeline and the events of each state; accepting, shipping with
 tracking, the buyer's confirmation, the durable auto-completion releasing the hold to the seller
 net of the fee, cancellation refunding in full and releasing the stock, disputes freezing the
-hold until an operator decides; the lists; the live frames; the notifications."""
+hold until an operator decides; the lists; the live frames; the notifications; the seller's
+trust; and one order the whole road, from checkout and a payment through the sandbox."""
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +22,7 @@ from tests.conftest import eventually
 from tests.support import orders as support
 from tests.support.commerce import add_manager, call, open_shop, rows
 from tests.support.orders import act, get, resolve
+from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.users import user
 from tests.test_users_verification import moderator
 
@@ -446,3 +448,39 @@ async def test_the_sellers_trust_counts_a_completed_order_up_and_a_lost_dispute_
 async def _lower(score, than):
     now = await score()
     return now if now is not None and now < than else None
+
+
+# the whole road: checkout, the payment through the provider's sandbox, the order's life
+
+async def test_an_order_checked_out_and_paid_through_the_sandbox_is_shipped_delivered_and_completed(
+        make_client, config, sandboxes):
+    from tests.support.checkout import add, check_out, product, seller_shop
+    from tests.support.commerce import add_address
+    from tests.support.payments_flow import SELCOM_PAYER, method, start_app
+
+    client = await start_app(make_client, config, sandboxes, scheduler_poll_ms=50,
+                             commerce_order_complete_after_delivery_s=1,
+                             workers=("outbox-relay", "scheduler", "commerce_checkout", "payments_live",
+                                      "commerce_orders"))
+    seller, buyer = await user(client), await user(client)
+    shop = await seller_shop(client, seller)
+    home = await add_address(client, buyer, region="Arusha")
+    kitenge = await product(client, shop, prices=(150_000,), on_hand=5)
+    await add(client, buyer, kitenge, 0, quantity=2)
+    wallet = await method(client, buyer, "00", prefix=SELCOM_PAYER)
+    [order] = (await check_out(client, buyer, address_id=home["id"], method_id=wallet["id"]))["orders"]
+
+    async def in_state(state):
+        shown = await get(client, buyer, order["id"])
+        return shown if shown["state"] == state else None
+
+    paid = await eventually(lambda: in_state("paid"), timeout=20)
+    assert paid["total"] == 600_000 and paid["address"] is not None and paid["stock_state"] == "allocated"
+    await act(client, seller, order["id"], "accept")
+    await act(client, seller, order["id"], "ship", tracking=TRACKING)
+    await act(client, buyer, order["id"], "confirm-delivery")
+    completed = await eventually(lambda: in_state("completed"), timeout=20)
+    assert [step["state"] for step in completed["timeline"]] == [
+        "pending_payment", "paid", "accepted", "shipped", "delivered", "completed"]
+    assert await _seller_balance(client, seller["id"]) == 570_000
+    assert await support.stock(client, uuid.UUID(kitenge["variants"][0])) == (3, 0)

@@ -1,4 +1,5 @@
-"""Orders for the tests, placed and paid as checkout places and pays them, before checkout lands:
+"""Orders for the tests, placed and paid the short way (the whole road, /api/checkout and a payment
+through the provider's sandbox, is tests/test_commerce_orders.py's last test):
 a product and a variant of the shop with the order's units reserved (``stock.move``), the order placed through
 ``orders.place`` with its hold (``payments.holds.open_hold``), the hold funded as a provider's
 callback funds it (``holds.fund_hold``, as tests/test_payments_holds.py does), then ``pending_payment``
