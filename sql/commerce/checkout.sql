@@ -14,7 +14,3 @@ SELECT id, buyer_id, idempotency_key, request_hash, source, created_at
 -- name: checkout_order_ids(checkout_id)
 SELECT id FROM orders WHERE checkout_id = :checkout_id ORDER BY created_at, id;
 
--- name: reserved_items(order_id)
--- What an order holds of each variant, in variant id order (the order every stock change takes).
-SELECT variant_id, sum(quantity)::integer AS quantity
-  FROM order_items WHERE order_id = :order_id GROUP BY variant_id ORDER BY variant_id;

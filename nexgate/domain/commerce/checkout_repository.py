@@ -40,6 +40,3 @@ async def checkout_by_key(conn, buyer_id: uuid.UUID, idempotency_key: str) -> Ch
 async def checkout_order_ids(conn, checkout_id: uuid.UUID) -> list[uuid.UUID]:
     return [row["id"] async for row in _sql.checkout_order_ids(conn, checkout_id=checkout_id)]
 
-
-async def reserved_items(conn, order_id: uuid.UUID) -> list[tuple[uuid.UUID, int]]:
-    return [(row["variant_id"], row["quantity"]) async for row in _sql.reserved_items(conn, order_id=order_id)]

@@ -287,7 +287,9 @@ async def cancel_order(conn, order: Order, *, actor: str, actor_id: uuid.UUID | 
             refunded = (await holds.refund(conn, hold_id=hold.id, cause=_cause(
                 actor, actor_id, f"order {order.id} cancelled: {reason}"))).amount
     if order.stock_state in ("reserved", "allocated"):
-        for item in await repository.items_of_order(conn, order.id):
+        # In variant id order, as checkout reserves: a release and a reservation of the same
+        # variants never wait for each other in a cycle.
+        for item in sorted(await repository.items_of_order(conn, order.id), key=lambda item: item.variant_id):
             if await stock.move(conn, variant_id=item.variant_id, committed_delta=-item.quantity, reason="released",
                                 actor_id=actor_id, order_id=order.id) is None:
                 raise RuntimeError(f"order {order.id}: {item.quantity} of variant {item.variant_id} are not committed")

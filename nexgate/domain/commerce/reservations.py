@@ -6,8 +6,8 @@ order is placed, allocated when it is paid, released when it is cancelled unpaid
   UPDATE through ``stock.move`` (``committed += n`` only while ``on_hand - committed >= n``):
   of buyers racing for the last units exactly the units there are get them, the others a 409
   naming the variant.
-- ``release``: the reservation given back (``committed -= n``, reason ``released``), for an
-  order cancelled before it was paid or shipped; whoever cancels calls it.
+- Released (``committed -= n``, reason ``released``) by ``orders.cancel_order``, as any order
+  cancelled before shipping is.
 - The reservation's timeout is a scheduled job (``bus.scheduler``) of a stable id per order,
   written with the order: at ``reserved_until`` its event ``commerce.reservation.expired``
   reaches the ``commerce_checkout`` group, which cancels the order if it is still unpaid and
@@ -32,7 +32,6 @@ from ...errors import Conflict, NotFound
 from ..payments import holds
 from ..payments.ledger import Cause
 from . import cart_repository, orders, stock
-from . import checkout_repository as repository
 from .events import RESERVATION_EXPIRED
 
 log = logging.getLogger(__name__)
@@ -68,16 +67,6 @@ async def reserve(conn, orders_lines: Sequence[tuple[uuid.UUID, Sequence[Any]]],
                            code="insufficient_stock", details=details)
 
 
-async def release(conn, order_id: uuid.UUID, *, actor_id: uuid.UUID | None = None, note: str | None = None) -> None:
-    """Give back what the order reserved, every variant in id order (the caller moves the order
-    to ``stock_state`` ``released`` in the same transaction)."""
-    for variant_id, quantity in await repository.reserved_items(conn, order_id):
-        level = await stock.move(conn, variant_id=variant_id, committed_delta=-quantity, reason="released",
-                                 note=note, actor_id=actor_id, order_id=order_id)
-        if level is None:
-            raise RuntimeError(f"order {order_id} cannot release {quantity} of variant {variant_id}: not committed")
-
-
 async def expire_at(conn, *, order_id: uuid.UUID, buyer_id: uuid.UUID, at) -> None:
     """The order's reservation timeout, a durable job written in the caller's transaction."""
     await scheduler.schedule(conn, routing_key=RESERVATION_EXPIRED,
@@ -111,8 +100,7 @@ async def payment_failed(conn, payload: dict[str, Any]) -> None:
     order = await _locked(conn, hold.payable_id)
     if order is None or order.state != UNPAID or hold.funded_amount > 0:
         return
-    await _cancel(conn, order, "The payment failed: nothing was taken, and the order's items were put back on sale",
-                  refunded=0)
+    await _cancel(conn, order, "The payment failed: nothing was taken, and the order's items were put back on sale")
 
 
 async def reservation_expired(conn, payload: dict[str, Any]) -> None:
@@ -126,10 +114,7 @@ async def reservation_expired(conn, payload: dict[str, Any]) -> None:
         order = await _pay(conn, order)
         await _refund_excess(conn, order, hold)
         return
-    refunded = 0 if hold.state == holds.FROZEN else hold.balance  # a part paid in time goes back
-    order = await _cancel(conn, order, "Not paid in time: the reservation ended and the order's items were put "
-                                       "back on sale", refunded=refunded)
-    await _refund_excess(conn, order, hold)
+    await _cancel(conn, order, "Not paid in time: the reservation ended and the order's items were put back on sale")
 
 
 async def _locked(conn, order_id: uuid.UUID):
@@ -145,11 +130,11 @@ async def _pay(conn, order):
     return order
 
 
-async def _cancel(conn, order, reason: str, *, refunded: int):
-    await release(conn, order.id, note=reason[:300])
-    order = await orders.transition(conn, order, "cancelled", actor="system", note=reason,
-                                    event_fields={"refunded": refunded, "reason": reason[:300]},
-                                    cancel_reason=reason[:300], stock_state="released")
+async def _cancel(conn, order, reason: str):
+    """The order cancelled as any cancellation before shipping is (``orders.cancel_order``: what its
+    hold holds, a part paid in time, goes back to the buyer, its stock is released, in variant id
+    order), and its timeout called off."""
+    order = await orders.cancel_order(conn, order, actor="system", actor_id=None, reason=reason)
     await scheduler.cancel(conn, job_id=job_id(order.id))
     return order
 

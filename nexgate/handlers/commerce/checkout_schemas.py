@@ -5,6 +5,7 @@ import marshmallow as ma
 
 from ...domain.commerce import cart
 from ..payments.schemas import PaymentSchema
+from .orders_schemas import OrderSchema
 from ..routing import PathId
 
 _QUANTITY = {"strict": True, "validate": ma.validate.Range(min=1, max=cart.MAX_QUANTITY),
@@ -92,79 +93,15 @@ class CheckoutIn(ma.Schema):
 VARIANT_ID = PathId("variant_id", lambda raw: cart.cart_item_not_found())
 
 
-class _OrderShopSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    handle = ma.fields.String(required=True)
-    name = ma.fields.String(required=True)
-
-
-class _OrderItemSchema(ma.Schema):
-    product_id = ma.fields.UUID(required=True)
-    variant_id = ma.fields.UUID(required=True)
-    product_name = ma.fields.String(required=True)
-    variant_label = ma.fields.String(required=True, allow_none=True)
-    sku = ma.fields.String(required=True)
-    quantity = ma.fields.Integer(required=True)
-    unit_price = ma.fields.Integer(required=True)
-    line_total = ma.fields.Integer(required=True)
-
-
-class _OrderStepSchema(ma.Schema):
-    from_state = ma.fields.String(required=True, allow_none=True)
-    state = ma.fields.String(required=True)
-    actor = ma.fields.String(required=True)
-    actor_id = ma.fields.UUID(required=True, allow_none=True)
-    note = ma.fields.String(required=True, allow_none=True)
-    at = ma.fields.AwareDateTime(required=True)
-
-
-class _OrderBuyerSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    username = ma.fields.String(required=True)
-    display_name = ma.fields.String(required=True)
-    avatar_media_id = ma.fields.UUID(required=True, allow_none=True)
-    is_verified = ma.fields.Boolean(required=True)
-
-
 class PaymentErrorSchema(ma.Schema):
     code = ma.fields.String(required=True)
     message = ma.fields.String(required=True)
     details = ma.fields.Dict(required=True)
 
 
-class CheckoutOrderSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    checkout_id = ma.fields.UUID(required=True)
-    state = ma.fields.String(required=True, metadata={"example": "pending_payment"})
-    stock_state = ma.fields.String(required=True, metadata={"example": "reserved"})
-    shop = ma.fields.Nested(_OrderShopSchema, required=True)
-    seller_id = ma.fields.UUID(required=True)
-    buyer = ma.fields.Nested(_OrderBuyerSchema, required=True, allow_none=True)
-    currency = ma.fields.String(required=True)
-    subtotal = ma.fields.Integer(required=True)
-    delivery_fee = ma.fields.Integer(required=True)
-    total = ma.fields.Integer(required=True, metadata={"description": "What the hold expects and the payment charges"})
-    fulfilment = ma.fields.String(required=True, metadata={"description": "delivery or pickup"})
-    address = ma.fields.Dict(required=True, allow_none=True, metadata={"description": "A copy, as at checkout"})
-    tracking = ma.fields.Dict(required=True, allow_none=True)
-    items = ma.fields.List(ma.fields.Nested(_OrderItemSchema), required=True)
-    hold_id = ma.fields.UUID(required=True, allow_none=True)
-    reserved_until = ma.fields.AwareDateTime(required=True, allow_none=True)
-    cancel_reason = ma.fields.String(required=True, allow_none=True)
-    dispute_reason = ma.fields.String(required=True, allow_none=True)
-    resolution = ma.fields.String(required=True, allow_none=True)
-    auto_complete_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    created_at = ma.fields.AwareDateTime(required=True)
-    paid_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    accepted_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    shipped_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    delivered_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    completed_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    cancelled_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    disputed_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    refunded_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    updated_at = ma.fields.AwareDateTime(required=True)
-    timeline = ma.fields.List(ma.fields.Nested(_OrderStepSchema), required=True)
+class CheckoutOrderSchema(OrderSchema):
+    """An order a checkout placed, as its page shows it, with the payment begun into its hold."""
+
     payment = ma.fields.Nested(PaymentSchema, required=True, allow_none=True, metadata={
         "description": "The payment begun into the order's hold (with method_id), else null"})
     payment_error = ma.fields.Nested(PaymentErrorSchema, required=True, allow_none=True, metadata={
