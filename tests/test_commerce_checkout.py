@@ -250,6 +250,8 @@ async def test_an_unpaid_order_expires_its_stock_is_released_and_a_payment_after
     assert (await payment(app, buyer, order["payment"]["id"]))["status"] == "succeeded"
     assert (await _order(app, order["id"]))["state"] == "cancelled"  # never paid without its stock
     assert await stock(app, kitenge["variants"][0]) == (1, 1)
+    await _state_becomes(app, again["orders"][0]["id"], "cancelled")  # (its job fires in this test, not a later one)
+    assert await stock(app, kitenge["variants"][0]) == (1, 0)
 
 
 # refusals
@@ -259,7 +261,7 @@ async def test_what_changed_between_cart_and_checkout_is_409_naming_it_with_noth
     kitenge = await product(app, shop, prices=(150_000, 170_000), on_hand=3)
     await add(app, buyer, kitenge, 0, quantity=2)
     await add(app, buyer, kitenge, 1)
-    before = await written(app, buyer)
+    before = await written(app, buyer, kitenge)
     small, medium = (uuid.UUID(v) for v in kitenge["variants"])
     await execute(app, "UPDATE product_variants SET price = 160000 WHERE id = $1", small)
     changed = await check_out(app, buyer, address_id=home["id"], expect=409)
@@ -278,7 +280,7 @@ async def test_what_changed_between_cart_and_checkout_is_409_naming_it_with_noth
     await execute(app, "UPDATE product_variants SET archived_at = NULL, stock_on_hand = 0 WHERE id = $1", medium)
     sold_out = await check_out(app, buyer, address_id=home["id"], expect=409)
     assert (sold_out["error"]["code"], sold_out["error"]["details"]["variant_id"]) == ("out_of_stock", str(medium))
-    assert await written(app, buyer) == before == {**before, "checkouts": 0, "orders": 0}
+    assert await written(app, buyer, kitenge) == before == {**before, "checkouts": 0, "orders": 0, "committed": 0}
     assert len((await cart(app, buyer))["items"]) == 2
 
 
@@ -288,7 +290,7 @@ async def test_a_bad_checkout_is_refused_naming_the_problem_with_nothing_written
     theirs = await add_address(app, stranger)
     kitenge, kanga = await product(app, shop), await product(app, shop, name="Kanga")
     one = [buy_now(kitenge)]
-    before = await written(app, buyer)
+    before = await written(app, buyer, kitenge, kanga)
     cases = [
         ({"items": one, "address_id": theirs["id"]}, 404, "address_not_found"),
         ({"items": one, "address_id": str(uuid.uuid4())}, 404, "address_not_found"),
@@ -320,7 +322,8 @@ async def test_a_bad_checkout_is_refused_naming_the_problem_with_nothing_written
     await execute(app, "UPDATE shops SET delivery_default_fee = NULL WHERE id = $1", uuid.UUID(shop["id"]))
     nowhere = await check_out(app, buyer, items=one, address_id=far["id"], expect=422)
     assert (nowhere["error"]["code"], nowhere["error"]["details"]["shop_id"]) == ("delivery_unavailable", shop["id"])
-    assert await written(app, buyer) == before == {**before, "checkouts": 0, "orders": 0}
+    assert await written(app, buyer, kitenge, kanga) == before == {**before, "checkouts": 0, "orders": 0,
+                                                                   "committed": 0}
 
 
 # concurrency

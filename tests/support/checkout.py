@@ -89,13 +89,16 @@ def buy_now(item: dict, variant: int = 0, quantity: int = 1, **fields) -> dict:
     return {"product_id": item["id"], "variant_id": item["variants"][variant], "quantity": quantity, **fields}
 
 
-async def written(client, buyer: dict) -> dict[str, int]:
-    """What a buyer's checkouts left: their checkouts and orders; all holds, all stock committed."""
+async def written(client, buyer: dict, *products: dict) -> dict[str, int]:
+    """What a buyer's checkouts left: their checkouts and orders, all holds, and the stock
+    committed of the products' variants."""
+    variant_ids = [uuid.UUID(v) for item in products for v in item["variants"]]
     async with client.app[PLATFORM].core.connection() as conn:
         buyer_id = uuid.UUID(buyer["id"])
         return {
             "checkouts": await conn.fetchval("SELECT count(*) FROM checkouts WHERE buyer_id = $1", buyer_id),
             "orders": await conn.fetchval("SELECT count(*) FROM orders WHERE buyer_id = $1", buyer_id),
             "holds": await conn.fetchval("SELECT count(*) FROM payment_holds"),
-            "committed": await conn.fetchval("SELECT coalesce(sum(stock_committed), 0) FROM product_variants"),
+            "committed": await conn.fetchval("SELECT coalesce(sum(stock_committed), 0) FROM product_variants"
+                                             " WHERE id = ANY ($1::uuid[])", variant_ids),
         }
