@@ -95,6 +95,19 @@ async def test_a_misspelt_word_finds_similar_names_only_when_nothing_matches_exa
     assert await _ids(client, q=misspelt) == [other]
 
 
+async def test_only_the_misspelt_word_of_several_is_corrected_and_a_right_prefix_stays_a_prefix(client):
+    amina = await user(client)
+    shop = await open_shop(client, amina)
+    right, wrong = _word(), _word()
+    both = await _product(client, shop, f"{right} {wrong}")
+    alone = await _product(client, shop, f"{right} {_word()}")  # the right word alone
+    typo = wrong[:3] + wrong[4] + wrong[3] + wrong[5:]
+    assert await _ids(client, q=f"{right} {typo}") == [both]
+    # a prefix of a word products have is no typo, though another word is more alike to it
+    closer = await _product(client, shop, f"{right[:6]}q")
+    assert set(await _ids(client, q=right[:6])) == {both, alone, closer}
+
+
 async def test_name_matches_rank_above_description_matches(client):
     amina = await user(client)
     shop = await open_shop(client, amina)

@@ -3,105 +3,16 @@
 -- and categories. Every sort is one key: k1 then k2 then the product's id, all descending
 -- (price_asc sorts on -price), so one keyset pages them all.
 
--- name: search_products(tsq, q, fuzzy, sort, hidden_owner_ids, category_ids, shop_id, condition, currency, min_price, max_price, in_stock, region, city, after_k1, after_k2, after_id, limit)
--- Products whose document holds every word of q (each word as a prefix: "simu sams" finds
--- "Simu ya Samsung"), ranked by ts_rank (computed only for that sort); only when none does,
--- those whose words are like q's (pg_trgm's word similarity: misspellings), ranked below any
--- full-text hit would be.
-WITH hits AS (
-    SELECT s.product_id, s.shop_id, s.category_id, s.condition, s.currency, s.price, s.in_stock, s.rating, s.rating_count, s.listed_at,
-           CASE WHEN CAST(:sort AS text) = 'relevance' THEN 1 + ts_rank(s.document, to_tsquery('simple', :tsq))
-                ELSE 1 END AS score
-      FROM product_search s
-     WHERE s.listed AND s.price IS NOT NULL AND s.document @@ to_tsquery('simple', :tsq)
-       AND s.owner_id <> ALL (CAST(:hidden_owner_ids AS uuid[]))
-       AND (CAST(:category_ids AS uuid[]) IS NULL OR s.category_id = ANY (CAST(:category_ids AS uuid[])))
-       AND (CAST(:shop_id AS uuid) IS NULL OR s.shop_id = :shop_id)
-       AND (CAST(:condition AS text) IS NULL OR s.condition = :condition)
-       AND (CAST(:currency AS text) IS NULL OR s.currency = :currency)
-       AND (CAST(:min_price AS bigint) IS NULL OR s.price >= :min_price)
-       AND (CAST(:max_price AS bigint) IS NULL OR s.price <= :max_price)
-       AND (NOT :in_stock OR s.in_stock)
-       AND (CAST(:region AS text) IS NULL OR s.region_key = :region)
-       AND (CAST(:city AS text) IS NULL OR s.city_key = :city)
-), fuzzy AS (
-    SELECT s.product_id, s.shop_id, s.category_id, s.condition, s.currency, s.price, s.in_stock, s.rating, s.rating_count, s.listed_at, word_similarity(lower(:q), s.words) AS score
-      FROM product_search s
-     WHERE :fuzzy AND NOT EXISTS (SELECT 1 FROM hits)
-       AND s.listed AND s.price IS NOT NULL AND lower(:q) <% s.words
-       AND s.owner_id <> ALL (CAST(:hidden_owner_ids AS uuid[]))
-       AND (CAST(:category_ids AS uuid[]) IS NULL OR s.category_id = ANY (CAST(:category_ids AS uuid[])))
-       AND (CAST(:shop_id AS uuid) IS NULL OR s.shop_id = :shop_id)
-       AND (CAST(:condition AS text) IS NULL OR s.condition = :condition)
-       AND (CAST(:currency AS text) IS NULL OR s.currency = :currency)
-       AND (CAST(:min_price AS bigint) IS NULL OR s.price >= :min_price)
-       AND (CAST(:max_price AS bigint) IS NULL OR s.price <= :max_price)
-       AND (NOT :in_stock OR s.in_stock)
-       AND (CAST(:region AS text) IS NULL OR s.region_key = :region)
-       AND (CAST(:city AS text) IS NULL OR s.city_key = :city)
-), keyed AS (
-    SELECT f.*, (CASE CAST(:sort AS text)
-                WHEN 'relevance' THEN f.score
-                WHEN 'newest' THEN extract(epoch FROM f.listed_at)
-                WHEN 'price_asc' THEN -f.price
-                WHEN 'price_desc' THEN f.price
-                WHEN 'rating' THEN f.rating END)::float8 AS k1,
-           (CASE CAST(:sort AS text) WHEN 'rating' THEN f.rating_count ELSE 0 END)::float8 AS k2
-      FROM (SELECT * FROM hits UNION ALL SELECT * FROM fuzzy) f
-), top AS (
-    -- the page's rows first; only they are joined to their products and shops
-    SELECT * FROM keyed WHERE (k1, k2, product_id) < (:after_k1, :after_k2, :after_id)
-     ORDER BY k1 DESC, k2 DESC, product_id DESC
-     LIMIT :limit
-)
-SELECT t.product_id, p.name, t.shop_id, sh.handle AS shop_handle, sh.name AS shop_name,
-       sh.logo_media_id AS shop_logo_media_id, sh.region AS shop_region, sh.city AS shop_city, t.category_id,
-       t.condition, t.currency, t.price, t.in_stock, t.rating, t.rating_count, t.listed_at,
-       (SELECT media_id FROM product_media WHERE product_id = t.product_id ORDER BY position LIMIT 1) AS image_media_id,
-       t.k1, t.k2
-  FROM top t
-  JOIN products p ON p.id = t.product_id
-  JOIN shops sh ON sh.id = t.shop_id
- ORDER BY t.k1 DESC, t.k2 DESC, t.product_id DESC;
-
--- name: browse_products(sort, hidden_owner_ids, category_ids, shop_id, condition, currency, min_price, max_price, in_stock, region, city, after_k1, after_k2, after_id, limit)
--- The same without words to look for: every listed product the filters keep.
-WITH keyed AS (
-    SELECT f.*, (CASE CAST(:sort AS text)
-                WHEN 'relevance' THEN f.score
-                WHEN 'newest' THEN extract(epoch FROM f.listed_at)
-                WHEN 'price_asc' THEN -f.price
-                WHEN 'price_desc' THEN f.price
-                WHEN 'rating' THEN f.rating END)::float8 AS k1,
-           (CASE CAST(:sort AS text) WHEN 'rating' THEN f.rating_count ELSE 0 END)::float8 AS k2
-      FROM (SELECT s.product_id, s.shop_id, s.category_id, s.condition, s.currency, s.price, s.in_stock, s.rating, s.rating_count, s.listed_at, 0 AS score
-              FROM product_search s
-             WHERE s.listed AND s.price IS NOT NULL
-       AND s.owner_id <> ALL (CAST(:hidden_owner_ids AS uuid[]))
-       AND (CAST(:category_ids AS uuid[]) IS NULL OR s.category_id = ANY (CAST(:category_ids AS uuid[])))
-       AND (CAST(:shop_id AS uuid) IS NULL OR s.shop_id = :shop_id)
-       AND (CAST(:condition AS text) IS NULL OR s.condition = :condition)
-       AND (CAST(:currency AS text) IS NULL OR s.currency = :currency)
-       AND (CAST(:min_price AS bigint) IS NULL OR s.price >= :min_price)
-       AND (CAST(:max_price AS bigint) IS NULL OR s.price <= :max_price)
-       AND (NOT :in_stock OR s.in_stock)
-       AND (CAST(:region AS text) IS NULL OR s.region_key = :region)
-       AND (CAST(:city AS text) IS NULL OR s.city_key = :city)) f
-), top AS (
-    -- the page's rows first; only they are joined to their products and shops
-    SELECT * FROM keyed WHERE (k1, k2, product_id) < (:after_k1, :after_k2, :after_id)
-     ORDER BY k1 DESC, k2 DESC, product_id DESC
-     LIMIT :limit
-)
-SELECT t.product_id, p.name, t.shop_id, sh.handle AS shop_handle, sh.name AS shop_name,
-       sh.logo_media_id AS shop_logo_media_id, sh.region AS shop_region, sh.city AS shop_city, t.category_id,
-       t.condition, t.currency, t.price, t.in_stock, t.rating, t.rating_count, t.listed_at,
-       (SELECT media_id FROM product_media WHERE product_id = t.product_id ORDER BY position LIMIT 1) AS image_media_id,
-       t.k1, t.k2
-  FROM top t
-  JOIN products p ON p.id = t.product_id
-  JOIN shops sh ON sh.id = t.shop_id
- ORDER BY t.k1 DESC, t.k2 DESC, t.product_id DESC;
+-- name: search_products(tsq, q, fuzzy, sort, hidden_owner_ids, category_ids, shop_id, condition, currency, min_price, max_price, in_stock, region, city, after_k1, after_k2, after_id, limit, rank_window)
+-- A page of the listed products that hold every word of tsq (each as a prefix: "simu sams"
+-- finds "Simu ya Samsung"; tsq '' for every product) or, when fuzzy and none does, whose words
+-- are like q's (pg_trgm's word similarity: misspellings), that pass the filters, in the sort's
+-- order after the cursor (k1, k2, product_id): commerce_search_products (migration 0030) walks
+-- the sort's index.
+SELECT * FROM commerce_search_products(
+    :tsq, :q, :fuzzy, :sort, CAST(:hidden_owner_ids AS uuid[]), CAST(:category_ids AS uuid[]), :shop_id,
+    :condition, :currency, :min_price, :max_price, :in_stock, :region, :city, :after_k1, :after_k2, :after_id,
+    :limit, :rank_window);
 
 -- name: category_subtree(category_id)
 -- The category and every category under it.

@@ -33,6 +33,7 @@ from .shops_repository import Shop
 MAX_QUERY = 100
 MAX_SHOP_QUERY = 50
 FUZZY_FROM = 3  # shorter queries match by prefix only: trigrams of one or two letters match too much
+RANK_WINDOW = 500  # relevance ranks the newest this many matches (ts_rank reads each one's document)
 SORTS = ("relevance", "newest", "price_asc", "price_desc", "rating")
 _TOP = float("inf")
 # One keyset a sort, so that a cursor of one sort is refused by another.
@@ -84,19 +85,15 @@ async def search_products(platform: Platform, caller: Caller | None, *, q: str |
             "condition": condition, "currency": currency, "min_price": min_price, "max_price": max_price,
             "in_stock": in_stock, "region": location_key(region), "city": location_key(city),
         }
-        if q:
-            tsq = prefix_query(q)
+        tsq = prefix_query(q) if q else None
+        fuzzy = bool(q) and len(q) >= FUZZY_FROM
 
-            async def load(after, n):
-                if tsq is None and len(q) < FUZZY_FROM:
-                    return []
-                return await repository.search_products(
-                    conn, tsq=tsq or "", q=q, fuzzy=len(q) >= FUZZY_FROM, sort=sort, **filters,
-                    after_k1=after[0], after_k2=after[1], after_id=after[2], limit=n)
-        else:
-            async def load(after, n):
-                return await repository.browse_products(conn, sort=sort, **filters, after_k1=after[0],
-                                                  after_k2=after[1], after_id=after[2], limit=n)
+        async def load(after, n):
+            if q and tsq is None and not fuzzy:
+                return []
+            return await repository.search_products(
+                conn, tsq=tsq or "", q=q or "", fuzzy=fuzzy, sort=sort, **filters, after_k1=after[0],
+                after_k2=after[1], after_id=after[2], limit=n, rank_window=RANK_WINDOW)
         return await fetch(BY_SORT[sort], cursor, limit, load, Found.position)
 
 

@@ -54,10 +54,6 @@ async def search_products(conn, **params: Any) -> list[Found]:
     return [Found.from_row(row) for row in await _all(_sql.search_products, conn, **params)]
 
 
-async def browse_products(conn, **params: Any) -> list[Found]:
-    return [Found.from_row(row) for row in await _all(_sql.browse_products, conn, **params)]
-
-
 async def category_subtree(conn, category_id: uuid.UUID) -> list[uuid.UUID]:
     return [row["id"] for row in await _all(_sql.category_subtree, conn, category_id=category_id)]
 
