@@ -32,6 +32,7 @@ import aiohttp
 import asyncpg
 
 from bench.load import _percentile_ms, free_port, nexgate_server, running
+from bench.payments import _positive
 from bench.ws import _server_env, run_in_own_databases
 
 TARGET_P99_MS = 50.0
@@ -59,13 +60,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(json.dumps(summary), flush=True)
     return 0 if summary["errors"] == 0 else 1
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("a positive number")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
