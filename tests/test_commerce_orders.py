@@ -422,6 +422,38 @@ async def test_the_order_notifications_in_each_ones_language(make_client, config
     assert told_seller["order_delivered"]["category"] == "commerce"
 
 
+async def test_a_cancellation_is_told_to_the_party_who_did_not_make_it_and_a_dispute_to_the_seller(
+        make_client, config, users):
+    from tests.support.notifications import centre, event_ids, handled, notifying_app, person
+
+    client = await notifying_app(make_client, config)
+    seller_api, buyer_api = await person(client, users), await person(client, users)
+    seller, buyer = await _as_tokens(seller_api), await _as_tokens(buyer_api)
+    shop = await open_shop(client, seller, name="Duka la Amina")
+    by_shop, by_buyer, disputed = [await support.place(client, buyer["id"], shop) for _ in range(3)]
+    await act(client, seller, by_shop.id, "cancel", reason="Sold out in the shop")
+    await act(client, buyer, by_buyer.id, "cancel", reason="Ordered the wrong size")
+    await act(client, seller, disputed.id, "accept")
+    await act(client, seller, disputed.id, "ship", tracking=TRACKING)
+    await act(client, buyer, disputed.id, "dispute", reason="Not as described")
+    for order in (by_shop, by_buyer):
+        await handled(client, await event_ids(client, "commerce.order.cancelled", order_id=order.id))
+    await handled(client, await event_ids(client, "commerce.order.disputed", order_id=disputed.id))
+    buyer_name = (await buyer_api.request("GET", f"/api/users/{buyer_api.user_id}"))["display_name"]
+
+    told_buyer = [item for item in (await centre(buyer_api))["items"] if item["type"] == "order_cancelled"]
+    assert [(item["object"]["id"], item["text"]) for item in told_buyer] == [(by_shop.id, (
+        "Your order at Duka la Amina was cancelled. Anything you paid for it is on its way back to you"))]
+    told_seller = {(item["type"], item["object"]["id"]): item["text"] for item in (await centre(seller_api))["items"]
+                   if item["type"] in ("order_cancelled_by_buyer", "order_disputed")}
+    assert told_seller == {
+        ("order_cancelled_by_buyer", by_buyer.id):
+            f"{buyer_name} cancelled a paid order at Duka la Amina. Its payment goes back to them",
+        ("order_disputed", disputed.id):
+            f"{buyer_name} opened a dispute about an order at Duka la Amina. Its payment is held until Nexgate decides",
+    }
+
+
 async def test_the_sellers_trust_counts_a_completed_order_up_and_a_lost_dispute_down(make_client, config):
     client = await make_client(config, worker_names=("outbox-relay", "trust"))
     seller, buyer = await user(client), await user(client)

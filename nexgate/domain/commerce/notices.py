@@ -1,11 +1,13 @@
 """The commerce area's notification types (nexgate/domain/notifications/registry.py,
 docs/notifications.md): an order placed and paid, told to its buyer; a paid order (the payment
 received into escrow), told to the seller; shipped, told to the buyer; delivered, told to the
-seller. The seller's payout at completion is the payments area's ``escrow_released``."""
+seller; cancelled by the shop, Nexgate or an operator, told to the buyer, and a paid order the
+buyer called off, told to the seller; a dispute, told to the seller. The seller's payout at
+completion is the payments area's ``escrow_released``."""
 from __future__ import annotations
 
 from ..notifications.registry import notification_type
-from .events import ORDER_DELIVERED, ORDER_PAID, ORDER_PLACED, ORDER_SHIPPED
+from .events import ORDER_CANCELLED, ORDER_DELIVERED, ORDER_DISPUTED, ORDER_PAID, ORDER_PLACED, ORDER_SHIPPED
 
 _ORDER = {"category": "commerce", "about": ("order", "order_id"), "params": ("shop_name", "total", "currency"),
           "amounts": {"total": "currency"}, "link": "nexgate://orders/{order_id}"}
@@ -36,4 +38,24 @@ ORDER_DELIVERED_NOTICE = notification_type(
     in_app={"en": "{actor_name} confirmed the delivery of their order from {shop_name}",
             "sw": "{actor_name} amethibitisha kupokea oda yake kutoka {shop_name}"})
 
-TYPES = (ORDER_PLACED_NOTICE, ORDER_PAID_NOTICE, ORDER_PAYMENT_RECEIVED, ORDER_SHIPPED_NOTICE, ORDER_DELIVERED_NOTICE)
+ORDER_CANCELLED_NOTICE = notification_type(
+    "order_cancelled", sources=(ORDER_CANCELLED,), **_ORDER, recipient="buyer_id",
+    when={"actor": ("seller", "system", "operator")}, important=True,
+    in_app={"en": "Your order at {shop_name} was cancelled. Anything you paid for it is on its way back to you",
+            "sw": "Oda yako kwa {shop_name} imeghairiwa. Ulichokilipia kinarudishwa kwako"})
+
+ORDER_CANCELLED_BY_BUYER = notification_type(
+    "order_cancelled_by_buyer", sources=(ORDER_CANCELLED,), **_ORDER, recipient="seller_id", actor="buyer_id",
+    when={"actor": "buyer", "previous_state": "paid"},
+    in_app={"en": "{actor_name} cancelled a paid order at {shop_name}. Its payment goes back to them",
+            "sw": "{actor_name} ameghairi oda iliyolipiwa ya {shop_name}. Malipo yake yanarudishwa kwake"})
+
+ORDER_DISPUTED_NOTICE = notification_type(
+    "order_disputed", sources=(ORDER_DISPUTED,), **_ORDER, recipient="seller_id", actor="buyer_id", important=True,
+    in_app={"en": "{actor_name} opened a dispute about an order at {shop_name}. Its payment is held until Nexgate "
+                  "decides",
+            "sw": "{actor_name} amefungua malalamiko kuhusu oda ya {shop_name}. Malipo yake yamezuiliwa hadi Nexgate "
+                  "iamue"})
+
+TYPES = (ORDER_PLACED_NOTICE, ORDER_PAID_NOTICE, ORDER_PAYMENT_RECEIVED, ORDER_SHIPPED_NOTICE, ORDER_DELIVERED_NOTICE,
+         ORDER_CANCELLED_NOTICE, ORDER_CANCELLED_BY_BUYER, ORDER_DISPUTED_NOTICE)
