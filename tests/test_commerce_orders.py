@@ -304,6 +304,10 @@ async def test_a_dispute_freezes_the_hold_and_stops_the_timer_until_an_operator_
         "order_state_invalid")
     await call(client, "POST", f"/api/admin/orders/{placed.id}/resolve", buyer, 403,
                json={"outcome": "buyer", "reason": "mine"})
+    waiting = await call(client, "GET", "/api/admin/orders", operator, 200, params={"state": "disputed"})
+    assert placed.id in [card["id"] for card in waiting["items"]]
+    assert {card["state"] for card in waiting["items"]} == {"disputed"}
+    await call(client, "GET", "/api/admin/orders", buyer, 403, params={"state": "disputed"})
 
     decided = await resolve(client, operator, placed.id, "buyer", reason="The photos show another cloth")
     assert (decided["state"], decided["resolution"]) == ("refunded", "buyer")
@@ -317,6 +321,8 @@ async def test_a_dispute_freezes_the_hold_and_stops_the_timer_until_an_operator_
         "reason": "The photos show another cloth"}
     again = await resolve(client, operator, placed.id, "seller", expect=409)
     assert again["error"]["code"] == "order_state_invalid"
+    waiting = await call(client, "GET", "/api/admin/orders", operator, 200, params={"state": "disputed"})
+    assert placed.id not in [card["id"] for card in waiting["items"]]
 
 
 async def test_a_dispute_decided_for_the_seller_releases_the_hold_and_completes_the_order(client, parties):

@@ -18,23 +18,11 @@ SELECT :order_id, item.position - 1, item.product_id, item.variant_id, item.quan
        WITH ORDINALITY AS item (product_id, variant_id, quantity, unit_price, product_name, variant_label, sku, position);
 
 -- name: order_by_id(id)^
-SELECT o.id, o.checkout_id, o.buyer_id, o.shop_id, o.seller_id, o.state, o.stock_state, o.currency, o.subtotal,
-       o.delivery_fee, o.total, o.fulfilment, o.address, o.hold_id, o.tracking, o.reserved_until, o.cancel_reason,
-       o.dispute_reason, o.resolution, o.created_at, o.paid_at, o.accepted_at, o.shipped_at, o.delivered_at,
-       o.completed_at, o.cancelled_at, o.disputed_at, o.refunded_at, o.auto_complete_at, o.updated_at,
-       s.name AS shop_name, s.handle AS shop_handle
-  FROM orders o JOIN shops s ON s.id = o.shop_id
- WHERE o.id = :id;
+SELECT * FROM order_rows WHERE id = :id;
 
 -- name: lock_order(id)^
-SELECT o.id, o.checkout_id, o.buyer_id, o.shop_id, o.seller_id, o.state, o.stock_state, o.currency, o.subtotal,
-       o.delivery_fee, o.total, o.fulfilment, o.address, o.hold_id, o.tracking, o.reserved_until, o.cancel_reason,
-       o.dispute_reason, o.resolution, o.created_at, o.paid_at, o.accepted_at, o.shipped_at, o.delivered_at,
-       o.completed_at, o.cancelled_at, o.disputed_at, o.refunded_at, o.auto_complete_at, o.updated_at,
-       s.name AS shop_name, s.handle AS shop_handle
-  FROM orders o JOIN shops s ON s.id = o.shop_id
- WHERE o.id = :id
-   FOR UPDATE OF o;
+-- The order's row locked (not its shop's: the view's join would lock that too).
+SELECT * FROM order_rows WHERE id = (SELECT id FROM orders WHERE id = :id FOR UPDATE);
 
 -- name: move_order(id, from_state, to_state, set_columns, stock_state, hold_id, tracking, reserved_until, cancel_reason, dispute_reason, resolution, auto_complete_at)^
 -- One step of the state machine, taken only from the state the caller saw: of two concurrent
@@ -92,12 +80,7 @@ SELECT from_state, to_state, actor, actor_id, note, at FROM order_transitions WH
 
 -- name: orders_of_buyer_page(buyer_id, state, before_at, before_id, limit)
 -- The buyer's orders, newest first, of one state or (state null) all.
-SELECT o.id, o.checkout_id, o.buyer_id, o.shop_id, o.seller_id, o.state, o.stock_state, o.currency, o.subtotal,
-       o.delivery_fee, o.total, o.fulfilment, o.address, o.hold_id, o.tracking, o.reserved_until, o.cancel_reason,
-       o.dispute_reason, o.resolution, o.created_at, o.paid_at, o.accepted_at, o.shipped_at, o.delivered_at,
-       o.completed_at, o.cancelled_at, o.disputed_at, o.refunded_at, o.auto_complete_at, o.updated_at,
-       s.name AS shop_name, s.handle AS shop_handle
-  FROM orders o JOIN shops s ON s.id = o.shop_id
+SELECT * FROM order_rows o
  WHERE o.buyer_id = :buyer_id AND (CAST(:state AS text) IS NULL OR o.state = :state)
    AND (o.created_at, o.id) < (:before_at, :before_id)
  ORDER BY o.created_at DESC, o.id DESC
@@ -105,14 +88,16 @@ SELECT o.id, o.checkout_id, o.buyer_id, o.shop_id, o.seller_id, o.state, o.stock
 
 -- name: orders_of_shop_page(shop_id, state, before_at, before_id, limit)
 -- The shop's orders, newest first, of one state or (state null) all.
-SELECT o.id, o.checkout_id, o.buyer_id, o.shop_id, o.seller_id, o.state, o.stock_state, o.currency, o.subtotal,
-       o.delivery_fee, o.total, o.fulfilment, o.address, o.hold_id, o.tracking, o.reserved_until, o.cancel_reason,
-       o.dispute_reason, o.resolution, o.created_at, o.paid_at, o.accepted_at, o.shipped_at, o.delivered_at,
-       o.completed_at, o.cancelled_at, o.disputed_at, o.refunded_at, o.auto_complete_at, o.updated_at,
-       s.name AS shop_name, s.handle AS shop_handle
-  FROM orders o JOIN shops s ON s.id = o.shop_id
+SELECT * FROM order_rows o
  WHERE o.shop_id = :shop_id AND (CAST(:state AS text) IS NULL OR o.state = :state)
    AND (o.created_at, o.id) < (:before_at, :before_id)
+ ORDER BY o.created_at DESC, o.id DESC
+ LIMIT :limit;
+
+-- name: orders_in_state_page(state, before_at, before_id, limit)
+-- Every order in one state, newest first: the operators' list (the disputes to decide).
+SELECT * FROM order_rows o
+ WHERE o.state = :state AND (o.created_at, o.id) < (:before_at, :before_id)
  ORDER BY o.created_at DESC, o.id DESC
  LIMIT :limit;
 

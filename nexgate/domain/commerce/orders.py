@@ -398,6 +398,14 @@ async def orders_of_shop(platform: Platform, caller: Caller, shop_id: uuid.UUID,
         return await _listed(conn, page)
 
 
+async def orders_in_state(platform: Platform, *, state: str, limit: int, cursor: str | None) -> Page[OrderDetail]:
+    """Every order in ``state``, newest first: for operators (``disputed``: the disputes to decide)."""
+    async with platform.core.connection() as conn:
+        page = await fetch(NEWEST_FIRST, cursor, limit,
+                           lambda before, n: repository.orders_in_state_page(conn, state, before, n), Order.position)
+        return await _listed(conn, page)
+
+
 async def _listed(conn, page: Page[Order]) -> Page[OrderDetail]:
     items = await repository.items_of_orders(conn, [order.id for order in page.items])
     cards = await repository.buyer_cards(conn, [order.buyer_id for order in page.items])

@@ -170,6 +170,11 @@ async def orders_of_shop_page(conn, shop_id: uuid.UUID, state: str | None, befor
         conn, shop_id=shop_id, state=state, before_at=before[0], before_id=before[1], limit=limit)]
 
 
+async def orders_in_state_page(conn, state: str, before: tuple, limit: int) -> list[Order]:
+    return [Order.from_row(row) async for row in _sql.orders_in_state_page(
+        conn, state=state, before_at=before[0], before_id=before[1], limit=limit)]
+
+
 async def buyer_cards(conn, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, BuyerCard]:
     return {row["id"]: BuyerCard(**dict(row)) async for row in _sql.buyer_cards(conn, user_ids=list(set(user_ids)))}
 

@@ -10,8 +10,8 @@ from ...domain.commerce import orders
 from ...domain.commerce.views import order_card, order_view
 from ...keys import PLATFORM
 from ..routing import Routes, caller, json_response
-from .orders_schemas import (ORDER_ID, DisputeIn, NoteIn, OrderCardPageSchema, OrderListQuery, OrderSchema, ReasonIn,
-                             DisputeResolveIn, ShipIn)
+from .orders_schemas import (ORDER_ID, DisputeIn, DisputeResolveIn, NoteIn, OperatorOrderListQuery,
+                             OrderCardPageSchema, OrderListQuery, OrderSchema, ReasonIn, ShipIn)
 from .schemas import SHOP_ID
 
 routes = Routes("commerce")
@@ -90,6 +90,14 @@ async def dispute(request: web.Request, *, body: dict, order_id: uuid.UUID) -> w
     """`shipped` or `delivered` → `disputed`: the payment stays in escrow (frozen) until an
     operator decides. The shop's staff are 403 `not_order_buyer`."""
     return _answer(await orders.dispute(request.app[PLATFORM], caller(request), order_id, reason=body["reason"]))
+
+
+@routes.get("/api/admin/orders", summary="The orders in one state, for operators", query=OperatorOrderListQuery,
+            response=OrderCardPageSchema, roles=OPERATORS)
+async def operator_orders(request: web.Request, *, query: dict) -> web.Response:
+    """Moderator or admin role. Newest first; `state=disputed` is the disputes waiting for a decision."""
+    page = await orders.orders_in_state(request.app[PLATFORM], **query)
+    return json_response(OrderCardPageSchema, page.map(_card))
 
 
 @routes.get("/api/admin/orders/{order_id}", summary="Any order, for operators", ids=(ORDER_ID,),

@@ -16,6 +16,11 @@ class OrderListQuery(PageQuery):
         "description": "Only the orders in this state"})
 
 
+class OperatorOrderListQuery(PageQuery):
+    state = ma.fields.String(required=True, validate=ma.validate.OneOf(orders.STATES), metadata={
+        "description": "The orders in this state (`disputed`: the disputes to decide)", "example": "disputed"})
+
+
 class NoteIn(ma.Schema):
     note = Text(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=1000), metadata={
         "description": "Shown on the order's timeline", "example": "Packed, leaving tomorrow morning"})

@@ -1,0 +1,2 @@
+DROP INDEX orders_in_state;
+DROP VIEW order_rows;
