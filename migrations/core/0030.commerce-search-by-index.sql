@@ -31,7 +31,7 @@ CREATE INDEX product_search_price_down ON product_search (price DESC, product_id
 CREATE INDEX product_search_rating ON product_search (rating DESC, rating_count DESC, product_id DESC) WHERE listed;
 
 CREATE FUNCTION commerce_search_products(
-    tsq text, q text, fuzzy boolean, sort text, hidden_owner_ids uuid[], category_ids uuid[], shop uuid,
+    q text, fuzzy boolean, sort text, hidden_owner_ids uuid[], category_ids uuid[], shop uuid,
     wanted_condition text, wanted_currency text, min_price bigint, max_price bigint, only_in_stock boolean,
     region text, city text, after_k1 float8, after_k2 float8, after_id uuid, page integer, rank_window integer)
 RETURNS TABLE (product_id uuid, name text, shop_id uuid, shop_handle text, shop_name text, shop_logo_media_id uuid,
@@ -40,7 +40,7 @@ RETURNS TABLE (product_id uuid, name text, shop_id uuid, shop_handle text, shop_
                k1 float8, k2 float8)
 LANGUAGE plpgsql STABLE AS $fn$
 DECLARE
-    -- $1 tsq, $2 q, $5 .. $14 the filters, $15 .. $17 the cursor, $18 the page, $19 the window
+    -- in the query: $1 the tsquery of q, $2 q, $5 .. $14 the filters, $15 .. $17 the cursor, $18 the page, $19 the window
     kept   text := 's.listed AND s.price IS NOT NULL AND s.owner_id <> ALL ($5)'
         || CASE WHEN category_ids IS NULL THEN '' ELSE ' AND s.category_id = ANY ($6)' END
         || CASE WHEN shop IS NULL THEN '' ELSE ' AND s.shop_id = $7' END
@@ -52,31 +52,30 @@ DECLARE
         || CASE WHEN region IS NULL THEN '' ELSE ' AND s.region_key = $13' END
         || CASE WHEN city IS NULL THEN '' ELSE ' AND s.city_key = $14' END;
     first  boolean := after_k1 = 'Infinity'::float8;  -- the first page: no cursor to compare
+    tsq    text;
     matched text;
     source text;
     score  text := '0::float8';
     rows   text;
 BEGIN
-    -- The words: every one in the document (each a prefix; $1 as corrected below); a q without
-    -- words finds nothing; no q lists every product.
-    matched := CASE WHEN tsq <> '' THEN ' AND s.document @@ to_tsquery(''simple'', $1)'
+    -- The words of q (letters and digits), each to begin a word of the document; a word of three
+    -- letters or more (when fuzzy) that begins no word of the dictionary is taken as misspelt and
+    -- searched as the most alike word there (when one is alike enough). A q without words finds
+    -- nothing; no q lists every product.
+    SELECT string_agg(quote_literal(coalesce(corrected, typed)) || ':*', ' & ' ORDER BY n)
+      INTO tsq
+      FROM regexp_split_to_table(lower(q), '[^[:alnum:]]+') WITH ORDINALITY AS w (typed, n)
+      LEFT JOIN LATERAL (
+          SELECT d.word AS corrected FROM product_search_dictionary d
+           WHERE fuzzy AND length(w.typed) >= 3 AND d.word % w.typed
+             AND NOT EXISTS (SELECT 1 FROM product_search_dictionary e
+                              WHERE e.word >= w.typed AND e.word < w.typed || chr(1114111))
+           ORDER BY similarity(d.word, w.typed) DESC, d.word LIMIT 1) c ON true
+     WHERE w.typed <> '';
+    matched := CASE WHEN tsq IS NOT NULL THEN ' AND s.document @@ to_tsquery(''simple'', $1)'
                     WHEN q <> '' THEN ' AND false' ELSE '' END;
-    IF tsq <> '' THEN
+    IF tsq IS NOT NULL THEN
         score := '(1 + ts_rank(s.document, to_tsquery(''simple'', $1)))::float8';
-    END IF;
-    -- Misspellings: a word of q (of three letters or more) that begins no word of the dictionary
-    -- is searched as the most alike word there (when one is alike enough).
-    IF fuzzy AND tsq <> '' THEN
-        SELECT string_agg(quote_literal(coalesce(corrected, typed)) || ':*', ' & ' ORDER BY n)
-          INTO tsq
-          FROM regexp_split_to_table(lower(q), '[^[:alnum:]]+') WITH ORDINALITY AS w (typed, n)
-          LEFT JOIN LATERAL (
-              SELECT d.word AS corrected FROM product_search_dictionary d
-               WHERE length(w.typed) >= 3 AND d.word % w.typed
-                 AND NOT EXISTS (SELECT 1 FROM product_search_dictionary e
-                                  WHERE e.word >= w.typed AND e.word < w.typed || chr(1114111))
-               ORDER BY similarity(d.word, w.typed) DESC, d.word LIMIT 1) c ON true
-         WHERE w.typed <> '';
     END IF;
     kept := 'product_search s WHERE ' || kept || matched;
     source := 'SELECT s.*, {k1} AS k1, {k2} AS k2 FROM ' || kept;

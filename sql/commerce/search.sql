@@ -3,16 +3,15 @@
 -- and categories. Every sort is one key: k1 then k2 then the product's id, all descending
 -- (price_asc sorts on -price), so one keyset pages them all.
 
--- name: search_products(tsq, q, fuzzy, sort, hidden_owner_ids, category_ids, shop_id, condition, currency, min_price, max_price, in_stock, region, city, after_k1, after_k2, after_id, limit, rank_window)
--- A page of the listed products that hold every word of tsq (each as a prefix: "simu sams"
--- finds "Simu ya Samsung"; tsq '' for every product) or, when fuzzy and none does, whose words
--- are like q's (pg_trgm's word similarity: misspellings), that pass the filters, in the sort's
--- order after the cursor (k1, k2, product_id): commerce_search_products (migration 0030) walks
--- the sort's index.
+-- name: search_products(q, fuzzy, sort, hidden_owner_ids, category_ids, shop_id, condition, currency, min_price, max_price, in_stock, region, city, after_k1, after_k2, after_id, limit, rank_window)
+-- A page of the listed products that hold every word of q (each as a prefix: "simu sams" finds
+-- "Simu ya Samsung"; a misspelt word, when fuzzy, as the most alike word products have; q ''
+-- for every product) that pass the filters, in the sort's order after the cursor (k1, k2,
+-- product_id): commerce_search_products (migration 0030) walks the sort's index.
 SELECT * FROM commerce_search_products(
-    :tsq, :q, :fuzzy, :sort, CAST(:hidden_owner_ids AS uuid[]), CAST(:category_ids AS uuid[]), :shop_id,
-    :condition, :currency, :min_price, :max_price, :in_stock, :region, :city, :after_k1, :after_k2, :after_id,
-    :limit, :rank_window);
+    :q, :fuzzy, :sort, CAST(:hidden_owner_ids AS uuid[]), CAST(:category_ids AS uuid[]), :shop_id, :condition,
+    :currency, :min_price, :max_price, :in_stock, :region, :city, :after_k1, :after_k2, :after_id, :limit,
+    :rank_window);
 
 -- name: category_subtree(category_id)
 -- The category and every category under it.

@@ -3,8 +3,10 @@
 Products are found in ``product_search`` (migration 0025), one row per product that the
 database's triggers rewrite in the transaction of every change to the product, its variants,
 its shop or its category: full text over the product's name, its shop's name and handle, its
-category's names and its description, each word of the query matching as a prefix; when no
-product holds every word, pg_trgm's word similarity finds misspellings instead. Only active
+category's names and its description, each word of the query matching as a prefix, a word no
+product's words begin with corrected to the most alike one they have (pg_trgm, over a dictionary
+of their words), by ``commerce_search_products`` (migration 0030), which walks the index of the
+sort asked for. Only active
 products of open shops with a price are listed, and never those of an owner blocked either way
 (the viewer's blocks are read first and left out inside the query, so pages stay full).
 Every sort is a keyset of (k1, k2, id), so every page of every sort is a cursor page.
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 import uuid
 from typing import Any
 
@@ -40,13 +41,6 @@ _TOP = float("inf")
 BY_SORT = {sort: Keyset(f"products_{sort}", (float, float, uuid.UUID), (_TOP, _TOP, uuid.UUID(int=(1 << 128) - 1)))
            for sort in SORTS}
 SHOPS_BY_RANK = Keyset("shops", (float, uuid.UUID), (_TOP, uuid.UUID(int=(1 << 128) - 1)))
-_WORD = re.compile(r"[^\W_]+")
-
-
-def prefix_query(q: str) -> str | None:
-    """The tsquery of ``q``: every word (letters and digits), each as a prefix; None if it has none."""
-    words = _WORD.findall(q.lower())
-    return " & ".join(f"'{word}':*" for word in words) or None
 
 
 def location_key(value: str | None) -> str | None:
@@ -85,14 +79,9 @@ async def search_products(platform: Platform, caller: Caller | None, *, q: str |
             "condition": condition, "currency": currency, "min_price": min_price, "max_price": max_price,
             "in_stock": in_stock, "region": location_key(region), "city": location_key(city),
         }
-        tsq = prefix_query(q) if q else None
-        fuzzy = bool(q) and len(q) >= FUZZY_FROM
-
         async def load(after, n):
-            if q and tsq is None and not fuzzy:
-                return []
             return await repository.search_products(
-                conn, tsq=tsq or "", q=q or "", fuzzy=fuzzy, sort=sort, **filters, after_k1=after[0],
+                conn, q=q or "", fuzzy=bool(q) and len(q) >= FUZZY_FROM, sort=sort, **filters, after_k1=after[0],
                 after_k2=after[1], after_id=after[2], limit=n, rank_window=RANK_WINDOW)
         return await fetch(BY_SORT[sort], cursor, limit, load, Found.position)
 
