@@ -31,6 +31,11 @@ class ConnectionAdapter(AsyncPGAdapter):
         return await conn.execute(sql, *self.maybe_order_params(query_name, parameters))
 
 
+async def all_rows(query, conn, **params) -> list:
+    """Every row a named select returns, as a list (aiosql's asyncpg selects yield them one by one)."""
+    return [row async for row in query(conn, **params)]
+
+
 @functools.cache
 def queries(area: str) -> Queries:
     return aiosql.from_path(SQL_ROOT / area, ConnectionAdapter)

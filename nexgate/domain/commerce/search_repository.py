@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from ...sql import queries
+from ...sql import all_rows, queries
 from .shops_repository import Shop
 
 _sql = queries("commerce")
@@ -46,16 +46,12 @@ class Found:
         return self.k1, self.k2, self.product_id
 
 
-async def _all(query, conn, **params) -> list[asyncpg.Record]:
-    return [row async for row in query(conn, **params)]
-
-
 async def search_products(conn, **params: Any) -> list[Found]:
-    return [Found.from_row(row) for row in await _all(_sql.search_products, conn, **params)]
+    return [Found.from_row(row) for row in await all_rows(_sql.search_products, conn, **params)]
 
 
 async def category_subtree(conn, category_id: uuid.UUID) -> list[uuid.UUID]:
-    return [row["id"] for row in await _all(_sql.category_subtree, conn, category_id=category_id)]
+    return [row["id"] for row in await all_rows(_sql.category_subtree, conn, category_id=category_id)]
 
 
 async def category_by_slug(conn, slug: str) -> uuid.UUID | None:
@@ -63,4 +59,4 @@ async def category_by_slug(conn, slug: str) -> uuid.UUID | None:
 
 
 async def search_shops(conn, **params: Any) -> list[tuple[Shop, float]]:
-    return [(Shop.from_row(row), row["score"]) for row in await _all(_sql.search_shops, conn, **params)]
+    return [(Shop.from_row(row), row["score"]) for row in await all_rows(_sql.search_shops, conn, **params)]

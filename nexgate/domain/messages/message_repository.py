@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from ... import bus
-from ...sql import queries
+from ...sql import all_rows, queries
 
 _sql = queries("messages")
 
@@ -54,10 +54,6 @@ class Draft:
     media_ids: tuple[uuid.UUID, ...] = ()
 
 
-async def _all(query, conn, **params) -> list[asyncpg.Record]:
-    return [row async for row in query(conn, **params)]
-
-
 async def insert_message(conn, *, message_id: uuid.UUID, conversation_id: uuid.UUID, sender_id: uuid.UUID,
                          draft: Draft, event: bus.PendingEvent | None) -> Message | None:
     """Store the message with the conversation's next seq (locking the conversation until
@@ -92,13 +88,13 @@ async def visible_to(conn, message_id: uuid.UUID, user_id: uuid.UUID) -> bool:
 
 async def history_page(conn, *, conversation_id: uuid.UUID, user_id: uuid.UUID, low: int, high: int,
                        before_seq: int, q: str | None, limit: int) -> list[Message]:
-    rows = await _all(_sql.history_page, conn, conversation_id=conversation_id, user_id=user_id, low=low, high=high,
+    rows = await all_rows(_sql.history_page, conn, conversation_id=conversation_id, user_id=user_id, low=low, high=high,
                       before_seq=before_seq, q=q, limit=limit)
     return [Message(**dict(row)) for row in rows]
 
 
 async def search_all(conn, *, user_id: uuid.UUID, q: str, before: tuple, limit: int) -> list[Message]:
-    rows = await _all(_sql.search_all, conn, user_id=user_id, q=q, before_at=before[0], before_id=before[1],
+    rows = await all_rows(_sql.search_all, conn, user_id=user_id, q=q, before_at=before[0], before_id=before[1],
                       limit=limit)
     return [Message(**dict(row)) for row in rows]
 
@@ -125,4 +121,4 @@ async def delete_reaction(conn, message_id: uuid.UUID, user_id: uuid.UUID, emoji
 
 
 async def reactions_of(conn, message_ids: list[uuid.UUID], user_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await _all(_sql.reactions_of, conn, message_ids=message_ids, user_id=user_id)
+    return await all_rows(_sql.reactions_of, conn, message_ids=message_ids, user_id=user_id)

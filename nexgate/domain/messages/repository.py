@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from ...sql import queries
+from ...sql import all_rows, queries
 
 _sql = queries("messages")
 
@@ -58,10 +58,6 @@ class Member:
     last_sent_seq: int = 0  # 0: has not written in the conversation
 
 
-async def _all(query, conn, **params) -> list[asyncpg.Record]:
-    return [row async for row in query(conn, **params)]
-
-
 async def insert_conversation(conn, *, kind: str, name: str | None, owner_id: uuid.UUID | None,
                               pair: tuple[uuid.UUID, uuid.UUID] | None = None) -> uuid.UUID | None:
     """The new conversation's id; None if the pair already has its direct conversation."""
@@ -104,7 +100,7 @@ _MEMBERSHIP_FIELDS = [field.name for field in dataclasses.fields(Membership)]
 
 
 async def send_state(conn, conversation_id: uuid.UUID, sender_id: uuid.UUID, client_id: str | None) -> SendState:
-    rows = await _all(_sql.send_state, conn, conversation_id=conversation_id, user_id=sender_id, client_id=client_id)
+    rows = await all_rows(_sql.send_state, conn, conversation_id=conversation_id, user_id=sender_id, client_id=client_id)
     sender = next((Membership(**{name: row[name] for name in _MEMBERSHIP_FIELDS})
                    for row in rows if row["user_id"] == sender_id), None)
     members = [Member(**{name: row[name] for name in _MEMBER_FIELDS}) for row in rows if row["left_seq"] is None]
@@ -113,11 +109,11 @@ async def send_state(conn, conversation_id: uuid.UUID, sender_id: uuid.UUID, cli
 
 
 async def active_members(conn, conversation_id: uuid.UUID) -> list[Member]:
-    return [Member(**dict(row)) for row in await _all(_sql.active_members, conn, conversation_id=conversation_id)]
+    return [Member(**dict(row)) for row in await all_rows(_sql.active_members, conn, conversation_id=conversation_id)]
 
 
 async def members_of(conn, conversation_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
-    return await _all(_sql.members_of, conn, conversation_ids=conversation_ids)
+    return await all_rows(_sql.members_of, conn, conversation_ids=conversation_ids)
 
 
 async def add_member(conn, conversation_id: uuid.UUID, user_id: uuid.UUID, *, role: str, joined_seq: int) -> bool:
@@ -161,5 +157,5 @@ async def advance_delivered(conn, conversation_id: uuid.UUID, user_id: uuid.UUID
 
 async def conversation_page(conn, user_id: uuid.UUID, before: tuple, limit: int,
                             conversation_id: uuid.UUID | None = None) -> list[asyncpg.Record]:
-    return await _all(_sql.conversation_page, conn, user_id=user_id, conversation_id=conversation_id,
+    return await all_rows(_sql.conversation_page, conn, user_id=user_id, conversation_id=conversation_id,
                       before_at=before[0], before_id=before[1], limit=limit)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import asyncpg
 
-from ...sql import queries
+from ...sql import all_rows, queries
 
 _sql = queries("users")
 
@@ -72,10 +72,6 @@ def _items(rows: Iterable[asyncpg.Record]) -> list[UserListItem]:
     return [UserListItem(**dict(row)) for row in rows]
 
 
-async def _all(query, conn, **params) -> list[asyncpg.Record]:
-    return [row async for row in query(conn, **params)]
-
-
 # profiles
 
 async def profile_by_id(conn, user_id: uuid.UUID) -> Profile | None:
@@ -88,7 +84,7 @@ async def profile_by_username(conn, username: str) -> Profile | None:
 
 async def lock_users(conn, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Lock the users' rows (in id order) for the transaction; the ids that exist."""
-    return {row["id"] for row in await _all(_sql.lock_users, conn, ids=list(ids))}
+    return {row["id"] for row in await all_rows(_sql.lock_users, conn, ids=list(ids))}
 
 
 async def update_profile(conn, profile: Profile) -> Profile:
@@ -114,11 +110,11 @@ async def language_of(conn, user_id: uuid.UUID) -> str | None:
 
 
 async def blocked_either_way(conn, viewer_id: uuid.UUID) -> list[uuid.UUID]:
-    return [row["id"] for row in await _all(_sql.blocked_either_way, conn, viewer_id=viewer_id)]
+    return [row["id"] for row in await all_rows(_sql.blocked_either_way, conn, viewer_id=viewer_id)]
 
 
 async def visible_authors(conn, viewer_id: uuid.UUID | None, author_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    return {row["id"] for row in await _all(_sql.visible_authors, conn, viewer_id=viewer_id, author_ids=author_ids)}
+    return {row["id"] for row in await all_rows(_sql.visible_authors, conn, viewer_id=viewer_id, author_ids=author_ids)}
 
 
 # follows and follow requests
@@ -145,38 +141,38 @@ async def delete_follow_request(conn, requester_id: uuid.UUID, target_id: uuid.U
 
 
 async def pending_requester_ids(conn, target_id: uuid.UUID) -> list[uuid.UUID]:
-    return [row["requester_id"] for row in await _all(_sql.pending_requester_ids, conn, target_id=target_id)]
+    return [row["requester_id"] for row in await all_rows(_sql.pending_requester_ids, conn, target_id=target_id)]
 
 
 async def accept_all_follow_requests(conn, target_id: uuid.UUID) -> list[uuid.UUID]:
     """Turn every pending request into a follow, counting it on both sides; the new followers."""
-    followers = [row["follower_id"] for row in await _all(_sql.accept_all_follow_requests, conn, target_id=target_id)]
+    followers = [row["follower_id"] for row in await all_rows(_sql.accept_all_follow_requests, conn, target_id=target_id)]
     if followers:
         await _sql.add_followers_count(conn, id=target_id, delta=len(followers))
     return followers
 
 
 async def followers_page(conn, user_id, viewer_id, before: tuple, limit: int) -> list[UserListItem]:
-    return _items(await _all(_sql.followers_page, conn, user_id=user_id, viewer_id=viewer_id,
+    return _items(await all_rows(_sql.followers_page, conn, user_id=user_id, viewer_id=viewer_id,
                              before_at=before[0], before_id=before[1], limit=limit))
 
 
 async def following_page(conn, user_id, viewer_id, before: tuple, limit: int) -> list[UserListItem]:
-    return _items(await _all(_sql.following_page, conn, user_id=user_id, viewer_id=viewer_id,
+    return _items(await all_rows(_sql.following_page, conn, user_id=user_id, viewer_id=viewer_id,
                              before_at=before[0], before_id=before[1], limit=limit))
 
 
 async def follow_requests_page(conn, target_id, before: tuple, limit: int) -> list[UserListItem]:
-    return _items(await _all(_sql.follow_requests_page, conn, target_id=target_id,
+    return _items(await all_rows(_sql.follow_requests_page, conn, target_id=target_id,
                              before_at=before[0], before_id=before[1], limit=limit))
 
 
 async def lock_user_ids_after(conn, after_id: uuid.UUID, batch: int) -> list[uuid.UUID]:
-    return [row["id"] for row in await _all(_sql.lock_user_ids_after, conn, after_id=after_id, batch=batch)]
+    return [row["id"] for row in await all_rows(_sql.lock_user_ids_after, conn, after_id=after_id, batch=batch)]
 
 
 async def reconcile_follow_counts(conn, ids: list[uuid.UUID]) -> list[CounterDrift]:
-    return [CounterDrift(**dict(row)) for row in await _all(_sql.reconcile_follow_counts, conn, ids=ids)]
+    return [CounterDrift(**dict(row)) for row in await all_rows(_sql.reconcile_follow_counts, conn, ids=ids)]
 
 
 # blocks and mutes
@@ -195,7 +191,7 @@ async def delete_follow_requests_between(conn, a: uuid.UUID, b: uuid.UUID) -> No
 
 async def delete_follows_between(conn, a: uuid.UUID, b: uuid.UUID) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Remove the follows between two users, either way; (follower, followee) of each removed."""
-    return [(row["follower_id"], row["followee_id"]) for row in await _all(_sql.delete_follows_between, conn, a=a, b=b)]
+    return [(row["follower_id"], row["followee_id"]) for row in await all_rows(_sql.delete_follows_between, conn, a=a, b=b)]
 
 
 async def insert_mute(conn, muter_id: uuid.UUID, muted_id: uuid.UUID) -> bool:
@@ -207,10 +203,10 @@ async def delete_mute(conn, muter_id: uuid.UUID, muted_id: uuid.UUID) -> bool:
 
 
 async def blocked_page(conn, user_id, before: tuple, limit: int) -> list[UserListItem]:
-    return _items(await _all(_sql.blocked_page, conn, user_id=user_id,
+    return _items(await all_rows(_sql.blocked_page, conn, user_id=user_id,
                              before_at=before[0], before_id=before[1], limit=limit))
 
 
 async def muted_page(conn, user_id, before: tuple, limit: int) -> list[UserListItem]:
-    return _items(await _all(_sql.muted_page, conn, user_id=user_id,
+    return _items(await all_rows(_sql.muted_page, conn, user_id=user_id,
                              before_at=before[0], before_id=before[1], limit=limit))
