@@ -258,12 +258,10 @@ async def update_product(platform: Platform, caller: Caller, product_id: uuid.UU
             _check_axes_change(old.options, values["options"], live)
         new = dataclasses.replace(old, **values)
         changed = [name for name in EDITABLE if getattr(new, name) != getattr(old, name)]
-        if "media_ids" in changes:
-            old_media = (await repository.product_media(conn, [product_id]))[product_id]
-            if list(changes["media_ids"]) != old_media:
-                await _attach(conn, caller, [m for m in changes["media_ids"] if m not in old_media], "media_ids")
-                await repository.replace_product_media(conn, product_id, changes["media_ids"])
-                changed.append("media")
+        if "media_ids" in changes and await _media_changed(
+                conn, caller, (await repository.product_media(conn, [product_id]))[product_id], changes["media_ids"],
+                lambda media_ids: repository.replace_product_media(conn, product_id, media_ids)):
+            changed.append("media")
         product = old
         if changed:
             product = await repository.update_product(conn, new)
@@ -320,12 +318,11 @@ async def update_variant(platform: Platform, caller: Caller, product_id: uuid.UU
             new = dataclasses.replace(old, **{name: changes[name] for name in ("sku", "price", "position")
                                              if name in changes})
             changed = [name for name in ("sku", "price", "position") if getattr(new, name) != getattr(old, name)]
-            if "media_ids" in changes:
-                old_media = (await repository.variant_media(conn, [variant_id]))[variant_id]
-                if list(changes["media_ids"]) != old_media:
-                    await _attach(conn, caller, [m for m in changes["media_ids"] if m not in old_media], "media_ids")
-                    await repository.replace_variant_media(conn, variant_id, changes["media_ids"])
-                    changed.append("media")
+            if "media_ids" in changes and await _media_changed(
+                    conn, caller, (await repository.variant_media(conn, [variant_id]))[variant_id],
+                    changes["media_ids"],
+                    lambda media_ids: repository.replace_variant_media(conn, variant_id, media_ids)):
+                changed.append("media")
             if changed:
                 await repository.update_variant(conn, new)
                 if new.price != old.price:
@@ -486,6 +483,16 @@ async def _category(conn, category_id: uuid.UUID | None) -> uuid.UUID | None:
     if category_id is not None and await repository.category_by_id(conn, category_id) is None:
         raise Invalid.fields("body", {"category_id": "No such category."})
     return category_id
+
+
+async def _media_changed(conn, caller: Caller, old: list[uuid.UUID], wanted: Sequence[uuid.UUID], replace) -> bool:
+    """A product's or variant's images as ``wanted`` (the new ones attached first, ``replace``
+    writing the list): False, nothing written, when they are the ones it has."""
+    if list(wanted) == old:
+        return False
+    await _attach(conn, caller, [media_id for media_id in wanted if media_id not in old], "media_ids")
+    await replace(wanted)
+    return True
 
 
 async def _attach(conn, caller: Caller, media_ids: Sequence[uuid.UUID], field: str) -> None:
