@@ -6,6 +6,7 @@ import marshmallow as ma
 from ...domain.commerce import cart
 from ..payments.schemas import PaymentSchema
 from .orders_schemas import OrderSchema
+from .schemas import ShopNameSchema
 from ..routing import PathId
 
 _QUANTITY = {"strict": True, "validate": ma.validate.Range(min=1, max=cart.MAX_QUANTITY),
@@ -33,19 +34,13 @@ class CartNoticeSchema(ma.Schema):
     reason = ma.fields.String()
 
 
-class CartShopSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    handle = ma.fields.String(required=True)
-    name = ma.fields.String(required=True)
-
-
 class CartLineSchema(ma.Schema):
     variant_id = ma.fields.UUID(required=True)
     product_id = ma.fields.UUID(required=True)
     product_name = ma.fields.String(required=True)
     sku = ma.fields.String(required=True)
     options = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), required=True)
-    shop = ma.fields.Nested(CartShopSchema, required=True)
+    shop = ma.fields.Nested(ShopNameSchema, required=True)
     quantity = ma.fields.Integer(required=True)
     unit_price = ma.fields.Integer(required=True, metadata={
         "description": "Now, for this quantity (a quantity tier's price where one covers it), in minor units"})

@@ -10,6 +10,7 @@ from ...domain.messages.sending import MAX_TEXT
 from ...validation import Name, Text
 from ..media.schemas import MediaSchema
 from ..messages.schemas import ConversationSchema, MessageSchema
+from ..users.schemas import UserCardSchema
 from .schemas import CURRENCIES, LocationSchema, ShopCardSchema
 
 MAX_PRICE = 10**12
@@ -153,14 +154,6 @@ class ReviewsQuery(PageQuery):
         "description": "newest (the default), highest or lowest rating first (then newest)"})
 
 
-class ReviewAuthorSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    username = ma.fields.String(required=True)
-    display_name = ma.fields.String(required=True)
-    avatar_media_id = ma.fields.UUID(required=True, allow_none=True)
-    is_verified = ma.fields.Boolean(required=True)
-
-
 class ReviewReplySchema(ma.Schema):
     text = ma.fields.String(required=True)
     replied_at = ma.fields.AwareDateTime(required=True)
@@ -171,7 +164,7 @@ class ReviewSchema(ma.Schema):
     product_id = ma.fields.UUID(required=True)
     shop_id = ma.fields.UUID(required=True)
     order_id = ma.fields.UUID(required=True)
-    author = ma.fields.Nested(ReviewAuthorSchema, required=True)
+    author = ma.fields.Nested(UserCardSchema, required=True)
     rating = ma.fields.Integer(required=True)
     text = ma.fields.String(required=True, allow_none=True)
     photos = ma.fields.List(ma.fields.Nested(MediaSchema), required=True)

@@ -7,6 +7,8 @@ from ...domain.commerce import orders
 from ...pagination import PageQuery, page_schema
 from ...validation import Name, Text
 from ..routing import PathId
+from ..users.schemas import UserCardSchema
+from .schemas import ShopNameSchema
 
 ORDER_ID = PathId("order_id", lambda raw: orders.not_found())
 
@@ -56,20 +58,6 @@ class DisputeResolveIn(ma.Schema):
         "example": "The photos show a different cloth from the listing"})
 
 
-class OrderShopSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    handle = ma.fields.String(required=True)
-    name = ma.fields.String(required=True)
-
-
-class OrderBuyerSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    username = ma.fields.String(required=True)
-    display_name = ma.fields.String(required=True)
-    avatar_media_id = ma.fields.UUID(required=True, allow_none=True)
-    is_verified = ma.fields.Boolean(required=True)
-
-
 class OrderItemSchema(ma.Schema):
     product_id = ma.fields.UUID(required=True)
     variant_id = ma.fields.UUID(required=True)
@@ -106,9 +94,9 @@ class OrderCardSchema(ma.Schema):
     checkout_id = ma.fields.UUID(required=True, metadata={"description": "The checkout that placed it (one order per shop)"})
     state = ma.fields.String(required=True, metadata={"enum": list(orders.STATES)})
     stock_state = ma.fields.String(required=True, metadata={"enum": ["reserved", "allocated", "released", "shipped"]})
-    shop = ma.fields.Nested(OrderShopSchema, required=True)
+    shop = ma.fields.Nested(ShopNameSchema, required=True)
     seller_id = ma.fields.UUID(required=True, metadata={"description": "The shop's owner when it was placed: the payee"})
-    buyer = ma.fields.Nested(OrderBuyerSchema, required=True, allow_none=True, metadata={
+    buyer = ma.fields.Nested(UserCardSchema, required=True, allow_none=True, metadata={
         "description": "null once the buyer's account is gone"})
     currency = ma.fields.String(required=True)
     subtotal = ma.fields.Integer(required=True, metadata={"description": "Minor units: the items' line totals"})

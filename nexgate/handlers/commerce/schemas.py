@@ -178,6 +178,14 @@ class ShopOwnerSchema(ma.Schema):
     trust = ma.fields.Nested(TrustSchema, required=True)
 
 
+class ShopNameSchema(ma.Schema):
+    """A shop as a cart line or an order names it."""
+
+    id = ma.fields.UUID(required=True)
+    handle = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+
+
 class ShopCardSchema(ma.Schema):
     """A shop as lists show it."""
 
