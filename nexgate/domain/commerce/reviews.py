@@ -154,20 +154,6 @@ async def _one(conn, viewer_id: uuid.UUID, review_id: uuid.UUID) -> Listed:
     return found
 
 
-def review_view(platform: Platform, found: Listed, media: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any]:
-    review = found.review
-    return {
-        "id": review.id, "product_id": review.product_id, "shop_id": review.shop_id, "order_id": review.order_id,
-        "author": {"id": review.buyer_id, "username": found.username, "display_name": found.display_name,
-                   "avatar_media_id": found.avatar_media_id, "is_verified": found.verified_at is not None},
-        "rating": review.rating, "text": review.body,
-        "photos": [media[media_id] for media_id in found.media_ids if media_id in media],
-        "reply": None if review.reply is None else {"text": review.reply, "replied_at": review.replied_at},
-        "created_at": review.created_at, "edited_at": review.edited_at,
-        "editable_until": editable_until(platform, review),
-    }
-
-
 def rating_view(rating: Rating) -> dict[str, Any]:
     """Exact: the average of ``count`` ratings to two decimals (null without any), and each star's count."""
     return {"average": round(rating.total / rating.count, 2) if rating.count else None, "count": rating.count,

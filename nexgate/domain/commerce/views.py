@@ -3,15 +3,18 @@ answer and the live event carry (the schemas in handlers/commerce/schemas.py doc
 dump them unchanged)."""
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import orjson
 
+from ...platform import Platform
 from ..users.trust import level_for
 from .addresses_repository import Address
 from .orders import OrderDetail
 from .orders_repository import BuyerCard, Item, Order, Step
 from .products import ProductCard, ProductView
+from .reviews import Listed, editable_until
 from .products_repository import Category, Movement, PriceTier, Product, Variant
 from .shops import ShopView
 from .stock import StockLevel, stock_status
@@ -37,13 +40,17 @@ def shop_view(found: ShopView) -> dict[str, Any]:
         "return_policy": shop.return_policy,
         "suspended_reason": shop.suspended_reason,
         "state_changed_at": shop.state_changed_at,
-        "owner": {
-            "id": owner.id, "username": owner.username, "display_name": owner.display_name,
-            "avatar_media_id": owner.avatar_media_id, "is_verified": owner.verified_at is not None,
-            "trust": {"score": owner.trust_score, "level": level_for(owner.trust_score)},
-        },
+        "owner": {**user_card(owner), "trust": {"score": owner.trust_score, "level": level_for(owner.trust_score)}},
         "updated_at": shop.updated_at,
     }
+
+
+def user_card(person: Any, user_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """A person as a shop, an order or a review names them (the users area's UserCardSchema):
+    ``person`` carries their public card columns; ``user_id`` when it names them otherwise."""
+    return {"id": person.id if user_id is None else user_id, "username": person.username,
+            "display_name": person.display_name, "avatar_media_id": person.avatar_media_id,
+            "is_verified": person.verified_at is not None}
 
 
 def shop_card(shop: Shop) -> dict[str, Any]:
@@ -89,9 +96,7 @@ def order_card(order: Order, items: list[Item], buyer: BuyerCard | None) -> dict
         "id": order.id, "checkout_id": order.checkout_id, "state": order.state, "stock_state": order.stock_state,
         "shop": {"id": order.shop_id, "handle": order.shop_handle, "name": order.shop_name},
         "seller_id": order.seller_id,
-        "buyer": None if buyer is None else {
-            "id": buyer.id, "username": buyer.username, "display_name": buyer.display_name,
-            "avatar_media_id": buyer.avatar_media_id, "is_verified": buyer.verified_at is not None},
+        "buyer": None if buyer is None else user_card(buyer),
         "currency": order.currency, "subtotal": order.subtotal, "delivery_fee": order.delivery_fee,
         "total": order.total, "fulfilment": order.fulfilment, "address": order.address, "tracking": order.tracking,
         "items": [{
@@ -237,3 +242,16 @@ def checkout_view(checkout_id, found) -> dict[str, Any]:
          "payment_error": None if error is None else {"code": error.code, "message": error.message,
                                                       "details": error.details}}
         for detail, payment, error in found]}
+
+
+def review_view(platform: Platform, found: Listed, media: dict[uuid.UUID, dict[str, Any]]) -> dict[str, Any]:
+    review = found.review
+    return {
+        "id": review.id, "product_id": review.product_id, "shop_id": review.shop_id, "order_id": review.order_id,
+        "author": user_card(found, user_id=review.buyer_id),
+        "rating": review.rating, "text": review.body,
+        "photos": [media[media_id] for media_id in found.media_ids if media_id in media],
+        "reply": None if review.reply is None else {"text": review.reply, "replied_at": review.replied_at},
+        "created_at": review.created_at, "edited_at": review.edited_at,
+        "editable_until": editable_until(platform, review),
+    }

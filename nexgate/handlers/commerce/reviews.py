@@ -7,6 +7,7 @@ import uuid
 from aiohttp import web
 
 from ...domain.commerce import products, reviews
+from ...domain.commerce.views import review_view
 from ...domain.media import attachments
 from ...keys import PLATFORM
 from ...pagination import Page
@@ -23,7 +24,7 @@ REVIEW_ID = PathId("review_id", lambda raw: reviews.not_found())
 async def _views(platform, found: list) -> list[dict]:
     ids = [media_id for item in found for media_id in item.media_ids]
     media = await attachments.attachment_views(platform, ids) if ids else {}
-    return [reviews.review_view(platform, item, media) for item in found]
+    return [review_view(platform, item, media) for item in found]
 
 
 async def _answer(platform, found, status: int = 200) -> web.Response:
