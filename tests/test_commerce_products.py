@@ -10,10 +10,12 @@ import orjson
 import pytest
 
 from nexgate.client import LiveError
+from nexgate.domain.commerce.events import PRODUCT_LIVE
 from tests.support.auth import bearer
 from tests.support.commerce import adjust_stock, call, create_product, edit_shop, open_shop, product, rows
 from tests.support.media import jpeg_bytes
 from tests.support.media_api import upload
+from tests.conftest import eventually
 from tests.support.users import block, user
 from tests.test_users_verification import moderator
 
@@ -272,6 +274,18 @@ async def _frame(device, event: str) -> dict:
     return frame
 
 
+async def _told_live(client, product_id: str) -> None:
+    """Wait until the commerce_live group has handled every catalogue event of the product so far."""
+    async def done():
+        found = await rows(client, """
+            SELECT count(*) = count(p.event_id) AS all_handled
+              FROM outbox o LEFT JOIN processed_events p ON p.event_id = o.id AND p.consumer = 'commerce_live'
+             WHERE o.payload ->> 'product_id' = $1 AND o.routing_key = ANY($2)""", product_id, list(PRODUCT_LIVE))
+        return found[0]["all_handled"]
+
+    await eventually(done)
+
+
 def _tokens(api) -> dict:
     return {**api.tokens, "id": str(api.user_id)}
 
@@ -288,6 +302,7 @@ async def test_a_products_topic_carries_its_price_and_availability_to_whoever_ma
     await block(client, _tokens(blocked), seller_tokens["id"])
     watcher, snoop = await buyer.live(), await blocked.live()
     topic = f"product:{made['id']}"
+    await _told_live(client, made["id"])  # the frames of its making come before the watcher subscribes
     await watcher.subscribe(topic)
     for device, refused_topic in ((snoop, topic), (watcher, f"product:{draft['id']}"), (watcher, "product:nope")):
         with pytest.raises(LiveError) as refused:

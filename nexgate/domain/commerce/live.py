@@ -53,12 +53,12 @@ async def tell_product_watchers(platform: Platform, conn, event: Event) -> None:
         product = await products_repository.product_by_id(conn, product_id)
         if variant is None or product is None or variant.archived_at is not None:
             return
-        data = {"product_id": str(product_id), "variant_id": str(variant.id),
-                "stock_status": stock_status(variant.available, product.low_stock_threshold),
-                "available": max(variant.available, 0)}
+        data = {"product_id": str(product_id), "variant_id": str(variant.id)}
         if event.type == VARIANT_PRICE_CHANGED:
-            data = {"product_id": str(product_id), "variant_id": str(variant.id), "price": variant.price,
-                    "previous_price": payload["old_price"], "currency": product.currency}
+            data |= {"price": variant.price, "previous_price": payload["old_price"], "currency": product.currency}
+        else:
+            data |= {"stock_status": stock_status(variant.available, product.low_stock_threshold),
+                     "available": max(variant.available, 0)}
     else:
         found = await products.product_view_for_live(platform, conn, product_id)
         if found is None:
