@@ -354,6 +354,11 @@ async def test_a_products_gallery_and_a_variants_photos_are_its_staffs_own_produ
             {"sku": _sku(), "price": 1000, "media_ids": [media_id]}])
         assert refused["error"]["details"]["fields"] == {"variants": {"0": {"media_ids": [refused["error"]["message"]]}}}
     assert await _count(client, "products", "shop_id", uuid.UUID(shop["id"])) == 1
+    variant_path = f"/api/products/{made['id']}/variants/{made['variants'][0]['id']}"
+    for path in (f"/api/products/{made['id']}", variant_path):  # an edit's new images are checked as well
+        refused = await call(client, "PATCH", path, amina, 403, json={"media_ids": [swatch, theirs]})
+        assert refused["error"]["code"] == "media_not_owned"
+    assert [m["id"] for m in (await product(client, None, made["id"]))["media"]] == [back]
 
 
 def refused_status(code: str) -> int:
