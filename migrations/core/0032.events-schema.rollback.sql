@@ -1,0 +1,17 @@
+DROP TABLE organizer_ratings;
+DROP TABLE event_reviews;
+DROP TABLE event_views;
+DROP TABLE offline_scans;
+DROP TABLE checkins;
+DROP TABLE kiosks;
+DROP TABLE event_scanners;
+DROP TABLE event_staff;
+DROP TABLE tickets;
+DROP TABLE ticket_signing_keys;
+DROP TABLE ticket_order_lines;
+DROP TABLE ticket_orders;
+DROP TABLE ticket_type_days;
+DROP TABLE ticket_types;
+DROP TABLE event_days;
+DROP TABLE events;
+DROP TABLE event_categories;
