@@ -32,6 +32,9 @@ ensure_services() {
     # Only the services on this machine: a deployment pointing NEXGATE_* elsewhere manages its own.
     command -v ffmpeg >/dev/null || apt_install ffmpeg
     command -v wrk >/dev/null || apt_install wrk  # bench.http_baseline's load generator
+    # zbarimg and openssl: the events tests decode ticket QR codes and verify their signatures with them
+    command -v zbarimg >/dev/null || apt_install zbar-tools
+    command -v openssl >/dev/null || apt_install openssl
     if ! tcp_open 127.0.0.1 5432; then
         command -v pg_ctlcluster >/dev/null || apt_install postgresql
         say "starting PostgreSQL"
