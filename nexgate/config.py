@@ -266,6 +266,12 @@ class Config:
     payments_per_minute: int = _setting(
         5, _integer(1, 10_000), "Payments one user may begin per minute"
     )
+    product_listings_per_hour: int = _setting(
+        100, _integer(1, 1_000_000), "Products one user may list (in any of their shops) per hour"
+    )
+    checkouts_per_minute: int = _setting(
+        20, _integer(1, 10_000), "Checkouts one user may make per minute (a retry answered from its Idempotency-Key counts too)"
+    )
     notifications_pushes_per_minute: int = _setting(
         5, _integer(1, 10_000),
         "Pushes one person may be sent per minute (the notifications.pushes limit); beyond it a non-critical push "

@@ -96,13 +96,15 @@ POSTS = NamedLimit("social.posts", Scope.USER, "posts_per_hour", 3600, "posts cr
 COMMENTS = NamedLimit("social.comments", Scope.USER, "comments_per_hour", 3600, "comments written", planned=True)
 LIKES = NamedLimit("social.likes", Scope.USER, "likes_per_hour", 3600, "likes and unlikes", planned=True)
 PAYMENTS = NamedLimit("payments.attempts", Scope.USER, "payments_per_minute", 60, "payments begun")
+PRODUCT_LISTINGS = NamedLimit("commerce.products", Scope.USER, "product_listings_per_hour", 3600, "products listed")
+CHECKOUTS = NamedLimit("commerce.checkouts", Scope.USER, "checkouts_per_minute", 60, "checkouts made")
 NOTIFICATION_PUSHES = NamedLimit(
     "notifications.pushes", Scope.RECIPIENT, "notifications_pushes_per_minute", 60, "pushes sent to one person"
 )
 
 TABLE: dict[str, NamedLimit] = {limit.name: limit for limit in (
     *AUTH_ENDPOINTS, LOGIN_FAILURES_ACCOUNT, LOGIN_FAILURES_IP, SMS_CODES, API_REQUESTS, FOLLOWS, MESSAGES,
-    MEDIA_UPLOADS, WS_FRAMES, POSTS, COMMENTS, LIKES, PAYMENTS, NOTIFICATION_PUSHES,
+    MEDIA_UPLOADS, WS_FRAMES, POSTS, COMMENTS, LIKES, PAYMENTS, PRODUCT_LISTINGS, CHECKOUTS, NOTIFICATION_PUSHES,
 )}
 
 

@@ -109,3 +109,24 @@ def test_docs_list_every_limit_with_its_setting_and_default():
         rows = [line for line in section.splitlines() if f"`{limit.name}`" in line]
         stated = rows[0] if rows[0].startswith("|") else section.split(f"`{limit.name}`", 1)[1].split(")", 1)[0]
         assert f"{limit.budget(Config()).count} per" in stated, limit.name
+
+
+async def test_listing_products_and_checking_out_each_take_their_own_budget(make_client, config):
+    from tests.support.checkout import buy_now, check_out, product, seller_shop
+    from tests.support.commerce import create_product
+
+    client = await make_client(dataclasses.replace(config, product_listings_per_hour=2, checkouts_per_minute=1))
+    seller, buyer = await user(client), await user(client)
+    shop = await seller_shop(client, seller)
+    await create_product(client, seller, shop["id"])
+    await create_product(client, seller, shop["id"])
+    refused = await client.post(f"/api/shops/{shop['id']}/products", headers=bearer(seller), json={"name": "x"})
+    assert "2 per hour per user" in (await assert_refused(refused, "commerce.products"))["message"]
+    kitenge = await product(client, shop)
+    await check_out(client, buyer, items=[buy_now(kitenge, 0, 1, unit_price=150_000)], pickup_shop_ids=[shop["id"]])
+    error = await check_out(client, buyer, expect=429, items=[buy_now(kitenge, 0, 1, unit_price=150_000)],
+                            pickup_shop_ids=[shop["id"]])
+    assert error["error"]["details"]["limit"] == "commerce.checkouts"
+    # Another user has a budget of their own (the seller reaches the own-shop check, not the limit).
+    await check_out(client, seller, expect=409, items=[buy_now(kitenge, 0, 1, unit_price=150_000)],
+                    pickup_shop_ids=[shop["id"]])

@@ -26,7 +26,8 @@ def _answer(found: products.ProductView, status: int = 200) -> web.Response:
 
 
 @routes.post("/api/shops/{shop_id}/products", summary="List a product in your shop", ids=(SHOP_ID,),
-             body=ProductCreateSchema, response=ProductSchema, status=201, errors=(403, 404, 409))
+             body=ProductCreateSchema, response=ProductSchema, status=201, errors=(403, 404, 409),
+             rate_limit="commerce.products")
 async def create_product(request: web.Request, *, body: dict, shop_id: uuid.UUID) -> web.Response:
     """The shop's owner and managers (403 `not_shop_staff`). A draft (the default) is seen by the
     shop's staff only; `active` puts it on sale. Each variant names one value of each option axis
