@@ -129,6 +129,15 @@ async def test_the_aggregates_are_exact_on_the_product_its_card_and_the_shop(cli
     [card] = (await call(client, "GET", "/api/products/search", None, 200, params={"q": "zqaggregate"}))["items"]
     assert card["rating"] == {"average": 3.67, "count": 3}
     assert (await call(client, "GET", f"/api/shops/{shop['id']}/rating", None, 200))["count"] == 4
+    # The shop's page lists the reviews of all its products (not another shop's), lowest first, each naming its
+    # product.
+    elsewhere, sold_elsewhere = await _sold(client, await user(client))
+    await _review(client, buyers[1], sold_elsewhere["id"],
+                  await _order(client, buyers[1], elsewhere, sold_elsewhere["variants"][0]["id"]), rating=1)
+    listed = await call(client, "GET", f"/api/shops/${shop['handle']}/reviews", None, 200, params={"sort": "lowest"})
+    assert [(review["product_id"], review["rating"]) for review in listed["items"]] == [
+        (other["id"], 1), (made["id"], 2), (made["id"], 4), (made["id"], 5)]
+    await call(client, "GET", f"/api/shops/$no-such-{shop['handle']}/reviews", None, 404)
 
 
 async def test_the_author_changes_a_review_within_the_window_only(client):

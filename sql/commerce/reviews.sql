@@ -35,14 +35,15 @@ INSERT INTO review_media (review_id, position, media_id)
 SELECT :review_id, position - 1, media_id
   FROM unnest(CAST(:media_ids AS uuid[])) WITH ORDINALITY AS m (media_id, position);
 
--- name: reviews_page(product_id, review_id, sort, hidden_author_ids, after_k, after_at, after_id, limit)
--- A product's reviews (or the one review_id names), but for those of authors blocked either
+-- name: reviews_page(product_id, shop_id, review_id, sort, hidden_author_ids, after_k, after_at, after_id, limit)
+-- A product's reviews, a shop's (of all its products), or the one review_id names, but for those of authors blocked either
 -- way: newest first, or by rating (highest: k = rating; lowest: k = -rating), then newest.
 WITH keyed AS (
     SELECT r.*, (CASE CAST(:sort AS text) WHEN 'highest' THEN r.rating WHEN 'lowest' THEN -r.rating
                                           ELSE 0 END)::integer AS k
       FROM product_reviews r
      WHERE (CAST(:product_id AS uuid) IS NULL OR r.product_id = :product_id)
+       AND (CAST(:shop_id AS uuid) IS NULL OR r.shop_id = :shop_id)
        AND (CAST(:review_id AS uuid) IS NULL OR r.id = :review_id)
        AND r.buyer_id <> ALL (CAST(:hidden_author_ids AS uuid[]))
 )

@@ -102,10 +102,24 @@ async def reviews_of_product(platform: Platform, caller: Caller | None, product_
     viewer_id = None if caller is None else caller.user_id
     async with platform.core.connection() as conn:
         await products.visible_product(conn, viewer_id, product_id)
-        hidden = await visibility.blocked_either_way(conn, viewer_id)
-        return await fetch(BY_SORT[sort], cursor, limit, lambda after, n: repository.reviews_page(
-            conn, product_id=product_id, review_id=None, sort=sort, hidden_author_ids=hidden, after=after, limit=n),
-            Listed.position)
+        return await _page(conn, viewer_id, sort, cursor, limit, product_id=product_id)
+
+
+async def reviews_of_shop(platform: Platform, caller: Caller | None, ref: str, *, sort: str, cursor: str | None,
+                          limit: int) -> Page[Listed]:
+    """Every review of the shop's products, the shop's page of them."""
+    viewer_id = None if caller is None else caller.user_id
+    async with platform.core.connection() as conn:
+        shop = await shops.find(conn, ref)
+        await shops.require_visible(conn, viewer_id, shop)
+        return await _page(conn, viewer_id, sort, cursor, limit, shop_id=shop.id)
+
+
+async def _page(conn, viewer_id: uuid.UUID | None, sort: str, cursor: str | None, limit: int,
+                **of: uuid.UUID) -> Page[Listed]:
+    hidden = await visibility.blocked_either_way(conn, viewer_id)
+    return await fetch(BY_SORT[sort], cursor, limit, lambda after, n: repository.reviews_page(
+        conn, **of, sort=sort, hidden_author_ids=hidden, after=after, limit=n), Listed.position)
 
 
 async def product_rating(platform: Platform, caller: Caller | None, product_id: uuid.UUID) -> Rating:
@@ -149,7 +163,7 @@ async def _visible(conn, viewer_id: uuid.UUID, review_id: uuid.UUID) -> Review:
 
 
 async def _one(conn, viewer_id: uuid.UUID, review_id: uuid.UUID) -> Listed:
-    [found] = await repository.reviews_page(conn, product_id=None, review_id=review_id, sort="newest",
+    [found] = await repository.reviews_page(conn, review_id=review_id, sort="newest",
                                             hidden_author_ids=[], after=_TOP, limit=1)
     return found
 

@@ -80,10 +80,11 @@ async def replace_media(conn, review_id: uuid.UUID, media_ids: list[uuid.UUID]) 
     await _sql.replace_media(conn, review_id=review_id, media_ids=media_ids)
 
 
-async def reviews_page(conn, *, product_id: uuid.UUID | None, review_id: uuid.UUID | None, sort: str,
-                       hidden_author_ids: list[uuid.UUID], after: tuple, limit: int) -> list[Listed]:
+async def reviews_page(conn, *, product_id: uuid.UUID | None = None, shop_id: uuid.UUID | None = None,
+                       review_id: uuid.UUID | None = None, sort: str, hidden_author_ids: list[uuid.UUID], after: tuple,
+                       limit: int) -> list[Listed]:
     found = []
-    async for row in _sql.reviews_page(conn, product_id=product_id, review_id=review_id, sort=sort,
+    async for row in _sql.reviews_page(conn, product_id=product_id, shop_id=shop_id, review_id=review_id, sort=sort,
                                        hidden_author_ids=hidden_author_ids, after_k=after[0], after_at=after[1],
                                        after_id=after[2], limit=limit):
         found.append(Listed(Review.from_row(row), row["username"], row["display_name"], row["avatar_media_id"],

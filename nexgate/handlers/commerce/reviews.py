@@ -52,6 +52,15 @@ async def product_reviews(request: web.Request, *, query: dict, product_id: uuid
     return json_response(ReviewPageSchema, Page(await _views(platform, page.items), page.next_cursor))
 
 
+@routes.get("/api/shops/{shop_id}/reviews", summary="A shop's reviews, of all its products", query=ReviewsQuery,
+            response=ReviewPageSchema, errors=(404,), auth=OPTIONAL)
+async def shop_reviews(request: web.Request, *, query: dict) -> web.Response:
+    """By the shop's id or `$handle`; sorted and paged as a product's, each naming its `product_id`."""
+    platform = request.app[PLATFORM]
+    page = await reviews.reviews_of_shop(platform, viewer(request), request.match_info["shop_id"], **query)
+    return json_response(ReviewPageSchema, Page(await _views(platform, page.items), page.next_cursor))
+
+
 @routes.get("/api/products/{product_id}/rating", summary="A product's rating", ids=(PRODUCT_ID,),
             response=RatingDetailSchema, errors=(404,), auth=OPTIONAL)
 async def product_rating(request: web.Request, *, product_id: uuid.UUID) -> web.Response:
