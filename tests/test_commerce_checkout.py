@@ -22,7 +22,7 @@ from tests.support.checkout import (
 from tests.support.commerce import add_address, call
 from tests.support.payment_methods import call as call_with_headers
 from tests.support.payments_flow import (
-    SELCOM_PAYER, hold_now, method, payment, platform, sandbox_payment, start_app,
+    SELCOM_PAYER, hold_now, method, pay, payment, platform, sandbox_payment, start_app,
 )
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.users import user
@@ -217,6 +217,26 @@ async def test_a_failed_payment_cancels_the_order_and_releases_its_stock(app):
     assert await stock(app, kitenge["variants"][0]) == (2, 0)
     assert await value(app, "SELECT count(*) FROM stock_movements WHERE reason = 'released' AND order_id = $1",
                        uuid.UUID(order["id"])) == 1
+
+
+async def test_a_failed_payment_leaves_the_order_waiting_while_another_payment_into_it_is_pending(app):
+    seller, buyer, shop, home = await _shopping(app)
+    kitenge = await product(app, shop, prices=(150_000,))
+    order = (await check_out(app, buyer, items=[buy_now(kitenge)], address_id=home["id"]))["orders"][0]
+    hold = await hold_now(app, uuid.UUID(order["hold_id"]))
+    half = order["total"] // 2
+    waiting = await pay(app, buyer, hold, await method(app, buyer, "28", prefix=SELCOM_PAYER), amount=half)
+    failing = await pay(app, buyer, hold, await method(app, buyer, "11", prefix=SELCOM_PAYER),
+                        amount=order["total"] - half)
+
+    async def failure_taken_up():
+        return await value(app, "SELECT count(*) FROM processed_events p JOIN outbox o ON o.id = p.event_id "
+                                "WHERE p.consumer = 'commerce_checkout' AND o.routing_key = 'payments.payment.failed' "
+                                "AND o.payload->>'payment_id' = $1", failing["id"])
+    await eventually(failure_taken_up)
+    assert (await _order(app, order["id"]))["state"] == "pending_payment"
+    assert (await payment(app, buyer, waiting["id"]))["status"] == "pending"
+    assert await stock(app, kitenge["variants"][0]) == (10, 1)
 
 
 # the reservation's end

@@ -17,8 +17,9 @@ order is placed, allocated when it is paid, released when it is cancelled unpaid
   timeout called off; money that lands in the hold of an order cancelled meanwhile (expired,
   or its payment failed) is refunded to the payer, and what a second payment adds beyond the
   total of a paid order is refunded too, so no order is paid without its stock and no buyer
-  pays twice. And ``payments.payment.failed``: the order of a hold nothing was paid into is
-  cancelled and its stock released at once (checking out again starts afresh).
+  pays twice. And ``payments.payment.failed``: the order of a hold nothing was paid into, and
+  no other payment into it still pending, is cancelled and its stock released at once (checking
+  out again starts afresh).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from typing import Any
 
 from ...bus import scheduler
 from ...errors import Conflict, NotFound
-from ..payments import holds
+from ..payments import holds, payments
 from ..payments.ledger import Cause
 from . import cart_repository, orders, stock
 from .events import RESERVATION_EXPIRED
@@ -93,12 +94,16 @@ async def hold_funded(conn, payload: dict[str, Any]) -> None:
 
 
 async def payment_failed(conn, payload: dict[str, Any]) -> None:
-    """``payments.payment.failed``: the order of a hold nothing was paid into is cancelled, its stock released."""
+    """``payments.payment.failed``: the order of a hold nothing was paid into, and no other payment
+    into it still pending, is cancelled, its stock released (a pending one may yet pay it; if it
+    fails too, its own event cancels the order)."""
     hold = await holds.get_hold(conn, hold_id=uuid.UUID(payload["hold_id"]))
     if hold.payable_kind != PAYABLE_KIND:
         return
     order = await _locked(conn, hold.payable_id)
     if order is None or order.state != UNPAID or hold.funded_amount > 0:
+        return
+    if await payments.pending_into(conn, hold_id=hold.id):
         return
     await _cancel(conn, order, "The payment failed: nothing was taken, and the order's items were put back on sale")
 

@@ -86,6 +86,11 @@ async def start(platform: Platform, caller: Caller, *, hold_id: uuid.UUID, amoun
     return await _open_checkout(platform, client, payment, payer)
 
 
+async def pending_into(conn, *, hold_id: uuid.UUID) -> int:
+    """What the payments into a hold that are still pending may yet bring (minor units)."""
+    return await repository.pending_into_hold(conn, hold_id)
+
+
 async def _check_expected(conn, hold, amount: int, currency: str) -> None:
     expects = hold.expected_amount - hold.funded_amount - await repository.pending_into_hold(conn, hold.id)
     if amount > expects:
