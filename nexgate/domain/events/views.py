@@ -1,0 +1,124 @@
+"""What clients see of the events area's objects: one function per object, producing the dict
+the REST answer, the WebSocket ack and the live frame carry (the schemas in
+handlers/events/schemas.py document them and dump them unchanged)."""
+from __future__ import annotations
+
+import datetime
+import uuid
+import zoneinfo
+from collections.abc import Sequence
+from typing import Any
+
+from . import completeness
+from .events_repository import Category, Day, Event, OrganizerCard, TicketType
+from .pages import EventCard, EventView
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _local(moment: datetime.datetime | None, zone: zoneinfo.ZoneInfo) -> str | None:
+    """The instant as the event's time zone shows it (RFC 3339 with that zone's offset)."""
+    return None if moment is None else moment.astimezone(zone).isoformat()
+
+
+def sales_state(ticket_type: TicketType, now: datetime.datetime | None = None) -> str:
+    """``scheduled`` (sales not started), ``on_sale``, ``sold_out`` or ``ended``."""
+    now = now or _now()
+    if ticket_type.sales_end_at is not None and now >= ticket_type.sales_end_at:
+        return "ended"
+    if ticket_type.available <= 0:
+        return "sold_out"
+    if ticket_type.sales_start_at is not None and now < ticket_type.sales_start_at:
+        return "scheduled"
+    return "on_sale"
+
+
+def ticket_type(found: TicketType, days: Sequence[tuple[uuid.UUID, int]], currency: str, *,
+                now: datetime.datetime | None = None) -> dict[str, Any]:
+    """A ticket type with what it has left: the event page, the organizer's editor and the live
+    availability frame all carry this."""
+    return {
+        "id": found.id, "event_id": found.event_id, "name": found.name, "description": found.description,
+        "kind": found.kind, "price": found.price, "currency": currency, "quantity": found.quantity,
+        "committed": found.committed, "available": found.available, "per_order_limit": found.per_order_limit,
+        "sales_start_at": found.sales_start_at, "sales_end_at": found.sales_end_at,
+        "sales_state": sales_state(found, now), "visibility": found.visibility, "position": found.position,
+        "day_ids": [day_id for day_id, _ in days], "days": [number for _, number in days],
+    }
+
+
+def day(found: Day, zone: zoneinfo.ZoneInfo) -> dict[str, Any]:
+    doors_at = found.starts_at - found.doors_open
+    return {
+        "id": found.id, "number": found.number, "title": found.title, "starts_at": found.starts_at,
+        "ends_at": found.ends_at, "doors_open_at": doors_at,
+        "doors_open_minutes": int(found.doors_open.total_seconds() // 60),
+        "local": {"starts_at": _local(found.starts_at, zone), "ends_at": _local(found.ends_at, zone),
+                  "doors_open_at": _local(doors_at, zone)},
+    }
+
+
+def category(found: Category | None) -> dict[str, Any] | None:
+    return None if found is None else {"id": found.id, "slug": found.slug, "name": found.name,
+                                       "name_sw": found.name_sw}
+
+
+def organizer(found: OrganizerCard | None, user_id: uuid.UUID) -> dict[str, Any]:
+    if found is None:
+        return {"id": user_id, "username": None, "display_name": None, "avatar_media_id": None, "is_verified": False}
+    return {"id": found.id, "username": found.username, "display_name": found.display_name,
+            "avatar_media_id": found.avatar_media_id, "is_verified": found.verified_at is not None}
+
+
+def _venue(event: Event) -> dict[str, Any] | None:
+    if event.format != "in_person" and event.venue_name is None and event.venue_address is None:
+        return None
+    return {"name": event.venue_name, "address": event.venue_address,
+            "latitude": None if event.latitude is None else float(event.latitude),
+            "longitude": None if event.longitude is None else float(event.longitude)}
+
+
+def event(found: EventView) -> dict[str, Any]:
+    """An event's page as its viewer sees it. ``streaming_url`` is null but to its organizer, its
+    staff and the holders of a valid ticket (``has_streaming_link`` says whether there is one);
+    ``draft`` (each step saved and what it misses) only to the organizer and staff."""
+    e = found.event
+    zone = zoneinfo.ZoneInfo(e.time_zone)
+    now = _now()
+    return {
+        "id": e.id, "state": e.state, "organizer": organizer(found.organizer, e.organizer_id),
+        "title": e.title, "description": e.description, "category": category(found.category),
+        "category_id": e.category_id, "cover_media_id": e.cover_media_id, "cover": found.cover,
+        "format": e.format, "time_zone": e.time_zone, "kind": "multi_day" if len(found.days) > 1 else "one_time",
+        "starts_at": e.starts_at, "ends_at": e.ends_at,
+        "local": {"starts_at": _local(e.starts_at, zone), "ends_at": _local(e.ends_at, zone)},
+        "days": [day(d, zone) for d in found.days],
+        "venue": _venue(e),
+        "has_streaming_link": e.streaming_url is not None,
+        "streaming_url": e.streaming_url if found.streaming_visible else None,
+        "currency": e.currency,
+        "ticket_types": [ticket_type(t, found.type_days.get(t.id, ()), e.currency, now=now)
+                         for t in found.ticket_types],
+        "viewer_role": found.role,
+        "draft": completeness.progress(e, found.problems) if found.problems is not None else None,
+        "published_at": e.published_at, "cancelled_at": e.cancelled_at, "cancel_reason": e.cancel_reason,
+        "completed_at": e.completed_at, "created_at": e.created_at, "updated_at": e.updated_at,
+    }
+
+
+def event_card(found: EventCard) -> dict[str, Any]:
+    """An event as lists and search show it."""
+    e = found.event
+    zone = zoneinfo.ZoneInfo(e.time_zone)
+    address = e.venue_address or {}
+    return {
+        "id": e.id, "state": e.state, "title": e.title, "organizer": organizer(found.organizer, e.organizer_id),
+        "category": category(found.category), "cover": found.cover, "format": e.format, "time_zone": e.time_zone,
+        "starts_at": e.starts_at, "ends_at": e.ends_at,
+        "local": {"starts_at": _local(e.starts_at, zone), "ends_at": _local(e.ends_at, zone)},
+        "days": found.days, "venue_name": e.venue_name,
+        "city": address.get("city"), "region": address.get("region"), "country": address.get("country"),
+        "currency": e.currency, "price_from": found.price_from,
+    }

@@ -1,0 +1,94 @@
+"""Clients of the events API as an app would call them (docs/events.md).
+
+Each helper takes the acting user's token response (``tests.support.users.user``; None for an
+anonymous call) and asserts the expected status (``expect``), returning the decoded body.
+``published_event`` makes a whole event through the REST API, step by step, and answers its
+organizer view (its days and ticket types with their ids)."""
+from __future__ import annotations
+
+import datetime
+import itertools
+
+from tests.support.commerce import call
+
+_numbers = itertools.count(1)
+VENUE = {"venue_name": "Diamond Jubilee Hall",
+         "venue_address": {"line1": "Ali Hassan Mwinyi Rd", "city": "Dar es Salaam", "region": "Dar es Salaam",
+                           "country": "TZ"},
+         "latitude": -6.7924, "longitude": 39.2083}
+STREAM = "https://meet.example.com/nexgate-live"
+
+
+def _iso(moment: datetime.datetime) -> str:
+    return moment.isoformat()
+
+
+def days_body(days: int = 1, *, start: datetime.datetime | None = None, hours: int = 6) -> list[dict]:
+    """``days`` consecutive days, the first starting ``start`` (default: in three days, 15:00Z)."""
+    start = start or (datetime.datetime.now(datetime.timezone.utc).replace(hour=15, minute=0, second=0, microsecond=0)
+                      + datetime.timedelta(days=3))
+    return [{"starts_at": _iso(start + datetime.timedelta(days=n)),
+             "ends_at": _iso(start + datetime.timedelta(days=n, hours=hours))} for n in range(days)]
+
+
+async def category_id(client, slug: str = "music") -> str:
+    found = (await call(client, "GET", "/api/events/categories", None, 200))["items"]
+    return next(c["id"] for c in found if c["slug"] == slug)
+
+
+async def draft(client, token: dict, *, expect: int | None = None) -> dict:
+    """The caller's draft (a new one: 201; the one they have: 200; ``expect`` None takes either)."""
+    response = await client.post("/api/events/drafts", headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert response.status in ((201, 200) if expect is None else (expect,)), await response.text()
+    return await response.json()
+
+
+async def step(client, token: dict, event_id: str, name: str, body: dict, *, expect: int = 200) -> dict:
+    return await call(client, "PUT", f"/api/events/{event_id}/{name}", token, expect, json=body)
+
+
+async def publish(client, token: dict, event_id: str, *, expect: int = 200) -> dict:
+    return await call(client, "POST", f"/api/events/{event_id}/publish", token, expect)
+
+
+async def unpublish(client, token: dict, event_id: str, *, expect: int = 200) -> dict:
+    return await call(client, "POST", f"/api/events/{event_id}/unpublish", token, expect)
+
+
+async def event_page(client, token: dict | None, event_id: str, *, expect: int = 200, **kwargs) -> dict:
+    return await call(client, "GET", f"/api/events/{event_id}", token, expect, **kwargs)
+
+
+async def filled_draft(client, token: dict, *, format: str = "in_person", days: int = 1,
+                       ticket_types=(dict(kind="free", name="Entry", quantity=100),), **fields) -> dict:
+    """A draft with every step saved (``fields`` override any step's field: ``title``,
+    ``time_zone``, ``days`` (a list of day bodies), ``streaming_url``, ``currency``...)."""
+    made = await draft(client, token)
+    if made["state"] != "draft":
+        raise AssertionError(made)
+    event_id = made["id"]
+    basics = {"title": fields.pop("title", f"Tamasha {next(_numbers)}"),
+              "description": fields.pop("description", "An evening of music."),
+              "category_id": fields.pop("category_id", None) or await category_id(client),
+              "cover_media_id": fields.pop("cover_media_id", None)}
+    await step(client, token, event_id, "basics", basics)
+    schedule = {"time_zone": fields.pop("time_zone", "Africa/Nairobi"), "days": fields.pop("days", None)
+                or days_body(days)}
+    await step(client, token, event_id, "schedule", schedule)
+    place = {"format": format, **(VENUE if format == "in_person" else {"streaming_url": fields.pop("streaming_url",
+                                                                                                    STREAM)})}
+    await step(client, token, event_id, "place", place)
+    tickets = {"ticket_types": [dict(t) for t in ticket_types]}
+    if "currency" in fields:
+        tickets["currency"] = fields.pop("currency")
+    if fields:
+        raise TypeError(f"unknown fields {sorted(fields)}")
+    return await step(client, token, event_id, "tickets", tickets)
+
+
+async def published_event(client, token: dict, *, format: str = "in_person", days: int = 1,
+                          ticket_types=(dict(kind="free", name="Entry", quantity=100),), **fields) -> dict:
+    """An event made step by step through the REST API and published: its organizer view (with
+    its days and ticket types, ids included)."""
+    made = await filled_draft(client, token, format=format, days=days, ticket_types=ticket_types, **fields)
+    return await publish(client, token, made["id"])
