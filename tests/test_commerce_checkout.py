@@ -156,6 +156,10 @@ async def test_paying_twice_for_one_order_is_one_hold_and_one_charge(app):
     first = await check_out(app, buyer, key=key, **body)
     assert await check_out(app, buyer, key=key, **body) == first
     order = first["orders"][0]
+    # The answer lost: the checkout made is answered with the payment it began, not begun again.
+    await execute(app, "DELETE FROM idempotency_keys WHERE user_id = $1", uuid.UUID(buyer["id"]))
+    [replayed] = (await check_out(app, buyer, key=key, expect=200, **body))["orders"]
+    assert (replayed["payment"]["id"], replayed["payment"]["status"]) == (order["payment"]["id"], "pending")
     assert await value(app, "SELECT count(*) FROM payments WHERE hold_id = $1", uuid.UUID(order["hold_id"])) == 1
     second = await call_with_headers(app, "POST", "/api/payments", buyer, 422,
                                      headers={"Idempotency-Key": str(uuid.uuid4())},

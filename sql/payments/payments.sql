@@ -39,6 +39,10 @@ SELECT p.*, h.payable_kind AS paid_for_kind, h.payable_id AS paid_for_id
 -- name: payment_of_payer(id, payer_id)^
 SELECT * FROM payments WHERE id = :id AND payer_id = :payer_id;
 
+-- name: latest_payment_into_hold(hold_id, payer_id)^
+-- The payer's latest payment into a hold (by the payer's index: a retry asks soon after).
+SELECT * FROM payments WHERE payer_id = :payer_id AND hold_id = :hold_id ORDER BY created_at DESC, id DESC LIMIT 1;
+
 -- name: lock_payment(id)^
 SELECT * FROM payments WHERE id = :id FOR UPDATE;
 

@@ -139,7 +139,14 @@ async def _made_before(conn, buyer_id: uuid.UUID, key: str, request_hash: bytes)
     if made.request_hash != request_hash:
         raise Invalid("This Idempotency-Key was used for another checkout; use a new key for a new operation",
                       code="idempotency_key_reused", details={"header": "Idempotency-Key"})
-    return Placed(made.id, tuple(await repository.checkout_order_ids(conn, made.id)), {}, {}, False)
+    order_ids = tuple(await repository.checkout_order_ids(conn, made.id))
+    begun = {}
+    for order_id in order_ids:
+        order = await orders.get_order(conn, order_id)
+        if order.hold_id is not None and (payment := await payments.latest_into(conn, hold_id=order.hold_id,
+                                                                                 payer_id=buyer_id)):
+            begun[order_id] = payment
+    return Placed(made.id, order_ids, begun, {}, False)
 
 
 async def _lines(conn, buyer_id: uuid.UUID, items: Sequence[Wanted] | None) -> list[Line]:

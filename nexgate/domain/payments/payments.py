@@ -86,6 +86,11 @@ async def start(platform: Platform, caller: Caller, *, hold_id: uuid.UUID, amoun
     return await _open_checkout(platform, client, payment, payer)
 
 
+async def latest_into(conn, *, hold_id: uuid.UUID, payer_id: uuid.UUID) -> Payment | None:
+    """The payer's latest payment into a hold, or None."""
+    return await repository.latest_payment_into_hold(conn, hold_id, payer_id)
+
+
 async def pending_into(conn, *, hold_id: uuid.UUID) -> int:
     """What the payments into a hold that are still pending may yet bring (minor units)."""
     return await repository.pending_into_hold(conn, hold_id)

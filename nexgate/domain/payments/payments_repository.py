@@ -84,6 +84,10 @@ async def payment(conn, payment_id: uuid.UUID) -> Payment | None:
     return _payment(await _sql.payment(conn, id=payment_id))
 
 
+async def latest_payment_into_hold(conn, hold_id: uuid.UUID, payer_id: uuid.UUID) -> Payment | None:
+    return _payment(await _sql.latest_payment_into_hold(conn, hold_id=hold_id, payer_id=payer_id))
+
+
 @dataclasses.dataclass(frozen=True)
 class PaidFor:
     """What a payment's hold pays for (a receipt's ``paid_for``)."""
