@@ -55,14 +55,22 @@ async def unpublish(client, token: dict, event_id: str, *, expect: int = 200) ->
     return await call(client, "POST", f"/api/events/{event_id}/unpublish", token, expect)
 
 
-async def event_page(client, token: dict | None, event_id: str, *, expect: int = 200, **kwargs) -> dict:
-    return await call(client, "GET", f"/api/events/{event_id}", token, expect, **kwargs)
+async def event_page(client, token: dict | None, event_id: str, *, expect: int = 200,
+                     user_agent: str | None = None) -> dict:
+    """The event's page as ``token``'s user (None: anonymous, from the device ``user_agent``) sees it."""
+    headers = {"Authorization": f"Bearer {token['access_token']}"} if token else {}
+    if user_agent is not None:
+        headers["User-Agent"] = user_agent
+    response = await client.get(f"/api/events/{event_id}", headers=headers)
+    assert response.status == expect, f"GET /api/events/{event_id}: {response.status} {await response.text()}"
+    return await response.json()
 
 
 async def filled_draft(client, token: dict, *, format: str = "in_person", days: int = 1,
                        ticket_types=(dict(kind="free", name="Entry", quantity=100),), **fields) -> dict:
-    """A draft with every step saved (``fields`` override any step's field: ``title``,
-    ``time_zone``, ``days`` (a list of day bodies), ``streaming_url``, ``currency``...)."""
+    """A draft with every step saved: ``days`` a number of days (from three days on) or a list of
+    day bodies; ``fields`` override a step's field (``title``, ``description``, ``category_id``,
+    ``cover_media_id``, ``time_zone``, ``streaming_url``, ``currency``)."""
     made = await draft(client, token)
     if made["state"] != "draft":
         raise AssertionError(made)
@@ -72,8 +80,8 @@ async def filled_draft(client, token: dict, *, format: str = "in_person", days: 
               "category_id": fields.pop("category_id", None) or await category_id(client),
               "cover_media_id": fields.pop("cover_media_id", None)}
     await step(client, token, event_id, "basics", basics)
-    schedule = {"time_zone": fields.pop("time_zone", "Africa/Nairobi"), "days": fields.pop("days", None)
-                or days_body(days)}
+    schedule = {"time_zone": fields.pop("time_zone", "Africa/Nairobi"),
+                "days": days_body(days) if isinstance(days, int) else list(days)}
     await step(client, token, event_id, "schedule", schedule)
     place = {"format": format, **(VENUE if format == "in_person" else {"streaming_url": fields.pop("streaming_url",
                                                                                                     STREAM)})}

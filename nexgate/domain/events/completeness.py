@@ -36,7 +36,7 @@ def problems(event: Event, days: Sequence[Day], ticket_types: Sequence[TicketTyp
     if not days:
         schedule["days"] = ["Add at least one day."]
     elif now is not None and days[0].starts_at <= now:
-        schedule["days"] = {0: {"starts_at": ["This day has begun already: an event is published before it starts."]}}
+        schedule["days"] = {"0": {"starts_at": ["This day has begun already: an event is published before it starts."]}}
     place = found["place"]
     if event.format is None:
         place["format"] = [MISSING]
@@ -51,13 +51,13 @@ def problems(event: Event, days: Sequence[Day], ticket_types: Sequence[TicketTyp
         tickets["ticket_types"] = ["Add at least one ticket type."]
     else:
         ends = {day.id: day.ends_at for day in days}
-        bad: dict[int, dict[str, list[str]]] = {}
+        bad: dict[str, dict[str, list[str]]] = {}
         for index, ticket_type in enumerate(ticket_types):
             admitted = [day_id for day_id, _ in type_days.get(ticket_type.id, ())]
             if not admitted:
-                bad[index] = {"days": ["Name at least one day this ticket admits."]}
+                bad[str(index)] = {"days": ["Name at least one day this ticket admits."]}
             elif ticket_type.sales_end_at is not None and ticket_type.sales_end_at > max(ends[d] for d in admitted):
-                bad[index] = {"sales_end_at": ["Sales end after the last day this ticket admits ends."]}
+                bad[str(index)] = {"sales_end_at": ["Sales end after the last day this ticket admits ends."]}
         if bad:
             tickets["ticket_types"] = bad
     return {step: fields for step, fields in found.items() if fields}

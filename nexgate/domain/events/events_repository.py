@@ -269,3 +269,18 @@ async def next_ticket_type_position(conn, event_id: uuid.UUID) -> int:
 
 async def delete_draft(conn, event_id: uuid.UUID) -> None:
     await _sql.delete_draft(conn, id=event_id)
+
+
+async def search_events(conn, *, after: tuple, limit: int, **filters) -> list[Event]:
+    rows = await all_rows(_sql.search_events, conn, after_at=after[0], after_id=after[1], limit=limit,
+                          **filters)
+    return [_from(Event, row) for row in rows]
+
+
+async def category_ids_by_refs(conn, refs: Sequence[str]) -> list[uuid.UUID]:
+    """The ids of the categories named by id or slug."""
+    ids = []
+    for category in await categories(conn):
+        if str(category.id) in refs or category.slug in refs:
+            ids.append(category.id)
+    return ids

@@ -6,12 +6,13 @@ import uuid
 
 from aiohttp import web
 
-from ...domain.events import pages
+from ...domain.events import pages, search
 from ...domain.events.views import category, event, event_card
 from ...keys import PLATFORM
 from ...pagination import PageQuery
 from ..routing import OPTIONAL, Routes, client_ip, json_response, viewer
-from .schemas import EVENT_ID, ORGANIZER_ID, EventCategoriesSchema, EventCardPageSchema, EventSchema
+from .schemas import (EVENT_ID, ORGANIZER_ID, EventCardPageSchema, EventCategoriesSchema, EventSchema,
+                      EventSearchQuery)
 
 routes = Routes("events")
 
@@ -21,6 +22,17 @@ async def categories(request: web.Request) -> web.Response:
     """No token needed. Each with its English and Swahili names, in their order."""
     found = await pages.categories(request.app[PLATFORM])
     return json_response(EventCategoriesSchema, {"items": [category(c) for c in found]})
+
+
+@routes.get("/api/events/search", summary="Search events", query=EventSearchQuery, response=EventCardPageSchema,
+            auth=OPTIONAL)
+async def search_events(request: web.Request, *, query: dict) -> web.Response:
+    """No token needed. Published events that have not ended, soonest first, cursor-paged; each
+    filter narrows: `q` (words, each a prefix), `from`/`to`, `city`/`region`/`country` (any letter
+    case) or `lat`+`lng` (+`radius_km`), `category`, `free` or `max_price`+`currency`, `format`.
+    A half-given pair (lat without lng, max_price without currency) is 422 naming what is missing."""
+    page = await search.search_events(request.app[PLATFORM], viewer(request), **query)
+    return json_response(EventCardPageSchema, page.map(event_card))
 
 
 @routes.get("/api/events/{event_id}", summary="An event's page", ids=(EVENT_ID,), response=EventSchema,

@@ -276,3 +276,28 @@ EventCardPageSchema = page_schema(EventCardSchema)
 
 class OwnEventsQuery(PageQuery):
     state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(pages.OWN_STATES))
+
+
+class EventSearchQuery(PageQuery):
+    q = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200), metadata={
+        "description": "Words of the title, venue, town or description (each a prefix); absent: every event",
+        "example": "jazz"})
+    from_at = ma.fields.AwareDateTime(data_key="from", load_default=None, metadata={
+        "description": "Events still on after this instant (default now)"})
+    to_at = ma.fields.AwareDateTime(data_key="to", load_default=None, metadata={
+        "description": "Events starting before this instant"})
+    city = Name(load_default=None, validate=ma.validate.Length(max=100), metadata={"example": "Arusha"})
+    region = Name(load_default=None, validate=ma.validate.Length(max=100))
+    country = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^[A-Z]{2}$"), metadata={
+        "example": "TZ"})
+    lat = ma.fields.Float(load_default=None, validate=ma.validate.Range(min=-90, max=90))
+    lng = ma.fields.Float(load_default=None, validate=ma.validate.Range(min=-180, max=180))
+    radius_km = ma.fields.Float(load_default=None, validate=ma.validate.Range(min=0.1, max=500), metadata={
+        "description": "Around lat, lng (default 25)"})
+    category = ma.fields.String(load_default=None, validate=ma.validate.Length(max=60), metadata={
+        "description": "A category's slug or id", "example": "music"})
+    free = ma.fields.Boolean(load_default=False, metadata={"description": "Only events with a free ticket type"})
+    max_price = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=0, max=drafts.MAX_PRICE),
+                                  metadata={"description": "A ticket type at most this price (needs currency)"})
+    currency = ma.fields.String(load_default=None, validate=ma.validate.OneOf(CURRENCIES))
+    format = ma.fields.String(load_default=None, validate=ma.validate.OneOf(("in_person", "online")))
