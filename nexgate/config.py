@@ -206,6 +206,10 @@ class Config:
     )
     db_pool_min: int = _setting(2, _integer(1, 100), "Minimum connections per database pool")
     db_pool_max: int = _setting(10, _integer(1, 500), "Maximum connections per database pool")
+    rush_concurrency: int = _setting(
+        4, _integer(1, 500), "Requests of one rush route (a checkout) handled at once per process; the rest wait "
+                             "their turn in arrival order"
+    )
     db_slow_transaction_ms: int = _setting(
         500, _integer(0, 3_600_000),
         "A database transaction taking longer than this is logged with its name and duration, in ms (0: every one)",

@@ -3,6 +3,7 @@ query and the path ids, parsed with the schemas the OpenAPI document shows), and
 that does not match its handler fails when the module is imported."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 
@@ -98,3 +99,25 @@ async def test_openapi_shows_the_declared_inputs(client):
     assert paths["/api/users/verification/applications"]["post"]["requestBody"]["required"] is True
     # A profile is named by id or username: not a UUID.
     assert paths["/api/users/{user_id}"]["get"]["parameters"][0]["schema"] == {"type": "string"}
+
+
+_in_flight = {"now": 0, "most": 0}
+
+
+@test_routes.post("/test/rush", summary="A rush route", auth=False, rush=True)
+async def rushed(request: web.Request) -> web.Response:
+    _in_flight["now"] += 1
+    _in_flight["most"] = max(_in_flight["most"], _in_flight["now"])
+    await asyncio.sleep(0.02)  # long enough for every request sent at once to have arrived
+    _in_flight["now"] -= 1
+    return web.json_response({})
+
+
+async def test_a_rush_route_handles_its_concurrency_at_a_time_and_every_request_in_turn(aiohttp_client, config):
+    app = create_app(dataclasses.replace(config, rush_concurrency=2))
+    test_routes.add_to(app)
+    client = await aiohttp_client(app)
+    _in_flight["most"] = 0
+    statuses = await asyncio.gather(*(client.post("/test/rush") for _ in range(6)))
+    assert [response.status for response in statuses] == [200] * 6
+    assert _in_flight == {"now": 0, "most": 2}

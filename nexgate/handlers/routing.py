@@ -2,6 +2,7 @@
 aiohttp route, validates the request and writes the route into the OpenAPI document."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import inspect
@@ -64,6 +65,9 @@ class RouteSpec:
     roles: tuple[str, ...] = ()  # the caller needs one of them (403 role_required); the one place roles are checked
     rate_limit: str | None = None  # a name in limits.TABLE, counted per IP or per (authenticated) user
     idempotent: bool = False  # needs an Idempotency-Key; a retry with it gets the first answer (nexgate/idempotency.py)
+    # A rush route (a checkout of the last units): at most NEXGATE_RUSH_CONCURRENCY of its requests are handled at
+    # once per process, checks included; the others wait their turn in arrival order.
+    rush: bool = False
     content_type: str = "application/json"
     in_openapi: bool = True
 
@@ -136,8 +140,22 @@ class Routes:
         return self.route("PATCH", path, **options)
 
     def add_to(self, app: web.Application) -> None:
+        if RUSH_GATES not in app:
+            app[RUSH_GATES] = {}
         for spec in self.specs:
             app.router.add_route(spec.method, spec.path, _guarded(spec))
+
+
+# A rush route's gate, per app (a semaphore belongs to the loop that serves it), made on its first request.
+RUSH_GATES = web.AppKey("rush_gates", dict)
+
+
+def _rush_gate(request: web.Request, route: str) -> asyncio.Semaphore:
+    gates = request.app[RUSH_GATES]
+    gate = gates.get(route)
+    if gate is None:
+        gate = gates[route] = asyncio.Semaphore(request.app[PLATFORM].config.rush_concurrency)
+    return gate
 
 
 def _guarded(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -149,8 +167,8 @@ def _guarded(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamRes
     ip_limit = route_limit if route_limit is not None and route_limit.scope is limits.Scope.IP else None
     user_limit = route_limit if route_limit is not None and route_limit.scope is limits.Scope.USER else None
     handler, ids, query, body, body_optional = spec.handler, spec.ids, spec.query, spec.body, spec.body_optional
-    idempotent_route = f"{spec.method} {spec.path}" if spec.idempotent else None
-    if route_limit is None and not spec.auth and not spec.inputs:
+    route_name = f"{spec.method} {spec.path}"
+    if route_limit is None and not spec.auth and not spec.inputs and not spec.rush:
         return handler
 
     @functools.wraps(handler)
@@ -176,11 +194,21 @@ def _guarded(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamRes
             absent = body_optional and not request.body_exists
             inputs["body"] = _load(body, {}, "body") if absent else await _parse_json(request, body)
         if key is not None:
-            return await idempotency.run(platform, request, request[CALLER].user_id, idempotent_route, key,
+            return await idempotency.run(platform, request, request[CALLER].user_id, route_name, key,
                                          lambda: handler(request, **inputs))
         return await handler(request, **inputs)
 
-    return guarded
+    if not spec.rush:
+        return guarded
+
+    @functools.wraps(handler)
+    async def gated(request: web.Request) -> web.StreamResponse:
+        # Without the gate each request of a rush takes each of its turns (Redis, the database pool) behind all
+        # the others, so all of them answer late; through it, in arrival order, the first comers answer first.
+        async with _rush_gate(request, route_name):
+            return await guarded(request)
+
+    return gated
 
 
 def bearer_token(request: web.Request) -> str:

@@ -54,7 +54,7 @@ async def remove_cart_item(request: web.Request, *, variant_id: uuid.UUID) -> we
 
 @routes.post("/api/checkout", summary="Check out your cart, or buy now", body=CheckoutIn, response=CheckoutSchema,
              status=201, other_statuses=(200,), errors=(404, 409, 422), idempotent=True,
-             rate_limit="commerce.checkouts")
+             rate_limit="commerce.checkouts", rush=True)
 async def check_out(request: web.Request, *, body: dict) -> web.Response:
     """With an `Idempotency-Key`: a retry gets the first answer, and the orders, holds and payments
     are made once. One order per shop, each `pending_payment` with its stock reserved until
