@@ -7,38 +7,10 @@ from __future__ import annotations
 import datetime
 import uuid
 
+from nexgate.keys import PLATFORM
 from tests.support.commerce import call, rows
-from tests.support.events import (VENUE, days_body, draft, event_page, filled_draft, published_event, step,
-                                  unpublish)
+from tests.support.events import VENUE, event_page, filled_draft, published_event, ticket_row, unpublish
 from tests.support.users import block, user
-
-
-async def _give_ticket(client, event: dict, holder: dict, *, state: str = "valid") -> None:
-    """A ticket row for ``holder``, written directly: what purchase (another lane) issues."""
-    async with _conn(client) as conn:
-        key = await conn.fetchval("SELECT id FROM ticket_signing_keys LIMIT 1")
-        if key is None:
-            key = "test-key"
-            await conn.execute("INSERT INTO ticket_signing_keys (id, public_key_pem, private_key_pem) "
-                               "VALUES ($1, 'pem', '\\x00') ON CONFLICT DO NOTHING", key)
-        order_id = uuid.uuid4()
-        await conn.execute(
-            "INSERT INTO ticket_orders (id, event_id, buyer_id, organizer_id, state, currency, total, idempotency_key,"
-            " request_hash, paid_at) VALUES ($1, $2, $3, $4, 'paid', 'TZS', 0, $5, $6, now())",
-            order_id, uuid.UUID(event["id"]), uuid.UUID(holder["id"]), uuid.UUID(event["organizer"]["id"]),
-            uuid.uuid4().hex, b"\0" * 32)
-        code = uuid.uuid4().hex.upper().replace("I", "1").replace("L", "1").replace("O", "0").replace("U", "V")
-        await conn.execute(
-            "INSERT INTO tickets (id, event_id, ticket_type_id, order_id, holder_id, state, code, price, key_id,"
-            " payload, signature, valid_from, valid_until, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8,"
-            " '\\x00', '\\x00', now(), now() + interval '9 days', CASE WHEN $6 = 'valid' THEN NULL ELSE now() END)",
-            uuid.uuid4(), uuid.UUID(event["id"]), uuid.UUID(event["ticket_types"][0]["id"]), order_id,
-            uuid.UUID(holder["id"]), state, f"{code[:4]}-{code[4:8]}", key)
-
-
-def _conn(client):
-    from nexgate.keys import PLATFORM
-    return client.app[PLATFORM].core.connection()
 
 
 async def test_a_published_event_is_read_without_signing_in_and_a_draft_only_by_its_organizer(client):
@@ -78,11 +50,11 @@ async def test_the_streaming_link_is_shown_to_valid_ticket_holders_and_the_organ
     anonymous = await event_page(client, None, event["id"])
     assert anonymous["streaming_url"] is None and anonymous["has_streaming_link"] is True
     assert (await event_page(client, juma, event["id"]))["streaming_url"] is None
-    await _give_ticket(client, event, juma)
-    await _give_ticket(client, event, neema, state="cancelled")
+    await ticket_row(client, event, juma["id"])
+    await ticket_row(client, event, neema["id"], state="cancelled")
     assert (await event_page(client, juma, event["id"]))["streaming_url"] == "https://live.example.com/x"
     assert (await event_page(client, neema, event["id"]))["streaming_url"] is None
-    async with _conn(client) as conn:
+    async with client.app[PLATFORM].core.connection() as conn:
         await conn.execute("INSERT INTO event_staff (event_id, user_id, role, state, invited_by) VALUES"
                            " ($1, $2, 'scanner', 'active', $3)", uuid.UUID(event["id"]), uuid.UUID(staff["id"]),
                            uuid.UUID(amina["id"]))

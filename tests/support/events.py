@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import secrets
+import uuid
 
+from nexgate.keys import PLATFORM
 from tests.support.commerce import call
 
 _numbers = itertools.count(1)
@@ -100,3 +103,29 @@ async def published_event(client, token: dict, *, format: str = "in_person", day
     its days and ticket types, ids included)."""
     made = await filled_draft(client, token, format=format, days=days, ticket_types=ticket_types, **fields)
     return await publish(client, token, made["id"])
+
+
+async def ticket_row(client, event: dict, holder_id: str, *, state: str = "valid", ticket_type: int = 0) -> str:
+    """A ticket of the event's ``ticket_type``-th type held by ``holder_id``, written straight into
+    the tables (a paid-for order of it included, its payload and signature placeholders): for
+    the tests of who sees what, which do not buy. Its id."""
+    async with client.app[PLATFORM].core.connection() as conn:
+        key = await conn.fetchval("SELECT id FROM ticket_signing_keys ORDER BY created_at LIMIT 1")
+        if key is None:
+            key = "test-placeholder"
+            await conn.execute("INSERT INTO ticket_signing_keys (id, state, public_key_pem, private_key_pem)"
+                               " VALUES ($1, 'rotated', 'none', '\\x00') ON CONFLICT DO NOTHING", key)
+        order_id, ticket_id = uuid.uuid4(), uuid.uuid4()
+        await conn.execute(
+            "INSERT INTO ticket_orders (id, event_id, buyer_id, organizer_id, state, currency, total, idempotency_key,"
+            " request_hash, paid_at) VALUES ($1, $2, $3, $4, 'paid', $5, 0, $6, $7, now())",
+            order_id, uuid.UUID(event["id"]), uuid.UUID(holder_id), uuid.UUID(event["organizer"]["id"]),
+            event["currency"], uuid.uuid4().hex, b"\0" * 32)
+        code = "".join(secrets.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(8))
+        await conn.execute(
+            "INSERT INTO tickets (id, event_id, ticket_type_id, order_id, holder_id, state, code, price, key_id,"
+            " payload, signature, valid_from, valid_until, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8,"
+            " '\\x00', '\\x00', now(), now() + interval '30 days', CASE WHEN $6 = 'valid' THEN NULL ELSE now() END)",
+            ticket_id, uuid.UUID(event["id"]), uuid.UUID(event["ticket_types"][ticket_type]["id"]), order_id,
+            uuid.UUID(holder_id), state, f"{code[:4]}-{code[4:]}", key)
+    return str(ticket_id)

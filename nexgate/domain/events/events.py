@@ -15,6 +15,9 @@ EVENT_END_REACHED = "events.event_end.reached"
 REMINDER_TIME_REACHED = "events.reminder_time.reached"
 FEEDBACK_WINDOW_CLOSED = "events.feedback_window.closed"
 EVENT_SETTLED = "events.event.settled"
+# A published event's time, place or streaming link changed: its valid ticket holders, to be told
+# (workers/events_notices.py, by chunks of RECIPIENTS_PER_EVENT).
+EVENT_CHANGE_ANNOUNCED = "events.event_change.announced"
 # What is left of an event's ticket types changed (a sale, an expiry, a refund, an edit): told
 # live on the event's topic, event:<id> (workers/events_live.py).
 AVAILABILITY_CHANGED = "events.availability.changed"
@@ -46,6 +49,9 @@ EVENTS = declare("events", [
     event(EVENT_CHANGED, "an organizer edited a published event; changed names what ticket holders are told of "
           "(schedule, place, streaming_link) beside the other fields", **_EVENT, title=STRING,
           fields=list_of(STRING)),
+    event(EVENT_CHANGE_ANNOUNCED, "a published event's schedule, place or streaming link changed (from "
+          "events.event.changed, by the events_notices group): its valid ticket holders, to be told", **_EVENT,
+          title=STRING, fields=list_of(STRING), recipient_ids=list_of(UUID)),
     event(EVENT_UNPUBLISHED, "an organizer took a published event down before any sale", **_EVENT),
     event(EVENT_CANCELLED, "an organizer cancelled an event: its paid tickets are refunded", **_EVENT, title=STRING,
           reason=nullable(STRING)),

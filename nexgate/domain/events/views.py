@@ -9,6 +9,8 @@ import zoneinfo
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from . import completeness
 from .events_repository import Category, Day, Event, OrganizerCard, TicketType
 from .pages import EventCard, EventView
@@ -122,3 +124,8 @@ def event_card(found: EventCard) -> dict[str, Any]:
         "city": address.get("city"), "region": address.get("region"), "country": address.get("country"),
         "currency": e.currency, "price_from": found.price_from,
     }
+
+
+def json_ready(view: dict[str, Any]) -> dict[str, Any]:
+    """A view as its JSON reads back (ids and times as strings), for a live frame's data."""
+    return orjson.loads(orjson.dumps(view, default=str))
