@@ -150,6 +150,50 @@ async def test_who_sees_a_product_drafts_blocks_and_a_suspended_shop(client):
     assert (await product(client, chris, active["id"]))["shop"]["state"] == "suspended"
 
 
+async def test_an_operator_takes_one_product_down_and_only_an_operator_puts_it_back(client):
+    amina, chris, buyer = await user(client), await user(client), await user(client)
+    mod = await moderator(client)
+    shop = await open_shop(client, amina)
+    await call(client, "POST", f"/api/shops/{shop['id']}/staff", amina, 201, json={"user_id": chris["id"]})
+    fake = await create_product(client, amina, shop["id"], name="Saa zqsuspended")
+    other = await create_product(client, amina, shop["id"])
+    path = f"/api/admin/products/{fake['id']}"
+    refused = await call(client, "POST", f"{path}/suspend", amina, 403, json={"reason": "I take myself down"})
+    assert refused["error"]["code"] == "role_required"
+    suspended = await call(client, "POST", f"{path}/suspend", mod, 200, json={"reason": "Counterfeit watch"})
+    assert (suspended["state"], suspended["suspended_reason"]) == ("suspended", "Counterfeit watch")
+    for who in (None, buyer, mod):
+        assert (await product(client, who, fake["id"], expect=404))["error"]["code"] == "product_not_found"
+    assert (await product(client, buyer, other["id"]))["state"] == "active"  # the shop's other products stay
+    listed = await call(client, "GET", f"/api/shops/{shop['id']}/products", buyer, 200)
+    assert [item["id"] for item in listed["items"]] == [other["id"]]
+    found = await call(client, "GET", "/api/products/search", None, 200, params={"q": "zqsuspended"})
+    assert found["items"] == []
+    await call(client, "POST", "/api/cart/items", buyer, 404,
+               json={"product_id": fake["id"], "variant_id": fake["variants"][0]["id"], "quantity": 1})
+    # Its staff still see it, and why, but cannot put it back on sale.
+    seen = await product(client, chris, fake["id"])
+    assert (seen["state"], seen["suspended_reason"]) == ("suspended", "Counterfeit watch")
+    staff_list = await call(client, "GET", f"/api/shops/{shop['id']}/products", chris, 200,
+                            params={"state": "suspended"})
+    assert [item["id"] for item in staff_list["items"]] == [fake["id"]]
+    for state in ("active", "archived"):
+        refused = await call(client, "PUT", f"/api/products/{fake['id']}/state", amina, 409, json={"state": state})
+        assert refused["error"]["code"] == "product_suspended"
+    await call(client, "PUT", f"/api/products/{fake['id']}/state", amina, 422, json={"state": "suspended"})
+    again = await call(client, "POST", f"{path}/suspend", mod, 409, json={"reason": "again"})
+    assert again["error"]["code"] == "product_suspended"
+    back = await call(client, "POST", f"{path}/reinstate", mod, 200)
+    assert (back["state"], back["suspended_reason"]) == ("active", None)  # the state it was suspended from
+    refused = await call(client, "POST", f"{path}/reinstate", mod, 409)
+    assert refused["error"]["code"] == "product_not_suspended" and refused["error"]["details"]["state"] == "active"
+    assert (await product(client, buyer, fake["id"]))["state"] == "active"
+    changes = [(row["payload"]["previous_state"], row["payload"]["state"], row["payload"]["actor_id"]) for row in
+               await rows(client, "SELECT payload FROM outbox WHERE routing_key = 'commerce.product_state.changed' "
+                                  "AND payload->>'product_id' = $1 ORDER BY created_at", fake["id"])]
+    assert changes == [("active", "suspended", mod["id"]), ("suspended", "active", mod["id"])]
+
+
 async def test_only_the_shops_staff_change_a_product_403_or_404_for_anyone_else(client):
     amina, baraka = await user(client), await user(client)
     shop, rival = await open_shop(client, amina), await open_shop(client, baraka)

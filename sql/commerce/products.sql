@@ -21,17 +21,17 @@ INSERT INTO products (id, shop_id, category_id, name, description, condition, st
 VALUES (:id, :shop_id, :category_id, :name, :description, :condition, :state, :currency, :options,
         :low_stock_threshold, CASE WHEN :state = 'active' THEN now() END)
 RETURNING id, shop_id, category_id, name, description, condition, state, currency, options, low_stock_threshold,
-          published_at, created_at, updated_at;
+          published_at, suspended_reason, created_at, updated_at;
 
 -- name: product_by_id(id)^
 SELECT id, shop_id, category_id, name, description, condition, state, currency, options, low_stock_threshold,
-       published_at, created_at, updated_at
+       published_at, suspended_reason, created_at, updated_at
   FROM products WHERE id = :id;
 
 -- name: lock_product(id)^
 -- Every change to a product, its variants, media and tiers holds its row for its transaction.
 SELECT id, shop_id, category_id, name, description, condition, state, currency, options, low_stock_threshold,
-       published_at, created_at, updated_at
+       published_at, suspended_reason, created_at, updated_at
   FROM products WHERE id = :id FOR UPDATE;
 
 -- name: update_product(id, category_id, name, description, condition, options, low_stock_threshold)^
@@ -40,7 +40,7 @@ UPDATE products
        options = :options, low_stock_threshold = :low_stock_threshold, updated_at = now()
  WHERE id = :id
 RETURNING id, shop_id, category_id, name, description, condition, state, currency, options, low_stock_threshold,
-          published_at, created_at, updated_at;
+          published_at, suspended_reason, created_at, updated_at;
 
 -- name: touch_product(id)!
 UPDATE products SET updated_at = now() WHERE id = :id;
@@ -51,12 +51,26 @@ UPDATE products
        published_at = CASE WHEN :state = 'active' THEN coalesce(published_at, now()) ELSE published_at END
  WHERE id = :id
 RETURNING id, shop_id, category_id, name, description, condition, state, currency, options, low_stock_threshold,
-          published_at, created_at, updated_at;
+          published_at, suspended_reason, created_at, updated_at;
+
+-- name: suspend_product(id, reason)^
+UPDATE products
+   SET suspended_from = state, state = 'suspended', suspended_reason = :reason, updated_at = now()
+ WHERE id = :id
+RETURNING id, shop_id, category_id, name, description, condition, state, currency, options, low_stock_threshold,
+          published_at, suspended_reason, created_at, updated_at;
+
+-- name: reinstate_product(id)^
+UPDATE products
+   SET state = suspended_from, suspended_from = NULL, suspended_reason = NULL, updated_at = now()
+ WHERE id = :id
+RETURNING id, shop_id, category_id, name, description, condition, state, currency, options, low_stock_threshold,
+          published_at, suspended_reason, created_at, updated_at;
 
 -- name: products_of_shop_page(shop_id, states, before_at, before_id, limit)
 -- The shop's products in those states, newest first.
 SELECT id, shop_id, category_id, name, description, condition, state, currency, options, low_stock_threshold,
-       published_at, created_at, updated_at
+       published_at, suspended_reason, created_at, updated_at
   FROM products
  WHERE shop_id = :shop_id AND state = ANY (CAST(:states AS text[])) AND (created_at, id) < (:before_at, :before_id)
  ORDER BY created_at DESC, id DESC

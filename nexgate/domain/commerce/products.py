@@ -37,7 +37,9 @@ from .products_repository import Category, PriceTier, Product, Variant
 from .shops import staff_role_of
 from .shops_repository import Shop
 
-STATES = ("draft", "active", "archived")
+STATES = ("draft", "active", "archived")  # those the shop's staff put a product in
+SUSPENDED = "suspended"  # an operator took it down: its staff alone see it, and cannot move it out
+EVERY_STATE = (*STATES, SUSPENDED)
 CONDITIONS = ("new", "used")
 # The moves between states a shop's staff make; the state a product is in already answers it unchanged.
 TRANSITIONS = {"draft": ("active", "archived"), "active": ("archived",), "archived": ("active",)}
@@ -102,7 +104,7 @@ async def _seen(conn, viewer_id: uuid.UUID | None, product_id: uuid.UUID, *,
     shop = await shops_repository.shop_by_id(conn, product.shop_id)
     role = None if viewer_id is None else await shops_repository.staff_role(conn, shop.id, viewer_id)
     if role is None:
-        if product.state == "draft" or shop.state == "suspended":
+        if product.state in ("draft", SUSPENDED) or shop.state == "suspended":
             raise not_found()
         if not visibility.profile_visible(await visibility.relationship_in(conn, viewer_id, shop.owner_id)):
             raise not_found()
@@ -168,7 +170,7 @@ async def products_of_shop(platform: Platform, caller: Caller | None, shop_id: u
                 raise NotFound("No such shop", code="shop_not_found")
             states = ["active"] if state in (None, "active") else []
         else:
-            states = list(STATES) if state is None else [state]
+            states = list(EVERY_STATE) if state is None else [state]
         page = await fetch(NEWEST_FIRST, cursor, limit,
                            lambda before, n: repository.products_of_shop_page(conn, shop_id, states, before, n),
                            Product.position)
@@ -276,15 +278,54 @@ async def set_state(platform: Platform, caller: Caller, product_id: uuid.UUID, s
         raise ValueError(f"a product is in one of {STATES}, not {state!r}")
     async with platform.core.transaction("commerce.product_state") as conn:
         product = await staff_product(conn, caller, product_id, lock=True)
+        if product.state == SUSPENDED:
+            raise Conflict("An operator suspended this product; only an operator can lift the suspension",
+                           code="product_suspended", details={"reason": product.suspended_reason})
         if product.state != state:
             if state not in TRANSITIONS[product.state]:
                 raise Conflict(f"A product {product.state} cannot be made {state}", code="product_state_invalid",
                                details={"state": product.state, "allowed": list(TRANSITIONS[product.state])})
-            previous, product = product.state, await repository.set_product_state(conn, product_id, state)
-            await bus.emit(conn, PRODUCT_STATE_CHANGED, {
-                "product_id": str(product_id), "shop_id": str(product.shop_id), "previous_state": previous,
-                "state": state, "actor_id": str(caller.user_id)})
+            before, product = product, await repository.set_product_state(conn, product_id, state)
+            await _state_changed(conn, before, product, caller)
         return await _assemble_staff(platform, conn, product)
+
+
+async def suspend(platform: Platform, operator: Caller, product_id: uuid.UUID, reason: str) -> ProductView:
+    """An operator takes the product down: hidden from all but its shop's staff, who see why, and
+    not sold (it leaves search, carts refuse it); its staff cannot move it out of that state."""
+    async with platform.core.transaction("commerce.product_suspend") as conn:
+        product = await _locked(conn, product_id)
+        if product.state == SUSPENDED:
+            raise Conflict("This product is suspended already", code="product_suspended",
+                           details={"reason": product.suspended_reason})
+        suspended = await repository.suspend_product(conn, product_id, reason)
+        await _state_changed(conn, product, suspended, operator)
+        return await _assemble_staff(platform, conn, suspended)
+
+
+async def reinstate(platform: Platform, operator: Caller, product_id: uuid.UUID) -> ProductView:
+    """An operator lifts a suspension: the product is back in the state it was suspended from."""
+    async with platform.core.transaction("commerce.product_reinstate") as conn:
+        product = await _locked(conn, product_id)
+        if product.state != SUSPENDED:
+            raise Conflict("This product is not suspended", code="product_not_suspended",
+                           details={"state": product.state})
+        reinstated = await repository.reinstate_product(conn, product_id)
+        await _state_changed(conn, product, reinstated, operator)
+        return await _assemble_staff(platform, conn, reinstated)
+
+
+async def _locked(conn, product_id: uuid.UUID) -> Product:
+    product = await repository.lock_product(conn, product_id)
+    if product is None:
+        raise not_found()
+    return product
+
+
+async def _state_changed(conn, before: Product, after: Product, actor: Caller) -> None:
+    await bus.emit(conn, PRODUCT_STATE_CHANGED, {
+        "product_id": str(after.id), "shop_id": str(after.shop_id), "previous_state": before.state,
+        "state": after.state, "actor_id": str(actor.user_id)})
 
 
 async def add_variant(platform: Platform, caller: Caller, product_id: uuid.UUID, body: dict[str, Any]) -> ProductView:

@@ -38,11 +38,12 @@ class Product:
     name: str
     description: str | None
     condition: str  # new or used
-    state: str  # draft, active or archived
+    state: str  # draft, active, archived or suspended (by an operator)
     currency: str
     options: list[dict[str, Any]]  # the option axes: [{"name": "Size", "values": ["S", "M"]}]
     low_stock_threshold: int
     published_at: datetime.datetime | None
+    suspended_reason: str | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -137,6 +138,14 @@ async def touch_product(conn, product_id: uuid.UUID) -> None:
 
 async def set_product_state(conn, product_id: uuid.UUID, state: str) -> Product:
     return _from(Product, await _sql.set_product_state(conn, id=product_id, state=state))
+
+
+async def suspend_product(conn, product_id: uuid.UUID, reason: str) -> Product:
+    return _from(Product, await _sql.suspend_product(conn, id=product_id, reason=reason))
+
+
+async def reinstate_product(conn, product_id: uuid.UUID) -> Product:
+    return _from(Product, await _sql.reinstate_product(conn, id=product_id))
 
 
 async def products_of_shop_page(conn, shop_id: uuid.UUID, states: Sequence[str], before: tuple,

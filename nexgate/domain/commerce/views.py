@@ -122,8 +122,8 @@ def product_view(found: ProductView) -> dict[str, Any]:
     return {
         "id": product.id, "shop": shop_card(found.shop), "name": product.name, "description": product.description,
         "category": None if found.category is None else category_view(found.category),
-        "condition": product.condition, "state": product.state, "currency": product.currency,
-        "options": product.options, "low_stock_threshold": product.low_stock_threshold,
+        "condition": product.condition, "state": product.state, "suspended_reason": product.suspended_reason,
+        "currency": product.currency, "options": product.options, "low_stock_threshold": product.low_stock_threshold,
         "media": [found.media[media_id] for media_id in found.media_ids if media_id in found.media],
         "variants": [variant_view(found, variant) for variant in found.variants],
         "price_tiers": [tier_view(tier) for tier in found.tiers_of(None)],

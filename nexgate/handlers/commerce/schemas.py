@@ -472,7 +472,7 @@ class StockAdjustIn(ma.Schema):
 
 
 class ProductListQuery(PageQuery):
-    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(products.STATES), metadata={
+    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(products.EVERY_STATE), metadata={
         "description": "The shop's staff: only this state (default: every state). Anyone else sees active ones"})
 
 
@@ -550,7 +550,9 @@ class ProductSchema(ma.Schema):
     description = ma.fields.String(required=True, allow_none=True)
     category = ma.fields.Nested(CategorySchema, required=True, allow_none=True)
     condition = ma.fields.String(required=True, metadata={"enum": list(products.CONDITIONS)})
-    state = ma.fields.String(required=True, metadata={"enum": list(products.STATES)})
+    state = ma.fields.String(required=True, metadata={"enum": list(products.EVERY_STATE)})
+    suspended_reason = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "Why an operator suspended it (only its shop's staff see a suspended product); else null"})
     currency = ma.fields.String(required=True, metadata={"enum": list(CURRENCIES)})
     options = ma.fields.List(ma.fields.Nested(AxisSchema), required=True)
     low_stock_threshold = ma.fields.Integer(required=True)
@@ -573,7 +575,7 @@ class ProductCardSchema(ma.Schema):
     name = ma.fields.String(required=True)
     category_id = ma.fields.UUID(required=True, allow_none=True)
     condition = ma.fields.String(required=True, metadata={"enum": list(products.CONDITIONS)})
-    state = ma.fields.String(required=True, metadata={"enum": list(products.STATES)})
+    state = ma.fields.String(required=True, metadata={"enum": list(products.EVERY_STATE)})
     currency = ma.fields.String(required=True)
     image = ma.fields.Nested(MediaSchema, required=True, allow_none=True, metadata={"description": "Its first media"})
     price_range = ma.fields.Nested(PriceRangeSchema, required=True, allow_none=True)
