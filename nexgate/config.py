@@ -90,6 +90,21 @@ def _log_level(raw: str) -> str:
     return level
 
 
+def _choice_int(*choices: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        if not raw.strip().isdigit() or int(raw) not in choices:
+            raise ValueError(f"must be one of {', '.join(map(str, choices))}")
+        return int(raw)
+
+    return parse
+
+
+def _nonempty(raw: str) -> str:
+    if not raw:
+        raise ValueError("must not be empty")
+    return raw
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         if raw not in choices:
@@ -454,6 +469,21 @@ class Config:
         900, _integer(60, 86_400),
         "How long checkout reserves an order's stock for its payment, in seconds: an order still unpaid then is "
         "cancelled and its stock released (a payment landing later is refunded)",
+    )
+    events_reservation_s: int = _setting(
+        900, _integer(60, 86_400),
+        "How long a ticket checkout holds its tickets for the payment, in seconds: an order still unpaid then is "
+        "cancelled and its tickets put back on sale (a payment landing later is refunded)",
+    )
+    events_key_bits: int = _setting(
+        2048, _choice_int(2048, 3072),
+        "Size in bits of a new ticket signing key (RSA, RSA-PSS SHA-256): 2048 keeps the QR code small, 3072 is "
+        "stronger and denser",
+    )
+    events_key_passphrase: str = _setting(
+        "nexgate-development-only", _nonempty,
+        "Passphrase that encrypts the ticket signing keys' private keys in the database (set your own in production; "
+        "changing it makes the existing keys unusable for signing: rotate first)",
     )
     daraja_base_url: str = _setting(
         "https://sandbox.safaricom.co.ke", _url("http", "https"),

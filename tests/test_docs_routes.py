@@ -7,7 +7,7 @@ import re
 
 ROOT = pathlib.Path(__file__).parent.parent
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
-SEGMENT = r"(?:[A-Za-z0-9_.-]+|\{[^}]+\})"
+SEGMENT = r"(?:[A-Za-z0-9_.-]+|\{[^}]+\}(?:\.[A-Za-z0-9]+)?)"  # {kid}.pem: a file name made of an id
 MENTION = re.compile(rf"(?:\b(GET|POST|PUT|PATCH|DELETE) +)?(/api(?:/{SEGMENT})+)")
 NOT_ROUTES = {  # named on purpose though not served (yet)
     "/api/things",  # architecture.md: the examples of a route declaration

@@ -11,8 +11,10 @@ import itertools
 import secrets
 import uuid
 
+from nexgate.domain.events import signing, ticket_format
 from nexgate.keys import PLATFORM
 from tests.support.commerce import call
+from tests.support.event_tickets import buy
 
 _numbers = itertools.count(1)
 VENUE = {"venue_name": "Diamond Jubilee Hall",
@@ -107,15 +109,18 @@ async def published_event(client, token: dict, *, format: str = "in_person", day
 
 async def ticket_row(client, event: dict, holder_id: str, *, state: str = "valid", ticket_type: int = 0) -> str:
     """A ticket of the event's ``ticket_type``-th type held by ``holder_id``, written straight into
-    the tables (a paid-for order of it included, its payload and signature placeholders): for
-    the tests of who sees what, which do not buy. Its id."""
-    async with client.app[PLATFORM].core.connection() as conn:
-        key = await conn.fetchval("SELECT id FROM ticket_signing_keys ORDER BY created_at LIMIT 1")
-        if key is None:
-            key = "test-placeholder"
-            await conn.execute("INSERT INTO ticket_signing_keys (id, state, public_key_pem, private_key_pem)"
-                               " VALUES ($1, 'rotated', 'none', '\\x00') ON CONFLICT DO NOTHING", key)
-        order_id, ticket_id = uuid.uuid4(), uuid.uuid4()
+    the tables (a paid-for order of it included, its payload signed by the active key): for the
+    tests of who sees what, which do not buy. Its id."""
+    platform = client.app[PLATFORM]
+    key = await signing.active_key(platform)
+    order_id, ticket_id = uuid.uuid4(), uuid.uuid4()
+    type_id = uuid.UUID(event["ticket_types"][ticket_type]["id"])
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    until = now + datetime.timedelta(days=30)
+    payload = ticket_format.encode(ticket_format.Payload(ticket_id, uuid.UUID(event["id"]), type_id, frozenset({1}),
+                                                         now, until, key.id))
+    signature, = ticket_format.sign(key.id, key.private_key_pem, platform.config.events_key_passphrase, [payload])
+    async with platform.core.connection() as conn:
         await conn.execute(
             "INSERT INTO ticket_orders (id, event_id, buyer_id, organizer_id, state, currency, total, idempotency_key,"
             " request_hash, paid_at) VALUES ($1, $2, $3, $4, 'paid', $5, 0, $6, $7, now())",
@@ -125,7 +130,17 @@ async def ticket_row(client, event: dict, holder_id: str, *, state: str = "valid
         await conn.execute(
             "INSERT INTO tickets (id, event_id, ticket_type_id, order_id, holder_id, state, code, price, key_id,"
             " payload, signature, valid_from, valid_until, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8,"
-            " '\\x00', '\\x00', now(), now() + interval '30 days', CASE WHEN $6 = 'valid' THEN NULL ELSE now() END)",
-            ticket_id, uuid.UUID(event["id"]), uuid.UUID(event["ticket_types"][ticket_type]["id"]), order_id,
-            uuid.UUID(holder_id), state, f"{code[:4]}-{code[4:]}", key)
+            " $9, $10, $11, $12, CASE WHEN $6 = 'valid' THEN NULL ELSE now() END)",
+            ticket_id, uuid.UUID(event["id"]), type_id, order_id, uuid.UUID(holder_id), state,
+            f"{code[:4]}-{code[4:]}", key.id, payload, signature, now, until)
     return str(ticket_id)
+
+
+async def free_tickets(client, token, event, *, quantity=1) -> list[dict]:
+    """``quantity`` tickets of the event's first free ticket type bought by ``token``'s user (a
+    free checkout is paid at once): each ticket as its holder sees it, with ``qr`` (the QR text)
+    and ``code`` (the short code)."""
+    free = next(kind for kind in event["ticket_types"] if kind.get("kind", "free") == "free")
+    order = await buy(client, token, event, [{"ticket_type_id": free["id"], "quantity": quantity}])
+    assert order["state"] == "paid", order
+    return order["tickets"]

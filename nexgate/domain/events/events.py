@@ -66,8 +66,10 @@ EVENTS = declare("events", [
           ticket_type_ids=list_of(UUID)),
     event(TICKET_ORDER_PLACED, "a buyer checked out tickets; a paid order waits for its payment", **_EVENT,
           order_id=UUID, buyer_id=UUID, total=INTEGER, currency=STRING),
-    event(TICKET_ORDER_PAID, "a ticket order was paid (or was free): its tickets are issued", **_EVENT,
-          order_id=UUID, buyer_id=UUID, total=INTEGER, currency=STRING),
+    event(TICKET_ORDER_PAID, "a ticket order was paid (or was free): its tickets are issued; title, format and, for an "
+          "online event, streaming_url are what the buyer is told", **_EVENT,
+          order_id=UUID, buyer_id=UUID, total=INTEGER, currency=STRING, title=STRING, format=STRING,
+          streaming_url=nullable(STRING), tickets=INTEGER),
     event(TICKET_ORDER_CANCELLED, "an unpaid ticket order was cancelled: its tickets are given back", **_EVENT,
           order_id=UUID, buyer_id=UUID, reason=STRING),
     event(RESERVATION_EXPIRED, "the time an unpaid ticket order's tickets were held for came (a scheduled job)",

@@ -14,6 +14,7 @@ import orjson
 from . import completeness
 from .events_repository import Category, Day, Event, OrganizerCard, TicketType
 from .pages import EventCard, EventView
+from .ticket_format import decode, qr_text
 
 
 def _now() -> datetime.datetime:
@@ -127,5 +128,63 @@ def event_card(found: EventCard) -> dict[str, Any]:
 
 
 def json_ready(view: dict[str, Any]) -> dict[str, Any]:
-    """A view as its JSON reads back (ids and times as strings), for a live frame's data."""
+    """A view as its JSON reads back (ids and times as strings), for a live event's data."""
     return orjson.loads(orjson.dumps(view, default=str))
+
+
+# tickets and ticket orders (domain/events/tickets.py, ticket_orders.py)
+
+def ticket_view(ticket) -> dict[str, Any]:
+    """A ticket as its holder sees it (a ``tickets_repository.TicketRow``): its QR text and short
+    code while it admits, and for an online event its streaming link."""
+    valid = ticket.state == "valid"
+    payload = decode(ticket.payload)
+    return {
+        "id": ticket.id,
+        "event": {"id": ticket.event_id, "title": ticket.event_title, "format": ticket.event_format,
+                  "state": ticket.event_state, "starts_at": ticket.event_starts_at, "ends_at": ticket.event_ends_at,
+                  "time_zone": ticket.event_time_zone, "venue_name": ticket.event_venue_name},
+        "ticket_type": {"id": ticket.ticket_type_id, "name": ticket.type_name, "kind": ticket.type_kind},
+        "order_id": ticket.order_id,
+        "state": ticket.state,
+        "code": ticket.code,
+        "qr": qr_text(ticket.payload, ticket.signature) if valid else None,
+        "price": ticket.price,
+        "currency": ticket.currency,
+        "days": sorted(payload.days),
+        "valid_from": ticket.valid_from,
+        "valid_until": ticket.valid_until,
+        "key_id": ticket.key_id,
+        "issued_at": ticket.issued_at,
+        "revoked_at": ticket.revoked_at,
+        "revoke_reason": ticket.revoke_reason,
+        "replaces": ticket.replaces,
+        "replaced_by": ticket.replaced_by,
+        "streaming_url": ticket.event_streaming_url if valid and ticket.event_format == "online" else None,
+    }
+
+
+def ticket_order_view(order, lines, tickets) -> dict[str, Any]:
+    """A ticket order as its buyer sees it, with its lines and the tickets of it they hold."""
+    return {
+        "id": order.id,
+        "event": {"id": order.event_id, "title": order.event_title},
+        "state": order.state,
+        "currency": order.currency,
+        "total": order.total,
+        "hold_id": order.hold_id,
+        "reserved_until": order.reserved_until,
+        "created_at": order.created_at,
+        "paid_at": order.paid_at,
+        "closed_at": order.closed_at,
+        "cancel_reason": order.cancel_reason,
+        "lines": [{"ticket_type_id": line.ticket_type_id, "name": line.type_name, "quantity": line.quantity,
+                   "unit_price": line.unit_price, "line_total": line.line_total} for line in lines],
+        "tickets": [ticket_view(ticket) for ticket in tickets],
+    }
+
+
+def signing_key_view(key) -> dict[str, Any]:
+    """A ticket signing key as the operators see it (never its private key)."""
+    return {"kid": key.id, "state": key.state, "created_at": key.created_at, "rotated_at": key.rotated_at,
+            "retired_at": key.retired_at, "public_key_pem": key.public_key_pem}

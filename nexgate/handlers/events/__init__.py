@@ -1,18 +1,22 @@
-"""The events area's manifest (docs/events.md): making an event, its pages and search over REST;
-the event topic; the workers that publish an event's availability and changes on its topic and
-that name its ticket holders when its time or place changes; its notification types."""
+"""The events area's manifest (docs/events.md): making an event, its pages and search, buying
+tickets, the tickets and their signing keys over REST; the event topic; the workers that publish
+an event's availability and changes on its topic, that name its ticket holders when its time or
+place changes, that pay or cancel ticket orders and that tell buyers and holders live of their
+orders and tickets; its notification types."""
 from ...area import Area
 from ...domain.events import events  # noqa: F401  (declares the area's bus events)
-from ...domain.events import notices
-from ...workers import events_live, events_notices
-from . import making, pages, ws
+from ...domain.events import notices, ticket_notices
+from ...workers import events_checkout, events_live, events_notices, events_tickets
+from . import keys, making, pages, tickets, ws
 
 AREA = Area(
     "events",
-    # the fixed paths (/api/events/drafts, /mine, /categories, /search) before /api/events/{event_id}
-    routes=(making.routes, pages.routes),
+    # the fixed paths (/api/events/drafts, /mine, /categories, /search, /keys) before /api/events/{event_id}
+    routes=(keys.routes, making.routes, pages.routes, tickets.routes),
     topics=ws.TOPICS,
     consumer_groups={events_live.NAME: events_live.consumer_group,
-                     events_notices.NAME: events_notices.consumer_group},
-    notification_types=notices.TYPES,
+                     events_notices.NAME: events_notices.consumer_group,
+                     events_checkout.NAME: events_checkout.consumer_group,
+                     events_tickets.NAME: events_tickets.consumer_group},
+    notification_types=notices.TYPES + ticket_notices.TYPES,
 )
