@@ -209,3 +209,17 @@ def test_the_worked_example_of_the_docs_verifies_with_openssl(tmp_path):
     assert verified.stdout.strip() == "Verified OK", verified
     decoded = ticket_format.verify(text, {"20261201-a3f9": ticket_format.VerifyKey("20261201-a3f9", "active", pem)})
     assert decoded.days == frozenset({1, 2}) and str(decoded.ticket_id) == "0b6f7a52-3c1e-4d8a-9f20-6e5b4c3a2d10"
+
+
+async def test_tickets_of_an_event_made_through_the_rest_api(client):
+    from tests.support.events import published_event
+
+    organizer, buyer = await user(client), await user(client)
+    event = await published_event(client, organizer, days=2, ticket_types=(
+        dict(kind="free", name="Entry", quantity=5), dict(kind="free", name="Day two", quantity=5, days=[2])))
+    first, = await free_tickets(client, buyer, event)
+    assert first["days"] == [1, 2] and first["event"]["title"] == event["title"]
+    second = (await buy(client, buyer, event, [{"ticket_type_id": event["ticket_types"][1]["id"], "quantity": 1}]))
+    assert second["tickets"][0]["days"] == [2]
+    page = await call(client, "GET", f"/api/events/{event['id']}", buyer, 200)
+    assert [t["available"] for t in page["ticket_types"]] == [4, 4]
