@@ -193,6 +193,13 @@ def _minor_per_currency(raw: str) -> tuple[str, ...]:
     return tuple(f"{currency}:{minor}" for currency, minor in amounts.items())
 
 
+def _rating(raw: str) -> float:
+    """A rating threshold: 1 to 5, at most two decimals (compared exactly, in hundredths)."""
+    if not re.fullmatch(r"[1-5](\.[0-9]{1,2})?", raw.strip()) or not 1 <= float(raw) <= 5:
+        raise ValueError(f"expected a rating from 1 to 5 with at most two decimals, got {raw!r}")
+    return float(raw)
+
+
 def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
     return dataclasses.field(default=default, metadata={"parse": parse, "doc": doc})
 
@@ -582,6 +589,22 @@ class Config:
     )
     commerce_review_edit_window_s: int = _setting(
         14 * 86_400, _integer(0, 365 * 86_400), "Seconds after writing it during which a buyer may change a review"
+    )
+    events_feedback_window_s: int = _setting(
+        3 * 86_400, _integer(1, 90 * 86_400),
+        "Seconds after an event completes during which attendees' reviews may hold its ticket money: when it "
+        "closes the holds are released to the organizer net of the fee, or held for an operator (docs/events.md, "
+        "\"Money\")",
+    )
+    events_release_min_rating: float = _setting(
+        3.0, _rating,
+        "An event whose reviews written in the feedback window average below this (1 to 5, up to two decimals) "
+        "has its ticket money held for an operator instead of released, if there are at least "
+        "NEXGATE_EVENTS_RELEASE_MIN_REVIEWS of them",
+    )
+    events_release_min_reviews: int = _setting(
+        3, _integer(1, 100_000),
+        "How many reviews in the feedback window it takes for their average to hold an event's ticket money",
     )
     media_storage: str = _setting(
         "local", _choice("local", "s3"),

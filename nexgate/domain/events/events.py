@@ -60,7 +60,8 @@ EVENTS = declare("events", [
     event(REMINDER_TIME_REACHED, "a reminder of an event's day came due (a scheduled job): 24h, 1h or starting", event_id=UUID,
           day_id=UUID, before=STRING),
     event(FEEDBACK_WINDOW_CLOSED, "the feedback window after an event completed closed (a scheduled job)", event_id=UUID),
-    event(EVENT_SETTLED, "an event's ticket money was released to the organizer, or held for an operator",
+    event(EVENT_SETTLED, "an event's ticket money was settled: released to the organizer, held for an operator, or refunded by "
+          "an operator's decision",
           **_EVENT, settlement=STRING, amount=INTEGER, currency=STRING),
     event(AVAILABILITY_CHANGED, "what is left of some of an event's ticket types changed", event_id=UUID,
           ticket_type_ids=list_of(UUID)),
@@ -89,4 +90,21 @@ EVENTS = declare("events", [
     event(KIOSK_REVOKED, "an organizer revoked a kiosk's pairing: its live session ends", **_EVENT, kiosk_id=UUID),
     event(REVIEW_CREATED, "an attendee reviewed an event's organizer", review_id=UUID, **_EVENT, reviewer_id=UUID,
           rating=INTEGER),
+])
+
+# After the doors (domain/events/timeline.py, money.py, reviews.py; workers/events_timeline.py):
+# the batches of ticket holders told of a reminder or a cancellation (the notification service
+# tells each of holder_ids), and the next batch of a cancelled event's refunds.
+HOLDERS_REMINDED = "events.holders.reminded"
+CANCELLATION_ANNOUNCED = "events.cancellation.announced"
+REFUNDS_CONTINUED = "events.refunds.continued"
+
+AFTER_EVENTS = declare("events", [
+    event(HOLDERS_REMINDED, "a batch of the ticket holders of an event's day are reminded of it (before: 24h, 1h or "
+          "starting)", **_EVENT, day_id=UUID, title=STRING, before=STRING, starts_at=TIMESTAMP,
+          holder_ids=list_of(UUID)),
+    event(CANCELLATION_ANNOUNCED, "a batch of a cancelled event's ticket holders are told it was cancelled", **_EVENT,
+          title=STRING, reason=nullable(STRING), holder_ids=list_of(UUID)),
+    event(REFUNDS_CONTINUED, "a cancelled event has paid ticket orders left to refund: the next batch, after "
+          "after_order_id, is due", event_id=UUID, after_order_id=UUID),
 ])

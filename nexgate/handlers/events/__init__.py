@@ -2,21 +2,24 @@
 tickets, the tickets and their signing keys over REST; the event topic; the workers that publish
 an event's availability and changes on its topic, that name its ticket holders when its time or
 place changes, that pay or cancel ticket orders and that tell buyers and holders live of their
-orders and tickets; its notification types."""
+orders and tickets; its notification types. After the doors: cancellation, attendees,
+analytics, reviews of the organizer and the settlement of its money over REST, and the worker of
+its timeline (completion, reminders, release, refunds)."""
 from ...area import Area
 from ...domain.events import events  # noqa: F401  (declares the area's bus events)
-from ...domain.events import notices, ticket_notices
-from ...workers import events_checkout, events_live, events_notices, events_tickets
-from . import keys, making, pages, tickets, ws
+from ...domain.events import after_notices, notices, ticket_notices
+from ...workers import events_checkout, events_live, events_notices, events_tickets, events_timeline
+from . import after, keys, making, pages, tickets, ws
 
 AREA = Area(
     "events",
     # the fixed paths (/api/events/drafts, /mine, /categories, /search, /keys) before /api/events/{event_id}
-    routes=(keys.routes, making.routes, pages.routes, tickets.routes),
+    routes=(keys.routes, making.routes, pages.routes, tickets.routes, after.routes),
     topics=ws.TOPICS,
     consumer_groups={events_live.NAME: events_live.consumer_group,
                      events_notices.NAME: events_notices.consumer_group,
                      events_checkout.NAME: events_checkout.consumer_group,
-                     events_tickets.NAME: events_tickets.consumer_group},
-    notification_types=notices.TYPES + ticket_notices.TYPES,
+                     events_tickets.NAME: events_tickets.consumer_group,
+                     events_timeline.NAME: events_timeline.consumer_group},
+    notification_types=notices.TYPES + ticket_notices.TYPES + after_notices.TYPES,
 )
