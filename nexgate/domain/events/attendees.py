@@ -28,6 +28,7 @@ from ...pagination import OLDEST_FIRST, Page, fetch
 from ...platform import Platform
 from ...sql import queries
 from ..auth.caller import Caller
+from . import access
 
 _sql = queries("events").after
 STAFF_ROLES = ("manager",)
@@ -37,8 +38,6 @@ CSV_COLUMNS = ("ticket_id", "code", "state", "ticket_type", "holder_username", "
 
 
 async def _event(conn, caller: Caller, event_id: uuid.UUID):
-    from . import access
-
     return await access.event_of_organizer(conn, event_id, caller.user_id, staff_roles=STAFF_ROLES)
 
 
@@ -70,7 +69,7 @@ def attendee_view(row) -> dict[str, Any]:
         "ticket_type": {"id": row["ticket_type_id"], "name": row["ticket_type_name"]},
         "holder": {"id": row["holder_id"], "username": row["username"], "display_name": row["display_name"]},
         "days": [{"day_id": day["day_id"], "number": day["number"], "checked_in": day["checked_in_at"] is not None,
-                  "checked_in_at": day["checked_in_at"], "gate": day["gate"], "method": day["method"]}
+                  "checked_in_at": _instant(day["checked_in_at"]), "gate": day["gate"], "method": day["method"]}
                  for day in days],
     }
 
@@ -100,13 +99,21 @@ async def csv_export(platform: Platform, caller: Caller, event_id: uuid.UUID, *,
                 checked = {day["number"]: day["checked_in_at"] for day in attendee_view(row)["days"]}
                 writer.writerow([row["id"], row["code"], row["state"], row["ticket_type_name"], row["username"],
                                  row["display_name"], row["price"], currency, row["issued_at"].isoformat(),
-                                 *(checked.get(n) or "" for n in day_numbers)])
+                                 *(_csv_instant(checked.get(n)) for n in day_numbers)])
             yield out.getvalue().encode()
             if len(page) < CSV_PAGE:
                 return
             after = _position(page[-1])
 
     return f"attendees-{event_id}.csv", chunks()
+
+
+def _instant(value: str | None) -> datetime.datetime | None:
+    return None if value is None else datetime.datetime.fromisoformat(value)
+
+
+def _csv_instant(value: datetime.datetime | None) -> str:
+    return "" if value is None else value.isoformat()
 
 
 def _line(values) -> bytes:

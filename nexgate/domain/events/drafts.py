@@ -27,7 +27,7 @@ from ...errors import Conflict, DomainError, Invalid, NotFound
 from ...platform import Platform
 from ..auth.caller import Caller
 from ..media import attachments
-from . import access, completeness, pages
+from . import access, completeness, pages, timeline
 from . import events_repository as repository
 from .events import AVAILABILITY_CHANGED, EVENT_CHANGED, EVENT_PUBLISHED, EVENT_UNPUBLISHED
 from .events_repository import Day, Event, TicketType
@@ -105,6 +105,8 @@ async def _change(platform: Platform, caller: Caller, event_id: uuid.UUID, name:
             await repository.touch_event(conn, event_id)
         if event.state == "published":
             fresh = await repository.event_by_id(conn, event_id)
+            if "schedule" in changed:
+                await timeline.schedule(conn, event_id)  # the end and the reminders move with the days
             if changed:
                 await bus.emit(conn, EVENT_CHANGED, {"event_id": str(event_id), "organizer_id": str(event.organizer_id),
                                                      "title": fresh.title, "fields": changed})
@@ -461,6 +463,7 @@ async def publish(platform: Platform, caller: Caller, event_id: uuid.UUID) -> pa
                                          + ", ".join(sorted(completeness.flat(found))),
                                  steps={step: sorted(map(str, fields)) for step, fields in found.items()})
         event = await repository.set_event_state(conn, event_id, "published")
+        await timeline.schedule(conn, event_id)
         await bus.emit(conn, EVENT_PUBLISHED, {"event_id": str(event_id), "organizer_id": str(event.organizer_id),
                                                "title": event.title})
         return await pages.organizer_view(platform, conn, event_id)
@@ -480,5 +483,6 @@ async def unpublish(platform: Platform, caller: Caller, event_id: uuid.UUID) -> 
             raise Conflict("Tickets of this event are sold: it cannot be unpublished (cancel it instead, which refunds "
                            "them)", code="event_has_sales")
         event = await repository.set_event_state(conn, event_id, "unpublished")
+        await timeline.unschedule(conn, event_id)
         await bus.emit(conn, EVENT_UNPUBLISHED, {"event_id": str(event_id), "organizer_id": str(event.organizer_id)})
         return await pages.organizer_view(platform, conn, event_id)

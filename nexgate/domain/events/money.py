@@ -36,7 +36,7 @@ from ...sql import queries
 from ..auth.caller import Caller
 from ..payments import holds
 from ..payments.ledger import Cause
-from . import timeline
+from . import access, timeline
 from .events import (AVAILABILITY_CHANGED, CANCELLATION_ANNOUNCED, EVENT_CANCELLED, EVENT_COMPLETED, EVENT_SETTLED,
                      REFUNDS_CONTINUED, TICKET_ORDER_CANCELLED)
 
@@ -80,8 +80,6 @@ async def lock_event(conn, event_id: uuid.UUID):
 async def cancel(platform: Platform, caller: Caller, event_id: uuid.UUID, *, reason: str | None) -> Cancelled:
     """The organizer cancels a published or unpublished event (a draft is 409
     ``event_not_cancellable``, as a completed one; a cancelled one answers as it was cancelled)."""
-    from . import access
-
     async with platform.core.transaction("events.cancel") as conn:
         await access.event_of_organizer(conn, event_id, caller.user_id, lock=True)
         event = await lock_event(conn, event_id)
@@ -113,9 +111,8 @@ async def cancel(platform: Platform, caller: Caller, event_id: uuid.UUID, *, rea
                          len(unpaid))
 
 
-async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST, *,
-                       batch: int = REFUND_BATCH) -> int:
-    """Refund the next ``batch`` paid orders of a cancelled event after ``after_id`` (the
+async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST) -> int:
+    """Refund the next ``REFUND_BATCH`` paid orders of a cancelled event after ``after_id`` (the
     ``events_timeline`` worker's transaction, on ``events.event.cancelled`` and then on each
     ``events.refunds.continued`` it emits while orders are left); the last batch sets the
     settlement ``refunded``. A hold frozen by a dispute is left to the dispute's operator. Returns
@@ -123,6 +120,7 @@ async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST, 
     event = await lock_event(conn, event_id)
     if event["state"] != "cancelled" or event["settlement"] == "refunded":
         return 0
+    batch = REFUND_BATCH
     orders = [row async for row in _sql.paid_orders_after(conn, event_id=event_id, after_id=after_id,
                                                            limit=batch + 1)]
     refunded = 0

@@ -5,8 +5,9 @@ start), the holders of valid tickets admitting to that day are told, in batches 
 ``event_reminder_24h``, ``event_reminder_1h`` or ``event_starting_soon`` for each holder).
 
 A job is checked against the event as it is when it fires: only a published event's existing
-day, and only while the reminder still makes sense (the day has not started, or for "starting",
-not ended) and not early (a day moved later whose old job was firing); a stale job tells nobody.
+day, and only while the reminder still makes sense: not early (a day moved later whose old job
+was firing) and not late (``_until``: a 24-hour reminder fired after the 1-hour one's time says
+nothing); a stale job tells nobody.
 """
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ EARLY = datetime.timedelta(minutes=1)  # a job firing sooner than this before it
 _FIRST = uuid.UUID(int=0)
 
 
+def _until(day, before: str) -> datetime.datetime:
+    """Until when a reminder still makes sense: "tomorrow" until the hour before, "in an hour"
+    until the start, "starting now" until the day ends."""
+    return {"24h": day["starts_at"] - REMINDERS["1h"], "1h": day["starts_at"], "starting": day["ends_at"]}[before]
+
+
 async def remind_when_due(conn, event_id: uuid.UUID, day_id: uuid.UUID, before: str) -> int:
     """Tell the day's ticket holders; how many were told (0 for a stale job)."""
     if before not in REMINDERS:
@@ -35,7 +42,7 @@ async def remind_when_due(conn, event_id: uuid.UUID, day_id: uuid.UUID, before: 
         return 0
     now = await conn.fetchval("SELECT now()")
     due = day["starts_at"] - REMINDERS[before]
-    if now < due - EARLY or now >= (day["ends_at"] if before == "starting" else day["starts_at"]):
+    if now < due - EARLY or now >= _until(day, before):
         return 0
     told, after = 0, _FIRST
     while True:

@@ -25,10 +25,9 @@ from ...sql import queries
 from ..auth.caller import Caller
 from ..users import visibility
 from .events import REVIEW_CREATED
-from .money import event_not_found
+from . import access
 
 _sql = queries("events").after
-PUBLIC_STATES = ("published", "completed", "cancelled")
 _TOP = NEWEST_FIRST.start
 
 
@@ -48,26 +47,23 @@ async def create(platform: Platform, caller: Caller, event_id: uuid.UUID, *, rat
                  text: str | None = None) -> dict[str, Any]:
     review_id = uuid.uuid4()
     async with platform.core.transaction("events.review_create") as conn:
-        event = await _sql.event_row(conn, event_id=event_id)
-        if event is None or event["state"] not in PUBLIC_STATES:
-            raise event_not_found()
+        event = await access.visible_event(conn, caller.user_id, event_id)
         now = await conn.fetchval("SELECT now()")
-        ended = event["state"] == "completed" or (
-            event["state"] == "published" and event["ends_at"] is not None and event["ends_at"] <= now)
+        ended = event.state == "completed" or (
+            event.state == "published" and event.ends_at is not None and event.ends_at <= now)
         if not ended:
             raise Conflict("An event can be reviewed once it has ended", code="event_not_ended",
-                           details={"state": event["state"],
-                                    "ends_at": None if event["ends_at"] is None else event["ends_at"].isoformat()})
-        if not await _sql.attended(conn, event_id=event_id, user_id=caller.user_id,
-                                   online=event["format"] == "online"):
+                           details={"state": event.state,
+                                    "ends_at": None if event.ends_at is None else event.ends_at.isoformat()})
+        if not await _sql.attended(conn, event_id=event_id, user_id=caller.user_id, online=event.format == "online"):
             raise Forbidden("Only someone who attended the event can review its organizer", code="not_attended")
-        if await _sql.insert_review(conn, id=review_id, event_id=event_id, organizer_id=event["organizer_id"],
+        if await _sql.insert_review(conn, id=review_id, event_id=event_id, organizer_id=event.organizer_id,
                                     reviewer_id=caller.user_id, rating=rating, body=text) is None:
             raise Conflict("You reviewed this event already", code="already_reviewed",
                            details={"event_id": str(event_id)})
-        await _sql.add_to_rating(conn, organizer_id=event["organizer_id"], rating=rating)
+        await _sql.add_to_rating(conn, organizer_id=event.organizer_id, rating=rating)
         await bus.emit(conn, REVIEW_CREATED, {"review_id": str(review_id), "event_id": str(event_id),
-                                              "organizer_id": str(event["organizer_id"]),
+                                              "organizer_id": str(event.organizer_id),
                                               "reviewer_id": str(caller.user_id), "rating": rating})
         [found] = await _page(conn, review_id=review_id, after=_TOP, limit=1)
         return found
@@ -76,9 +72,7 @@ async def create(platform: Platform, caller: Caller, event_id: uuid.UUID, *, rat
 async def reviews_of_event(platform: Platform, caller: Caller | None, event_id: uuid.UUID, *, cursor: str | None,
                            limit: int) -> Page:
     async with platform.core.connection() as conn:
-        event = await _sql.event_row(conn, event_id=event_id)
-        if event is None or event["state"] not in PUBLIC_STATES:
-            raise event_not_found()
+        await access.visible_event(conn, None if caller is None else caller.user_id, event_id)
         hidden = await visibility.blocked_either_way(conn, None if caller is None else caller.user_id)
         return await fetch(NEWEST_FIRST, cursor, limit, lambda after, n: _page(
             conn, event_id=event_id, hidden=hidden, after=after, limit=n), _position)
@@ -87,8 +81,11 @@ async def reviews_of_event(platform: Platform, caller: Caller | None, event_id: 
 async def reviews_of_organizer(platform: Platform, caller: Caller | None, organizer_id: uuid.UUID, *,
                                cursor: str | None, limit: int) -> Page:
     async with platform.core.connection() as conn:
+        viewer_id = None if caller is None else caller.user_id
         await _organizer(conn, organizer_id)
-        hidden = await visibility.blocked_either_way(conn, None if caller is None else caller.user_id)
+        if not visibility.profile_visible(await visibility.relationship_in(conn, viewer_id, organizer_id)):
+            raise _no_organizer()
+        hidden = await visibility.blocked_either_way(conn, viewer_id)
         return await fetch(NEWEST_FIRST, cursor, limit, lambda after, n: _page(
             conn, organizer_id=organizer_id, hidden=hidden, after=after, limit=n), _position)
 
@@ -106,8 +103,12 @@ async def rating_of(conn, organizer_id: uuid.UUID) -> Rating:
 async def _organizer(conn, organizer_id: uuid.UUID) -> Rating:
     row = await _sql.organizer_rating(conn, organizer_id=organizer_id)
     if row is None:
-        raise NotFound("No such organizer", code="organizer_not_found")
+        raise _no_organizer()
     return Rating(row["id"], row["username"], row["review_count"], row["rating_sum"])
+
+
+def _no_organizer() -> NotFound:
+    return NotFound("No such organizer", code="organizer_not_found")
 
 
 def _position(row) -> tuple[datetime.datetime, uuid.UUID]:

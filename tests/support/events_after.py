@@ -1,0 +1,151 @@
+"""What the tests of an event's life after the doors need beside the REST calls
+(tests/support/events.py): paid ticket orders the short way (as tests/support/orders.py makes
+commerce's): a hold opened for the order (``payments.holds.open_hold``) and funded as a
+provider's callback funds it (``holds.fund_hold``), the order ``paid`` with its tickets issued
+(rows of a test signing key: what these tests read is their state, holder and type, not their
+signature; the whole road through checkout and the payments sandbox is
+tests/test_events_money.py's last test); the scheduled jobs made due; and the REST calls."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+import uuid
+
+from nexgate.domain.payments import holds, ledger
+from nexgate.domain.payments.ledger import Cause
+from nexgate.keys import PLATFORM
+from tests.support.commerce import call
+
+CODE_LETTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TEST_KEY = "test-after"
+
+
+@dataclasses.dataclass(frozen=True)
+class Paid:
+    order_id: uuid.UUID
+    hold_id: uuid.UUID | None
+    total: int
+    ticket_ids: list[uuid.UUID]
+
+
+def _code() -> str:
+    letters = "".join(random.choice(CODE_LETTERS) for _ in range(8))
+    return f"{letters[:4]}-{letters[4:]}"
+
+
+async def _test_key(conn) -> str:
+    await conn.execute(
+        "INSERT INTO ticket_signing_keys (id, state, public_key_pem, private_key_pem) VALUES ($1, 'rotated', $2, $3)"
+        " ON CONFLICT (id) DO NOTHING", TEST_KEY, "-----BEGIN PUBLIC KEY-----\ntest\n-----END PUBLIC KEY-----\n",
+        b"test")
+    return TEST_KEY
+
+
+async def paid_order(client, event: dict, buyer: dict, *, ticket_type: dict | None = None, quantity: int = 1,
+                     provider: str = "selcom") -> Paid:
+    """A paid order of ``quantity`` tickets of ``ticket_type`` (the event's first by default) by
+    ``buyer``: its hold funded with its total (none for a free type), its tickets valid."""
+    kind = ticket_type or event["ticket_types"][0]
+    price, buyer_id, event_id = kind["price"], uuid.UUID(buyer["id"]), uuid.UUID(event["id"])
+    total, order_id = price * quantity, uuid.uuid4()
+    key = uuid.uuid4().hex
+    async with client.app[PLATFORM].core.transaction("tests.paid_ticket_order") as conn:
+        key_id = await _test_key(conn)
+        hold_id = None
+        if total:
+            hold = await holds.open_hold(conn, payable_kind="events.ticket_order", payable_id=order_id,
+                                         currency=event["currency"], expected_amount=total,
+                                         cause=Cause.user(buyer_id, "checkout"))
+            hold_id = hold.id
+        organizer = await conn.fetchval("SELECT organizer_id FROM events WHERE id = $1", event_id)
+        await conn.execute(
+            "INSERT INTO ticket_orders (id, event_id, buyer_id, organizer_id, state, currency, total, hold_id,"
+            " idempotency_key, request_hash, paid_at) VALUES ($1, $2, $3, $4, 'paid', $5, $6, $7, $8, $9, now())",
+            order_id, event_id, buyer_id, organizer, event["currency"], total, hold_id, key,
+            hashlib.sha256(key.encode()).digest())
+        await conn.execute("INSERT INTO ticket_order_lines (order_id, ticket_type_id, quantity, unit_price, line_total,"
+                           " type_name) VALUES ($1, $2, $3, $4, $5, $6)", order_id, uuid.UUID(kind["id"]), quantity,
+                           price, total, kind["name"])
+        await conn.execute("UPDATE ticket_types SET committed = committed + $2 WHERE id = $1", uuid.UUID(kind["id"]),
+                           quantity)
+        ticket_ids = []
+        for _ in range(quantity):
+            ticket_id = uuid.uuid4()
+            await conn.execute(
+                "INSERT INTO tickets (id, event_id, ticket_type_id, order_id, holder_id, code, price, key_id, payload,"
+                " signature, valid_from, valid_until) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(),"
+                " e.ends_at FROM events e WHERE e.id = $2",
+                ticket_id, event_id, uuid.UUID(kind["id"]), order_id, buyer_id, _code(), price, key_id,
+                ticket_id.bytes, b"test-signature")
+            ticket_ids.append(ticket_id)
+        if total:
+            txn = f"SEL-{uuid.uuid4().hex[:16]}"
+            await holds.fund_hold(conn, hold_id=hold_id, amount=total, provider=provider, provider_transaction_id=txn,
+                                  payer_id=buyer_id, cause=Cause.provider_callback(provider, txn, "payment confirmed"))
+    return Paid(order_id, hold_id, total, ticket_ids)
+
+
+async def hold_now(client, hold_id) -> holds.Hold:
+    async with client.app[PLATFORM].core.connection() as conn:
+        return await holds.get_hold(conn, hold_id=hold_id)
+
+
+async def refunds(client, hold_id) -> list[holds.Refund]:
+    async with client.app[PLATFORM].core.connection() as conn:
+        return await holds.refunds(conn, hold_id=hold_id)
+
+
+async def balance(client, user_id: str, currency: str = "TZS") -> int:
+    """What the payments ledger owes the user (their payable balance)."""
+    async with client.app[PLATFORM].core.connection() as conn:
+        account = await ledger.owned_account(conn, kind=ledger.USER_PAYABLE, owner_id=uuid.UUID(user_id),
+                                             currency=currency)
+        return await ledger.balance(conn, account)
+
+
+async def event_row(client, event_id) -> dict:
+    async with client.app[PLATFORM].core.connection() as conn:
+        return dict(await conn.fetchrow("SELECT * FROM events WHERE id = $1", uuid.UUID(str(event_id))))
+
+
+async def make_due(client, job_id: uuid.UUID) -> None:
+    """The scheduled job fires at the scheduler's next poll: its time is now."""
+    async with client.app[PLATFORM].core.connection() as conn:
+        await conn.execute("UPDATE scheduled_jobs SET run_at = now() WHERE id = $1 AND fired_at IS NULL", job_id)
+
+
+async def set_times(client, event_id, *, starts_at, ends_at) -> None:
+    """Moves the event's (one) day into the past or near future: what days a REST edit refuses (a
+    day that has ended) and the tests of the end need."""
+    async with client.app[PLATFORM].core.connection() as conn:
+        await conn.execute("UPDATE event_days SET starts_at = $2, ends_at = $3 WHERE event_id = $1",
+                           uuid.UUID(str(event_id)), starts_at, ends_at)
+        await conn.execute("UPDATE events SET starts_at = $2, ends_at = $3 WHERE id = $1", uuid.UUID(str(event_id)),
+                           starts_at, ends_at)
+
+
+async def cancel(client, token, event_id, *, expect=200, **body) -> dict:
+    return await call(client, "POST", f"/api/events/{event_id}/cancel", token, expect, json=body)
+
+
+async def review(client, token, event_id, *, expect=201, **body) -> dict:
+    return await call(client, "POST", f"/api/events/{event_id}/reviews", token, expect, json=body)
+
+
+async def check_in(client, event: dict, ticket_id: uuid.UUID, *, by: dict, day: int = 1, gate: str | None = None,
+                   scanned_at=None) -> None:
+    """An admission of the ticket on the event's day ``day`` by ``by`` (a staff member's phone),
+    written as the check-in domain writes it."""
+    day_id = uuid.UUID(event["days"][day - 1]["id"])
+    async with client.app[PLATFORM].core.connection() as conn:
+        await conn.execute("INSERT INTO checkins (ticket_id, day_id, event_id, method, gate, by_user_id, scanned_at)"
+                           " VALUES ($1, $2, $3, 'app', $4, $5, coalesce($6, now()))", ticket_id, day_id,
+                           uuid.UUID(event["id"]), gate, uuid.UUID(by["id"]), scanned_at)
+
+
+async def add_staff(client, event: dict, member: dict, role: str) -> None:
+    async with client.app[PLATFORM].core.connection() as conn:
+        await conn.execute("INSERT INTO event_staff (event_id, user_id, role, state, invited_by, accepted_at)"
+                           " SELECT $1, $2, $3, 'active', organizer_id, now() FROM events WHERE id = $1",
+                           uuid.UUID(event["id"]), uuid.UUID(member["id"]), role)
