@@ -270,15 +270,16 @@ async def test_the_operator_may_refund_held_money_to_the_buyers_and_just_above_t
 
 async def test_the_settlement_happens_once_when_the_window_closes_twice_at_once(make_client, config):
     client = await _app(make_client, config, workers=("outbox-relay", "scheduler", "events_timeline"),
-                        events_feedback_window_s=3600)
+                        events_feedback_window_s=3600, events_release_min_reviews=1)
     organizer, buyer = await user(client), await user(client)
-    event = await published_event(client, organizer, ticket_types=PAID[:1])
+    event = await published_event(client, organizer, ticket_types=PAID[:1], format="online")
     paid = await support.paid_order(client, event, buyer, quantity=2)
     await _ended(client, event)
     early = await _settle_directly(client, event["id"])
     assert early is None  # the window is still open
-    async with client.app[PLATFORM].core.connection() as conn:
+    async with client.app[PLATFORM].core.connection() as conn:  # the window closed a moment ago
         await conn.execute("UPDATE events SET settle_after = now() WHERE id = $1", uuid.UUID(event["id"]))
+    await support.review(client, buyer, event["id"], rating=1)  # too late to hold the money
     outcomes = await asyncio.gather(*(_settle_directly(client, event["id"]) for _ in range(4)))
     assert sorted(outcomes, key=lambda outcome: outcome is None) == ["released", None, None, None]
     hold = await support.hold_now(client, paid.hold_id)
@@ -316,6 +317,10 @@ async def test_publishing_schedules_the_end_and_each_days_reminders_and_a_stale_
                 {"event_id": event["id"], "day_id": day["id"], "before": before})
     assert len(jobs) == 1 + 3 * len(days)
 
+    await support.make_due(client, timeline.job_id(event_id, "end"))  # fired before the end: nothing happens
+    await eventually(lambda: _handled(client, timeline.job_id(event_id, "end")))
+    assert (await support.event_row(client, event["id"]))["state"] == "published"
+
     paid = await support.paid_order(client, event, holder)
     first = uuid.UUID(days[0]["id"])
     await support.set_times(client, event["id"], starts_at=_now() + datetime.timedelta(minutes=30),
@@ -347,3 +352,31 @@ def test_the_threshold_is_compared_exactly(rating, threshold, count, minimum, he
     settings = dataclasses.make_dataclass("S", [("events_release_min_rating", float),
                                                 ("events_release_min_reviews", int)])(threshold, minimum)
     assert money._below(settings, count, rating) is held
+
+
+async def test_unpublishing_removes_the_jobs_and_a_schedule_edit_moves_them(make_client, config):
+    from tests.support.events import days_body, publish, step, unpublish
+
+    client = await _app(make_client, config, workers=())
+    organizer = await user(client)
+    event = await published_event(client, organizer)
+    event_id = uuid.UUID(event["id"])
+
+    async def unfired() -> dict:
+        return {row["id"]: row["run_at"] for row in await rows(
+            client, "SELECT id, run_at FROM scheduled_jobs WHERE payload->>'event_id' = $1 AND fired_at IS NULL",
+            event["id"])}
+
+    assert len(await unfired()) == 4
+    await unpublish(client, organizer, event["id"])
+    assert await unfired() == {}
+    await publish(client, organizer, event["id"])
+    assert len(await unfired()) == 4
+    later = _now().replace(microsecond=0) + datetime.timedelta(days=5)
+    await step(client, organizer, event["id"], "schedule", {"time_zone": "Africa/Nairobi",
+                                                            "days": days_body(1, start=later)})
+    jobs = await unfired()
+    day_id = uuid.UUID(event["days"][0]["id"])
+    assert jobs[timeline.job_id(event_id, "end")] == later + datetime.timedelta(hours=6)
+    assert jobs[timeline.job_id(event_id, "24h", day_id)] == later - datetime.timedelta(hours=24)
+    assert jobs[timeline.job_id(event_id, "starting", day_id)] == later
