@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import uuid
 
 from tests.support import events_after as support
 from tests.support.commerce import call, rows
-from tests.support.events import published_event
+from tests.support.events import free_tickets, published_event
 from tests.support.users import user
 
 FREE = (dict(kind="free", name="Entry", quantity=100),)
@@ -32,9 +33,9 @@ async def _rating(client, organizer_id: str) -> tuple:
 async def test_only_an_attendee_reviews_only_after_the_end_and_only_once(client):
     organizer, amina, juma, stranger = [await user(client) for _ in range(4)]
     event = await published_event(client, organizer, ticket_types=FREE)
-    attended = await support.paid_order(client, event, amina)
-    await support.paid_order(client, event, juma)  # holds a ticket, never checked in
-    await support.check_in(client, event, attended.ticket_ids[0], by=organizer)
+    [attended] = await free_tickets(client, amina, event)  # bought through checkout
+    await free_tickets(client, juma, event)  # holds a ticket, never checked in
+    await support.check_in(client, event, uuid.UUID(attended["id"]), by=organizer)
 
     early = await support.review(client, amina, event["id"], rating=5, expect=409)
     assert (early["error"]["code"], early["error"]["details"]["state"]) == ("event_not_ended", "published")
@@ -74,7 +75,7 @@ async def test_holders_of_an_online_event_review_it_and_the_rating_is_exact_over
     other = await published_event(client, organizer, ticket_types=FREE, format="online")
     for event in (talk, other):
         for holder in holders:
-            await support.paid_order(client, event, holder)
+            await free_tickets(client, holder, event)
         await _end(client, event)
     for holder, rating in zip(holders, (5, 4, 4)):
         await support.review(client, holder, talk["id"], rating=rating)

@@ -1,4 +1,4 @@
--- depends: 0032.events-schema
+-- depends: 0036.events-tickets
 -- After the doors (docs/events.md, "Attendees", "Reviews of the organizer", "Money"): an event's
 -- reviews newest first, the events whose settlement waits or is held for an operator, and an
 -- event's paid ticket orders in id order (the batches of a cancellation's refunds).

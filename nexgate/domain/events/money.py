@@ -36,9 +36,9 @@ from ...sql import queries
 from ..auth.caller import Caller
 from ..payments import holds
 from ..payments.ledger import Cause
-from . import access, timeline
+from . import access, ticket_orders, tickets_repository, timeline
 from .events import (AVAILABILITY_CHANGED, CANCELLATION_ANNOUNCED, EVENT_CANCELLED, EVENT_COMPLETED, EVENT_SETTLED,
-                     REFUNDS_CONTINUED, TICKET_ORDER_CANCELLED)
+                     REFUNDS_CONTINUED)
 
 _sql = queries("events").after
 
@@ -50,6 +50,7 @@ _FIRST = uuid.UUID(int=0)
 HELD_ORDER = Keyset("settle_after", (datetime.datetime, uuid.UUID),
                     (datetime.datetime.min.replace(tzinfo=datetime.timezone.utc), uuid.UUID(int=0)))
 DECISIONS = ("release", "refund")
+CANCEL_REASON = "event_cancelled"
 
 
 def event_not_found() -> NotFound:
@@ -90,15 +91,13 @@ async def cancel(platform: Platform, caller: Caller, event_id: uuid.UUID, *, rea
             raise Conflict(f"A {event['state']} event cannot be cancelled", code="event_not_cancellable",
                            details={"state": event["state"]})
         done = await _sql.cancel_event(conn, event_id=event_id, reason=reason)
+        unpaid = [row["id"] async for row in _sql.unpaid_orders(conn, event_id=event_id)]
+        for order_id in unpaid:  # each as checkout's worker cancels one: its tickets given back, its hold refunded
+            await ticket_orders.cancel(conn, await tickets_repository.lock_order(conn, order_id), CANCEL_REASON)
         revoked = [row async for row in _sql.revoke_event_tickets(conn, event_id=event_id)]
-        unpaid = [row async for row in _sql.cancel_unpaid_orders(conn, event_id=event_id)]
         types = [row["id"] async for row in _sql.release_committed(conn, event_id=event_id)]
         await timeline.unschedule(conn, event_id)
         about = {"event_id": str(event_id), "organizer_id": str(event["organizer_id"])}
-        for order in unpaid:
-            await bus.emit(conn, TICKET_ORDER_CANCELLED, {**about, "order_id": str(order["id"]),
-                                                          "buyer_id": str(order["buyer_id"]),
-                                                          "reason": "event_cancelled"})
         if types:
             await bus.emit(conn, AVAILABILITY_CHANGED, {"event_id": str(event_id),
                                                         "ticket_type_ids": [str(t) for t in types]})
@@ -125,7 +124,8 @@ async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST) 
                                                            limit=batch + 1)]
     refunded = 0
     for order in orders[:batch]:
-        if await _refund_order(conn, order, Cause.worker(WORKER, f"event {event_id} cancelled by its organizer")):
+        if await _refund_order(conn, order, Cause.worker(WORKER, f"event {event_id} cancelled by its organizer"),
+                               CANCEL_REASON):
             refunded += 1
     if len(orders) > batch:
         await bus.emit(conn, REFUNDS_CONTINUED, {"event_id": str(event_id), "after_order_id": str(orders[batch - 1]["id"])})
@@ -134,7 +134,7 @@ async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST) 
     return refunded
 
 
-async def _refund_order(conn, order, cause: Cause) -> bool:
+async def _refund_order(conn, order, cause: Cause, reason: str) -> bool:
     """The order's hold (what it still holds) back to its payers, the order ``refunded`` and its
     tickets revoked; False for a hold frozen by a dispute (left as it is)."""
     hold = await holds.get_hold(conn, hold_id=order["hold_id"])
@@ -142,7 +142,7 @@ async def _refund_order(conn, order, cause: Cause) -> bool:
         return False
     if hold.balance > 0:
         await holds.refund(conn, hold_id=hold.id, cause=cause)
-    await _sql.mark_order_refunded(conn, order_id=order["id"])
+    await _sql.mark_order_refunded(conn, order_id=order["id"], reason=reason)
     await _sql.cancel_order_tickets(conn, order_id=order["id"])
     return True
 
@@ -256,7 +256,7 @@ async def decide(platform: Platform, caller: Caller, event_id: uuid.UUID, *, dec
             amount = 0
             async for order in _orders(conn, event_id):
                 hold = await holds.get_hold(conn, hold_id=order["hold_id"])
-                if await _refund_order(conn, order, cause):
+                if await _refund_order(conn, order, cause, "refunded by an operator's decision"):
                     amount += hold.balance
             settlement = "refunded"
         await _settled(conn, event, settlement, amount)

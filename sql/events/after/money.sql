@@ -8,14 +8,13 @@ RETURNING id, cancelled_at;
 
 -- name: revoke_event_tickets(event_id)
 -- Every valid ticket of the event stops admitting: their holders.
-UPDATE tickets SET state = 'cancelled', revoked_at = now()
+UPDATE tickets SET state = 'cancelled', revoked_at = now(), revoke_reason = 'cancelled'
  WHERE event_id = :event_id AND state = 'valid'
 RETURNING id, holder_id;
 
--- name: cancel_unpaid_orders(event_id)
-UPDATE ticket_orders SET state = 'cancelled', closed_at = now(), reserved_until = NULL, updated_at = now()
- WHERE event_id = :event_id AND state = 'pending_payment'
-RETURNING id, buyer_id;
+-- name: unpaid_orders(event_id)
+-- The event's orders waiting for their payment, in id order (each then locked and cancelled).
+SELECT id FROM ticket_orders WHERE event_id = :event_id AND state = 'pending_payment' ORDER BY id;
 
 -- name: release_committed(event_id)
 -- A cancelled event holds nothing: no unpaid order, no valid ticket.
@@ -30,11 +29,13 @@ SELECT id, buyer_id, total, currency, hold_id
  LIMIT :limit
    FOR UPDATE;
 
--- name: mark_order_refunded(order_id)!
-UPDATE ticket_orders SET state = 'refunded', closed_at = now(), updated_at = now() WHERE id = :order_id;
+-- name: mark_order_refunded(order_id, reason)!
+UPDATE ticket_orders SET state = 'refunded', cancel_reason = :reason, closed_at = now(), updated_at = now()
+ WHERE id = :order_id AND state = 'paid';
 
 -- name: cancel_order_tickets(order_id)!
-UPDATE tickets SET state = 'cancelled', revoked_at = now() WHERE order_id = :order_id AND state = 'valid';
+UPDATE tickets SET state = 'cancelled', revoked_at = now(), revoke_reason = 'refunded'
+ WHERE order_id = :order_id AND state = 'valid';
 
 -- name: set_settlement(event_id, settlement)!
 UPDATE events SET settlement = :settlement, updated_at = now() WHERE id = :event_id;
