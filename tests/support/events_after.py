@@ -2,23 +2,23 @@
 (tests/support/events.py): paid ticket orders the short way (as tests/support/orders.py makes
 commerce's): a hold opened for the order (``payments.holds.open_hold``) and funded as a
 provider's callback funds it (``holds.fund_hold``), the order ``paid`` with its tickets issued
-(rows of a test signing key: what these tests read is their state, holder and type, not their
-signature; the whole road through checkout and the payments sandbox is
-tests/test_events_money.py's last test); the scheduled jobs made due; and the REST calls."""
+(signed by the active key, as tests/support/events.py's ``ticket_row`` signs them; the whole
+road through checkout and the payments sandbox is tests/test_events_money.py's last test); the scheduled jobs made due; and the REST calls."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import random
 import uuid
 
+from nexgate.domain.events import signing, ticket_format
 from nexgate.domain.payments import holds, ledger
 from nexgate.domain.payments.ledger import Cause
 from nexgate.keys import PLATFORM
 from tests.support.commerce import call
 
 CODE_LETTERS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-TEST_KEY = "test-after"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,14 +34,6 @@ def _code() -> str:
     return f"{letters[:4]}-{letters[4:]}"
 
 
-async def _test_key(conn) -> str:
-    await conn.execute(
-        "INSERT INTO ticket_signing_keys (id, state, public_key_pem, private_key_pem) VALUES ($1, 'rotated', $2, $3)"
-        " ON CONFLICT (id) DO NOTHING", TEST_KEY, "-----BEGIN PUBLIC KEY-----\ntest\n-----END PUBLIC KEY-----\n",
-        b"test")
-    return TEST_KEY
-
-
 async def paid_order(client, event: dict, buyer: dict, *, ticket_type: dict | None = None, quantity: int = 1,
                      provider: str = "selcom") -> Paid:
     """A paid order of ``quantity`` tickets of ``ticket_type`` (the event's first by default) by
@@ -50,8 +42,15 @@ async def paid_order(client, event: dict, buyer: dict, *, ticket_type: dict | No
     price, buyer_id, event_id = kind["price"], uuid.UUID(buyer["id"]), uuid.UUID(event["id"])
     total, order_id = price * quantity, uuid.uuid4()
     key = uuid.uuid4().hex
-    async with client.app[PLATFORM].core.transaction("tests.paid_ticket_order") as conn:
-        key_id = await _test_key(conn)
+    platform = client.app[PLATFORM]
+    signer = await signing.active_key(platform)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    ticket_ids = [uuid.uuid4() for _ in range(quantity)]
+    payloads = [ticket_format.encode(ticket_format.Payload(
+        ticket_id, event_id, uuid.UUID(kind["id"]), frozenset(kind.get("days") or {1}), now,
+        now + datetime.timedelta(days=30), signer.id)) for ticket_id in ticket_ids]
+    signatures = ticket_format.sign(signer.id, signer.private_key_pem, platform.config.events_key_passphrase, payloads)
+    async with platform.core.transaction("tests.paid_ticket_order") as conn:
         hold_id = None
         if total:
             hold = await holds.open_hold(conn, payable_kind="events.ticket_order", payable_id=order_id,
@@ -69,16 +68,12 @@ async def paid_order(client, event: dict, buyer: dict, *, ticket_type: dict | No
                            price, total, kind["name"])
         await conn.execute("UPDATE ticket_types SET committed = committed + $2 WHERE id = $1", uuid.UUID(kind["id"]),
                            quantity)
-        ticket_ids = []
-        for _ in range(quantity):
-            ticket_id = uuid.uuid4()
+        for ticket_id, payload, signature in zip(ticket_ids, payloads, signatures):
             await conn.execute(
                 "INSERT INTO tickets (id, event_id, ticket_type_id, order_id, holder_id, code, price, key_id, payload,"
-                " signature, valid_from, valid_until) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(),"
-                " e.ends_at FROM events e WHERE e.id = $2",
-                ticket_id, event_id, uuid.UUID(kind["id"]), order_id, buyer_id, _code(), price, key_id,
-                ticket_id.bytes, b"test-signature")
-            ticket_ids.append(ticket_id)
+                " signature, valid_from, valid_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                ticket_id, event_id, uuid.UUID(kind["id"]), order_id, buyer_id, _code(), price, signer.id, payload,
+                signature, now, now + datetime.timedelta(days=30))
         if total:
             txn = f"SEL-{uuid.uuid4().hex[:16]}"
             await holds.fund_hold(conn, hold_id=hold_id, amount=total, provider=provider, provider_transaction_id=txn,
