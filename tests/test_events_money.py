@@ -21,6 +21,7 @@ from tests.conftest import eventually
 from tests.support import events_after as support
 from tests.support.commerce import call, rows
 from tests.support.events import published_event
+from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.users import user
 from tests.test_users_verification import moderator
 
@@ -337,6 +338,40 @@ async def test_publishing_schedules_the_end_and_each_days_reminders_and_a_stale_
     assert paid.ticket_ids
 
 
+async def test_a_reminder_is_told_to_each_holder_of_the_day_in_their_language(make_client, config, users):
+    from tests.support.events import free_tickets
+    from tests.support.notifications import centre, event_ids, handled, person
+
+    client = await _app(make_client, config, workers=("outbox-relay", "scheduler", "notifications",
+                                                      "events_timeline"))
+    organizer_api, amina_api, juma_api, gone_api = [await person(client, users) for _ in range(4)]
+    await juma_api.request("PATCH", f"/api/users/{juma_api.user_id}", json={"language": "sw"})
+    organizer, amina, juma, gone = [{**api.tokens, "id": str(api.user_id)}
+                                    for api in (organizer_api, amina_api, juma_api, gone_api)]
+    event = await published_event(client, organizer, title="Usiku wa Taarab")
+    for holder in (amina, juma, gone):
+        await free_tickets(client, holder, event)
+    async with client.app[PLATFORM].core.connection() as conn:  # gone's ticket was refunded since
+        await conn.execute("UPDATE tickets SET state = 'cancelled', revoked_at = now() WHERE holder_id = $1",
+                           uuid.UUID(gone["id"]))
+    await support.set_times(client, event["id"], starts_at=_now() + datetime.timedelta(minutes=59),
+                            ends_at=_now() + datetime.timedelta(hours=3))
+    day_id = uuid.UUID(event["days"][0]["id"])
+    await support.make_due(client, timeline.job_id(uuid.UUID(event["id"]), "1h", day_id))
+    await eventually(lambda: _outbox(client, "events.holders.reminded", event["id"]))
+    await handled(client, await event_ids(client, "events.holders.reminded", event_id=event["id"]))
+    async def reminders(api) -> list[dict]:  # (their tickets' purchase was told too)
+        return [item for item in (await centre(api))["items"] if item["type"].startswith("event_")]
+
+    [to_amina] = await reminders(amina_api)
+    assert (to_amina["type"], to_amina["text"], to_amina["link"]) == (
+        "event_reminder_1h", "Usiku wa Taarab starts in an hour. Have your ticket ready",
+        f"nexgate://events/{event['id']}")
+    [to_juma] = await reminders(juma_api)
+    assert to_juma["text"] == "Usiku wa Taarab inaanza baada ya saa moja. Andaa tiketi yako"
+    assert await reminders(gone_api) == [] and await reminders(organizer_api) == []
+
+
 async def _fired(client, job_id) -> bool:
     return bool(await rows(client, "SELECT 1 FROM scheduled_jobs WHERE id = $1 AND fired_at IS NOT NULL", job_id))
 
@@ -380,3 +415,41 @@ async def test_unpublishing_removes_the_jobs_and_a_schedule_edit_moves_them(make
     assert jobs[timeline.job_id(event_id, "end")] == later + datetime.timedelta(hours=6)
     assert jobs[timeline.job_id(event_id, "24h", day_id)] == later - datetime.timedelta(hours=24)
     assert jobs[timeline.job_id(event_id, "starting", day_id)] == later
+
+
+# the whole road: checkout, the payment through the provider's sandbox, the cancellation's refund to the phone
+
+async def test_tickets_bought_through_checkout_and_the_sandbox_are_refunded_to_the_phone_when_cancelled(
+        make_client, config, sandboxes):
+    from nexgate.domain.payments import disbursements
+    from tests.support.event_tickets import buy
+    from tests.support.payments_flow import SELCOM_PAYER, method, start_app
+
+    client = await start_app(make_client, config, sandboxes, scheduler_poll_ms=50,
+                             workers=("outbox-relay", "scheduler", "events_checkout", "payments_live",
+                                      "events_timeline"))
+    organizer, buyer = await user(client), await user(client)
+    event = await published_event(client, organizer, ticket_types=PAID[:1])
+    wallet = await method(client, buyer, "00", prefix=SELCOM_PAYER)
+    placed = await buy(client, buyer, event, quantity=2, method_id=wallet["id"])
+    order_path = f"/api/ticket-orders/{placed['id']}"
+
+    async def order_in(state):
+        shown = await call(client, "GET", order_path, buyer, 200)
+        return shown if shown["state"] == state else None
+
+    paid = await eventually(lambda: order_in("paid"), timeout=20)
+    assert paid["total"] == 1_000_000 and len(paid["tickets"]) == 2
+    await support.cancel(client, organizer, event["id"], reason="The artist is ill")
+    await eventually(lambda: order_in("refunded"), timeout=20)
+    assert await _settled(client, event["id"], "refunded")
+    tickets = await call(client, "GET", "/api/tickets", buyer, 200)
+    assert {ticket["state"] for ticket in tickets["items"] if ticket["event"]["id"] == event["id"]} == {"cancelled"}
+
+    async def refunded_to_phone():
+        await disbursements.disburse_due(client.app[PLATFORM])
+        found = await call(client, "GET", "/api/payments/disbursements", buyer, 200, params={"kind": "refund"})
+        return [item for item in found["items"] if item["status"] == "succeeded"]
+
+    [refund] = await eventually(refunded_to_phone, timeout=20)
+    assert (refund["amount"], refund["currency"]) == (1_000_000, "TZS")
