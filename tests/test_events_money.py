@@ -68,17 +68,19 @@ async def test_a_cancellation_revokes_every_ticket_gives_back_unpaid_orders_and_
         make_client, config):
     client = await _app(make_client, config)
     organizer, amina, juma = await user(client), await user(client), await user(client)
-    event = await published_event(client, organizer, ticket_types=PAID)
-    standard, vip = event["ticket_types"]
+    event = await published_event(client, organizer, ticket_types=PAID + (dict(kind="free", name="Guest",
+                                                                                quantity=5),))
+    standard, vip, guest = event["ticket_types"]
     first = await support.paid_order(client, event, amina, ticket_type=standard, quantity=2)
     second = await support.paid_order(client, event, juma, ticket_type=vip)
+    free = await support.paid_order(client, event, juma, ticket_type=guest)  # a free order: nothing to refund
     unpaid_id = await _unpaid_order(client, event, juma, standard, quantity=3)
 
     stranger = await call(client, "POST", f"/api/events/{event['id']}/cancel", juma, 403, json={"reason": "mine"})
     assert stranger["error"]["code"] == "not_event_organizer"
     done = await support.cancel(client, organizer, event["id"], reason="The venue flooded")
     assert (done["state"], done["reason"], done["tickets_revoked"], done["orders_cancelled"]) == (
-        "cancelled", "The venue flooded", 3, 1)
+        "cancelled", "The venue flooded", 4, 1)
 
     await eventually(lambda: _settled(client, event["id"], "refunded"))
     for paid in (first, second):
@@ -86,11 +88,12 @@ async def test_a_cancellation_revokes_every_ticket_gives_back_unpaid_orders_and_
         assert (hold.state, hold.refunded_amount, hold.balance) == ("refunded", paid.total, 0)
     orders = {row["id"]: row["state"] for row in await rows(
         client, "SELECT id, state FROM ticket_orders WHERE event_id = $1", uuid.UUID(event["id"]))}
-    assert orders == {first.order_id: "refunded", second.order_id: "refunded", unpaid_id: "cancelled"}
+    assert orders == {first.order_id: "refunded", second.order_id: "refunded", unpaid_id: "cancelled",
+                      free.order_id: "paid"}
     tickets = await rows(client, "SELECT state, revoked_at FROM tickets WHERE event_id = $1", uuid.UUID(event["id"]))
     assert {row["state"] for row in tickets} == {"cancelled"} and all(row["revoked_at"] for row in tickets)
     committed = await rows(client, "SELECT committed FROM ticket_types WHERE event_id = $1", uuid.UUID(event["id"]))
-    assert [row["committed"] for row in committed] == [0, 0]
+    assert [row["committed"] for row in committed] == [0, 0, 0]
     for paid in (first, second):
         assert [refund.amount for refund in await support.refunds(client, paid.hold_id)] == [paid.total]
 
@@ -123,6 +126,32 @@ async def _unpaid_order(client, event, buyer, ticket_type, *, quantity: int) -> 
         await conn.execute("UPDATE ticket_types SET committed = committed + $2 WHERE id = $1",
                            uuid.UUID(ticket_type["id"]), quantity)
     return order_id
+
+
+async def test_a_cancellation_during_checkouts_leaves_no_valid_ticket_behind(make_client, config):
+    from tests.support.event_tickets import buy
+
+    client = await _app(make_client, config)
+    organizer = await user(client)
+    buyers = [await user(client) for _ in range(6)]
+    event = await published_event(client, organizer)
+
+    async def checkout(buyer):
+        response = await client.post(f"/api/events/{event['id']}/checkout", json={"lines": [
+            {"ticket_type_id": event["ticket_types"][0]["id"], "quantity": 1}]}, headers={
+            "Authorization": f"Bearer {buyer['access_token']}", "Idempotency-Key": str(uuid.uuid4())})
+        return response.status, await response.json()
+
+    answers = await asyncio.gather(*(checkout(buyer) for buyer in buyers[:3]),
+                                   support.cancel(client, organizer, event["id"]),
+                                   *(checkout(buyer) for buyer in buyers[3:]))
+    checkouts = [answer for answer in answers if isinstance(answer, tuple)]
+    statuses = [status for status, _ in checkouts]
+    assert set(statuses) <= {201, 409}
+    assert {body["error"]["code"] for status, body in checkouts if status == 409} <= {"event_not_on_sale"}
+    tickets = await rows(client, "SELECT state FROM tickets WHERE event_id = $1", uuid.UUID(event["id"]))
+    assert len(tickets) == statuses.count(201) and {row["state"] for row in tickets} <= {"cancelled"}
+    assert (await buy(client, buyers[0], event, expect=409))["error"]["code"] == "event_not_on_sale"
 
 
 async def test_a_large_cancellation_refunds_in_batches_each_order_once(make_client, config, monkeypatch):
