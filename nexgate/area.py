@@ -17,6 +17,7 @@ from .bus.consumer import ConsumerGroup
 from .domain.notifications.registry import NotificationType
 from .handlers.routing import Routes
 from .platform import Platform
+from .ws.devices import DeviceKind
 from .ws.protocol import Command
 from .ws.topics import TopicKind
 
@@ -32,6 +33,7 @@ class Area:
     routes: tuple[Routes, ...] = ()
     commands: tuple[Command, ...] = ()  # its WebSocket commands (``<area>/ws.py`` beside its REST handlers)
     topics: tuple[TopicKind, ...] = ()  # its live topic kinds, each with the check of who may subscribe
+    devices: tuple[DeviceKind, ...] = ()  # devices with a /ws session of their own (a kiosk), not a user's
     consumer_groups: Mapping[str, ConsumerGroupFactory] = dataclasses.field(default_factory=dict)  # by worker name
     workers: Mapping[str, WorkerFactory] = dataclasses.field(default_factory=dict)  # its other workers, by name
     notification_types: tuple[NotificationType, ...] = ()  # what the notification service tells of its events

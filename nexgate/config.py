@@ -606,6 +606,16 @@ class Config:
         3, _integer(1, 100_000),
         "How many reviews in the feedback window it takes for their average to hold an event's ticket money",
     )
+    events_kiosk_pairing_code_ttl_s: int = _setting(
+        600, _integer(60, 86_400), "Seconds a check-in kiosk's pairing code waits for the organizer to pair it"
+    )
+    events_kiosk_pairings_per_minute: int = _setting(
+        10, _integer(1, 100_000), "Kiosk pairings one IP may ask for per minute (POST /api/kiosks)"
+    )
+    events_offline_clock_skew_s: int = _setting(
+        300, _integer(0, 86_400),
+        "Seconds an offline scanner's clock may run ahead of the server's: an uploaded scan later than that is refused",
+    )
     media_storage: str = _setting(
         "local", _choice("local", "s3"),
         "Where media is stored: local (files under NEXGATE_MEDIA_LOCAL_DIR, served by the app) or s3 (MinIO or any S3 API)",

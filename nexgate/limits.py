@@ -98,6 +98,9 @@ LIKES = NamedLimit("social.likes", Scope.USER, "likes_per_hour", 3600, "likes an
 PAYMENTS = NamedLimit("payments.attempts", Scope.USER, "payments_per_minute", 60, "payments begun")
 PRODUCT_LISTINGS = NamedLimit("commerce.products", Scope.USER, "product_listings_per_hour", 3600, "products listed")
 CHECKOUTS = NamedLimit("commerce.checkouts", Scope.USER, "checkouts_per_minute", 60, "checkouts made")
+KIOSK_PAIRINGS = NamedLimit(
+    "events.kiosk_pairings", Scope.IP, "events_kiosk_pairings_per_minute", 60, "kiosk pairings asked for"
+)
 NOTIFICATION_PUSHES = NamedLimit(
     "notifications.pushes", Scope.RECIPIENT, "notifications_pushes_per_minute", 60, "pushes sent to one person"
 )
@@ -105,6 +108,7 @@ NOTIFICATION_PUSHES = NamedLimit(
 TABLE: dict[str, NamedLimit] = {limit.name: limit for limit in (
     *AUTH_ENDPOINTS, LOGIN_FAILURES_ACCOUNT, LOGIN_FAILURES_IP, SMS_CODES, API_REQUESTS, FOLLOWS, MESSAGES,
     MEDIA_UPLOADS, WS_FRAMES, POSTS, COMMENTS, LIKES, PAYMENTS, PRODUCT_LISTINGS, CHECKOUTS, NOTIFICATION_PUSHES,
+    KIOSK_PAIRINGS,
 )}
 
 

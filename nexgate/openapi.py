@@ -12,7 +12,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from . import __version__, idempotency
-from .handlers.routing import OPTIONAL, Routes, RouteSpec
+from .handlers.routing import OPTIONAL, DeviceAuth, Routes, RouteSpec
 
 
 class ErrorDetailSchema(ma.Schema):
@@ -37,6 +37,11 @@ def build(areas: Iterable[Routes], server_url: str) -> dict[str, Any]:
     )
     spec.components.schema("Error", schema=ErrorSchema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    devices = {route.auth.security_name: route.auth for routes in areas for route in routes.specs
+               if isinstance(route.auth, DeviceAuth)}
+    for name, device in sorted(devices.items()):
+        spec.components.security_scheme(name, {"type": "apiKey", "in": "header", "name": "Authorization",
+                                               "description": device.description})
     for tag in dict.fromkeys(routes.tag for routes in areas):
         spec.tag({"name": tag})
     for routes in areas:
@@ -77,7 +82,9 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         parameters.append(_IDEMPOTENCY_KEY)
     if parameters:
         operation["parameters"] = parameters
-    if route.auth == OPTIONAL:
+    if isinstance(route.auth, DeviceAuth):
+        operation["security"] = [{route.auth.security_name: []}]
+    elif route.auth == OPTIONAL:
         operation["security"] = [{"bearer": []}, {}]  # a token, or none at all
     elif route.auth:
         operation["security"] = [{"bearer": []}]

@@ -120,6 +120,14 @@ class Realtime:
         message = f"{skip_user or ''}\n{topic_frame(topic, event, data)}"
         return await self.redis.client.publish(self.topic_channel(topic), message)
 
+    async def end_device_session(self, topic: str, event: str, data: Mapping[str, Any], *, code: int = 4003,
+                                 reason: str = "device session ended") -> None:
+        """Tell the device whose own topic is ``topic`` (a kiosk, nexgate/ws/devices.py) ``event``,
+        then close its socket with ``code``, on whichever server process holds it."""
+        await self.redis.client.publish(self.control_channel, orjson.dumps(
+            {"end_device": {"topic": topic, "frame": topic_frame(topic, event, data), "code": code,
+                            "reason": reason}}, default=str))
+
     async def sessions_revoked(self, session_ids: Iterable[uuid.UUID]) -> None:
         """Close the WebSockets of revoked sessions on every server process."""
         session_ids = [str(session_id) for session_id in session_ids]

@@ -47,6 +47,9 @@ async def test_a_session_uses_every_documented_frame_type(client, users):
         {"type": "auth", "id": 4, "token": alice.access_token},
         {"type": "unsubscribe", "id": 5, "topic": f"presence:{bob.user_id}"},
         {"type": "subscribe", "id": 6, "topic": "nonsense"},
+        # the events area's: refused here (no such event; not a kiosk), their answers in test_events_checkin.py
+        {"type": "events.checkin", "id": 12, "event_id": "00000000-0000-4000-8000-000000000000", "short_code": "ABCD-1234"},
+        {"type": "kiosk.scan", "id": 13, "qr": "NXT1.AAAA.AAAA"},
     ]
     for request in requests:
         await send(ws, **request)

@@ -22,8 +22,32 @@ from ..errors import DomainError, Unauthorized, UnsupportedMediaType
 from ..keys import PLATFORM
 
 CALLER = web.RequestKey("caller", Caller)
+DEVICE = web.RequestKey("device", object)
 OPTIONAL = "optional"  # auth=OPTIONAL: a public read, whose caller is known when a token is sent
 Handler = Callable[..., Awaitable[web.StreamResponse]]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceAuth:
+    """``auth=DeviceAuth(...)``: a route a device calls with an API key of its own, not a user's
+    token (a hardware ticket scanner): ``Authorization: <scheme> <key>``. ``authenticate`` is the
+    area's domain function from the key to the device (``device(request)`` in the handler), which
+    raises ``Unauthorized`` for a key that names nothing or was revoked. The OpenAPI document
+    names the scheme as an API key in the Authorization header."""
+
+    scheme: str  # "Scanner"
+    authenticate: Callable[[Any, str], Awaitable[Any]]  # (platform, key) -> the device
+    description: str  # for the OpenAPI document
+
+    @property
+    def security_name(self) -> str:
+        return self.scheme.lower()
+
+    def key_of(self, request: web.Request) -> str:
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != self.scheme.lower() or not key.strip():
+            raise Unauthorized(f"Send the device's key: Authorization: {self.scheme} <key>", code="device_key_missing")
+        return key.strip()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +85,8 @@ class RouteSpec:
     status: int = 200
     other_statuses: tuple[int, ...] = ()  # other successes, same body: 200 when a repeated create finds its thing
     errors: tuple[int, ...] = ()  # beyond those the declaration implies (openapi.implied_errors)
-    auth: bool | str = True  # True: a caller is required; OPTIONAL: known if a token is sent; False: none
+    # True: a caller is required; OPTIONAL: known if a token is sent; False: none; a DeviceAuth: a device's key
+    auth: bool | str | DeviceAuth = True
     roles: tuple[str, ...] = ()  # the caller needs one of them (403 role_required); the one place roles are checked
     rate_limit: str | None = None  # a name in limits.TABLE, counted per IP or per (authenticated) user
     idempotent: bool = False  # needs an Idempotency-Key; a retry with it gets the first answer (nexgate/idempotency.py)
@@ -73,8 +98,8 @@ class RouteSpec:
 
     def __post_init__(self) -> None:
         where = f"{self.method} {self.path}"
-        if self.auth not in (True, False, OPTIONAL):
-            raise ValueError(f"{where}: auth is True, False or {OPTIONAL!r}, not {self.auth!r}")
+        if self.auth not in (True, False, OPTIONAL) and not isinstance(self.auth, DeviceAuth):
+            raise ValueError(f"{where}: auth is True, False, {OPTIONAL!r} or a DeviceAuth, not {self.auth!r}")
         if self.roles and self.auth is not True:
             raise ValueError(f"{where}: a route with roles needs a caller (auth=True)")
         if self.idempotent and (self.auth is not True or self.body_doc is not None):
@@ -176,7 +201,9 @@ def _guarded(spec: RouteSpec) -> Callable[[web.Request], Awaitable[web.StreamRes
         platform = request.app[PLATFORM]
         if ip_limit is not None:
             await limits.enforce(platform, ip_limit, client_ip(request) or "unknown")
-        if spec.auth == OPTIONAL and "Authorization" not in request.headers:
+        if isinstance(spec.auth, DeviceAuth):
+            request[DEVICE] = await spec.auth.authenticate(platform, spec.auth.key_of(request))
+        elif spec.auth == OPTIONAL and "Authorization" not in request.headers:
             request[CALLER] = None  # anonymous; a token sent must be valid, as anywhere
         elif spec.auth:
             request[CALLER] = who = await sessions.authenticate(
@@ -221,6 +248,11 @@ def bearer_token(request: web.Request) -> str:
 def caller(request: web.Request) -> Caller:
     """The authenticated caller of a route declared with ``auth=True`` (the default)."""
     return request[CALLER]
+
+
+def device(request: web.Request) -> Any:
+    """The device of a route declared with ``auth=DeviceAuth(...)``, as its ``authenticate`` gave it."""
+    return request[DEVICE]
 
 
 def viewer(request: web.Request) -> Caller | None:

@@ -21,6 +21,7 @@ from ..config import Config
 from ..domain.auth.caller import Caller
 from ..errors import RateLimited
 from ..limits import WS_FRAMES
+from .devices import DeviceIdentity
 from .protocol import Close
 
 log = logging.getLogger(__name__)
@@ -30,15 +31,19 @@ FLUSH_TIMEOUT_S = 2.0  # a closing socket's queued replies get this long to leav
 
 class Connection:
     def __init__(
-        self, ws: web.WebSocketResponse, caller: Caller, device_name: str | None, ip: str | None, config: Config
+        self, ws: web.WebSocketResponse, caller: Caller | None, device_name: str | None, ip: str | None, config: Config,
+        *, device: DeviceIdentity | None = None,
     ):
+        """A user's connection (``caller``), or a device's (``device``: a kiosk, ws/devices.py),
+        which has no user, stream, presence or token expiry."""
         self.id = uuid.uuid4().hex
         self.ip = ip
         self.ws = ws
         self.caller = caller
+        self.device = device
         self.device_name = device_name
-        self.user_id = str(caller.user_id)
-        self.session_id = str(caller.session_id)
+        self.user_id = str(caller.user_id) if caller is not None else device.topic
+        self.session_id = str(caller.session_id) if caller is not None else device.topic
         self.topics: set[str] = set()
         self.counted_online = False  # in presence; a socket refused while opening never was
         self.cursor: tuple[int, int] = (0, 0)
@@ -55,7 +60,8 @@ class Connection:
         self._limit = _FrameBudget(WS_FRAMES.budget(config).count, config.ws_frame_burst)
         self._max_strikes = config.ws_max_strikes
         self._strikes: list[float] | tuple = ()
-        self.expire_at(caller.expires_at)
+        if caller is not None:
+            self.expire_at(caller.expires_at)
 
     # -- sending -------------------------------------------------------------------------
 

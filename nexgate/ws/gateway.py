@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 from ..area import Area
 from ..domain.auth import sessions
 from ..domain.users import visibility
-from ..errors import DomainError, Internal, Invalid, Unauthorized
+from ..errors import DomainError, Forbidden, Internal, Invalid, Unauthorized
 from ..handlers.routing import client_ip
 from ..keys import PLATFORM
 from ..platform import Platform
@@ -37,6 +37,7 @@ class Gateway:
         self.config = platform.config
         self.commands = protocol.registry([*commands.COMMANDS, *(c for area in areas for c in area.commands)])
         self.topics = Topics(kind for area in areas for kind in area.topics)
+        self.devices = {kind.name: kind for area in areas for kind in area.devices}
         self.hub = Hub(platform.realtime, platform.metrics)
         self.presence = Presence(platform.realtime, self.config.presence_ttl_s)
         self._refresher: asyncio.Task | None = None
@@ -64,7 +65,10 @@ class Gateway:
         connection, frame_id, resume = authenticated
         try:
             try:
-                await self._open(connection, frame_id, resume)
+                if connection.device is not None:
+                    await self._open_device(connection, frame_id)
+                else:
+                    await self._open(connection, frame_id, resume)
             except (RedisError, OSError) as error:
                 log.warning("websocket %s could not open: %s", connection.id, error)
                 connection.abort(Close.INTERNAL_ERROR, "temporarily unavailable; reconnect")
@@ -98,6 +102,15 @@ class Gateway:
             if frame_type != "auth":
                 raise Unauthorized("The first frame must be auth, with an access token", code="auth_required")
             fields = protocol.validate(commands.AUTH, fields)
+            device_fields = fields["device"] or {}
+            if device_fields.get("secret") is not None:
+                kind = self.devices.get(device_fields["kind"])
+                if kind is None:
+                    raise Unauthorized(f"No such device kind {device_fields['kind']!r}; one of {sorted(self.devices)}",
+                                       code="device_invalid")
+                device = await kind.authenticate(self.platform, device_fields["secret"])
+                return Connection(ws, None, device_fields.get("name"), client_ip(request), self.config,
+                                  device=device), frame_id, None
             caller = await sessions.authenticate(self.platform, fields["token"], client_ip(request))
         except DomainError as failure:
             return await _refuse(ws, frame_id, failure)
@@ -127,6 +140,15 @@ class Gateway:
             expires_at=int(caller.expires_at), limits=self._limits(),
         ))
         await self.hub.catch_up(connection)
+
+    async def _open_device(self, connection: Connection, frame_id: Any) -> None:
+        """A device's connection: it joins its own topic and is told ``ready`` with what it is."""
+        device = connection.device
+        await self.hub.attach_device(connection)
+        await connection.send(protocol.frame(
+            type="ready", id=frame_id, connection_id=connection.id, device={"kind": device.kind, **device.ready},
+            heartbeat_s=self.config.ws_heartbeat_s, limits=self._limits(),
+        ))
 
     async def _shows_presence(self, connection: Connection) -> bool:
         """Whether the user's online changes are announced at all (they may hide them)."""
@@ -158,6 +180,11 @@ class Gateway:
             frame_id, frame_type, fields = protocol.decode_frame(text)
             connection.check_rate()
             handler = self.commands.get(frame_type)
+            if connection.device is not None and handler is not None and frame_type != "ping" \
+                    and frame_type not in self.devices[connection.device.kind].commands:
+                raise Forbidden(f"A {connection.device.kind} may send only ping and "
+                                f"{', '.join(self.devices[connection.device.kind].commands)}",
+                                code="not_allowed_for_device", details={"type": frame_type})
             if handler is None:
                 raise Invalid(f"Unknown frame type {frame_type!r}", code="unknown_type",
                               details={"type": frame_type, "known": sorted(self.commands)})

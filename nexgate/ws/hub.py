@@ -89,6 +89,12 @@ class Hub:
             await self._subscribe(self.realtime.user_channel(connection.user_id), ("u", connection.user_id))
         return not resync
 
+    async def attach_device(self, connection: Connection) -> None:
+        """A device's connection (ws/devices.py): it hears its own topic only."""
+        self.connections.add(connection)
+        self.metrics.websocket_sessions.set(len(self.connections))
+        await self.join_topic(connection, connection.device.topic)
+
     async def catch_up(self, connection: Connection) -> None:
         """Send what the stream holds after the connection's cursor, then go live."""
         key = self.realtime.stream_key(connection.user_id)
@@ -227,6 +233,12 @@ class Hub:
 
     def _control(self, command: dict) -> None:
         revoked = set(command.get("revoked", ()))
+        ended = command.get("end_device")
+        if ended is not None:  # realtime.end_device_session: its last frame, then the close
+            for connection in tuple(self._topics.get(ended["topic"], ())):
+                if connection.device is not None and connection.device.topic == ended["topic"]:
+                    connection.push(ended["frame"])
+                    connection.abort(ended["code"], ended["reason"], flush=True)
         for connection in tuple(self.connections):
             if connection.session_id in revoked:
                 connection.abort(Close.SESSION_REVOKED, "session revoked")

@@ -1,8 +1,10 @@
 """Topics a connection may subscribe to, each kind with the check of who may follow it.
 
-A topic is ``<kind>:<id>``. The kinds come from the areas' manifests (``Area.topics``): each
-area declares its kinds (a user's presence, a conversation's typing; later a post's counters,
-a group buy's seats, an event's check-in feed) with the domain check that decides who may listen.
+A topic is ``<kind>:<id>``, or ``<kind>:<id>:<suffix>`` for a second feed of the same object
+(``event:<id>`` is an event's availability, ``event:<id>:checkins`` its door dashboard, each with
+its own check). The kinds come from the areas' manifests (``Area.topics``): each area declares
+its kinds (a user's presence, a conversation's typing, a product's price, an event's check-ins)
+with the domain check that decides who may listen.
 """
 from __future__ import annotations
 
@@ -20,23 +22,30 @@ Authorize = Callable[[Platform, Caller, str], Awaitable[None]]  # raises unless 
 @dataclasses.dataclass(frozen=True)
 class TopicKind:
     name: str
-    authorize: Authorize  # called with the topic's id (what follows ``<kind>:``)
+    authorize: Authorize  # called with the topic's id (what follows ``<kind>:``, before any ``:<suffix>``)
+    suffix: str | None = None  # "checkins": the topics ``<kind>:<id>:checkins``
+
+    @property
+    def shape(self) -> str:
+        return f"{self.name}:<id>" + (f":{self.suffix}" if self.suffix else "")
 
 
 class Topics:
     def __init__(self, kinds: Iterable[TopicKind]):
-        self.kinds: dict[str, Authorize] = {}
+        self.kinds: dict[tuple[str, str | None], Authorize] = {}
         for kind in kinds:
-            if kind.name in self.kinds:
-                raise RuntimeError(f"Topic kind {kind.name!r} is declared twice")
-            self.kinds[kind.name] = kind.authorize
+            if (kind.name, kind.suffix) in self.kinds:
+                raise RuntimeError(f"Topic kind {kind.shape!r} is declared twice")
+            self.kinds[(kind.name, kind.suffix)] = kind.authorize
 
     async def authorize(self, platform: Platform, caller: Caller, topic: str) -> None:
         """Raise unless ``caller`` may subscribe to ``topic``."""
-        name, _, ident = topic.partition(":")
-        check = self.kinds.get(name)
+        name, _, rest = topic.partition(":")
+        ident, _, suffix = rest.partition(":")
+        check = self.kinds.get((name, suffix or None))
         if check is None or not ident:
-            raise Invalid(f"Unknown topic {topic!r}; topics are <kind>:<id> with kind one of {sorted(self.kinds)}",
+            shapes = sorted(name + ":<id>" + (f":{suffix}" if suffix else "") for name, suffix in self.kinds)
+            raise Invalid(f"Unknown topic {topic!r}; topics are one of {', '.join(shapes)}",
                           code="unknown_topic", details={"topic": topic})
         await check(platform, caller, ident)
 

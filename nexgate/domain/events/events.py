@@ -37,6 +37,7 @@ STAFF_INVITED = "events.staff.invited"
 TICKET_ADMITTED = "events.ticket.admitted"
 CHECKIN_CONFLICTED = "events.checkin.conflicted"
 KIOSK_REVOKED = "events.kiosk.revoked"
+KIOSK_PAIRED = "events.kiosk.paired"
 
 REVIEW_CREATED = "events.review.created"
 
@@ -81,13 +82,16 @@ EVENTS = declare("events", [
     event(TICKET_TRANSFERRED, "a ticket's holder gave it to another user: a new ticket replaces it", **_TICKET,
           new_ticket_id=UUID, new_holder_id=UUID),
     event(TICKET_REFUNDED, "a paid ticket was refunded to its buyer", **_TICKET, amount=INTEGER, currency=STRING),
-    event(STAFF_INVITED, "an organizer invited a user to help at an event", **_EVENT, user_id=UUID, role=STRING),
+    event(STAFF_INVITED, "an organizer invited a user to help at an event", **_EVENT, user_id=UUID, role=STRING,
+          title=STRING),
     event(TICKET_ADMITTED, "a ticket was admitted on one of its days", **_TICKET, day_id=UUID, method=STRING,
-          gate=nullable(STRING), scanned_at=TIMESTAMP),
+          gate=nullable(STRING), scanned_at=TIMESTAMP, title=STRING, day_number=INTEGER),
     event(CHECKIN_CONFLICTED, "an offline scanner uploaded an admission of a ticket another device had already "
           "admitted that day", **_EVENT, ticket_id=UUID, day_id=UUID, scanner_id=UUID, gate=nullable(STRING),
           scanned_at=TIMESTAMP),
     event(KIOSK_REVOKED, "an organizer revoked a kiosk's pairing: its live session ends", **_EVENT, kiosk_id=UUID),
+    event(KIOSK_PAIRED, "an organizer paired a kiosk to an event's day and gate: its live session is told",
+          **_EVENT, kiosk_id=UUID, day_id=UUID, gate=nullable(STRING)),
     event(REVIEW_CREATED, "an attendee reviewed an event's organizer", review_id=UUID, **_EVENT, reviewer_id=UUID,
           rating=INTEGER),
 ])

@@ -188,3 +188,71 @@ def signing_key_view(key) -> dict[str, Any]:
     """A ticket signing key as the operators see it (never its private key)."""
     return {"kid": key.id, "state": key.state, "created_at": key.created_at, "rotated_at": key.rotated_at,
             "retired_at": key.retired_at, "public_key_pem": key.public_key_pem}
+
+
+# The door (domain/events/checkin.py, staff.py, devices.py, dashboard.py)
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def staff_member(row) -> dict[str, Any]:
+    return {"event_id": str(row["event_id"]),
+            "user": {"id": str(row["user_id"]), "username": row["username"], "display_name": row["display_name"]},
+            "role": row["role"], "state": row["state"], "invited_at": _iso(row["created_at"]),
+            "accepted_at": _iso(row["accepted_at"])}
+
+
+def scanner(row) -> dict[str, Any]:
+    return {"id": str(row["id"]), "event_id": str(row["event_id"]), "name": row["name"], "gate": row["gate"],
+            "key_prefix": row["key_prefix"], "created_at": _iso(row["created_at"]),
+            "last_used_at": _iso(row["last_used_at"]), "revoked_at": _iso(row["revoked_at"])}
+
+
+def kiosk(row) -> dict[str, Any]:
+    return {"id": str(row["id"]), "state": row["state"],
+            "event_id": None if row["event_id"] is None else str(row["event_id"]),
+            "day_id": None if row["day_id"] is None else str(row["day_id"]), "gate": row["gate"], "name": row["name"],
+            "paired_at": _iso(row["paired_at"]), "revoked_at": _iso(row["revoked_at"])}
+
+
+def admission_view(row) -> dict[str, Any]:
+    """An admission as the scanning device, the dashboard and the lists show it."""
+    if row["scanner_id"] is not None:
+        device = {"kind": "scanner", "id": str(row["scanner_id"]), "name": row["scanner_name"]}
+    elif row["kiosk_id"] is not None:
+        device = {"kind": "kiosk", "id": str(row["kiosk_id"]), "name": row["kiosk_name"]}
+    else:
+        device = {"kind": "staff", "id": str(row["by_user_id"]), "name": row["by_name"]}
+    return {
+        "ticket_id": str(row["ticket_id"]), "event_id": str(row["event_id"]),
+        "day": {"id": str(row["day_id"]), "number": row["day_number"]},
+        "holder": {"id": str(row["holder_id"]), "display_name": row["holder_name"]},
+        "ticket_type": {"id": str(row["ticket_type_id"]), "name": row["type_name"]},
+        "method": row["method"], "gate": row["gate"], "device": device, "offline": row["offline"],
+        "scanned_at": row["scanned_at"].isoformat(), "recorded_at": row["recorded_at"].isoformat(),
+    }
+
+
+def counts_view(rows) -> dict[str, Any]:
+    return {"admitted": sum(row["admitted"] for row in rows),
+            "by_day_and_gate": [{"day_id": str(row["day_id"]), "day_number": row["day_number"], "gate": row["gate"],
+                                 "admitted": row["admitted"]} for row in rows]}
+
+
+def conflict_view(row) -> dict[str, Any]:
+    if row["first_scanner_id"] is not None:
+        device = {"kind": "scanner", "id": str(row["first_scanner_id"]), "name": row["first_scanner_name"]}
+    elif row["first_kiosk_id"] is not None:
+        device = {"kind": "kiosk", "id": str(row["first_kiosk_id"]), "name": row["first_kiosk_name"]}
+    else:
+        device = {"kind": "staff", "id": str(row["first_by_user_id"]), "name": row["first_by_name"]}
+    return {
+        "ticket_id": str(row["ticket_id"]), "day": {"id": str(row["day_id"]), "number": row["day_number"]},
+        "holder": {"id": str(row["holder_id"]), "display_name": row["holder_name"]},
+        "ticket_type": {"id": str(row["ticket_type_id"]), "name": row["type_name"]},
+        "scanner": {"id": str(row["scanner_id"]), "name": row["scanner_name"]}, "nonce": row["nonce"],
+        "gate": row["gate"], "scanned_at": row["scanned_at"].isoformat(), "uploaded_at": row["uploaded_at"].isoformat(),
+        "first": {"method": row["first_method"], "gate": row["first_gate"], "device": device,
+                  "scanned_at": None if row["first_scanned_at"] is None else row["first_scanned_at"].isoformat()},
+    }
