@@ -118,6 +118,9 @@ async def test_a_hidden_type_is_sold_to_whoever_has_its_id_and_a_retry_is_made_o
     assert (replayed["id"], [t["id"] for t in replayed["tickets"]]) == (first["id"], [t["id"] for t in first["tickets"]])
     reused = await buy(app, buyer, event, [{"ticket_type_id": hidden, "quantity": 1}], key=key, expect=422)
     assert reused["error"]["code"] == "idempotency_key_reused"
+    await value(app, "DELETE FROM idempotency_keys WHERE user_id = $1", uuid.UUID(buyer["id"]))
+    reused = await buy(app, buyer, event, [{"ticket_type_id": hidden, "quantity": 1}], key=key, expect=422)
+    assert reused["error"]["code"] == "idempotency_key_reused"  # the order's own fingerprint refuses it too
     assert await committed(app, hidden) == 2
     assert await value(app, "SELECT count(*) FROM tickets WHERE order_id = $1", uuid.UUID(first["id"])) == 2
 

@@ -223,3 +223,15 @@ async def test_tickets_of_an_event_made_through_the_rest_api(client):
     assert second["tickets"][0]["days"] == [2]
     page = await call(client, "GET", f"/api/events/{event['id']}", buyer, 200)
     assert [t["available"] for t in page["ticket_types"]] == [4, 4]
+
+
+async def test_two_processes_making_the_first_key_at_once_make_one(make_client, config):
+    import asyncio
+
+    first, second = await make_client(config), await make_client(config)  # two apps: two processes' locks
+    async with first.app[PLATFORM].core.connection() as conn:
+        await conn.execute("UPDATE ticket_signing_keys SET state = 'rotated', rotated_at = now() WHERE state = 'active'")
+        before = await conn.fetchval("SELECT count(*) FROM ticket_signing_keys")
+    made = await asyncio.gather(signing.active_key(first.app[PLATFORM]), signing.active_key(second.app[PLATFORM]))
+    assert made[0].id == made[1].id
+    assert await value(first, "SELECT count(*) FROM ticket_signing_keys") == before + 1
