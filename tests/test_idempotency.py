@@ -204,7 +204,8 @@ async def test_an_attempt_that_outlived_its_lease_is_taken_over_by_a_retry(clien
 async def test_every_idempotent_route_documents_the_header_and_its_refusals(client):
     idempotent = [spec for routes in all_routes() for spec in routes.specs if spec.idempotent]
     assert [(spec.method, spec.path) for spec in idempotent] == [
-        ("POST", METHODS), ("POST", "/api/payments/payouts"), ("POST", "/api/payments"), ("POST", "/api/checkout")]
+        ("POST", METHODS), ("POST", "/api/payments/payouts"), ("POST", "/api/payments"), ("POST", "/api/checkout"),
+        ("POST", "/api/events/{event_id}/checkout")]
     document = client.app[OPENAPI]()
     for spec in idempotent:
         operation = document["paths"][openapi_path(spec.path)][spec.method.lower()]
