@@ -17,6 +17,7 @@ from nexgate.errors import Invalid
 from nexgate.pagination import NEWEST_FIRST, OLDEST_FIRST, Keyset, PageQuery, fetch
 from tests.support.auth import bearer
 from tests.support.commerce import create_product, open_shop
+from tests.support.event_tickets import sale_event
 from tests.support.users import user
 from tests.test_users_verification import moderator
 
@@ -45,7 +46,10 @@ def test_every_list_is_found():
         "/api/products/{product_id}/variants/{variant_id}/stock/movements", "/api/users/blocked",
         "/api/users/muted",
         "/api/users/verification/applications", "/api/users/{user_id}/followers", "/api/users/{user_id}/following",
-        "/api/users/{user_id}/shops"])
+        "/api/users/{user_id}/shops", "/api/shops/{shop_id}/reviews",
+        "/api/admin/events/settlements", "/api/events/mine", "/api/events/search", "/api/events/{event_id}/attendees",
+        "/api/events/{event_id}/reviews", "/api/organizers/{user_id}/reviews", "/api/ticket-orders", "/api/tickets",
+        "/api/users/{user_id}/events"])
 
 
 async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422(client):
@@ -73,15 +77,17 @@ async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422
     }
     shop = await open_shop(client, mod)
     product = await create_product(client, mod, shop["id"])
-    ids = {"shop_id": shop["id"], "product_id": product["id"], "variant_id": product["variants"][0]["id"]}
+    event = await sale_event(client, mod)
+    ids = {"shop_id": shop["id"], "product_id": product["id"], "variant_id": product["variants"][0]["id"],
+           "event_id": event["id"]}
     paths = {path: path.format(user_id=mod["id"], conversation_id=conversation["id"], **ids) for path in _list_routes()}
     for template, path in paths.items():
         params = {"q": "habari"} if "search" in path else {"state": "disputed"} if "admin/orders" in path else {}
         # The cursors of the other sorts: a history cursor in a newest-first list, and so on.
         foreign = {"a history cursor": by_seq["next_cursor"]} if not template.endswith("/messages") else {"a time cursor": newest}
         for what, cursor in {**bad_cursors, **foreign}.items():
-            if template.endswith("applications") and what == "an oldest-first cursor":
-                continue  # that list sorts oldest first
+            if template.endswith(("applications", "attendees")) and what == "an oldest-first cursor":
+                continue  # those lists sort oldest first
             response = await client.get(path, params={**params, "cursor": cursor}, headers=headers)
             body = await response.json()
             assert "error" in body, (path, what, body)
