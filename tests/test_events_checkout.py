@@ -39,7 +39,7 @@ async def _state_becomes(app, order_id, state: str) -> dict:
     async def check():
         order = await _order(app, order_id)
         return order if order["state"] == state else None
-    return await eventually(check, timeout=20)
+    return await eventually(check, timeout=45)  # a loaded machine: the sandbox, the relay and the group in turn
 
 
 async def _written(app, buyer) -> dict:
