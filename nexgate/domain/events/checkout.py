@@ -125,6 +125,7 @@ async def place(platform: Platform, caller: Caller, event_id: uuid.UUID, *, key:
         event = check_on_sale(await repository.event(conn, event_id), now)
         types = await repository.types(conn, event_id, type_ids)
         check_lines(lines, types, now)
+        check_left(lines, types)
         days = await issuing.days_of(conn, event_id, type_ids)
         total = sum(types[line.ticket_type_id].price * line.quantity for line in lines)
         method = None
@@ -201,12 +202,24 @@ async def reserve(conn, wanted: Sequence[tuple[SaleType, int]]) -> None:
     ``sold_out`` / ``insufficient_tickets`` naming the first type without enough left."""
     for kind, quantity in sorted(wanted, key=lambda item: item[0].id):
         if await repository.reserve(conn, kind.id, quantity) is None:
-            available = max(await repository.left(conn, kind.id), 0)
-            details = {"ticket_type_id": str(kind.id), "available": available, "requested": quantity}
-            if available == 0:
-                raise Conflict(f"{kind.name} tickets are sold out", code="sold_out", details=details)
-            raise Conflict(f"Only {available} {kind.name} tickets are left", code="insufficient_tickets",
-                           details=details)
+            raise short_of(kind, quantity, max(await repository.left(conn, kind.id), 0))
+
+
+def check_left(lines: Sequence[Line], types: dict[uuid.UUID, SaleType]) -> None:
+    """Refuse at once a line of more than was left when the types were read: in a rush most buyers
+    find them gone, and are told so before their tickets are signed (the conditional UPDATE of
+    ``reserve`` still decides for those who find some)."""
+    for line in lines:
+        kind = types[line.ticket_type_id]
+        if line.quantity > kind.available:
+            raise short_of(kind, line.quantity, kind.available)
+
+
+def short_of(kind: SaleType, quantity: int, available: int) -> Conflict:
+    details = {"ticket_type_id": str(kind.id), "available": available, "requested": quantity}
+    if available == 0:
+        return Conflict(f"{kind.name} tickets are sold out", code="sold_out", details=details)
+    return Conflict(f"Only {available} {kind.name} tickets are left", code="insufficient_tickets", details=details)
 
 
 async def _made_before(conn, buyer_id: uuid.UUID, key: str, request_hash: bytes) -> Placed | None:

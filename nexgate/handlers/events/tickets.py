@@ -23,7 +23,7 @@ routes = Routes("events")
 
 @routes.post("/api/events/{event_id}/checkout", summary="Buy tickets of an event", ids=(EVENT_ID,),
              body=TicketCheckoutIn, response=TicketCheckoutSchema, status=201, other_statuses=(200,),
-             errors=(404, 409, 422), idempotent=True)
+             errors=(404, 409, 422), idempotent=True, rush=True)
 async def check_out(request: web.Request, *, body: dict, event_id: uuid.UUID) -> web.Response:
     """One ticket order, made once per `Idempotency-Key` (a retry gets the first answer). A free
     order is `paid` at once with its tickets in `tickets`; a paid one is `pending_payment`, its
