@@ -63,6 +63,20 @@ async def test_publishing_an_incomplete_draft_names_every_missing_field(client):
     assert refused["error"]["details"]["steps"]["place"] == ["latitude", "longitude", "venue_address"]
     assert (await event_page(client, amina, made["id"]))["state"] == "draft"
     assert await _outbox(client, "events.event.published", made["id"]) == []
+    await step(client, amina, made["id"], "place", {"format": "online"})
+    refused = await publish(client, amina, made["id"], expect=422)
+    assert refused["error"]["details"]["steps"]["place"] == ["streaming_url"]
+
+
+async def test_a_ticket_type_left_without_a_day_is_named_at_publishing(client):
+    amina = await user(client)
+    made = await filled_draft(client, amina, days=2, ticket_types=(
+        dict(kind="free", name="Entry", quantity=10), dict(kind="vip", name="Day two", price=10, quantity=5, days=[2])))
+    shorter = await step(client, amina, made["id"], "schedule", {"days": days_body(1)})
+    assert [t["days"] for t in shorter["ticket_types"]] == [[1], []]
+    refused = await publish(client, amina, made["id"], expect=422)
+    assert refused["error"]["details"]["fields"] == {"ticket_types": {"1": {"days": [
+        "Name at least one day this ticket admits."]}}}
 
 
 async def _committed(client, ticket_type_id: str, n: int) -> None:
@@ -183,15 +197,21 @@ async def test_a_published_event_is_edited_and_its_changes_named(client):
     assert same["venue"]["name"] == VENUE["venue_name"] and same["streaming_url"] is None
     changed = await _outbox(client, "events.event.changed", event["id"])
     assert [c["fields"] for c in changed] == [["title"], ["streaming_link"], ["schedule"],
-                                              ["place", "streaming_link"]]
+                                              ["place", "streaming_link"]]  # the place saved again: no change
     assert changed[0]["title"] == "New title" and changed[0]["organizer_id"] == amina["id"]
+    longer = await step(client, amina, event["id"], "schedule", {"days": days_body(2, hours=3)})
+    assert longer["ticket_types"][0]["days"] == [1, 2]  # it admitted every day: it admits the new one
     refused = await step(client, amina, event["id"], "basics", {"title": "Only a title"}, expect=422)
     assert refused["error"]["code"] == "event_incomplete"
     assert set(refused["error"]["details"]["fields"]) == {"description", "category_id"}
     refused = await step(client, amina, event["id"], "tickets", {"ticket_types": []}, expect=422)
     assert set(refused["error"]["details"]["fields"]) == {"ticket_types"}
     assert (await event_page(client, None, event["id"]))["title"] == "New title"
-    assert len(await _outbox(client, "events.event.changed", event["id"])) == 4
+    assert len(await _outbox(client, "events.event.changed", event["id"])) == 5
+    await _committed(client, event["ticket_types"][0]["id"], 1)
+    refused = await step(client, amina, event["id"], "schedule", {"days": days_body(1)}, expect=409)
+    assert refused["error"]["code"] == "event_days_sold"
+    assert len((await event_page(client, None, event["id"]))["days"]) == 2
     juma = await user(client)
     refused = await step(client, juma, event["id"], "basics", {"title": "Mine"}, expect=403)
     assert refused["error"]["code"] == "not_event_organizer"

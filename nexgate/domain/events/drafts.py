@@ -291,11 +291,10 @@ def _type_values(body: Mapping[str, Any], old: TicketType | None) -> dict[str, A
 
 
 def _sold_guard(old: TicketType, values: Mapping[str, Any]) -> None:
+    """A sold type keeps its kind and price (its quantity is the conditional UPDATE's to guard)."""
     if old.committed > 0 and (values["kind"] != old.kind or values["price"] != old.price):
         raise Conflict("Tickets of this type are sold: its kind and price stay", code="ticket_type_sold",
                        details={"ticket_type_id": str(old.id), "committed": old.committed})
-    if values["quantity"] < old.committed:
-        raise _below(old)
 
 
 def _below(old: TicketType) -> Conflict:
