@@ -119,6 +119,7 @@ async def test_search_by_words_dates_place_category_price_and_format(client):
     assert await ids(city="Arusha") == []
     assert await ids(lat=-6.80, lng=39.21, radius_km=5) == [concert["id"]]
     assert await ids(lat=-3.37, lng=36.68, radius_km=50) == []
+    assert await ids(lat=-6.80, lng=35.00, radius_km=50) == []  # the same latitude, 460 km west
     assert await ids(format="online") == [online["id"]]
     assert await ids(free="true") == [online["id"]]
     assert await ids(max_price=2_000_000, currency="TZS") == [concert["id"], online["id"]]
