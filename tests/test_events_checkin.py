@@ -9,9 +9,11 @@ import datetime
 import uuid
 
 from cryptography.hazmat.primitives import hashes, serialization
+import pytest
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from nexgate.domain.events import ticket_format
+from nexgate.domain.events import checkin, devices, ticket_format
+from nexgate.keys import PLATFORM
 from tests.support.auth import bearer
 from tests.support.checkin import (command, door_event, invite, kiosk_pairing, kiosk_socket, pair, register_scanner,
                                    scan, scanner_call, staff_member)
@@ -197,8 +199,12 @@ async def test_a_scanner_admits_at_its_own_event_only_and_not_once_revoked(clien
     admitted = await scanner_call(client, scanner, "POST", "/api/scanner/checkins", 201, json={"qr": ours["qr"]})
     assert admitted["method"] == "scanner" and admitted["gate"] == "Gate 3"
     assert admitted["device"] == {"kind": "scanner", "id": scanner["id"], "name": "Zebra"}
+    under_way = await devices.authenticate_scanner(client.app[PLATFORM], scanner["api_key"])
     await call(client, "DELETE", f"/api/events/{event['id']}/scanners/{scanner['id']}", amina, 200)
     [another] = await free_tickets(client, neema, event)
+    with pytest.raises(checkin.Refused) as late:  # a scan authenticated before the revocation committed
+        await checkin.scan_by_scanner(client.app[PLATFORM], under_way, checkin.Scanned(qr=another["qr"]))
+    assert late.value.code == "scanner_revoked"
     revoked = await scanner_call(client, scanner, "POST", "/api/scanner/checkins", 401, json={"qr": another["qr"]})
     assert revoked["error"]["code"] == "scanner_revoked"
     assert len(await _admissions(client, event["id"])) == 1
@@ -226,5 +232,12 @@ async def test_an_attendee_scans_their_own_ticket_at_a_kiosk_and_hears_the_answe
     assert too_early["error"]["code"] == "too_early"
     user_frame = await command(ws2, 2, type="events.checkin", event_id=event["id"], qr=ticket["qr"])
     assert user_frame["error"]["code"] == "not_allowed_for_device"
+    await call(client, "DELETE", f"/api/events/{event['id']}/kiosks/{day_two['kiosk_id']}", amina, 200)
+    [late_ticket] = await free_tickets(client, neema, event)
+    under_way = checkin.Scanning(uuid.UUID(event["id"]), "kiosk", "South", kiosk_id=uuid.UUID(day_two["kiosk_id"]),
+                                 day_id=uuid.UUID(event["days"][0]["id"]))
+    with pytest.raises(checkin.Refused) as late:  # a scan read before the revocation committed
+        await checkin.admit(client.app[PLATFORM], under_way, checkin.Scanned(qr=late_ticket["qr"]))
+    assert late.value.code == "kiosk_revoked"
     await ws.close()
     await ws2.close()
