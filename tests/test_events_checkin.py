@@ -8,8 +8,8 @@ import asyncio
 import datetime
 import uuid
 
-from cryptography.hazmat.primitives import hashes, serialization
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from nexgate.domain.events import checkin, devices, ticket_format
