@@ -93,7 +93,9 @@ async def cancel(platform: Platform, caller: Caller, event_id: uuid.UUID, *, rea
         done = await _sql.cancel_event(conn, event_id=event_id, reason=reason)
         unpaid = [row["id"] async for row in _sql.unpaid_orders(conn, event_id=event_id)]
         for order_id in unpaid:  # each as checkout's worker cancels one: its tickets given back, its hold refunded
-            await ticket_orders.cancel(conn, await tickets_repository.lock_order(conn, order_id), CANCEL_REASON)
+            order = await tickets_repository.lock_order(conn, order_id)
+            if order.state == ticket_orders.UNPAID:  # else paid meanwhile: its tickets are revoked below, it refunded
+                await ticket_orders.cancel(conn, order, CANCEL_REASON)
         revoked = [row async for row in _sql.revoke_event_tickets(conn, event_id=event_id)]
         types = [row["id"] async for row in _sql.release_committed(conn, event_id=event_id)]
         await timeline.unschedule(conn, event_id)
