@@ -123,9 +123,14 @@ async def test_the_analytics_count_viewers_sales_check_ins_and_conversion_exactl
     await support.check_in(client, event, b.ticket_ids[0], by=scanner, day=2,
                            scanned_at=datetime.datetime(2026, 12, 25, 21, 30, tzinfo=datetime.timezone.utc))
 
+    async with client.app[PLATFORM].core.connection() as conn:  # the first viewer came the day before too
+        await conn.execute("INSERT INTO event_views (event_id, day, viewer_key, viewer_id) SELECT event_id, day - 1,"
+                           " viewer_key, viewer_id FROM event_views WHERE event_id = $1 AND viewer_id = $2",
+                           uuid.UUID(event["id"]), uuid.UUID(viewers[0]["id"]))
     figures = await call(client, "GET", f"/api/events/{event['id']}/analytics", organizer, 200)
-    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
-    assert figures["views"] == {"unique_viewers": 4, "per_day": [{"day": today, "viewers": 4}]}
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    assert figures["views"] == {"unique_viewers": 4, "per_day": [
+        {"day": (today - datetime.timedelta(days=1)).isoformat(), "viewers": 1}, {"day": today.isoformat(), "viewers": 4}]}
     issued = await rows(client, "SELECT DISTINCT (issued_at AT TIME ZONE 'Africa/Nairobi')::date AS day FROM tickets"
                                 " WHERE event_id = $1", uuid.UUID(event["id"]))
     [sale_day] = [row["day"].isoformat() for row in issued]
