@@ -6,14 +6,14 @@ import uuid
 
 from aiohttp import web
 
-from ...domain.commerce import contact, products
+from ...domain.commerce import contact
 from ...keys import PLATFORM
-from ..routing import PathId, Routes, caller, json_response
+from ..routing import Routes, caller, json_response
 from .discovery_schemas import ContactIn, ContactSchema
+from .schemas import PRODUCT_ID
 
 routes = Routes("commerce")
 
-PRODUCT_ID = PathId("product_id", lambda raw: products.not_found())
 
 
 @routes.post("/api/products/{product_id}/contact", summary="Message the seller about a product", ids=(PRODUCT_ID,),

@@ -6,7 +6,7 @@ import uuid
 
 from aiohttp import web
 
-from ...domain.commerce import products, reviews
+from ...domain.commerce import reviews
 from ...domain.commerce.views import review_view
 from ...domain.media import attachments
 from ...keys import PLATFORM
@@ -14,10 +14,10 @@ from ...pagination import Page
 from ..routing import OPTIONAL, PathId, Routes, caller, json_response, viewer
 from .discovery_schemas import (RatingDetailSchema, ReplyIn, ReviewIn, ReviewPageSchema, ReviewSchema,
                                 ReviewsQuery, ReviewUpdateSchema)
+from .schemas import PRODUCT_ID
 
 routes = Routes("commerce")
 
-PRODUCT_ID = PathId("product_id", lambda raw: products.not_found())
 REVIEW_ID = PathId("review_id", lambda raw: reviews.not_found())
 
 
