@@ -113,7 +113,8 @@ async def test_a_callback_the_status_query_does_not_confirm_credits_nothing(app,
     status, answer = await post_callback(app, "daraja", body)
     assert (status, orjson.loads(answer)) == (200, ACCEPTED)
     shown = await payment(app, tokens, started["id"])
-    assert shown["status"] == "pending" and shown["timeline"][-1]["step"] == "checked"
+    # The callback's check is on the timeline; a step of the prompt's own may land after it under load.
+    assert shown["status"] == "pending" and "checked" in [step["step"] for step in shown["timeline"]]
     assert await escrow_balance(app, hold) == 0
 
 
