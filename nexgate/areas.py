@@ -6,7 +6,7 @@ consumer groups, the OpenAPI document and the tests read them from here.
 from __future__ import annotations
 
 from .area import Area
-from .handlers import auth, commerce, events, media, messages, notifications, payments, users
+from .handlers import auth, commerce, events, media, messages, notifications, payments, social, users
 
 AREAS: tuple[Area, ...] = (auth.AREA, users.AREA, media.AREA, messages.AREA, notifications.AREA, payments.AREA,
-                          commerce.AREA, events.AREA)
+                          commerce.AREA, events.AREA, social.AREA)

@@ -1,0 +1,8 @@
+"""The social area's manifest (docs/social.md): posts, their media, embeds, polls, image tags
+and collaborators; likes, comments, reposts, quotes and bookmarks; the home, explore, profile
+and hashtag feeds; the post topic; the workers that fan posts out to home feeds, publish
+scheduled posts and tell viewers live; its notification types."""
+from ...area import Area
+from ...domain.social import events  # noqa: F401  (declares the area's bus events)
+
+AREA = Area("social")
