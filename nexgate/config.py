@@ -282,7 +282,7 @@ class Config:
     sms_codes_per_hour: int = _setting(
         5, _integer(1, 1000), "Verification and reset codes texted to one phone number per hour"
     )
-    posts_per_hour: int = _setting(50, _integer(1, 1_000_000), "Posts one user may create per hour (for the social area to come)")
+    posts_per_hour: int = _setting(50, _integer(1, 1_000_000), "Posts one user may create per hour (drafts included)")
     comments_per_hour: int = _setting(
         100, _integer(1, 1_000_000), "Comments one user may write per hour (for the social area to come)"
     )

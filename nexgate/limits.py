@@ -92,7 +92,7 @@ MEDIA_UPLOADS = NamedLimit(
 WS_FRAMES = NamedLimit(
     "ws.frames", Scope.CONNECTION, "ws_frames_per_second", 1, "client frames (bursts up to NEXGATE_WS_FRAME_BURST)"
 )
-POSTS = NamedLimit("social.posts", Scope.USER, "posts_per_hour", 3600, "posts created", planned=True)
+POSTS = NamedLimit("social.posts", Scope.USER, "posts_per_hour", 3600, "posts created (drafts included)")
 COMMENTS = NamedLimit("social.comments", Scope.USER, "comments_per_hour", 3600, "comments written", planned=True)
 LIKES = NamedLimit("social.likes", Scope.USER, "likes_per_hour", 3600, "likes and unlikes", planned=True)
 PAYMENTS = NamedLimit("payments.attempts", Scope.USER, "payments_per_minute", 60, "payments begun")

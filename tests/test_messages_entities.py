@@ -1,7 +1,7 @@
 """Links found in message text: what is a link, where it starts and how long it is."""
 from __future__ import annotations
 
-from nexgate.domain.messages.entities import links
+from nexgate.entities import links
 
 
 def _found(text: str) -> list[tuple[str, str]]:

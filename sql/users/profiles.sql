@@ -30,3 +30,11 @@ RETURNING id, username, display_name, bio, avatar_media_id, cover_media_id, loca
 -- name: language_of(id)$
 -- The language the user reads the platform in (the notification service renders in it).
 SELECT language FROM users WHERE id = :id;
+
+-- name: ids_by_usernames(usernames)
+-- The users named by these usernames (any letter case): the social area's @mentions.
+SELECT id, username FROM users WHERE lower(username) = ANY(:usernames::text[]);
+
+-- name: change_posts_count(ids, delta)!
+-- A post published (+1) or deleted (-1) by these authors: the profile's posts count.
+UPDATE users SET posts_count = greatest(posts_count + :delta, 0) WHERE id = ANY(:ids::uuid[]);

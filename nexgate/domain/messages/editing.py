@@ -8,11 +8,11 @@ from typing import Any
 
 import emoji as emoji_data
 
-from ... import bus
+from ... import bus, entities
 from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...platform import Platform
 from ..auth.caller import Caller
-from . import access, entities, live, message_repository, repository, views
+from . import access, live, message_repository, repository, views
 from .events import REACTION_ADDED
 from .message_repository import Message
 from .sending import MAX_TEXT

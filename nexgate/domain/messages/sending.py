@@ -12,13 +12,13 @@ import dataclasses
 import uuid
 from typing import Any
 
-from ... import bus, limits
+from ... import bus, entities, limits
 from ...errors import Conflict, Invalid
 from ...platform import Platform
 from ..auth.caller import Caller
 from ..media import attachments
 from ..users import visibility
-from . import access, entities, live, message_repository, products, repository, views
+from . import access, live, message_repository, products, repository, views
 from .events import MESSAGE_CREATED
 from .message_repository import Draft
 from .repository import Member

@@ -210,3 +210,13 @@ async def blocked_page(conn, user_id, before: tuple, limit: int) -> list[UserLis
 async def muted_page(conn, user_id, before: tuple, limit: int) -> list[UserListItem]:
     return _items(await all_rows(_sql.muted_page, conn, user_id=user_id,
                              before_at=before[0], before_id=before[1], limit=limit))
+
+
+async def ids_by_usernames(conn, usernames: Iterable[str]) -> dict[str, uuid.UUID]:
+    """Lower-case username -> id, for the usernames that name a user."""
+    rows = await all_rows(_sql.ids_by_usernames, conn, usernames=[name.lower() for name in usernames])
+    return {row["username"].lower(): row["id"] for row in rows}
+
+
+async def change_posts_count(conn, ids: Iterable[uuid.UUID], delta: int) -> None:
+    await _sql.change_posts_count(conn, ids=list(ids), delta=delta)

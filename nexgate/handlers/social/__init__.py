@@ -4,5 +4,12 @@ and hashtag feeds; the post topic; the workers that fan posts out to home feeds,
 scheduled posts and tell viewers live; its notification types."""
 from ...area import Area
 from ...domain.social import events  # noqa: F401  (declares the area's bus events)
+from . import posts, ws
 
-AREA = Area("social")
+AREA = Area(
+    "social",
+    # the fixed paths (/api/posts/drafts, /feed, /explore) before /api/posts/{post_id}
+    routes=(posts.routes,),
+    commands=ws.COMMANDS,
+    topics=ws.TOPICS,
+)

@@ -1,0 +1,128 @@
+"""The SQL of posts (``sql/social/posts.sql``). It runs queries and decides nothing."""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from ...sql import all_rows, queries
+
+_sql = queries("social")
+
+
+def _json(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+@dataclasses.dataclass(frozen=True)
+class LockedPost:
+    id: uuid.UUID
+    author_id: uuid.UUID
+    kind: str
+    post_type: str
+    state: str
+    visibility: str
+    text: str
+    entities: list[dict[str, Any]]
+    original_post_id: uuid.UUID | None
+    scheduled_at: datetime.datetime | None
+    published_at: datetime.datetime | None
+    edited_at: datetime.datetime | None
+    edits_count: int
+    created_at: datetime.datetime
+    deleted_at: datetime.datetime | None
+    author_ids: list[uuid.UUID]  # creator first, then accepted co-authors
+    pending_ids: list[uuid.UUID]  # invited co-authors who have not answered
+
+
+@dataclasses.dataclass(frozen=True)
+class PostRow:
+    """A post as a viewer is shown it, before the visibility rule: ``authors`` carry their cards
+    and the viewer's relationship columns to each."""
+
+    id: uuid.UUID
+    author_id: uuid.UUID
+    kind: str
+    post_type: str
+    state: str
+    visibility: str
+    text: str
+    entities: list[dict[str, Any]]
+    original_post_id: uuid.UUID | None
+    scheduled_at: datetime.datetime | None
+    published_at: datetime.datetime | None
+    edited_at: datetime.datetime | None
+    edits_count: int
+    likes_count: int
+    comments_count: int
+    reposts_count: int
+    quotes_count: int
+    bookmarks_count: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    viewer_mentioned: bool
+    viewer_invited: bool
+    authors: list[dict[str, Any]]
+
+
+async def insert_post(conn, *, id: uuid.UUID, author_id: uuid.UUID, kind: str, post_type: str, state: str,
+                      visibility: str, text: str, entities: list[dict[str, Any]], original_post_id: uuid.UUID | None,
+                      scheduled_at: datetime.datetime | None, published_at: datetime.datetime | None) -> None:
+    await _sql.insert_post(conn, id=id, author_id=author_id, kind=kind, post_type=post_type, state=state,
+                           visibility=visibility, text=text, entities=entities,
+                           original_post_id=original_post_id, scheduled_at=scheduled_at, published_at=published_at)
+
+
+async def lock_post(conn, post_id: uuid.UUID) -> LockedPost | None:
+    row = await _sql.lock_post(conn, id=post_id)
+    if row is None:
+        return None
+    return LockedPost(**{**dict(row), "entities": _json(row["entities"])})
+
+
+async def posts_for_viewer(conn, viewer_id: uuid.UUID | None, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, PostRow]:
+    rows = await all_rows(_sql.posts_for_viewer, conn, viewer_id=viewer_id, ids=list(ids))
+    return {row["id"]: PostRow(**{**dict(row), "entities": _json(row["entities"]), "authors": _json(row["authors"])})
+            for row in rows}
+
+
+async def insert_mentions(conn, post_id: uuid.UUID, user_ids: Sequence[uuid.UUID]) -> None:
+    if user_ids:
+        await _sql.insert_mentions(conn, post_id=post_id, user_ids=list(user_ids))
+
+
+async def mentioned_ids(conn, post_id: uuid.UUID) -> list[uuid.UUID]:
+    return [row["user_id"] for row in await all_rows(_sql.mentioned_ids, conn, post_id=post_id)]
+
+
+async def media_of_posts(conn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    found: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for row in await all_rows(_sql.media_of_posts, conn, ids=list(ids)):
+        found[row["post_id"]].append(row["media_id"])
+    return found
+
+
+async def publish_post(conn, post_id: uuid.UUID, published_at: datetime.datetime) -> datetime.datetime | None:
+    """The post's publishing time, or None if it was not unpublished (already published or deleted)."""
+    row = await _sql.publish_post(conn, id=post_id, published_at=published_at)
+    return None if row is None else row["published_at"]
+
+
+async def set_state(conn, post_id: uuid.UUID, state: str, scheduled_at: datetime.datetime | None = None) -> None:
+    await _sql.set_state(conn, id=post_id, state=state, scheduled_at=scheduled_at)
+
+
+async def viewer_states(conn, viewer_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, bool]]:
+    rows = await all_rows(_sql.viewer_states, conn, viewer_id=viewer_id, ids=list(ids))
+    return {row["id"]: {"liked": row["liked"], "bookmarked": row["bookmarked"], "reposted": row["reposted"]}
+            for row in rows}
+
+
+async def insert_media(conn, post_id: uuid.UUID, media_ids: Sequence[uuid.UUID]) -> None:
+    if media_ids:
+        await _sql.insert_media(conn, post_id=post_id, media_ids=list(media_ids))

@@ -1,0 +1,42 @@
+"""Clients of the social API as an app would call them (docs/social.md). Each helper takes the
+acting user's token response (``tests.support.users.user``; None: anonymous), asserts the
+expected status (``expect``) and returns the decoded JSON body (None for 204)."""
+from __future__ import annotations
+
+from tests.support.auth import bearer
+from tests.support.media import jpeg_bytes
+from tests.support.media_api import upload
+from tests.support.users import _call
+
+
+async def create_post(client, tokens: dict, *, expect: int = 201, **fields) -> dict:
+    """``POST /api/posts`` with ``fields`` as the body (text defaults to a line of its own)."""
+    body = {"text": "Habari za leo", **fields}
+    return await _call(client, "POST", "/api/posts", tokens, expect, json=body)
+
+
+async def draft_post(client, tokens: dict, *, expect: int = 201, **fields) -> dict:
+    return await create_post(client, tokens, expect=expect, publish=False, **fields)
+
+
+async def get_post(client, tokens: dict | None, post_id: str, *, expect: int = 200) -> dict:
+    return await _call(client, "GET", f"/api/posts/{post_id}", tokens, expect)
+
+
+async def sees_post(client, tokens: dict | None, post_id: str) -> bool:
+    """True if the viewer gets the post, False if it is 404 ``post_not_found`` for them."""
+    headers = bearer(tokens) if tokens else {}
+    response = await client.get(f"/api/posts/{post_id}", headers=headers)
+    if response.status == 404:
+        assert (await response.json())["error"]["code"] == "post_not_found"
+        return False
+    assert response.status == 200, await response.text()
+    return True
+
+
+async def post_image(client, tokens: dict, *, purpose: str = "post", width: int = 320, height: int = 240) -> str:
+    """The id of a ready JPEG the user uploaded (with ``purpose``, ``post`` by default)."""
+    status, body = await upload(client, {**tokens, "headers": bearer(tokens)}, purpose,
+                                [("picha.jpg", jpeg_bytes(width, height))])
+    assert status == 201, body
+    return body["media"][0]["id"]
