@@ -1,5 +1,5 @@
 """``python -m nexgate serve | worker NAME | migrate | check | settings | keys ... | deadletters list|replay
-| users reconcile
+| users reconcile | social reconcile
 | payments verify-ledger|reconcile|show|resolve``."""
 from __future__ import annotations
 
@@ -94,6 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     user_actions.add_parser(
         "reconcile", help="recount every user's followers and following from the follows and fix drift"
     ).set_defaults(command=users_reconcile_command)
+
+    social = commands.add_parser("social", help="maintain the social area's data")
+    social_actions = social.add_subparsers(required=True, metavar="ACTION")
+    social_actions.add_parser(
+        "reconcile", help="recount every post's, comment's and collection's counters and every user's likes received "
+                          "from their rows and fix drift"
+    ).set_defaults(command=social_reconcile_command)
 
     payments = commands.add_parser("payments", help="operate the payments area")
     payment_actions = payments.add_subparsers(required=True, metavar="ACTION")
@@ -292,6 +299,15 @@ def users_reconcile_command(config: Config, args: argparse.Namespace) -> None:
             if old != new]
         print(f"{user.username}: {', '.join(changes)}")
     print(f"fixed {len(drift)} user(s)")
+
+
+def social_reconcile_command(config: Config, args: argparse.Namespace) -> None:
+    from .domain.social.counters import reconcile
+
+    drift = _with_core(config, reconcile)
+    for wrong in drift:
+        print(f"{wrong.kind} {wrong.id}: {wrong.counter} {wrong.old} -> {wrong.new}")
+    print(f"fixed {len(drift)} counter(s)")
 
 
 def payments_verify_ledger_command(config: Config, args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """The social area's bus events (docs/bus.md, "Event catalogue"; docs/social.md)."""
 from __future__ import annotations
 
-from ...bus.catalogue import INTEGER, STRING, TIMESTAMP, UUID, declare, event, list_of, nullable
+from ...bus.catalogue import INTEGER, OBJECT, STRING, TIMESTAMP, UUID, declare, event, list_of, nullable
 
 # A post's life (domain/social/posts.py, publishing.py, editing.py).
 POST_PUBLISHED = "social.post.published"
@@ -34,6 +34,9 @@ COLLABORATOR_REMOVED = "social.collaborator.removed"
 
 # The authors of a post: its creator first, then its accepted co-authors.
 _POST = dict(post_id=UUID, author_ids=list_of(UUID))
+# The sellers of the products a post features who are not among its authors (nor the actor):
+# {seller_id, product_id, product_name}, one per seller (the first of their products).
+_SELLERS = list_of(OBJECT)
 
 EVENTS = declare("social", [
     event(POST_PUBLISHED, "a post was published (at once, when its last collaboration invite was resolved, or at its "
@@ -52,11 +55,13 @@ EVENTS = declare("social", [
           reposts_count=INTEGER),
     event(POST_QUOTED, "a user published a quote post of a post", post_id=UUID, quote_id=UUID, user_id=UUID,
           original_author_ids=list_of(UUID), preview=STRING, quotes_count=INTEGER),
-    event(POST_LIKED, "a user liked a post", **_POST, user_id=UUID, likes_count=INTEGER, product_ids=list_of(UUID)),
+    event(POST_LIKED, "a user liked a post", **_POST, user_id=UUID, likes_count=INTEGER, product_ids=list_of(UUID),
+          product_sellers=_SELLERS),
     event(POST_UNLIKED, "a user took back a like of a post", **_POST, user_id=UUID, likes_count=INTEGER),
     event(COMMENT_CREATED, "a user commented on a post or replied to a comment", **_POST, comment_id=UUID,
           user_id=UUID, parent_comment_id=nullable(UUID), parent_author_id=nullable(UUID),
-          mentioned_user_ids=list_of(UUID), preview=STRING, comments_count=INTEGER, product_ids=list_of(UUID)),
+          mentioned_user_ids=list_of(UUID), preview=STRING, comments_count=INTEGER, product_ids=list_of(UUID),
+          product_sellers=_SELLERS),
     event(COMMENT_EDITED, "a comment's author edited it", post_id=UUID, comment_id=UUID, user_id=UUID,
           newly_mentioned_user_ids=list_of(UUID)),
     event(COMMENT_DELETED, "a comment's author deleted it (soft)", post_id=UUID, comment_id=UUID, user_id=UUID,

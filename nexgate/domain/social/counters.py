@@ -1,0 +1,73 @@
+"""The social area's counters recounted from their rows (``python -m nexgate social reconcile``,
+docs/social.md, "Counters"): each post's likes, comments, reposts, quotes and bookmarks, each
+comment's likes and replies, each bookmark collection's bookmarks, and each user's likes
+received (through the users area, which alone writes ``users``). Every batch locks its rows
+first, so no action changes them while they are counted; the counters that were wrong are
+fixed and returned."""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+from ...sql import all_rows, queries
+from ..users import likes_received
+
+_sql = queries("social")
+BATCH = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class Drift:
+    """A counter that was wrong: what (post, comment, collection, user), its id, the counter, and
+    the value it had and has."""
+
+    kind: str
+    id: uuid.UUID
+    counter: str
+    old: int
+    new: int
+
+
+def _drifts(kind: str, row, counters: tuple[str, ...]) -> list[Drift]:
+    return [Drift(kind, row["id"], name, row[f"old_{name}"], row[name]) for name in counters
+            if row[f"old_{name}"] != row[name]]
+
+
+async def _batches(conn, lock, recount) -> list[Drift]:
+    drift: list[Drift] = []
+    after = uuid.UUID(int=0)
+    while True:
+        async with conn.transaction():
+            ids = await lock(after)
+            if not ids:
+                return drift
+            drift += await recount(ids)
+        after = ids[-1]
+
+
+async def reconcile(conn) -> list[Drift]:
+    async def ids(query, after):
+        return [row["id"] for row in await all_rows(query, conn, after=after, limit=BATCH)]
+
+    async def posts(found):
+        rows = await all_rows(_sql.reconcile_post_counts, conn, ids=found)
+        return [d for row in rows for d in _drifts("post", row, ("likes", "comments", "reposts", "quotes",
+                                                                 "bookmarks"))]
+
+    async def comments(found):
+        rows = await all_rows(_sql.reconcile_comment_counts, conn, ids=found)
+        return [d for row in rows for d in _drifts("comment", row, ("likes", "replies"))]
+
+    async def collections(found):
+        rows = await all_rows(_sql.reconcile_collection_counts, conn, ids=found)
+        return [d for row in rows for d in _drifts("collection", row, ("bookmarks",))]
+
+    async def users(found):
+        rows = await all_rows(_sql.likes_received_counts, conn, ids=found)
+        fixed = await likes_received.set_likes_received(conn, {row["id"]: row["count"] for row in rows})
+        return [Drift("user", user.id, "likes_received", user.old_count, user.new_count) for user in fixed]
+
+    return (await _batches(conn, lambda after: ids(_sql.lock_post_ids_after, after), posts)
+            + await _batches(conn, lambda after: ids(_sql.lock_comment_ids_after, after), comments)
+            + await _batches(conn, lambda after: ids(_sql.lock_collection_ids_after, after), collections)
+            + await _batches(conn, lambda after: likes_received.lock_batch(conn, after, BATCH), users))
