@@ -284,10 +284,10 @@ class Config:
     )
     posts_per_hour: int = _setting(50, _integer(1, 1_000_000), "Posts one user may create per hour (drafts included)")
     comments_per_hour: int = _setting(
-        100, _integer(1, 1_000_000), "Comments one user may write per hour (for the social area to come)"
+        100, _integer(1, 1_000_000), "Comments and replies one user may write per hour"
     )
     likes_per_hour: int = _setting(
-        200, _integer(1, 1_000_000), "Likes and unlikes one user may make per hour (for the social area to come)"
+        200, _integer(1, 1_000_000), "Likes and unlikes (of posts and comments) one user may make per hour"
     )
     payments_per_minute: int = _setting(
         5, _integer(1, 10_000), "Payments one user may begin per minute"

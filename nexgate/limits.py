@@ -93,8 +93,8 @@ WS_FRAMES = NamedLimit(
     "ws.frames", Scope.CONNECTION, "ws_frames_per_second", 1, "client frames (bursts up to NEXGATE_WS_FRAME_BURST)"
 )
 POSTS = NamedLimit("social.posts", Scope.USER, "posts_per_hour", 3600, "posts created (drafts included)")
-COMMENTS = NamedLimit("social.comments", Scope.USER, "comments_per_hour", 3600, "comments written", planned=True)
-LIKES = NamedLimit("social.likes", Scope.USER, "likes_per_hour", 3600, "likes and unlikes", planned=True)
+COMMENTS = NamedLimit("social.comments", Scope.USER, "comments_per_hour", 3600, "comments and replies written")
+LIKES = NamedLimit("social.likes", Scope.USER, "likes_per_hour", 3600, "likes and unlikes of posts and comments")
 PAYMENTS = NamedLimit("payments.attempts", Scope.USER, "payments_per_minute", 60, "payments begun")
 PRODUCT_LISTINGS = NamedLimit("commerce.products", Scope.USER, "product_listings_per_hour", 3600, "products listed")
 CHECKOUTS = NamedLimit("commerce.checkouts", Scope.USER, "checkouts_per_minute", 60, "checkouts made")

@@ -10,7 +10,7 @@ import dataclasses
 
 from tests import cli
 from tests.support import social_interactions as social
-from tests.support.social import post as new_post
+from tests.support.social import create_post as new_post
 from tests.support.users import block, follow, profile, user
 
 

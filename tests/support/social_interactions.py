@@ -4,7 +4,7 @@ helper takes the acting user's token response (None: anonymous), asserts the sta
 from __future__ import annotations
 
 from nexgate.keys import PLATFORM
-from tests.support.commerce import call
+from tests.support.commerce import call  # noqa: F401  (re-exported for the tests)
 
 
 async def like(client, tokens, post_id: str, *, expect: int = 200) -> dict:

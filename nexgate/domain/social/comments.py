@@ -24,9 +24,9 @@ from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...pagination import OLDEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
-from ..users import named, visibility
+from ..users import visibility
 from . import comments_repository as repository
-from . import likes_repository, targets
+from . import likes_repository, posts, targets
 from .comments_repository import Comment, ListedComment
 from .events import COMMENT_CREATED, COMMENT_DELETED, COMMENT_EDITED
 from .targets_repository import TargetPost
@@ -47,27 +47,11 @@ def preview(text: str) -> str:
     return text if len(text) <= PREVIEW else text[:PREVIEW - 1] + "…"
 
 
-async def mentions(conn, author_id: uuid.UUID, text: str) -> tuple[list[dict[str, Any]], list[uuid.UUID]]:
-    """The text's entities (each resolved mention with its ``user_id``; one naming no one
-    dropped) and the users mentioned, in text order; 422 ``mention_not_allowed`` for a mention
-    of someone the author may not reach."""
-    found = entities.parse(text)
-    ids = await named.ids_by_usernames(conn, entities.usernames(found))
-    kept, mentioned = [], []
-    for entity in found:
-        if entity["type"] == "mention":
-            user_id = ids.get(entity["username"].lower())
-            if user_id is None:
-                continue
-            if user_id != author_id and not visibility.profile_visible(
-                    await visibility.relationship_in(conn, author_id, user_id)):
-                raise Invalid.fields("body", {"text": [f"You cannot mention @{entity['username']}"]},
-                                     code="mention_not_allowed")
-            entity = {**entity, "user_id": str(user_id)}
-            if user_id not in mentioned:
-                mentioned.append(user_id)
-        kept.append(entity)
-    return kept, mentioned
+async def mentions(platform: Platform, conn, author_id: uuid.UUID,
+                   text: str) -> tuple[list[dict[str, Any]], list[uuid.UUID]]:
+    """The text's entities resolved as a post's are (``posts._resolve_mentions``: 422
+    ``mention_not_allowed`` for someone out of the author's reach) and the users mentioned."""
+    return await posts._resolve_mentions(platform, conn, author_id, entities.parse(text))
 
 
 async def visible_comment(conn, viewer_id: uuid.UUID | None, comment_id: uuid.UUID) -> ListedComment:
@@ -92,8 +76,8 @@ async def live_comment(conn, viewer_id: uuid.UUID, comment_id: uuid.UUID) -> Lis
     return comment
 
 
-async def _created(conn, caller: Caller, post: TargetPost, text: str, parent: Comment | None) -> Comment:
-    found, mentioned = await mentions(conn, caller.user_id, text)
+async def _created(platform: Platform, conn, caller: Caller, post: TargetPost, text: str, parent: Comment | None) -> Comment:
+    found, mentioned = await mentions(platform, conn, caller.user_id, text)
     await targets.lock(conn, post.id)
     comment = await repository.insert_comment(
         conn, id=uuid.uuid4(), post_id=post.id, author_id=caller.user_id,
@@ -115,7 +99,7 @@ async def _created(conn, caller: Caller, post: TargetPost, text: str, parent: Co
 async def create(platform: Platform, caller: Caller, post_id: uuid.UUID, *, text: str) -> ListedComment:
     async with platform.core.transaction("social.comment") as conn:
         post = await targets.visible_post(conn, caller.user_id, post_id)
-        comment = await _created(conn, caller, post, text, None)
+        comment = await _created(platform, conn, caller, post, text, None)
         return await repository.comment_by_id(conn, comment.id)
 
 
@@ -126,7 +110,7 @@ async def reply(platform: Platform, caller: Caller, comment_id: uuid.UUID, *, te
             raise Invalid(f"Replies nest at most {MAX_DEPTH} deep: reply to the comment this one answers",
                           code="reply_too_deep", details={"max_depth": MAX_DEPTH})
         post = await targets.visible_post(conn, caller.user_id, parent.post_id)
-        comment = await _created(conn, caller, post, text, parent)
+        comment = await _created(platform, conn, caller, post, text, parent)
         return await repository.comment_by_id(conn, comment.id)
 
 
@@ -149,7 +133,7 @@ async def edit(platform: Platform, caller: Caller, comment_id: uuid.UUID, *, tex
         if locked.deleted_at is not None:
             raise _deleted()
         before = {uuid.UUID(e["user_id"]) for e in locked.entities if e["type"] == "mention" and "user_id" in e}
-        found, mentioned = await mentions(conn, caller.user_id, text)
+        found, mentioned = await mentions(platform, conn, caller.user_id, text)
         await repository.edit_comment(conn, comment.id, text, found)
         await bus.emit(conn, COMMENT_EDITED, {
             "post_id": str(comment.post_id), "comment_id": str(comment.id), "user_id": str(caller.user_id),

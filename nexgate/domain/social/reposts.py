@@ -112,7 +112,8 @@ async def quote(platform: Platform, caller: Caller, post_id: uuid.UUID, *, text:
                 visibility: str = "public") -> dict[str, Any]:
     async with platform.core.transaction("social.quote") as conn:
         original = await _original(conn, caller, post_id)
-        found, mentioned = await posts.resolve_mentions(platform, conn, caller.user_id, text_entities.parse(text))
+        found, mentioned = await posts._resolve_mentions(platform, conn, caller.user_id,
+                                                         text_entities.parse(text))
         quote_id = await _write(conn, caller, kind="quote", original=original, text=text, found=found,
                                 mentioned=mentioned, visibility_=visibility)
         count = await _sql.add_post_quotes(conn, id=original.id, delta=1)

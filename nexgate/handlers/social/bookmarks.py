@@ -12,7 +12,7 @@ from ...pagination import PageQuery
 from ..routing import PathId, Routes, caller, json_response
 from .interaction_schemas import (BookmarkIn, BookmarkPageSchema, BookmarkSchema, BookmarksQuery, CollectionIn,
                                   CollectionPageSchema, CollectionPatch, CollectionSchema, MoveIn)
-from .likes import POST_ID
+from .schemas import POST_ID
 
 routes = Routes("social")
 

@@ -10,7 +10,8 @@ from ...keys import PLATFORM
 from ...pagination import Page, PageQuery
 from ..routing import OPTIONAL, Routes, caller, json_response, viewer
 from .interaction_schemas import CommentIn, CommentPageSchema, CommentSchema
-from .likes import COMMENT_ID, POST_ID
+from .likes import COMMENT_ID
+from .schemas import POST_ID
 
 routes = Routes("social")
 

@@ -6,6 +6,7 @@ import marshmallow as ma
 from ...domain.social.comments import MAX_DEPTH
 from ...pagination import PageQuery, page_schema
 from ..users.schemas import UserCardSchema
+from .schemas import PostEntitySchema, PostSchema
 
 
 class PostLikeSchema(ma.Schema):
@@ -18,15 +19,6 @@ class CommentLikeSchema(ma.Schema):
     comment_id = ma.fields.UUID(required=True)
     liked = ma.fields.Boolean(required=True)
     likes_count = ma.fields.Integer(required=True)
-
-
-class EntitySchema(ma.Schema):
-    class Meta:
-        unknown = ma.INCLUDE
-
-    type = ma.fields.String(required=True, metadata={"enum": ["link", "mention", "shop", "hashtag"]})
-    offset = ma.fields.Integer(required=True, metadata={"description": "In Unicode code points"})
-    length = ma.fields.Integer(required=True)
 
 
 class CommentIn(ma.Schema):
@@ -48,7 +40,7 @@ class CommentSchema(ma.Schema):
         "description": f"0 for a comment, the parent's + 1 for a reply (at most {MAX_DEPTH})"})
     author = ma.fields.Nested(UserCardSchema, required=True)
     text = ma.fields.String(required=True, allow_none=True, metadata={"description": "null once deleted"})
-    entities = ma.fields.List(ma.fields.Nested(EntitySchema), required=True, metadata={
+    entities = ma.fields.List(ma.fields.Nested(PostEntitySchema), required=True, metadata={
         "description": "Links, mentions (with user_id), shop mentions and hashtags; empty once deleted"})
     likes_count = ma.fields.Integer(required=True)
     replies_count = ma.fields.Integer(required=True, metadata={"description": "Its direct replies not deleted"})
@@ -80,7 +72,7 @@ class BookmarkSchema(ma.Schema):
     post_id = ma.fields.UUID(required=True)
     collection_id = ma.fields.UUID(required=True, allow_none=True)
     created_at = ma.fields.AwareDateTime(required=True)
-    post = ma.fields.Dict(required=True, allow_none=True, metadata={
+    post = ma.fields.Nested(PostSchema, required=True, allow_none=True, metadata={
         "description": "The post as GET /api/posts/{post_id} shows it; null if you may no longer see it"})
 
 
@@ -117,7 +109,7 @@ CollectionPageSchema = page_schema(CollectionSchema)
 class RepostSchema(ma.Schema):
     post_id = ma.fields.UUID(required=True, metadata={"description": "The post reposted (a repost's original)"})
     reposts_count = ma.fields.Integer(required=True)
-    post = ma.fields.Dict(required=True, allow_none=True, metadata={
+    post = ma.fields.Nested(PostSchema, required=True, allow_none=True, metadata={
         "description": "Your repost, as GET /api/posts/{id} shows it; null once taken back"})
 
 
@@ -135,10 +127,8 @@ class QuoteIn(ma.Schema):
 class QuoteSchema(ma.Schema):
     post_id = ma.fields.UUID(required=True, metadata={"description": "The post quoted"})
     quotes_count = ma.fields.Integer(required=True)
-    post = ma.fields.Dict(required=True, metadata={"description": "Your quote post, as GET /api/posts/{id} shows it"})
+    post = ma.fields.Nested(PostSchema, required=True, metadata={
+        "description": "Your quote post, as GET /api/posts/{id} shows it"})
 
 
-class PostPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Dict(), required=True, metadata={
-        "description": "The reposts and quotes, each as GET /api/posts/{id} shows it"})
-    next_cursor = ma.fields.String(required=True, allow_none=True)
+RepostPageSchema = page_schema(PostSchema, name="RepostPageSchema")

@@ -5,16 +5,16 @@ import uuid
 
 from aiohttp import web
 
-from ...domain.social import comments, likes, targets
+from ...domain.social import comments, likes
 from ...keys import PLATFORM
 from ...pagination import PageQuery
 from ..routing import OPTIONAL, PathId, Routes, caller, json_response, viewer
 from ..users.schemas import UserPageSchema, list_item
 from .interaction_schemas import CommentLikeSchema, PostLikeSchema
+from .schemas import POST_ID
 
 routes = Routes("social")
 
-POST_ID = PathId("post_id", lambda raw: targets.post_not_found())
 COMMENT_ID = PathId("comment_id", lambda raw: comments.comment_not_found())
 
 

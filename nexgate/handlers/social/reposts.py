@@ -9,8 +9,8 @@ from ...domain.social import reposts
 from ...keys import PLATFORM
 from ...pagination import PageQuery
 from ..routing import OPTIONAL, Routes, caller, json_response, viewer
-from .interaction_schemas import PostPageSchema, QuoteIn, QuoteSchema, RepostSchema
-from .likes import POST_ID
+from .interaction_schemas import RepostPageSchema, QuoteIn, QuoteSchema, RepostSchema
+from .schemas import POST_ID
 
 routes = Routes("social")
 
@@ -44,9 +44,9 @@ async def quote(request: web.Request, *, body: dict, post_id: uuid.UUID) -> web.
 
 
 @routes.get("/api/posts/{post_id}/reposts", summary="A post's reposts and quotes, newest first", ids=(POST_ID,),
-            query=PageQuery, response=PostPageSchema, errors=(404,), auth=OPTIONAL)
+            query=PageQuery, response=RepostPageSchema, errors=(404,), auth=OPTIONAL)
 async def post_reposts(request: web.Request, *, query: dict, post_id: uuid.UUID) -> web.Response:
     """Those you may see; people you blocked or who blocked you are left out. A page may hold
     fewer than `limit` items; `next_cursor` says whether more follow."""
     page = await reposts.of_post(request.app[PLATFORM], viewer(request), post_id, **query)
-    return json_response(PostPageSchema, page)
+    return json_response(RepostPageSchema, page)
