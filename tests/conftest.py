@@ -165,6 +165,12 @@ async def _forget_queued_events(config: Config, groups: list[str]) -> None:
 
 @pytest.fixture
 def config(database_urls, tmp_path) -> Config:
+    return make_config(database_urls, tmp_path)
+
+
+def make_config(database_urls, tmp_path) -> Config:
+    """A test's configuration: its own Redis prefix and media directory (under ``tmp_path``), the
+    session's databases and bus namespace (also for a module's shared app: tests/support/shared_app.py)."""
     _forget_unpublished_events(database_urls["core"])
     return Config.from_env(
         database_url=database_urls["core"],

@@ -5,11 +5,22 @@ without its text, exact counters, mentions parsed and obeying reach rules, no co
 an author blocked (404, nothing written), and the comments limit."""
 from __future__ import annotations
 
-import dataclasses
+import pytest
+import pytest_asyncio
+
 
 from tests.support import social_interactions as social
+from tests.support.shared_app import shared_client
 from tests.support.social import create_post
 from tests.support.users import block, user
+
+pytestmark = [pytest.mark.xdist_group("social_comments"), pytest.mark.asyncio(loop_scope="module")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(database_urls, tmp_path_factory, _cpu_pool):
+    async with shared_client(database_urls, tmp_path_factory, _cpu_pool) as started:
+        yield started
 
 
 async def test_a_thread_nests_two_deep_and_its_counters_are_exact(client):
@@ -82,13 +93,3 @@ async def test_mentions_obey_reach_and_a_blocked_user_cannot_comment(client):
     hidden = await social.page(client, neema, f"/api/posts/{post['id']}/comments")
     assert hidden["items"] == []
 
-
-async def test_comments_have_their_hourly_limit(make_client, config):
-    client = await make_client(dataclasses.replace(config, comments_per_hour=2))
-    amina, juma = await user(client), await user(client)
-    post = await create_post(client, amina, text="Kikomo")
-    said = await social.comment(client, juma, post["id"], "Moja")
-    await social.reply(client, juma, said["id"], "Mbili")
-    refused = await social.comment(client, juma, post["id"], "Tatu", expect=429)
-    assert refused["error"]["details"]["limit"] == "social.comments"
-    assert (await social.counters(client, post["id"]))["comments"] == 2

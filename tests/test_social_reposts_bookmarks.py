@@ -5,9 +5,21 @@ listed and counted exactly, only one's own collections (404), a bookmark outlivi
 visibility."""
 from __future__ import annotations
 
+import pytest
+import pytest_asyncio
+
 from tests.support import social_interactions as social
+from tests.support.shared_app import shared_client
 from tests.support.social import create_post, get_post
 from tests.support.users import block, follow, update_profile, user
+
+pytestmark = [pytest.mark.xdist_group("social_reposts"), pytest.mark.asyncio(loop_scope="module")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(database_urls, tmp_path_factory, _cpu_pool):
+    async with shared_client(database_urls, tmp_path_factory, _cpu_pool) as started:
+        yield started
 
 
 async def test_reposts_and_quotes_count_exactly_and_only_public_posts_are_reposted(client):
