@@ -616,6 +616,29 @@ class Config:
         300, _integer(0, 86_400),
         "Seconds an offline scanner's clock may run ahead of the server's: an uploaded scan later than that is refused",
     )
+    social_feed_max_items: int = _setting(
+        800, _integer(20, 100_000), "Post ids kept in each user's home feed in Redis (newest first; older pages are read "
+        "from the database)",
+    )
+    social_feed_active_days: int = _setting(
+        7, _integer(1, 365),
+        "Days after their last home feed read during which a user counts as active: their feed is kept in Redis and "
+        "new posts are fanned out to it; after that it expires and is rebuilt from the database on their next read",
+    )
+    social_fanout_max_followers: int = _setting(
+        50_000, _integer(0, 1_000_000_000),
+        "Accounts with more followers than this are not fanned out on write: their posts are merged into their "
+        "followers' home feeds when read",
+    )
+    social_fanout_chunk: int = _setting(
+        1000, _integer(10, 100_000), "Followers read and pushed to at a time when a post is fanned out",
+    )
+    social_explore_window_hours: int = _setting(
+        72, _integer(1, 24 * 365), "How far back explore looks for public posts to rank",
+    )
+    social_explore_candidates: int = _setting(
+        1000, _integer(20, 100_000), "The newest public posts of explore's window that it ranks by engagement",
+    )
     media_storage: str = _setting(
         "local", _choice("local", "s3"),
         "Where media is stored: local (files under NEXGATE_MEDIA_LOCAL_DIR, served by the app) or s3 (MinIO or any S3 API)",

@@ -1,0 +1,181 @@
+"""The feeds through the real app, the outbox relay, RabbitMQ, the social_feeds group and Redis:
+the home feed filled by fan-out and read from each user's sorted set, with visibility applied at
+every read (a mute, a deletion, an account going private, a block, an unfollow), the database
+fallback when Redis lost a user's set, a big account merged in at read time, the "new posts"
+marker on followers' streams, shown once; explore's engagement ranking and who it leaves out; a
+user's posts under the users area's profile rules; a hashtag's info and posts; cursor paging
+without duplicates or gaps, and cursors of another list refused."""
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import pytest
+
+from nexgate.bus.event import Event
+from nexgate.domain.social import fanout, feeds
+from nexgate.keys import PLATFORM
+from tests.conftest import eventually
+from tests.support.commerce import call, rows
+from tests.support.social import create_post
+from tests.support.users import block, follow, mute, unmute, update_profile, user
+
+pytestmark = pytest.mark.xdist_group("social_feeds")
+
+
+def _ids(page: dict) -> list[str]:
+    return [item["id"] for item in page["items"]]
+
+
+async def _walk(client, tokens, path: str, limit: int) -> list[str]:
+    """Every page of a feed, asserting no post comes twice."""
+    seen, cursor = [], None
+    while True:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        page = await call(client, "GET", path, tokens, 200, params=params)
+        seen += _ids(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            assert len(seen) == len(set(seen)), seen
+            return seen
+
+
+async def _in_feed(client, user_id: str, post_id: str) -> bool:
+    key = feeds.store(client.app[PLATFORM]).key(uuid.UUID(user_id))
+    return await client.app[PLATFORM].redis.client.zscore(key, post_id) is not None
+
+
+async def _handled(client, post_id: str) -> None:
+    """Wait until the social_feeds group handled every event of the post so far."""
+    async def done():
+        found = await rows(client, """
+            SELECT count(*) = count(p.event_id) AS all_handled
+              FROM outbox o LEFT JOIN processed_events p ON p.event_id = o.id AND p.consumer = 'social_feeds'
+             WHERE o.payload ->> 'post_id' = $1 AND o.routing_key = ANY($2)""",
+                           post_id, ["social.post.published", "social.post.deleted"])
+        return found[0]["all_handled"]
+
+    await eventually(done, timeout=20)
+
+
+@pytest.fixture
+async def feeds_app(make_client, config):
+    # Accounts with more than two followers are "big": not fanned out, merged at read.
+    return await make_client(dataclasses.replace(config, social_fanout_max_followers=2),
+                             worker_names=("outbox-relay", "social_feeds"))
+
+
+async def test_home_is_fanned_out_to_active_followers_and_filtered_at_every_read(feeds_app, users):
+    client = feeds_app
+    api = await users.new(client.server)
+    amina = {**api.tokens, "id": str(api.user_id)}
+    bob, carol, zed, dave = [await user(client) for _ in range(4)]
+    for followee in (bob, carol, zed):
+        await follow(client, amina, followee["id"])
+    for follower in (bob, carol):
+        await follow(client, follower, zed["id"])  # zed: three followers, a big account
+    assert (await call(client, "GET", "/api/posts", amina, 200)) == {"items": [], "next_cursor": None}
+    device = await api.live()  # amina read her feed: she is active
+
+    made = []
+    for author in (bob, carol, bob, carol, bob):
+        made.append((await create_post(client, author, text=f"post {len(made)}"))["id"])
+    followers_only = (await create_post(client, bob, text="for followers", visibility="followers"))["id"]
+    big = (await create_post(client, zed, text="from a big account"))["id"]
+    own = (await create_post(client, amina, text="mine"))["id"]
+    for post_id in (*made, followers_only, big, own):
+        await _handled(client, post_id)
+    newest_first = [own, big, followers_only, *reversed(made)]
+
+    # Fanned out to amina's set, except the big account's post, merged in at read.
+    assert all([await _in_feed(client, amina["id"], p) for p in (*made, followers_only, own)])
+    assert not await _in_feed(client, amina["id"], big)
+    assert await _walk(client, amina, "/api/posts", 3) == newest_first
+    # A new-posts marker per fanned-out post of someone she follows, none for the big account's.
+    markers = set()
+    while len(markers) < len(made) + 1:
+        frame = await device.next_event(timeout=10)
+        if frame["event"] == fanout.NEW_POSTS:
+            assert frame["data"]["author_id"] in (bob["id"], carol["id"])
+            markers.add(frame["data"]["post_id"])
+    assert markers == {*made, followers_only}
+
+    # The same published event handled again (a redelivery past the claim) is one marker.
+    async with client.app[PLATFORM].core.connection() as conn:
+        outbox = await conn.fetchrow("SELECT id, routing_key, payload, created_at FROM outbox"
+                                     " WHERE payload ->> 'post_id' = $1", made[0])
+        event = Event(outbox["id"], outbox["routing_key"], dict(outbox["payload"]), outbox["created_at"])
+        stream = client.app[PLATFORM].realtime.stream_key(api.user_id)
+        length = await client.app[PLATFORM].redis.client.xlen(stream)
+        await fanout.handle(client.app[PLATFORM], conn, event)
+        assert await client.app[PLATFORM].redis.client.xlen(stream) == length
+
+    # Redis lost her set: the same feed from the database, and her set is rebuilt by the read.
+    await feeds.store(client.app[PLATFORM]).forget(uuid.UUID(amina["id"]))
+    assert await _walk(client, amina, "/api/posts", 4) == newest_first
+    assert await _in_feed(client, amina["id"], made[0]) and not await _in_feed(client, amina["id"], big)
+
+    # A mute takes effect on the next read, and so does the unmute.
+    await mute(client, amina, carol["id"])
+    assert _ids(await call(client, "GET", "/api/posts", amina, 200, params={"limit": 3})) == [own, big, followers_only]
+    page = await call(client, "GET", "/api/posts", amina, 200, params={"limit": 4})
+    assert _ids(page) == [own, big, followers_only, made[4]]  # the page stays full past the muted posts
+    await unmute(client, amina, carol["id"])
+    # A deletion: gone from the next read.
+    await call(client, "DELETE", f"/api/posts/{made[4]}", bob, 204)
+    assert made[4] not in await _walk(client, amina, "/api/posts", 20)
+    # Carol's account goes private: amina follows her and still sees her; strangers do not.
+    await update_profile(client, carol, carol["id"], is_private=True)
+    assert made[3] in await _walk(client, amina, "/api/posts", 20)
+    assert (await call(client, "GET", f"/api/users/{carol['id']}/posts", dave, 403))["error"]["code"] == \
+        "private_account"
+    await call(client, "GET", f"/api/users/{carol['id']}/posts", None, 403)
+    # A block (either way) hides bob's posts at once, and ends the follow.
+    await block(client, bob, amina["id"])
+    assert await _walk(client, amina, "/api/posts", 20) == [own, big, made[3], made[1]]
+    # A cursor of another list is refused.
+    explore_cursor = (await call(client, "GET", "/api/posts/explore", None, 200, params={"limit": 1}))["next_cursor"]
+    assert explore_cursor is not None
+    refused = await call(client, "GET", "/api/posts", amina, 422, params={"cursor": explore_cursor})
+    assert refused["error"]["details"]["query"]["cursor"]
+    await call(client, "GET", "/api/posts", None, 401)
+
+
+async def test_explore_ranks_by_engagement_and_leaves_out_whom_you_follow_block_or_mute(client):
+    amina, bob, carol, dave = [await user(client) for _ in range(4)]
+    await follow(client, amina, bob["id"])
+    by_bob = (await create_post(client, bob, text="followed"))["id"]
+    quiet = (await create_post(client, carol, text="quiet"))["id"]
+    popular = (await create_post(client, carol, text="popular #Kilimo"))["id"]
+    by_dave = (await create_post(client, dave, text="dave's #kilimo"))["id"]
+    hidden = (await create_post(client, dave, text="for followers", visibility="followers"))["id"]
+    own = (await create_post(client, amina, text="mine"))["id"]
+    async with client.app[PLATFORM].core.connection() as conn:  # engagement as likes and comments leave it
+        await conn.execute("UPDATE posts SET likes_count = 40, comments_count = 5 WHERE id = $1", uuid.UUID(popular))
+        await conn.execute("UPDATE posts SET reposts_count = 3 WHERE id = $1", uuid.UUID(by_dave))
+
+    anonymous = await _walk(client, None, "/api/posts/explore", 2)
+    assert anonymous[:2] == [popular, by_dave] and set(anonymous) == {popular, by_dave, quiet, by_bob, own}
+    assert hidden not in anonymous
+    assert await _walk(client, amina, "/api/posts/explore", 1) == [popular, by_dave, quiet]
+    await mute(client, amina, dave["id"])
+    await block(client, carol, amina["id"])
+    assert await _walk(client, amina, "/api/posts/explore", 20) == []
+
+    # A user's posts: anyone for a public account, newest first; the users area's rules.
+    assert await _walk(client, None, f"/api/users/{dave['id']}/posts", 1) == [by_dave]
+    assert await _walk(client, dave, f"/api/users/{dave['id']}/posts", 1) == [hidden, by_dave]
+    assert (await call(client, "GET", f"/api/users/{carol['id']}/posts", amina, 404))["error"]["code"] == \
+        "user_not_found"
+    assert (await call(client, "GET", f"/api/users/{amina['id']}/posts", carol, 403))["error"]["code"] == \
+        "user_blocked"
+    await call(client, "GET", f"/api/users/{uuid.uuid4()}/posts", None, 404)
+    await call(client, "GET", "/api/users/not-an-id/posts", None, 404)
+
+    # A hashtag: its info in any case, its posts newest first, under the same rules.
+    assert await call(client, "GET", "/api/hashtags/KILIMO", None, 200) == {"tag": "kilimo", "posts_count": 2}
+    assert await _walk(client, None, "/api/hashtags/kilimo/posts", 1) == [by_dave, popular]
+    assert await _walk(client, amina, "/api/hashtags/%23kilimo/posts", 1) == []  # muted dave, blocked by carol
+    for path in ("/api/hashtags/nothing", "/api/hashtags/nothing/posts"):
+        assert (await call(client, "GET", path, None, 404))["error"]["code"] == "hashtag_not_found"
+    await call(client, "GET", "/api/posts/explore", None, 422, params={"cursor": "bm90IGEgY3Vyc29y"})
