@@ -118,7 +118,8 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
           f"{VIEWER_FOLLOWS}", flush=True)
     print(f"home first page   {_line(home)}", flush=True)
     print(f"explore first page {_line(explore)}", flush=True)
-    print(f"fan-out to {fanout.get('active')} active of {BIG_FOLLOWERS} followers: {fanout.get('seconds')} s", flush=True)
+    print(f"fan-out to {fanout.get('active')} active of {BIG_FOLLOWERS} followers: {fanout.get('seconds')} s",
+          flush=True)
     print(f"likes: {likes}", flush=True)
     print(f"home p99 {home_p99} ms against {TARGET_HOME_P99_MS} ms: "
           f"{'met' if targets_met['home_p99'] else 'MISSED'}; {'clean' if not problems else 'PROBLEMS'}", flush=True)

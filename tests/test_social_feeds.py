@@ -18,7 +18,7 @@ from nexgate.keys import PLATFORM
 from tests.conftest import eventually
 from tests.support.commerce import call, rows
 from tests.support.social import create_post
-from tests.support.users import block, follow, mute, unmute, update_profile, user
+from tests.support.users import block, follow, mute, unfollow, unmute, update_profile, user
 
 pytestmark = pytest.mark.xdist_group("social_feeds")
 
@@ -67,11 +67,14 @@ async def feeds_app(make_client, config):
 
 async def test_home_is_fanned_out_to_active_followers_and_filtered_at_every_read(feeds_app, users):
     client = feeds_app
+    platform = client.app[PLATFORM]
     api = await users.new(client.server)
     amina = {**api.tokens, "id": str(api.user_id)}
     bob, carol, zed, dave = [await user(client) for _ in range(4)]
+    before_follow = (await create_post(client, dave, text="before amina followed"))["id"]
     for followee in (bob, carol, zed):
         await follow(client, amina, followee["id"])
+    await follow(client, dave, bob["id"])  # dave never reads his feed: not active
     for follower in (bob, carol):
         await follow(client, follower, zed["id"])  # zed: three followers, a big account
     assert (await call(client, "GET", "/api/posts", amina, 200)) == {"items": [], "next_cursor": None}
@@ -81,15 +84,18 @@ async def test_home_is_fanned_out_to_active_followers_and_filtered_at_every_read
     for author in (bob, carol, bob, carol, bob):
         made.append((await create_post(client, author, text=f"post {len(made)}"))["id"])
     followers_only = (await create_post(client, bob, text="for followers", visibility="followers"))["id"]
+    secret = (await create_post(client, bob, text="for no one mentioned", visibility="private"))["id"]
     big = (await create_post(client, zed, text="from a big account"))["id"]
     own = (await create_post(client, amina, text="mine"))["id"]
-    for post_id in (*made, followers_only, big, own):
+    for post_id in (*made, followers_only, secret, big, own):
         await _handled(client, post_id)
     newest_first = [own, big, followers_only, *reversed(made)]
 
-    # Fanned out to amina's set, except the big account's post, merged in at read.
+    # Fanned out to amina's set, except the big account's post (merged in at read) and the
+    # private one; nothing for dave, who is not active.
     assert all([await _in_feed(client, amina["id"], p) for p in (*made, followers_only, own)])
-    assert not await _in_feed(client, amina["id"], big)
+    assert not await _in_feed(client, amina["id"], big) and not await _in_feed(client, amina["id"], secret)
+    assert not await platform.redis.client.exists(feeds.store(platform).key(uuid.UUID(dave["id"])))
     assert await _walk(client, amina, "/api/posts", 3) == newest_first
     # A new-posts marker per fanned-out post of someone she follows, none for the big account's.
     markers = set()
@@ -99,40 +105,48 @@ async def test_home_is_fanned_out_to_active_followers_and_filtered_at_every_read
             assert frame["data"]["author_id"] in (bob["id"], carol["id"])
             markers.add(frame["data"]["post_id"])
     assert markers == {*made, followers_only}
+    dave_stream = await platform.redis.client.xrange(platform.realtime.stream_key(uuid.UUID(dave["id"])))
+    assert not [entry for entry in dave_stream if fanout.NEW_POSTS.encode() in entry[1][b"p"]]
 
     # The same published event handled again (a redelivery past the claim) is one marker.
-    async with client.app[PLATFORM].core.connection() as conn:
+    async with platform.core.connection() as conn:
         outbox = await conn.fetchrow("SELECT id, routing_key, payload, created_at FROM outbox"
                                      " WHERE payload ->> 'post_id' = $1", made[0])
         event = Event(outbox["id"], outbox["routing_key"], dict(outbox["payload"]), outbox["created_at"])
-        stream = client.app[PLATFORM].realtime.stream_key(api.user_id)
-        length = await client.app[PLATFORM].redis.client.xlen(stream)
-        await fanout.handle(client.app[PLATFORM], conn, event)
-        assert await client.app[PLATFORM].redis.client.xlen(stream) == length
+        stream = platform.realtime.stream_key(api.user_id)
+        length = await platform.redis.client.xlen(stream)
+        await fanout.handle(platform, conn, event)
+        assert await platform.redis.client.xlen(stream) == length
 
     # Redis lost her set: the same feed from the database, and her set is rebuilt by the read.
-    await feeds.store(client.app[PLATFORM]).forget(uuid.UUID(amina["id"]))
+    await feeds.store(platform).forget(uuid.UUID(amina["id"]))
     assert await _walk(client, amina, "/api/posts", 4) == newest_first
     assert await _in_feed(client, amina["id"], made[0]) and not await _in_feed(client, amina["id"], big)
 
-    # A mute takes effect on the next read, and so does the unmute.
-    await mute(client, amina, carol["id"])
-    assert _ids(await call(client, "GET", "/api/posts", amina, 200, params={"limit": 3})) == [own, big, followers_only]
-    page = await call(client, "GET", "/api/posts", amina, 200, params={"limit": 4})
-    assert _ids(page) == [own, big, followers_only, made[4]]  # the page stays full past the muted posts
-    await unmute(client, amina, carol["id"])
+    # A mute takes effect on the next read (the page made up from further posts), and so does the unmute.
+    await mute(client, amina, bob["id"])
+    assert _ids(await call(client, "GET", "/api/posts", amina, 200, params={"limit": 3})) == [own, big, made[3]]
+    await unmute(client, amina, bob["id"])
     # A deletion: gone from the next read.
     await call(client, "DELETE", f"/api/posts/{made[4]}", bob, 204)
-    assert made[4] not in await _walk(client, amina, "/api/posts", 20)
+    assert await _walk(client, amina, "/api/posts", 20) == [own, big, followers_only, *reversed(made[:4])]
+    # Unfollowed: bob's posts leave her feed though they are still in her set.
+    await unfollow(client, amina, bob["id"])
+    assert await _walk(client, amina, "/api/posts", 20) == [own, big, made[3], made[1]]
     # Carol's account goes private: amina follows her and still sees her; strangers do not.
     await update_profile(client, carol, carol["id"], is_private=True)
-    assert made[3] in await _walk(client, amina, "/api/posts", 20)
+    assert await _walk(client, amina, "/api/posts", 20) == [own, big, made[3], made[1]]
     assert (await call(client, "GET", f"/api/users/{carol['id']}/posts", dave, 403))["error"]["code"] == \
         "private_account"
     await call(client, "GET", f"/api/users/{carol['id']}/posts", None, 403)
-    # A block (either way) hides bob's posts at once, and ends the follow.
-    await block(client, bob, amina["id"])
-    assert await _walk(client, amina, "/api/posts", 20) == [own, big, made[3], made[1]]
+    assert await _walk(client, amina, f"/api/users/{carol['id']}/posts", 1) == [made[3], made[1]]
+    # A block hides the blocker's posts at once.
+    await block(client, carol, amina["id"])
+    assert await _walk(client, amina, "/api/posts", 20) == [own, big]
+    # A new follow brings the followee's earlier posts into her set at once.
+    await follow(client, amina, dave["id"])
+    await eventually(lambda: _in_feed(client, amina["id"], before_follow), timeout=20)
+    assert await _walk(client, amina, "/api/posts", 20) == [own, big, before_follow]
     # A cursor of another list is refused.
     explore_cursor = (await call(client, "GET", "/api/posts/explore", None, 200, params={"limit": 1}))["next_cursor"]
     assert explore_cursor is not None
@@ -150,13 +164,16 @@ async def test_explore_ranks_by_engagement_and_leaves_out_whom_you_follow_block_
     by_dave = (await create_post(client, dave, text="dave's #kilimo"))["id"]
     hidden = (await create_post(client, dave, text="for followers", visibility="followers"))["id"]
     own = (await create_post(client, amina, text="mine"))["id"]
+    old = (await create_post(client, carol, text="four days ago"))["id"]
     async with client.app[PLATFORM].core.connection() as conn:  # engagement as likes and comments leave it
         await conn.execute("UPDATE posts SET likes_count = 40, comments_count = 5 WHERE id = $1", uuid.UUID(popular))
         await conn.execute("UPDATE posts SET reposts_count = 3 WHERE id = $1", uuid.UUID(by_dave))
+        await conn.execute("UPDATE posts SET published_at = now() - interval '4 days', likes_count = 1000"
+                           " WHERE id = $1", uuid.UUID(old))  # past explore's window
 
     anonymous = await _walk(client, None, "/api/posts/explore", 2)
     assert anonymous[:2] == [popular, by_dave] and set(anonymous) == {popular, by_dave, quiet, by_bob, own}
-    assert hidden not in anonymous
+    assert hidden not in anonymous and old not in anonymous
     assert await _walk(client, amina, "/api/posts/explore", 1) == [popular, by_dave, quiet]
     await mute(client, amina, dave["id"])
     await block(client, carol, amina["id"])

@@ -131,7 +131,8 @@ async def _rebuild(platform: Platform, feeds: FeedStore, viewer_id: uuid.UUID, a
     unless another read is rebuilding it."""
     mine = await feeds.begin_rebuild(viewer_id)
     async with platform.core.connection() as conn:
-        rows = await repository.posts_by_authors(conn, authors, NEWEST_FIRST.start, max(n, feeds.max_items))
+        rows = await repository.posts_by_authors(conn, authors, NEWEST_FIRST.start,
+                                                 max(n, feeds.max_items) if mine else n)
     if mine:
         await feeds.finish_rebuild(viewer_id, (r.position() for r in rows
                                                if not set(r.author_ids) <= big or r.author_id == viewer_id))
@@ -204,8 +205,8 @@ async def explore(platform: Platform, viewer_id: uuid.UUID | None, *, cursor: st
 
     async def source(after: tuple, n: int) -> tuple[list[FeedRow], tuple | None]:
         async with platform.core.connection() as conn:
-            rows = await repository.explore(conn, window_start=window_start, candidates=config.social_explore_candidates,
-                                            at=at, before=after[1:], limit=n)
+            rows = await repository.explore(conn, window_start=window_start, at=at, before=after[1:], limit=n,
+                                            candidates=config.social_explore_candidates)
         return rows, ((at, rows[-1].score, rows[-1].id) if len(rows) >= n and rows else None)
 
     async def keep(rows: list[FeedRow]) -> list[FeedRow]:
