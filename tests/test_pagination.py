@@ -49,7 +49,8 @@ def test_every_list_is_found():
         "/api/users/{user_id}/shops", "/api/shops/{shop_id}/reviews",
         "/api/admin/events/settlements", "/api/events/mine", "/api/events/search", "/api/events/{event_id}/attendees",
         "/api/events/{event_id}/reviews", "/api/organizers/{user_id}/reviews", "/api/ticket-orders", "/api/tickets",
-        "/api/users/{user_id}/events"])
+        "/api/users/{user_id}/events", "/api/posts", "/api/posts/explore", "/api/users/{user_id}/posts",
+        "/api/hashtags/{tag}/posts"])
 
 
 async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422(client):
@@ -80,7 +81,8 @@ async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422
     event = await sale_event(client, mod)
     ids = {"shop_id": shop["id"], "product_id": product["id"], "variant_id": product["variants"][0]["id"],
            "event_id": event["id"]}
-    paths = {path: path.format(user_id=mod["id"], conversation_id=conversation["id"], **ids) for path in _list_routes()}
+    paths = {path: path.format(user_id=mod["id"], conversation_id=conversation["id"], tag="habari", **ids)
+             for path in _list_routes()}
     for template, path in paths.items():
         params = {"q": "habari"} if "search" in path else {"state": "disputed"} if "admin/orders" in path else {}
         # The cursors of the other sorts: a history cursor in a newest-first list, and so on.

@@ -147,6 +147,7 @@ async def user_posts(platform: Platform, viewer_id: uuid.UUID | None, user_id: u
     first. 404 ``user_not_found`` for no such user or one who blocked the viewer, 403
     ``user_blocked`` for one the viewer blocked, 403 ``private_account`` for a private account
     the viewer does not follow (as the users area's other lists)."""
+    after = NEWEST_FIRST.decode(cursor)
     if viewer_id != user_id:
         async with platform.core.connection() as conn:
             rel = await visibility.relationship_in(conn, viewer_id, user_id)
@@ -158,8 +159,8 @@ async def user_posts(platform: Platform, viewer_id: uuid.UUID | None, user_id: u
         async with platform.core.connection() as conn:
             return _from_rows(await repository.posts_by_authors(conn, [user_id], after, n), n)
 
-    return await _page(platform, viewer_id, NEWEST_FIRST, NEWEST_FIRST.decode(cursor), limit, source,
-                       _visible_to(platform, viewer_id), FeedRow.position)
+    return await _page(platform, viewer_id, NEWEST_FIRST, after, limit, source, _visible_to(platform, viewer_id),
+                       FeedRow.position)
 
 
 # Hashtags
@@ -180,14 +181,15 @@ def normalize_tag(tag: str) -> str:
 async def hashtag_posts(platform: Platform, viewer_id: uuid.UUID | None, tag: str, *, cursor: str | None,
                         limit: int) -> Page[dict]:
     """A hashtag's published posts the viewer may see, newest first."""
+    after = NEWEST_FIRST.decode(cursor)
     found = await hashtag(platform, tag)
 
     async def source(after: tuple, n: int) -> tuple[list[FeedRow], tuple | None]:
         async with platform.core.connection() as conn:
             return _from_rows(await repository.posts_of_hashtag(conn, found.id, after, n), n)
 
-    return await _page(platform, viewer_id, NEWEST_FIRST, NEWEST_FIRST.decode(cursor), limit, source,
-                       _visible_to(platform, viewer_id), FeedRow.position)
+    return await _page(platform, viewer_id, NEWEST_FIRST, after, limit, source, _visible_to(platform, viewer_id),
+                       FeedRow.position)
 
 
 # Explore

@@ -5,15 +5,16 @@ scheduled posts and tell viewers live; its notification types."""
 from ...area import Area
 from ...domain.social import events  # noqa: F401  (declares the area's bus events)
 from ...domain.social import interaction_notices
-from ...workers import social_live
-from . import bookmarks, comments, likes, posts, reposts, ws
+from ...workers import social_feeds, social_live
+from . import bookmarks, comments, feeds, likes, posts, reposts, ws
 
 AREA = Area(
     "social",
     # the fixed paths (/api/posts/drafts, /feed, /explore) before /api/posts/{post_id}
-    routes=(posts.routes, likes.routes, comments.routes, reposts.routes, bookmarks.routes),
+    routes=(feeds.routes, posts.routes, likes.routes, comments.routes, reposts.routes, bookmarks.routes),
     commands=ws.COMMANDS,
     topics=ws.TOPICS,
-    consumer_groups={social_live.NAME: social_live.consumer_group},
+    consumer_groups={social_live.NAME: social_live.consumer_group,
+                     social_feeds.NAME: social_feeds.consumer_group},
     notification_types=interaction_notices.TYPES,
 )
