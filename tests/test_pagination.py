@@ -18,6 +18,7 @@ from nexgate.pagination import NEWEST_FIRST, OLDEST_FIRST, Keyset, PageQuery, fe
 from tests.support.auth import bearer
 from tests.support.commerce import create_product, open_shop
 from tests.support.event_tickets import sale_event
+from tests.support.social import create_post
 from tests.support.users import user
 from tests.test_users_verification import moderator
 
@@ -50,7 +51,9 @@ def test_every_list_is_found():
         "/api/admin/events/settlements", "/api/events/mine", "/api/events/search", "/api/events/{event_id}/attendees",
         "/api/events/{event_id}/reviews", "/api/organizers/{user_id}/reviews", "/api/ticket-orders", "/api/tickets",
         "/api/users/{user_id}/events", "/api/posts", "/api/posts/explore", "/api/users/{user_id}/posts",
-        "/api/hashtags/{tag}/posts"])
+        "/api/hashtags/{tag}/posts", "/api/bookmarks", "/api/bookmarks/collections", "/api/comments/{comment_id}/likes",
+        "/api/comments/{comment_id}/replies", "/api/posts/{post_id}/comments", "/api/posts/{post_id}/likes",
+        "/api/posts/{post_id}/reposts"])
 
 
 async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422(client):
@@ -79,8 +82,10 @@ async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422
     shop = await open_shop(client, mod)
     product = await create_product(client, mod, shop["id"])
     event = await sale_event(client, mod)
+    post = await create_post(client, mod)
+    comment = await call("POST", f"/api/posts/{post['id']}/comments", json={"text": "habari"})
     ids = {"shop_id": shop["id"], "product_id": product["id"], "variant_id": product["variants"][0]["id"],
-           "event_id": event["id"]}
+           "event_id": event["id"], "post_id": post["id"], "comment_id": comment["id"]}
     paths = {path: path.format(user_id=mod["id"], conversation_id=conversation["id"], tag="habari", **ids)
              for path in _list_routes()}
     for template, path in paths.items():
@@ -88,7 +93,8 @@ async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422
         # The cursors of the other sorts: a history cursor in a newest-first list, and so on.
         foreign = {"a history cursor": by_seq["next_cursor"]} if not template.endswith("/messages") else {"a time cursor": newest}
         for what, cursor in {**bad_cursors, **foreign}.items():
-            if template.endswith(("applications", "attendees")) and what == "an oldest-first cursor":
+            if template.endswith(("applications", "attendees", "collections", "comments", "replies")) \
+                    and what == "an oldest-first cursor":
                 continue  # those lists sort oldest first
             response = await client.get(path, params={**params, "cursor": cursor}, headers=headers)
             body = await response.json()
