@@ -45,7 +45,7 @@ async def _texts(api) -> dict[str, list[str]]:
 
 
 async def _all_told(client, post_id: str) -> None:
-    ids = [i for key in SOCIAL for i in await event_ids(client, key)]
+    ids = [i for key in SOCIAL for i in await event_ids(client, key, post_id=post_id)]
     await handled(client, ids)
 
 
