@@ -111,6 +111,51 @@ async def test_a_cancellation_revokes_every_ticket_gives_back_unpaid_orders_and_
     assert len(await _outbox(client, "events.event.cancelled", event["id"])) == 1
 
 
+async def test_a_hold_a_dispute_froze_keeps_a_cancelled_events_money_held_until_an_operator_refunds_it(
+        make_client, config):
+    client = await _app(make_client, config)
+    organizer, amina, juma, operator = await user(client), await user(client), await user(client), await moderator(client)
+    event = await published_event(client, organizer, ticket_types=PAID[:1])
+    clear = await support.paid_order(client, event, amina, quantity=2)
+    disputed = await support.paid_order(client, event, juma)
+    async with client.app[PLATFORM].core.transaction("tests.dispute") as conn:
+        await holds.freeze(conn, hold_id=disputed.hold_id, cause=Cause.user(uuid.UUID(juma["id"]), "a dispute"))
+
+    await support.cancel(client, organizer, event["id"], reason="The artist fell ill")
+    await eventually(lambda: _settled(client, event["id"], "held"))  # not "refunded": one order was not
+    assert (await support.hold_now(client, clear.hold_id)).state == "refunded"
+    assert (await support.hold_now(client, disputed.hold_id)).state == "frozen"
+    [settled] = await _outbox(client, "events.event.settled", event["id"])
+    assert (settled["settlement"], settled["amount"]) == ("held", disputed.total)
+    # every ticket revoked, each told on its own (holders' devices; scanners read the list)
+    revoked = await _outbox(client, "events.ticket.revoked", event["id"])
+    assert sorted((r["ticket_id"], r["holder_id"], r["order_id"], r["reason"]) for r in revoked) == sorted(
+        [(str(t), amina["id"], str(clear.order_id), "cancelled") for t in clear.ticket_ids]
+        + [(str(t), juma["id"], str(disputed.order_id), "cancelled") for t in disputed.ticket_ids])
+    assert all(r["organizer_id"] == organizer["id"] and r["ticket_type_id"] == event["ticket_types"][0]["id"]
+               for r in revoked)
+    listed = await client.get(f"/api/events/{event['id']}/revocations")
+    assert {item["ticket_id"] for item in (await listed.json())["revoked"]} == {
+        str(t) for t in clear.ticket_ids + disputed.ticket_ids}
+
+    [item] = [item for item in (await call(client, "GET", "/api/admin/events/settlements", operator, 200))["items"]
+              if item["event_id"] == event["id"]]
+    assert (item["state"], item["paid_total"]) == ("cancelled", disputed.total)
+    path = f"/api/admin/events/{event['id']}/settlement"
+    frozen = await call(client, "POST", path, operator, 409, json={"decision": "refund", "reason": "x"})
+    assert (frozen["error"]["code"], frozen["error"]["details"]["order_ids"]) == ("hold_frozen",
+                                                                                  [str(disputed.order_id)])
+    async with client.app[PLATFORM].core.transaction("tests.dispute_settled") as conn:
+        await holds.unfreeze(conn, hold_id=disputed.hold_id, cause=Cause.user(uuid.UUID(juma["id"]), "settled"))
+    refused = await call(client, "POST", path, operator, 409, json={"decision": "release", "reason": "x"})
+    assert refused["error"]["code"] == "event_cancelled"
+    assert await _settled(client, event["id"], "held")
+    decided = await call(client, "POST", path, operator, 200, json={"decision": "refund", "reason": "Dispute settled"})
+    assert (decided["settlement"], decided["amount"]) == ("refunded", disputed.total)
+    hold = await support.hold_now(client, disputed.hold_id)
+    assert (hold.state, hold.refunded_amount) == ("refunded", disputed.total)
+
+
 async def _unpaid_order(client, event, buyer, ticket_type, *, quantity: int) -> uuid.UUID:
     """An order waiting for its payment, its tickets reserved (committed), as checkout leaves it."""
     order_id, key, total = uuid.uuid4(), uuid.uuid4().hex, ticket_type["price"] * quantity

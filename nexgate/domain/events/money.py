@@ -2,12 +2,15 @@
 
 Cancellation (``cancel``, by the organizer): in one transaction, with the event's row locked
 (checkout checks the event's state under that lock, so no order is placed into a cancelled
-event), the event becomes ``cancelled``, every valid ticket is revoked, every unpaid order is
+event), the event becomes ``cancelled``, every valid ticket is revoked (``events.ticket.revoked``
+with reason ``cancelled`` for each), every unpaid order is
 cancelled and what it held given back, ``events.event.cancelled`` is emitted and the holders are
 told (``events.cancellation.announced``, in batches). The paid orders are then refunded by the
 ``events_timeline`` worker, a batch of ``REFUND_BATCH`` orders per transaction
 (``refund_batch``), each order's whole hold back to its payers through payments
-(``holds.refund``); when none is left the event's settlement is ``refunded``. A second
+(``holds.refund``); when none is left the event's settlement is ``refunded``, or ``held`` for an
+operator when a dispute froze some order's hold (it is not refunded; the operator refunds it once
+the dispute is settled, ``decide``, which refuses while any hold is frozen). A second
 cancellation answers the first's outcome (idempotent).
 
 Completion and settlement: when the last day ends (the scheduled ``events.event_end.reached``)
@@ -36,9 +39,9 @@ from ...sql import queries
 from ..auth.caller import Caller
 from ..payments import holds
 from ..payments.ledger import Cause
-from . import access, ticket_orders, tickets_repository, timeline
+from . import access, issuing, ticket_orders, tickets_repository, timeline
 from .events import (AVAILABILITY_CHANGED, CANCELLATION_ANNOUNCED, EVENT_CANCELLED, EVENT_COMPLETED, EVENT_SETTLED,
-                     REFUNDS_CONTINUED)
+                     REFUNDS_CONTINUED, TICKET_REVOKED)
 
 _sql = queries("events").after
 
@@ -97,6 +100,10 @@ async def cancel(platform: Platform, caller: Caller, event_id: uuid.UUID, *, rea
             if order.state == ticket_orders.UNPAID:  # else paid meanwhile: its tickets are revoked below, it refunded
                 await ticket_orders.cancel(conn, order, CANCEL_REASON)
         revoked = [row async for row in _sql.revoke_event_tickets(conn, event_id=event_id)]
+        for ticket in revoked:  # each holder's devices, and the scanners' revocation lists
+            await bus.emit(conn, TICKET_REVOKED, {**issuing.about(ticket["id"], event_id, event["organizer_id"],
+                                                                  ticket["ticket_type_id"], ticket["order_id"],
+                                                                  ticket["holder_id"]), "reason": "cancelled"})
         types = [row["id"] async for row in _sql.release_committed(conn, event_id=event_id)]
         await timeline.unschedule(conn, event_id)
         about = {"event_id": str(event_id), "organizer_id": str(event["organizer_id"])}
@@ -116,8 +123,9 @@ async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST) 
     """Refund the next ``REFUND_BATCH`` paid orders of a cancelled event after ``after_id`` (the
     ``events_timeline`` worker's transaction, on ``events.event.cancelled`` and then on each
     ``events.refunds.continued`` it emits while orders are left); the last batch sets the
-    settlement ``refunded``. A hold frozen by a dispute is left to the dispute's operator. Returns
-    how many orders it refunded."""
+    settlement ``refunded``, or ``held`` for an operator when a dispute froze some order's hold
+    (that order stays paid; the operator refunds it once the dispute is settled). Returns how
+    many orders it refunded."""
     event = await lock_event(conn, event_id)
     if event["state"] != "cancelled" or event["settlement"] == "refunded":
         return 0
@@ -131,6 +139,11 @@ async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST) 
             refunded += 1
     if len(orders) > batch:
         await bus.emit(conn, REFUNDS_CONTINUED, {"event_id": str(event_id), "after_order_id": str(orders[batch - 1]["id"])})
+    elif await _sql.paid_orders_left(conn, event_id=event_id):  # frozen by a dispute: not refunded
+        await _sql.hold_for_operator(conn, event_id=event_id)
+        await bus.emit(conn, EVENT_SETTLED, {"event_id": str(event_id), "organizer_id": str(event["organizer_id"]),
+                                             "settlement": "held", "amount": await _paid_total(conn, event_id),
+                                             "currency": event["currency"]})
     else:
         await _sql.set_settlement(conn, event_id=event_id, settlement="refunded")
     return refunded
@@ -250,6 +263,13 @@ async def decide(platform: Platform, caller: Caller, event_id: uuid.UUID, *, dec
         if event["settlement"] != "held":
             raise Conflict("Only an event whose money is held for an operator can be decided",
                            code="settlement_not_held", details={"settlement": event["settlement"]})
+        frozen = await _frozen_orders(conn, event_id)
+        if frozen:
+            raise Conflict("A dispute froze some of this event's money: settle the dispute first", code="hold_frozen",
+                           details={"order_ids": [str(order_id) for order_id in frozen]})
+        if decision == "release" and event["state"] == "cancelled":
+            raise Conflict("A cancelled event's money goes back to its buyers: refund it", code="event_cancelled",
+                           details={"state": "cancelled"})
         cause = Cause.operator(caller.username, reason)
         if decision == "release":
             amount = await _release_all(conn, event, cause)
@@ -263,6 +283,12 @@ async def decide(platform: Platform, caller: Caller, event_id: uuid.UUID, *, dec
             settlement = "refunded"
         await _settled(conn, event, settlement, amount)
         return {"event_id": event_id, "settlement": settlement, "amount": amount, "currency": event["currency"]}
+
+
+async def _frozen_orders(conn, event_id: uuid.UUID) -> list[uuid.UUID]:
+    """The event's paid orders whose hold a dispute froze."""
+    return [order["id"] async for order in _orders(conn, event_id)
+            if (await holds.get_hold(conn, hold_id=order["hold_id"])).state == holds.FROZEN]
 
 
 async def _all(rows) -> list:

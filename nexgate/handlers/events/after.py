@@ -113,7 +113,8 @@ async def organizer_rating(request: web.Request, *, user_id: uuid.UUID) -> web.R
             query=SettlementsQuery, response=SettlementPageSchema, roles=OPERATORS)
 async def held_settlements(request: web.Request, *, query: dict) -> web.Response:
     """Moderator or admin role. `settlement=held` (the default): the events whose feedback window's
-    reviews fell below the threshold, the longest waiting first; `waiting`: those whose window runs."""
+    reviews fell below the threshold, or cancelled events whose refunds a dispute's frozen hold
+    stopped, the longest waiting first; `waiting`: those whose window runs."""
     page = await money.held_events(request.app[PLATFORM], **query)
     return json_response(SettlementPageSchema, page)
 
@@ -123,6 +124,7 @@ async def held_settlements(request: web.Request, *, query: dict) -> web.Response
 async def decide_settlement(request: web.Request, *, body: dict, event_id: uuid.UUID) -> web.Response:
     """Moderator or admin role. `release`: every paid order's hold to the organizer, net of the
     platform fee; `refund`: every paid order back to its buyer. Only a `held` settlement (else 409
-    `settlement_not_held` with `details.settlement`), once."""
+    `settlement_not_held` with `details.settlement`), once; 409 `hold_frozen` while a dispute
+    freezes one of its holds (`details.order_ids`), `event_cancelled` releasing a cancelled event's."""
     found = await money.decide(request.app[PLATFORM], caller(request), event_id, **body)
     return json_response(DecidedSchema, found)

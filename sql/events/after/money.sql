@@ -10,7 +10,7 @@ RETURNING id, cancelled_at;
 -- Every valid ticket of the event stops admitting: their holders.
 UPDATE tickets SET state = 'cancelled', revoked_at = now(), revoke_reason = 'cancelled'
  WHERE event_id = :event_id AND state = 'valid'
-RETURNING id, holder_id;
+RETURNING id, holder_id, ticket_type_id, order_id;
 
 -- name: unpaid_orders(event_id)
 -- The event's orders waiting for their payment, in id order (each then locked and cancelled).
@@ -36,6 +36,15 @@ UPDATE ticket_orders SET state = 'refunded', cancel_reason = :reason, closed_at 
 -- name: cancel_order_tickets(order_id)!
 UPDATE tickets SET state = 'cancelled', revoked_at = now(), revoke_reason = 'refunded'
  WHERE order_id = :order_id AND state = 'valid';
+
+-- name: paid_orders_left(event_id)$
+-- How many of the event's orders with a hold are still paid (a cancelled event's: frozen by a dispute).
+SELECT count(*)::integer FROM ticket_orders WHERE event_id = :event_id AND state = 'paid' AND hold_id IS NOT NULL;
+
+-- name: hold_for_operator(event_id)!
+-- A cancelled event's money some of which a dispute froze: held for an operator from now.
+UPDATE events SET settlement = 'held', settle_after = coalesce(settle_after, now()), updated_at = now()
+ WHERE id = :event_id;
 
 -- name: set_settlement(event_id, settlement)!
 UPDATE events SET settlement = :settlement, updated_at = now() WHERE id = :event_id;
