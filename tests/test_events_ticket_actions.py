@@ -2,7 +2,8 @@
 ticket and code, the old one revoked and on the revocation list), cancelled by its buyer or the
 organizer (and not by others, nor by the buyer once the event started), resent by email; the
 buyer and holder told live from the outbox; the ticket purchased notification told end to end by
-the notification service."""
+the notification service; a postponed event's tickets signed again (renewal), verified by openssl
+and admitted on the new day while the old code's signed window is over."""
 from __future__ import annotations
 
 import dataclasses
@@ -165,3 +166,105 @@ async def test_ticket_purchased_is_told_by_the_notification_service(make_client,
         "Your tickets for Kilimanjaro Jazz Night are ready (1). Join online at https://stream.example.co.tz/live/kjn")
     assert told["ticket_purchased_online"]["link"] == f"nexgate://ticket-orders/{second['id']}"
     assert told["ticket_purchased"]["category"] == "events"
+
+
+def _signed_window(qr: str) -> tuple[int, int]:
+    """(valid_from, valid_until) read straight from the QR's payload bytes, as a scanner does."""
+    import base64
+    data = base64.b32decode(qr.split(".")[1] + "=" * (-len(qr.split(".")[1]) % 8))
+    at = 50 + data[49]
+    return int.from_bytes(data[at:at + 4], "big"), int.from_bytes(data[at + 4:at + 8], "big")
+
+
+async def test_a_postponed_event_renews_its_tickets_which_verify_with_openssl_and_admit_on_the_new_day(
+        make_client, config, users, monkeypatch, tmp_path):
+    import datetime
+    import subprocess
+
+    from nexgate.domain.events import checkin, renewal
+    from tests.support.events import days_body, published_event, step
+
+    monkeypatch.setattr(renewal, "RENEW_BATCH", 1)  # two tickets: two batches
+    client = await make_client(dataclasses.replace(config, bus_prefetch=1),
+                               worker_names=("outbox-relay", "events_tickets"))
+    holder_api = await users.new(client.server)
+    holder = {**holder_api.tokens, "id": str(holder_api.user_id)}
+    organizer = await user(client)
+    event = await published_event(client, organizer)
+    first, second, gone = await free_tickets(client, holder, event, quantity=3)
+    await call(client, "POST", f"/api/tickets/{gone['id']}/cancel", holder, 200)
+    live = await holder_api.live()
+    old_until = _signed_window(first["qr"])[1]
+    assert old_until == int(datetime.datetime.fromisoformat(event["ends_at"]).timestamp()) + 86400
+
+    week = datetime.timedelta(days=7)
+    start = datetime.datetime.fromisoformat(event["days"][0]["starts_at"]) + week
+    moved = await step(client, organizer, event["id"], "schedule", {"time_zone": "Africa/Nairobi",
+                                                                    "days": days_body(1, start=start)})
+    new_end = datetime.datetime.fromisoformat(moved["ends_at"])
+    frames = {}
+    while len(frames) < 2:
+        frame = await live.next_event(timeout=10)
+        if frame["event"] == "events.ticket.renewed":
+            frames[frame["data"]["ticket"]["id"]] = frame["data"]["ticket"]
+    assert set(frames) == {first["id"], second["id"]}  # the cancelled one is not renewed
+    renewed = await call(client, "GET", f"/api/tickets/{first['id']}", holder, 200)
+    assert frames[first["id"]] == renewed
+    assert (renewed["code"], renewed["valid_from"], renewed["state"]) == (first["code"], first["valid_from"], "valid")
+    assert renewed["qr"] != first["qr"]
+    assert _signed_window(renewed["qr"]) == (_signed_window(first["qr"])[0], int(new_end.timestamp()) + 86400)
+    assert datetime.datetime.fromisoformat(renewed["valid_until"]) == new_end + datetime.timedelta(days=1)
+    assert len(await events(client, "events.tickets_renewal.continued", event_id=event["id"])) == 1
+    # openssl verifies the new signature with the published key
+    _, payload_b32, signature_b32 = renewed["qr"].split(".")
+    unb32 = __import__("base64").b32decode
+    (tmp_path / "payload.bin").write_bytes(unb32(payload_b32 + "=" * (-len(payload_b32) % 8)))
+    (tmp_path / "signature.bin").write_bytes(unb32(signature_b32 + "=" * (-len(signature_b32) % 8)))
+    (tmp_path / "key.pem").write_text(await (await client.get(f"/api/events/keys/{renewed['key_id']}.pem")).text())
+    verified = subprocess.run(
+        ["openssl", "dgst", "-sha256", "-verify", "key.pem", "-sigopt", "rsa_padding_mode:pss",
+         "-sigopt", "rsa_pss_saltlen:32", "-signature", "signature.bin", "payload.bin"],
+        cwd=tmp_path, capture_output=True, text=True)
+    assert verified.returncode == 0 and verified.stdout.strip() == "Verified OK", verified
+    # the holder gets the renewed tickets by email, once, together
+    async def emailed():
+        return [e for e in await events(client, "notifications.email.requested", template="event_tickets")
+                if e["to"] == holder["user"]["email"] and e["context"].get("renewed")]
+    requested = await eventually(emailed)
+    assert sorted(t["qr_text"] for e in requested for t in e["context"]["tickets"]) == sorted(
+        t["qr"] for t in frames.values())
+    email = templates.render("event_tickets", requested[0]["to"], requested[0]["context"])
+    assert email.subject.startswith("Renewed: your ticket for") and "signed again" in email.text
+
+    # on the new day: the new code admits; the old one's signed window is over
+    organizer_scan = checkin.Scanning(uuid.UUID(event["id"]), "app", "North", by_user_id=uuid.UUID(organizer["id"]))
+    new_day = datetime.datetime.fromisoformat(moved["days"][0]["starts_at"]) + datetime.timedelta(minutes=5)
+    assert new_day.timestamp() > old_until
+    async with client.app[PLATFORM].core.transaction("tests.door_on_the_new_day") as conn:
+        try:
+            await checkin.admit_in(conn, organizer_scan, checkin.Scanned(qr=second["qr"]), new_day)
+            raise AssertionError("the old QR code admitted")
+        except checkin.Unadmitted as refused:
+            assert (refused.code, refused.details["valid_until"]) == (
+                "ticket_expired", datetime.datetime.fromtimestamp(old_until, datetime.UTC).isoformat())
+        admitted = await checkin.admit_in(conn, organizer_scan, checkin.Scanned(qr=frames[second["id"]]["qr"]),
+                                          new_day)
+    assert (admitted["ticket_id"], admitted["day"]["number"]) == (second["id"], 1)
+    # today, over REST, both verify and are told the doors are not open yet (nothing expired)
+    for qr in (first["qr"], renewed["qr"]):
+        early = await call(client, "POST", f"/api/events/{event['id']}/checkins", organizer, 409, json={"qr": qr})
+        assert early["error"]["code"] == "too_early"
+    # an edit that leaves the tickets' window enough (a title; the event moved a day earlier) renews nothing
+    await step(client, organizer, event["id"], "schedule", {"time_zone": "Africa/Nairobi", "days": days_body(
+        1, start=start - datetime.timedelta(days=1))})
+    async def handled():  # the events_tickets group has handled every change of the event
+        async with client.app[PLATFORM].core.connection() as conn:
+            return await conn.fetchval(
+                "SELECT count(*) = 0 FROM outbox o LEFT JOIN processed_events p ON p.event_id = o.id"
+                " AND p.consumer = 'events_tickets' WHERE o.routing_key = 'events.event.changed'"
+                " AND o.payload->>'event_id' = $1 AND p.event_id IS NULL", event["id"])
+    await eventually(handled)
+    again = await call(client, "GET", f"/api/tickets/{first['id']}", holder, 200)
+    assert again["qr"] == renewed["qr"]
+    assert len(await events(client, "events.ticket.renewed", event_id=event["id"])) == 2
+    await live.close()

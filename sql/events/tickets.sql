@@ -129,3 +129,18 @@ SELECT id, code, state, revoke_reason, revoked_at FROM tickets
 
 -- name: ticket_valid_count_of_order(order_id)$
 SELECT count(*) FROM tickets WHERE order_id = :order_id AND state = 'valid';
+
+-- name: tickets_to_renew(event_id, after_at, after_id, limit)
+-- The event's valid tickets after (after_at, after_id) in (issued_at, id) order: those a
+-- renewal signs again when their payload no longer says what they admit.
+SELECT id, ticket_type_id, order_id, holder_id, payload, valid_from, valid_until, issued_at
+  FROM tickets
+ WHERE event_id = :event_id AND state = 'valid' AND (issued_at, id) > (:after_at, :after_id)
+ ORDER BY issued_at, id
+ LIMIT :limit;
+
+-- name: ticket_renew(id, old_payload, key_id, payload, signature, valid_until)^
+-- A valid ticket's payload signed again, unless it changed (revoked, transferred, renewed) meanwhile.
+UPDATE tickets SET key_id = :key_id, payload = :payload, signature = :signature, valid_until = :valid_until
+ WHERE id = :id AND state = 'valid' AND payload = :old_payload
+RETURNING id;

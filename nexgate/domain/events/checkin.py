@@ -104,7 +104,7 @@ async def admit(platform: Platform, scanning: Scanning, scanned: Scanned, *, aut
 
 async def admit_in(conn, scanning: Scanning, scanned: Scanned, now: datetime.datetime) -> dict[str, Any]:
     """``admit`` on a connection in the caller's transaction, at the device's time ``now``."""
-    ticket = await _ticket(conn, scanning, scanned)
+    ticket, payload = await _ticket(conn, scanning, scanned)
     if ticket["event_id"] != scanning.event_id:
         raise Unadmitted("This ticket is for another event", code="wrong_event",
                          details={"event_id": str(ticket["event_id"]), "title": ticket["title"]})
@@ -123,6 +123,10 @@ async def admit_in(conn, scanning: Scanning, scanned: Scanned, now: datetime.dat
     if ticket["order_state"] != "paid":
         raise Unadmitted("This ticket's order is not paid", code="ticket_unpaid",
                          details={**who, "order_state": ticket["order_state"]})
+    if payload is not None and now > payload.valid_until:  # (not valid_from: a scanner's clock may lag)
+        raise Unadmitted("This QR code's validity has run out: show the ticket as the app shows it now",
+                         code="ticket_expired", details={**who, "valid_from": payload.valid_from.isoformat(),
+                                                         "valid_until": payload.valid_until.isoformat()})
     days = await repository.days_for_type(conn, ticket["event_id"], ticket["ticket_type_id"])
     day = day_for(days, now, scanning.day_id, who)
     inserted = await repository.insert_checkin(
@@ -166,13 +170,14 @@ async def _ticket(conn, scanning: Scanning, scanned: Scanned):
             raise _bad(code, str(failure)) from None
         ticket = await repository.ticket(conn, payload.ticket_id)
     else:
+        payload = None
         code = scanned.short_code.strip().upper()
         if not SHORT_CODE.match(code):
             raise _bad("malformed_ticket", "A short code is two groups of four letters or digits: ABCD-1234")
         ticket = await repository.ticket_by_code(conn, scanning.event_id, code)
     if ticket is None:
         raise NotFound("No such ticket", code="ticket_not_found")
-    return ticket
+    return ticket, payload
 
 
 def _holder(ticket) -> dict[str, Any]:

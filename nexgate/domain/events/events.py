@@ -31,6 +31,10 @@ TICKET_ISSUED = "events.ticket.issued"
 TICKET_REVOKED = "events.ticket.revoked"
 TICKET_TRANSFERRED = "events.ticket.transferred"
 TICKET_REFUNDED = "events.ticket.refunded"
+# An event moved (or its days changed) past what its tickets were signed for: each valid ticket
+# signed again (domain/events/renewal.py, the events_tickets group, by batches).
+TICKET_RENEWED = "events.ticket.renewed"
+TICKETS_RENEWAL_CONTINUED = "events.tickets_renewal.continued"
 
 # At the door (domain/events/checkin.py, staff.py, devices.py).
 STAFF_INVITED = "events.staff.invited"
@@ -82,6 +86,12 @@ EVENTS = declare("events", [
     event(TICKET_TRANSFERRED, "a ticket's holder gave it to another user: a new ticket replaces it", **_TICKET,
           new_ticket_id=UUID, new_holder_id=UUID),
     event(TICKET_REFUNDED, "a paid ticket was refunded to its buyer", **_TICKET, amount=INTEGER, currency=STRING),
+    event(TICKET_RENEWED, "a valid ticket was signed again because its event moved past the validity it was signed "
+          "with (or its days changed): a new QR code, the same ticket and short code", **_TICKET,
+          valid_until=TIMESTAMP, previous_valid_until=TIMESTAMP),
+    event(TICKETS_RENEWAL_CONTINUED, "an event's valid tickets are being signed again: the next batch, after the "
+          "ticket (after_issued_at, after_ticket_id), is due", event_id=UUID, after_issued_at=TIMESTAMP,
+          after_ticket_id=UUID),
     event(STAFF_INVITED, "an organizer invited a user to help at an event", **_EVENT, user_id=UUID, role=STRING,
           title=STRING),
     event(TICKET_ADMITTED, "a ticket was admitted on one of its days", **_TICKET, day_id=UUID, method=STRING,

@@ -4,7 +4,7 @@ tickets emailed once an order is paid, for the ``events_tickets`` consumer group
 - ``events.ticket_order.placed`` / ``.paid`` / ``.cancelled``: to the order's buyer, the frame
   of the same name with ``{"order": <the order as GET /api/ticket-orders/{id} shows it>}``;
   ``.paid`` also emails the order's tickets to the buyer.
-- ``events.ticket.issued`` / ``events.ticket.revoked``: to the ticket's holder, with
+- ``events.ticket.issued`` / ``events.ticket.revoked`` / ``events.ticket.renewed``: to the ticket's holder, with
   ``{"ticket": <the ticket as GET /api/tickets/{id} shows it>}`` (a transfer tells the new
   holder of their ticket, the old one of the one they gave away).
 
@@ -19,11 +19,12 @@ from ...bus import Event
 from ...platform import Platform
 from . import ticket_orders, tickets
 from . import tickets_repository as repository
-from .events import TICKET_ISSUED, TICKET_ORDER_CANCELLED, TICKET_ORDER_PAID, TICKET_ORDER_PLACED, TICKET_REVOKED
+from .events import (TICKET_ISSUED, TICKET_ORDER_CANCELLED, TICKET_ORDER_PAID, TICKET_ORDER_PLACED, TICKET_RENEWED,
+                     TICKET_REVOKED)
 from .views import json_ready, ticket_order_view, ticket_view
 
 ORDER_EVENTS = (TICKET_ORDER_PLACED, TICKET_ORDER_PAID, TICKET_ORDER_CANCELLED)
-TICKET_EVENTS = (TICKET_ISSUED, TICKET_REVOKED)
+TICKET_EVENTS = (TICKET_ISSUED, TICKET_REVOKED, TICKET_RENEWED)
 ROUTING_KEYS = ORDER_EVENTS + TICKET_EVENTS
 
 

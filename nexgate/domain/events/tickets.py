@@ -110,6 +110,7 @@ async def email_context(platform: Platform, tickets: list[TicketRow]) -> dict[st
             "venue": first.event_venue_name,
             "streaming_url": first.event_streaming_url if first.event_format == "online" else None,
             "link": f"nexgate://tickets/{first.id}" if len(tickets) == 1 else f"nexgate://ticket-orders/{first.order_id}",
+            "renewed": False,
             "tickets": [{"code": t.code, "type_name": t.type_name, "qr_text": qr_text(t), "qr_svg": svg}
                         for t, svg in zip(tickets, svgs)]}
 

@@ -239,3 +239,16 @@ async def revocations(conn, event_id: uuid.UUID, since: datetime.datetime | None
 
 async def valid_count_of_order(conn, order_id: uuid.UUID) -> int:
     return await _sql.ticket_valid_count_of_order(conn, order_id=order_id)
+
+
+async def tickets_to_renew(conn, event_id: uuid.UUID, after: tuple[datetime.datetime, uuid.UUID],
+                           limit: int) -> list[asyncpg.Record]:
+    return await all_rows(_sql.tickets_to_renew, conn, event_id=event_id, after_at=after[0], after_id=after[1],
+                          limit=limit)
+
+
+async def renew_ticket(conn, ticket_id: uuid.UUID, *, old_payload: bytes, key_id: str, payload: bytes,
+                       signature: bytes, valid_until: datetime.datetime) -> bool:
+    """False when the ticket changed since ``old_payload`` was read (nothing written)."""
+    return await _sql.ticket_renew(conn, id=ticket_id, old_payload=old_payload, key_id=key_id, payload=payload,
+                                   signature=signature, valid_until=valid_until) is not None

@@ -24,7 +24,7 @@ async def check_in(request: web.Request, *, body: dict, event_id: uuid.UUID) -> 
     `short_code`: the code typed (method `manual`). 201 names the holder and ticket type.
     Refusals, each its own code: 422 `malformed_ticket`, `unknown_key`, `key_retired`,
     `forged_ticket`; 404 `ticket_not_found`; 409 `wrong_event`, `event_cancelled`,
-    `ticket_revoked`, `ticket_unpaid`, `wrong_day`, `too_early`, `ended`, and
+    `ticket_revoked`, `ticket_unpaid`, `ticket_expired`, `wrong_day`, `too_early`, `ended`, and
     `already_checked_in` with `details.first`: when, at which gate and by which device it was
     first admitted that day."""
     admitted = await checkin.scan_by_staff(request.app[PLATFORM], caller(request), event_id,
