@@ -3,7 +3,8 @@
 commerce's): a hold opened for the order (``payments.holds.open_hold``) and funded as a
 provider's callback funds it (``holds.fund_hold``), the order ``paid`` with its tickets issued
 (signed by the active key, as tests/support/events.py's ``ticket_row`` signs them; the whole
-road through checkout and the payments sandbox is tests/test_events_money.py's last test); the scheduled jobs made due; and the REST calls."""
+road through checkout and the payments sandbox is tests/test_events_money.py's last test); the scheduled jobs made due;
+the event's days moved so that one's doors are open now; check-ins through the REST route; and the REST calls."""
 from __future__ import annotations
 
 import dataclasses
@@ -128,15 +129,28 @@ async def review(client, token, event_id, *, expect=201, **body) -> dict:
     return await call(client, "POST", f"/api/events/{event_id}/reviews", token, expect, json=body)
 
 
-async def check_in(client, event: dict, ticket_id: uuid.UUID, *, by: dict, day: int = 1, gate: str | None = None,
-                   scanned_at=None) -> None:
-    """An admission of the ticket on the event's day ``day`` by ``by`` (a staff member's phone),
-    written as the check-in domain writes it."""
-    day_id = uuid.UUID(event["days"][day - 1]["id"])
-    async with client.app[PLATFORM].core.connection() as conn:
-        await conn.execute("INSERT INTO checkins (ticket_id, day_id, event_id, method, gate, by_user_id, scanned_at)"
-                           " VALUES ($1, $2, $3, 'app', $4, $5, coalesce($6, now()))", ticket_id, day_id,
-                           uuid.UUID(event["id"]), gate, uuid.UUID(by["id"]), scanned_at)
+async def doors_open(client, event: dict, day: int = 1) -> None:
+    """Moves the event's days (a day apart, six hours each) so that day ``day``'s doors are open
+    now (it starts in half an hour, its doors an hour before): a day a REST edit may not put in
+    the past, and what a check-in through the REST route needs."""
+    event_id = uuid.UUID(str(event["id"]))
+    first = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=30, days=1 - day)
+    async with client.app[PLATFORM].core.transaction("tests.doors_open") as conn:
+        await conn.execute("UPDATE event_days SET starts_at = $2::timestamptz + (number - 1) * interval '1 day',"
+                           " ends_at = $2::timestamptz + (number - 1) * interval '1 day' + interval '6 hours',"
+                           " doors_open = interval '1 hour' WHERE event_id = $1", event_id, first)
+        await conn.execute("UPDATE events e SET starts_at = d.first, ends_at = d.last FROM (SELECT min(starts_at)"
+                           " AS first, max(ends_at) AS last FROM event_days WHERE event_id = $1) d WHERE e.id = $1",
+                           event_id)
+
+
+async def check_in(client, event: dict, ticket_id, *, holder: dict, by: dict, gate: str | None = None) -> dict:
+    """The ticket admitted through the REST check-in route (``POST /api/events/{id}/checkins``) by
+    ``by`` (the organizer or a staff member) scanning the QR code its ``holder``'s app shows,
+    on the day whose doors are open now (``doors_open``): the admission as the route answers it."""
+    shown = await call(client, "GET", f"/api/tickets/{ticket_id}", holder, 200)
+    return await call(client, "POST", f"/api/events/{event['id']}/checkins", by, 201,
+                      json={"qr": shown["qr"], "gate": gate})
 
 
 async def add_staff(client, event: dict, member: dict, role: str) -> None:
