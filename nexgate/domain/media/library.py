@@ -52,3 +52,10 @@ async def delete_media(platform: Platform, caller: Caller, media_id: uuid.UUID) 
         await repository.mark_deleted(conn, media_id)
         await bus.emit(conn, FILE_DELETED, {"media_id": str(media_id), "owner_id": str(media.owner_id),
                                             "purpose": media.purpose})
+
+
+async def kind_of(conn, media_id: uuid.UUID) -> str | None:
+    """What a media is, ``image`` or ``video``, for an area that holds it already (a post's image
+    tags go on images only); None for no such media."""
+    media = await repository.media_by_id(conn, media_id)
+    return None if media is None else media.kind

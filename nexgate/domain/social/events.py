@@ -73,9 +73,9 @@ EVENTS = declare("social", [
     event(POLL_VOTED, "a user voted in a poll or changed their vote: its results changed", poll_id=UUID, post_id=UUID,
           user_id=UUID),
     event(POLL_CLOSED, "a poll's creator closed it early", poll_id=UUID, post_id=UUID),
-    event(IMAGE_TAG_ADDED, "an author tagged a user, a product or a shop on one of a post's images", **_POST,
-          tag_id=UUID, media_id=UUID, kind=STRING, tagged_by=UUID, user_id=nullable(UUID),
-          product_id=nullable(UUID), shop_id=nullable(UUID)),
+    event(IMAGE_TAG_ADDED, "an author tagged a user, a product or a shop on one of a post's images (a shop's owner "
+          "is told)", **_POST, tag_id=UUID, media_id=UUID, kind=STRING, tagged_by=UUID, user_id=nullable(UUID),
+          product_id=nullable(UUID), shop_id=nullable(UUID), shop_owner_id=nullable(UUID)),
     event(IMAGE_TAG_REMOVED, "an author removed a tag from one of a post's images", **_POST, tag_id=UUID,
           media_id=UUID),
     event(COLLABORATION_INVITED, "a post's creator invited a user to co-author it", **_POST, user_id=UUID,

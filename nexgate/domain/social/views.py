@@ -48,3 +48,42 @@ def post_view(found: PostView) -> dict[str, Any]:
         "published_at": post.published_at, "edited_at": post.edited_at, "edits_count": post.edits_count,
         "scheduled_at": post.scheduled_at, "created_at": post.created_at,
     }
+
+
+def user_card(row, prefix: str = "") -> dict[str, Any]:
+    """A user's public card from a row that joined ``users`` (its columns under ``prefix``)."""
+    return {"id": row[f"{prefix}id"] if prefix else row["user_id"], "username": row[f"{prefix}username"],
+            "display_name": row[f"{prefix}display_name"], "avatar_media_id": row[f"{prefix}avatar_media_id"],
+            "is_verified": row[f"{prefix}verified_at"] is not None}
+
+
+# Image tags (domain/social/image_tags.py)
+
+def image_tag(row, target: dict[str, Any] | None) -> dict[str, Any]:
+    """A tag on an image: its target as ``user`` (a card), ``product`` or ``shop``, the others null."""
+    kind = row["kind"]
+    return {"id": row["id"], "post_id": row["post_id"], "media_id": row["media_id"], "kind": kind,
+            "x": float(row["x"]), "y": float(row["y"]),
+            "user": user_card(row) if kind == "user" else None,
+            "product": target if kind == "product" else None, "shop": target if kind == "shop" else None,
+            "created_by": row["created_by"], "created_at": row["created_at"]}
+
+
+# Collaborative posts (domain/social/collaboration.py)
+
+PREVIEW = 280  # characters of a post's text an invite shows
+
+
+def collaborators(post_id, rows) -> dict[str, Any]:
+    """A post's co-authors (accepted first, in the order they accepted) and pending invites."""
+    return {"post_id": post_id, "collaborators": [
+        {"user": user_card(row), "status": row["status"], "invited_by": row["invited_by"],
+         "invited_at": row["invited_at"], "accepted_at": row["accepted_at"]} for row in rows]}
+
+
+def collaboration_invite(row) -> dict[str, Any]:
+    """One of my pending invites: the post's beginning and who invited me."""
+    return {"post_id": row["post_id"], "invited_at": row["invited_at"], "invited_by": user_card(row, "inviter_"),
+            "post": {"id": row["post_id"], "creator_id": row["author_id"], "state": row["state"],
+                     "visibility": row["visibility"], "text": row["text"][:PREVIEW],
+                     "created_at": row["created_at"]}}

@@ -3,18 +3,20 @@ and collaborators; likes, comments, reposts, quotes and bookmarks; the home, exp
 and hashtag feeds; the post topic; the workers that fan posts out to home feeds, publish
 scheduled posts and tell viewers live; its notification types."""
 from ...area import Area
+from ...domain.social import collaboration_notices, image_tag_notices
 from ...domain.social import events  # noqa: F401  (declares the area's bus events)
 from ...domain.social import interaction_notices
 from ...workers import social_feeds, social_live
-from . import bookmarks, comments, feeds, likes, posts, reposts, ws
+from . import bookmarks, collaboration, comments, feeds, image_tags, likes, posts, reposts, ws
 
 AREA = Area(
     "social",
-    # the fixed paths (/api/posts/drafts, /feed, /explore) before /api/posts/{post_id}
-    routes=(feeds.routes, posts.routes, likes.routes, comments.routes, reposts.routes, bookmarks.routes),
+    # the fixed paths (/api/posts/drafts, /feed, /explore, /collaborations) before /api/posts/{post_id}
+    routes=(feeds.routes, collaboration.routes, posts.routes, likes.routes, comments.routes, reposts.routes,
+            bookmarks.routes, image_tags.routes),
     commands=ws.COMMANDS,
     topics=ws.TOPICS,
     consumer_groups={social_live.NAME: social_live.consumer_group,
                      social_feeds.NAME: social_feeds.consumer_group},
-    notification_types=interaction_notices.TYPES,
+    notification_types=interaction_notices.TYPES + collaboration_notices.TYPES + image_tag_notices.TYPES,
 )

@@ -1,0 +1,156 @@
+"""Collaborative posts after their creation (docs/social.md, "Collaborative posts"): an invited
+user accepts or declines, the creator invites more and removes co-authors, a co-author leaves.
+The invites made with the post itself are posts.py's.
+
+A post has its creator (``posts.author_id``, who cannot be removed: 409
+``creator_not_removable``) and at most ``MAX_COLLABORATORS`` co-authors and pending invites
+together (409 ``too_many_collaborators``). An invited user accepts (they become an author: the
+byline, their profile, equal rights to edit) or declines (the invite's row is deleted and the
+inviter told); with no invite it is 404 ``invite_not_found``, an invite accepted already 409
+``already_accepted``. Only the creator invites (403 ``not_post_creator``), someone they may
+reach (``users.visibility``: 404 ``user_not_found``, 403 ``user_blocked``), not themself (422
+``cannot_invite_self``), not someone invited already (409 ``already_invited``). The creator
+removes anyone; anyone else removes only themself (403 ``not_post_creator``). When the last
+pending invite of a ``pending_collaboration`` post is resolved (accepted, declined or removed),
+the post is published in the same transaction (publishing.py).
+
+Every change holds the post's row first, so two answers at once see each other, the limit holds
+whatever runs at once, and the post is published once.
+"""
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from ... import bus
+from ...errors import Conflict, Forbidden, Invalid, NotFound
+from ...pagination import NEWEST_FIRST, Page, fetch
+from ...platform import Platform
+from ...sql import all_rows, queries
+from ..auth.caller import Caller
+from ..users import visibility
+from . import post_access, publishing, views
+from .events import COLLABORATION_ACCEPTED, COLLABORATION_DECLINED, COLLABORATION_INVITED, COLLABORATOR_REMOVED
+
+_sql = queries("social")
+MAX_COLLABORATORS = 10  # co-authors and pending invites, besides the creator
+
+
+def invite_not_found() -> NotFound:
+    return NotFound("You have no invite to co-author this post", code="invite_not_found")
+
+
+async def accept(platform: Platform, caller: Caller, post_id: uuid.UUID) -> dict[str, Any]:
+    async with platform.core.transaction("social.collaboration_accept") as conn:
+        await post_access.held_post(conn, post_id)
+        row = await _sql.collab_accept(conn, post_id=post_id, user_id=caller.user_id)
+        if row is None:
+            if await _sql.collab_row(conn, post_id=post_id, user_id=caller.user_id) is not None:
+                raise Conflict("You co-author this post already", code="already_accepted")
+            raise invite_not_found()
+        await _tell(conn, COLLABORATION_ACCEPTED, post_id, user_id=caller.user_id, invited_by=row["invited_by"])
+        await publishing.publish_if_resolved(conn, platform, post_id)
+        return await _collaborators(conn, post_id)
+
+
+async def decline(platform: Platform, caller: Caller, post_id: uuid.UUID) -> None:
+    async with platform.core.transaction("social.collaboration_decline") as conn:
+        await post_access.held_post(conn, post_id)
+        row = await _sql.collab_row(conn, post_id=post_id, user_id=caller.user_id)
+        if row is None:
+            raise invite_not_found()
+        if row["status"] != "pending":
+            raise Conflict("You co-author this post already: leave it instead", code="already_accepted")
+        await _sql.collab_delete(conn, post_id=post_id, user_id=caller.user_id)
+        await _tell(conn, COLLABORATION_DECLINED, post_id, user_id=caller.user_id, invited_by=row["invited_by"])
+        await publishing.publish_if_resolved(conn, platform, post_id)
+
+
+async def invite(platform: Platform, caller: Caller, post_id: uuid.UUID,
+                 user_ids: Sequence[uuid.UUID]) -> dict[str, Any]:
+    wanted = list(dict.fromkeys(user_ids))
+    async with platform.core.transaction("social.collaboration_invite") as conn:
+        post = await post_access.held_post(conn, post_id)
+        if post.author_id != caller.user_id:
+            await post_access.visible_post(conn, caller.user_id, post_id)
+            raise Forbidden("Only the post's creator invites co-authors", code="not_post_creator")
+        if caller.user_id in wanted:
+            raise Invalid.fields("body", {"user_ids": "You are the post's creator"}, code="cannot_invite_self")
+        count = await _sql.collab_count(conn, post_id=post_id)
+        if count + len(wanted) > MAX_COLLABORATORS:
+            raise Conflict(f"A post has at most {MAX_COLLABORATORS} co-authors and invites", code="too_many_collaborators",
+                           details={"max": MAX_COLLABORATORS, "current": count})
+        for user_id in wanted:
+            visibility.require_reach(await visibility.relationship_in(conn, caller.user_id, user_id),
+                                     caller.user_id, user_id, "tag")
+        for user_id in wanted:
+            if not await _sql.collab_insert(conn, post_id=post_id, user_id=user_id, invited_by=caller.user_id):
+                raise Conflict("This user is invited or co-authors the post already", code="already_invited",
+                               details={"user_id": str(user_id)})
+            await _tell(conn, COLLABORATION_INVITED, post_id, user_id=user_id, invited_by=caller.user_id)
+        return await _collaborators(conn, post_id)
+
+
+async def remove(platform: Platform, caller: Caller, post_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """The creator removes a co-author or withdraws an invite; a co-author (or an invited user)
+    leaves. The post stays, without their name."""
+    async with platform.core.transaction("social.collaborator_remove") as conn:
+        post = await post_access.held_post(conn, post_id)
+        if caller.user_id not in (post.author_id, user_id):
+            await post_access.visible_post(conn, caller.user_id, post_id)
+            raise Forbidden("Only the post's creator removes a co-author", code="not_post_creator")
+        if user_id == post.author_id:
+            raise Conflict("The post's creator is always its author", code="creator_not_removable")
+        row = await _sql.collab_delete(conn, post_id=post_id, user_id=user_id)
+        if row is None:
+            raise NotFound("This user neither co-authors this post nor is invited to", code="collaborator_not_found")
+        await bus.emit(conn, COLLABORATOR_REMOVED, {
+            "post_id": str(post_id), "author_ids": await _author_ids(conn, post_id),
+            "user_id": str(user_id), "by": str(caller.user_id)})
+        if row["status"] == "pending":
+            await publishing.publish_if_resolved(conn, platform, post_id)
+
+
+async def collaborators(platform: Platform, viewer: Caller | None, post_id: uuid.UUID) -> dict[str, Any]:
+    """The post's co-authors for whoever may see it; its authors and invitees see the pending
+    invites too."""
+    viewer_id = None if viewer is None else viewer.user_id
+    async with platform.core.connection() as conn:
+        post = await post_access.visible_post(conn, viewer_id, post_id)
+        found = await _collaborators(conn, post_id)
+        involved = viewer_id == post.author_id or any(c["user"]["id"] == viewer_id for c in found["collaborators"])
+        if not involved:
+            found["collaborators"] = [c for c in found["collaborators"] if c["status"] == "accepted"]
+        return found
+
+
+async def my_invites(platform: Platform, caller: Caller, *, cursor: str | None, limit: int) -> Page:
+    """The caller's pending invites, newest first."""
+    async with platform.core.connection() as conn:
+        hidden = await visibility.blocked_either_way(conn, caller.user_id)
+        page = await fetch(NEWEST_FIRST, cursor, limit, lambda after, n: all_rows(
+            _sql.collab_pending_of_user, conn, user_id=caller.user_id, hidden_user_ids=hidden,
+            after_at=after[0], after_id=after[1], limit=n), _invite_position)
+        return page.map(views.collaboration_invite)
+
+
+def _invite_position(row) -> tuple[datetime.datetime, uuid.UUID]:
+    return row["invited_at"], row["post_id"]
+
+
+async def _author_ids(conn, post_id: uuid.UUID) -> list[str]:
+    """The post's authors as they are now (the row is held already)."""
+    return [str(a) for a in (await post_access.held_post(conn, post_id)).author_ids]
+
+
+async def _tell(conn, name: str, post_id: uuid.UUID, *, user_id: uuid.UUID, invited_by: uuid.UUID) -> None:
+    await bus.emit(conn, name, {"post_id": str(post_id),
+                                "author_ids": await _author_ids(conn, post_id),
+                                "user_id": str(user_id), "invited_by": str(invited_by)})
+
+
+async def _collaborators(conn, post_id: uuid.UUID) -> dict[str, Any]:
+    rows = await all_rows(_sql.collab_of_post, conn, post_id=post_id)
+    return views.collaborators(post_id, rows)
