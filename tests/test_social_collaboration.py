@@ -1,6 +1,6 @@
 """Collaborative posts and image tags through the real app, the outbox relay, RabbitMQ and the
 notification service (docs/social.md, "Collaborative posts", "Image tags"): invites answered,
-the post published when the last is resolved, more invited, removed and leaving, the byline;
+more invited, removed and leaving, the byline;
 tags added and removed by the post's authors only, within the tagged user's reach; each
 notification told end to end in English and Swahili; every refusal with nothing written (a
 collaborator acting before accepting, removing the creator, tagging someone who blocked you, a
@@ -10,18 +10,33 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import pytest_asyncio
 
 from nexgate.domain.social import image_tags
 from tests.support.commerce import create_product, open_shop, rows
-from tests.support.module_app import module_app, people  # noqa: F401
-from tests.support.notifications import centre, event_ids, handled, person
+from tests.support.live import Users
+from tests.support.notifications import WORKERS, centre, event_ids, handled, person
+from tests.support.shared_app import shared_client
 from tests.support.social import create_post, get_post, post_image
 from tests.support.social_together import (answer, collaborators, invite, invites, remove_collaborator, tag, tags,
                                            tokens_of, untag)
 from tests.support.users import block, update_profile
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("social_collaboration")]
-app = module_app(worker_names=("outbox-relay", "notifications"), bus_prefetch=1)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def app(database_urls, tmp_path_factory, _cpu_pool):
+    async with shared_client(database_urls, tmp_path_factory, _cpu_pool, worker_names=WORKERS,
+                             bus_prefetch=1) as started:
+        yield started
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def people():
+    made = Users()
+    yield made
+    await made.close()
 
 
 async def _told(client, api, routing_key: str, **match) -> list[dict]:
