@@ -200,4 +200,5 @@ async def test_image_tags_are_placed_by_the_authors_within_reach_and_tell_who_is
     # two tags of one post within 5 minutes: one notification, its latest actor first
     assert _texts(told, "image_tagged") == [f"{invitee_name} and {name} tagged you in an image"]
     assert told[0]["link"] == f"nexgate://posts/{post_id}?media={photo}"
-    assert _texts((await centre(owner_api))["items"], "shop_tagged") == [f"{name} tagged your shop in a post"]
+    assert _texts((await centre(owner_api))["items"], "shop_tagged_in_image") == [
+        f"{name} tagged your shop in an image"]
