@@ -40,3 +40,23 @@ async def post_image(client, tokens: dict, *, purpose: str = "post", width: int 
                                 [("picha.jpg", jpeg_bytes(width, height))])
     assert status == 201, body
     return body["media"][0]["id"]
+
+
+async def publish_post(client, tokens: dict, post_id: str, *, expect: int = 200, **body) -> dict:
+    return await _call(client, "POST", f"/api/posts/{post_id}/publish", tokens, expect, json=body)
+
+
+async def edit_post(client, tokens: dict, post_id: str, *, expect: int = 200, **fields) -> dict:
+    return await _call(client, "PATCH", f"/api/posts/{post_id}", tokens, expect, json=fields)
+
+
+async def delete_post(client, tokens: dict, post_id: str, *, expect: int = 204):
+    return await _call(client, "DELETE", f"/api/posts/{post_id}", tokens, expect)
+
+
+async def drafts(client, tokens: dict, *, expect: int = 200, **params) -> dict:
+    return await _call(client, "GET", "/api/posts/drafts", tokens, expect, params=params)
+
+
+async def post_edits(client, tokens: dict | None, post_id: str, *, expect: int = 200) -> dict:
+    return await _call(client, "GET", f"/api/posts/{post_id}/edits", tokens, expect)

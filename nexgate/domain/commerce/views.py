@@ -14,7 +14,8 @@ from .addresses_repository import Address
 from .orders import OrderDetail
 from .orders_repository import BuyerCard, Item, Order, Step
 from .products import ProductCard, ProductView
-from .reviews import Listed, editable_until
+from .reviews import Listed, editable_until, rating_view
+from .reviews_repository import Rating
 from .products_repository import Category, Movement, PriceTier, Product, Variant
 from .shops import ShopView
 from .stock import StockLevel, stock_status
@@ -255,3 +256,27 @@ def review_view(platform: Platform, found: Listed, media: dict[uuid.UUID, dict[s
         "created_at": review.created_at, "edited_at": review.edited_at,
         "editable_until": editable_until(platform, review),
     }
+
+
+def product_embed_card(product: Product, shop: Shop | None, variants: list[Variant], image: dict[str, Any] | None,
+                       seen: bool) -> dict[str, Any]:
+    """A product as a post embeds it (docs/social.md, "Embeds"): ``state`` is the product's
+    (``active``, ``archived``), or ``unavailable`` when the viewer may no longer see it (then
+    nothing else is shown). Its live changes come on ``topic``."""
+    if not seen:
+        return {"kind": "product", "id": product.id, "state": "unavailable", "topic": None}
+    return {
+        "kind": "product", "id": product.id, "state": product.state, "topic": f"product:{product.id}",
+        "name": product.name, "image": image, "currency": product.currency,
+        "shop": {"id": shop.id, "handle": shop.handle, "name": shop.name},
+        **_price_and_stock(product, variants),
+    }
+
+
+def shop_embed_card(shop: Shop, logo: dict[str, Any] | None, rating: Rating, seen: bool) -> dict[str, Any]:
+    """A shop as a post embeds it: its logo, name and rating; ``state`` is the shop's (``open``,
+    ``closed``), or ``unavailable`` when the viewer may no longer see it."""
+    if not seen:
+        return {"kind": "shop", "id": shop.id, "state": "unavailable", "topic": None}
+    return {"kind": "shop", "id": shop.id, "state": shop.state, "topic": None, "handle": shop.handle,
+            "name": shop.name, "logo": logo, "rating": rating_view(rating)}

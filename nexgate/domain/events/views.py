@@ -256,3 +256,23 @@ def conflict_view(row) -> dict[str, Any]:
         "first": {"method": row["first_method"], "gate": row["first_gate"], "device": device,
                   "scanned_at": None if row["first_scanned_at"] is None else row["first_scanned_at"].isoformat()},
     }
+
+
+def event_embed_card(event_id: uuid.UUID, found: EventCard | None, ticket_types: list) -> dict[str, Any]:
+    """An event as a post embeds it (docs/social.md, "Embeds"): its cover, title, dates, place,
+    tickets left and price range; ``state`` is the event's (``published``, ``cancelled``,
+    ``completed``), or ``unavailable`` (nothing else shown) when the viewer may no longer see it.
+    Its live changes come on ``topic``."""
+    if found is None:
+        return {"kind": "event", "id": event_id, "state": "unavailable", "topic": None}
+    card = event_card(found)
+    prices = [t.price for t in ticket_types]
+    available = sum(t.available for t in ticket_types)
+    return {
+        "kind": "event", "id": event_id, "state": card["state"], "topic": f"event:{event_id}",
+        "title": card["title"], "image": card["cover"], "starts_at": card["starts_at"], "ends_at": card["ends_at"],
+        "local": card["local"], "format": card["format"], "venue_name": card["venue_name"], "city": card["city"],
+        "region": card["region"], "country": card["country"], "currency": card["currency"],
+        "price_range": {"min": min(prices), "max": max(prices)} if prices else None,
+        "tickets_available": available, "sold_out": bool(ticket_types) and available == 0,
+    }

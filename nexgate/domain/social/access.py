@@ -8,9 +8,10 @@ users area's ``user_relationship``), with the users area's rules (``users/visibi
 - a draft, scheduled or pending-collaboration post: its authors, and the users invited to
   co-author it (so that they can read what they are asked to sign);
 - a published post, to anyone else, only if no author and the viewer blocked each other, then:
-  ``public``: an author's content is visible to the viewer (a public account, or a private one
-  the viewer follows; anonymous viewers see public accounts); ``followers``: the viewer follows
-  an author; ``private``: the viewer is mentioned in it.
+  to the users mentioned in it, whatever its visibility; to others, ``public``: an author's
+  content is visible to the viewer (a public account, or a private one the viewer follows;
+  anonymous viewers see public accounts); ``followers``: the viewer follows an author;
+  ``private``: no one else.
 
 A post the viewer may not see is, for them, a post that does not exist: 404 ``post_not_found``.
 """
@@ -42,8 +43,10 @@ def may_see(post: PostRow, viewer_id: uuid.UUID | None) -> bool:
     relationships = [visibility.relationship_of(author["relationship"]) for author in post.authors]
     if any(rel.blocked for rel in relationships):
         return False
+    if post.viewer_mentioned:
+        return True
     if post.visibility == "private":
-        return post.viewer_mentioned
+        return False
     if post.visibility == "followers":
         return any(rel.following for rel in relationships)
     return any(visibility.content_visible(rel) for rel in relationships)

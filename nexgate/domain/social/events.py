@@ -41,9 +41,11 @@ _SELLERS = list_of(OBJECT)
 EVENTS = declare("social", [
     event(POST_PUBLISHED, "a post was published (at once, when its last collaboration invite was resolved, or at its "
           "scheduled time): its authors' followers' home feeds gain it; mentioned_user_ids, shop_ids and product_ids "
-          "name who is told", **_POST, kind=STRING, visibility=STRING, original_post_id=nullable(UUID),
-          published_at=TIMESTAMP, mentioned_user_ids=list_of(UUID), shop_ids=list_of(UUID),
-          product_ids=list_of(UUID), event_ids=list_of(UUID), hashtags=list_of(STRING)),
+          "name who is told (creator_id is its creator; tagged_shops, each {shop_id, owner_id, shop_name}, the shops "
+          "it $mentions or embeds whose owners are not its authors)", **_POST, kind=STRING, visibility=STRING,
+          original_post_id=nullable(UUID), published_at=TIMESTAMP, mentioned_user_ids=list_of(UUID),
+          shop_ids=list_of(UUID), product_ids=list_of(UUID), event_ids=list_of(UUID), hashtags=list_of(STRING),
+          creator_id=UUID, preview=STRING, tagged_shops=list_of(OBJECT)),
     event(POST_EDITED, "an author edited a post; changed names what (text, visibility, media, embeds, "
           "collaborators); newly_mentioned_user_ids are told", **_POST, editor_id=UUID, changed=list_of(STRING),
           newly_mentioned_user_ids=list_of(UUID)),

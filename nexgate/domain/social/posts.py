@@ -1,105 +1,111 @@
-"""Posts: writing one (published at once or saved as a draft), and reading posts as a viewer may
-see them (docs/social.md, "Posts", "Entities", "Visibility").
+"""Posts: writing one (published at once, scheduled, or saved as a draft), and reading posts as
+a viewer may see them (docs/social.md, "Posts", "Entities", "Visibility").
 
 ``visible_posts`` is the one reader: a single post, a feed page and a post's embedded original
 all go through it, in a fixed number of queries whatever the number of posts.
 """
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from ... import entities as text_entities
+from ... import bus
 from ...errors import DomainError, Invalid
+from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
-from ..commerce import shops
+from ..commerce import cards as commerce_cards
+from ..events import cards as event_cards
 from ..media import attachments
-from ..users import named, visibility
-from . import access, publishing
+from ..users import visibility
+from . import access, composing, publishing
 from . import posts_repository as repository
-from .views import NO_VIEWER_STATE, PostView, post_view
+from .events import COLLABORATION_INVITED
+from .views import NO_VIEWER_STATE, PostView, embed_view, poll_view, post_view
+
+# The entity resolver the comments (lane S2's domain/social/comments.py) call by this name.
+_resolve_mentions = composing.resolve
 
 MAX_TEXT = 5000
 MAX_MEDIA = 20
+MAX_COLLABORATORS = 10
 VISIBILITIES = ("public", "followers", "private")
-MEDIA_PURPOSE = "post"
 
 
-# writing
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
 
-async def _resolve_mentions(platform: Platform, conn, author_id: uuid.UUID,
-                            found: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[uuid.UUID]]:
-    """The entities with each ``@mention`` of a user given its ``user_id`` (a name of no one
-    stays plain text) and each ``$handle`` of a shop its ``shop_id``; and the users mentioned.
-    Mentioning someone out of reach (who blocked you, or whom you blocked) is 422
-    ``mention_not_allowed`` naming them."""
-    ids = await named.ids_by_usernames(conn, text_entities.usernames(found))
+
+async def _collaborators(conn, author_id: uuid.UUID, wanted: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """The users invited to co-author: not the author, each within reach (the users area's
+    ``tag`` rule: not blocked either way); 422 ``collaborator_not_allowed`` naming ``collaborator_ids``."""
+    ids = list(dict.fromkeys(wanted))
+    if author_id in ids:
+        raise Invalid.fields("body", {"collaborator_ids": ["You are the post's author already."]},
+                             code="collaborator_not_allowed", message="You cannot invite yourself")
     refused = []
-    for name in text_entities.usernames(found):
-        user_id = ids.get(name.lower())
-        if user_id is None:
-            continue
+    for user_id in ids:
         try:
             visibility.require_reach(await visibility.relationship_in(conn, author_id, user_id), author_id, user_id,
-                                     "mention")
+                                     "tag")
         except DomainError:
-            refused.append(name)
+            refused.append(str(user_id))
     if refused:
-        raise Invalid.fields("body", {"text": [f"You cannot mention @{name}." for name in refused]},
-                             code="mention_not_allowed", message="You cannot mention some of these users",
-                             usernames=refused)
-    shown = await shops.resolve_handles(platform, author_id, text_entities.handles(found))
-    resolved = []
-    for entity in found:
-        if entity["type"] == "mention":
-            user_id = ids.get(entity["username"].lower())
-            if user_id is None:
-                continue
-            entity = {**entity, "user_id": str(user_id)}
-        elif entity["type"] == "shop":
-            shop = shown.get(entity["handle"].lower())
-            if shop is None:
-                continue
-            entity = {**entity, "shop_id": str(shop.id)}
-        resolved.append(entity)
-    mentioned = list(dict.fromkeys(uuid.UUID(e["user_id"]) for e in resolved if e["type"] == "mention"))
-    return resolved, [user_id for user_id in mentioned if user_id != author_id]
+        raise Invalid.fields("body", {"collaborator_ids": ["You cannot invite some of these users."]},
+                             code="collaborator_not_allowed", message="You cannot invite some of these users",
+                             user_ids=refused)
+    return ids
 
 
-def _post_type(media_kinds: Sequence[str]) -> str:
-    kinds = set(media_kinds)
-    if not kinds:
-        return "text"
-    return kinds.pop() if len(kinds) == 1 else "mixed"
+def future(moment: datetime.datetime | None, field: str) -> datetime.datetime | None:
+    """``moment`` if it is in the future, else 422 ``not_in_future`` naming ``field``."""
+    if moment is not None and moment <= _now():
+        raise Invalid.fields("body", {field: ["Must be in the future."]}, code="not_in_future",
+                             message="That time has passed")
+    return moment
 
 
 async def create_post(platform: Platform, caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    """A new post of the caller's: published now (``publish``, the default) or saved as a draft.
-    Its text is stored as typed; its entities are parsed from it and resolved."""
-    text = body.get("text") or ""
-    media_ids = list(body.get("media_ids") or [])
-    if not text.strip() and not media_ids:
-        raise Invalid.fields("body", {"text": ["A post needs text or media."]}, code="post_empty",
-                             message="A post needs text or media")
-    post_id = uuid.uuid4()
+    """A new post of the caller's: published now (``publish``, the default), scheduled
+    (``scheduled_at``) or saved as a draft. Its text is stored as typed; its entities are parsed
+    from it and resolved; its media, embeds, poll and co-author invites are checked."""
+    raw = body.get("text") or ""
+    media_ids, poll = list(body.get("media_ids") or []), body.get("poll")
+    if not raw.strip() and not media_ids and not body.get("embeds") and poll is None:
+        raise Invalid.fields("body", {"text": ["A post needs text, media, an embed or a poll."]}, code="post_empty",
+                             message="A post needs text, media, an embed or a poll")
+    scheduled_at = future(body.get("scheduled_at"), "scheduled_at")
+    if poll is not None:
+        future(poll.get("expires_at"), "poll.expires_at")
+    post_id, author_id = uuid.uuid4(), caller.user_id
     async with platform.core.transaction("social.post_create") as conn:
-        found, mentioned = await _resolve_mentions(platform, conn, caller.user_id, text_entities.parse(text))
-        try:
-            media = await attachments.attach(conn, owner_id=caller.user_id, media_ids=media_ids, purpose=MEDIA_PURPOSE)
-        except DomainError as refused:
-            raise type(refused).fields("body", {"media_ids": refused.message}, message=refused.message,
-                                       code=refused.code, **refused.details) from refused
+        text = await composing.text(platform, conn, author_id, raw)
+        kinds = await composing.media(conn, author_id, media_ids)
+        embeds = await composing.embeds(conn, author_id, body.get("embeds") or [], text.shop_ids)
+        invited = await _collaborators(conn, author_id, body.get("collaborator_ids") or [])
         await repository.insert_post(
-            conn, id=post_id, author_id=caller.user_id, kind="original",
-            post_type=_post_type([m.kind for m in media]), state="draft", visibility=body.get("visibility", "public"),
-            text=text, entities=found, original_post_id=None, scheduled_at=None, published_at=None)
+            conn, id=post_id, author_id=author_id, kind="original",
+            post_type=composing.post_type(kinds, embeds, poll is not None), state="draft",
+            visibility=body.get("visibility", "public"), text=raw, entities=text.entities, original_post_id=None,
+            scheduled_at=None, published_at=None)
         await repository.insert_media(conn, post_id, media_ids)
-        await repository.insert_mentions(conn, post_id, mentioned)
-        if body.get("publish", True):
+        await repository.insert_mentions(conn, post_id, text.mentioned)
+        await repository.insert_embeds(conn, post_id, embeds)
+        if poll is not None:
+            await repository.insert_poll(conn, post_id=post_id, question=poll.get("question"), options=poll["options"],
+                                         allows_multiple=poll.get("allows_multiple", False),
+                                         is_anonymous=poll.get("is_anonymous", False), expires_at=poll.get("expires_at"))
+        await repository.insert_collaborators(conn, post_id, invited, author_id)
+        for user_id in invited:
+            await bus.emit(conn, COLLABORATION_INVITED, {"post_id": str(post_id), "author_ids": [str(author_id)],
+                                                         "user_id": str(user_id), "invited_by": str(author_id)})
+        if scheduled_at is not None:
+            await publishing.schedule_in(conn, post_id, scheduled_at)
+        elif body.get("publish", True):
             await publishing.publish_in(conn, await repository.lock_post(conn, post_id))
-    return await get_post(platform, caller.user_id, post_id)
+    return await get_post(platform, author_id, post_id)
 
 
 # reading
@@ -123,8 +129,8 @@ async def visible_posts(platform: Platform, viewer_id: uuid.UUID | None,
                         post_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
     """The views (``views.post_view``) of the posts of ``post_ids`` the viewer may see, in the
     order given; what they may not see (or what does not exist) is left out. A fixed number of
-    queries whatever the count: the posts, their originals, their media (and the media's views),
-    and the viewer's own state."""
+    queries whatever the count: the posts, their originals, their media, embeds and polls, the
+    embeds' cards, the media's views, and the viewer's own state."""
     ids = list(dict.fromkeys(post_ids))
     if not ids:
         return []
@@ -134,18 +140,39 @@ async def visible_posts(platform: Platform, viewer_id: uuid.UUID | None,
         original_ids = [row.original_post_id for row in seen.values()
                         if row.original_post_id is not None and row.original_post_id not in seen]
         originals = await repository.posts_for_viewer(conn, viewer_id, original_ids) if original_ids else {}
-        seen_originals = {**{i: r for i, r in originals.items() if access.may_see(r, viewer_id)}, **seen}
-        every = list(seen_originals)
+        shown = {**{i: r for i, r in originals.items() if access.may_see(r, viewer_id)}, **seen}
+        every = list(shown)
+        if not every:
+            return []
         media_ids = await repository.media_of_posts(conn, every)
+        embeds = await repository.embeds_of_posts(conn, every)
+        polls = await repository.polls_of_posts(conn, every)
         states = await repository.viewer_states(conn, viewer_id, every) if viewer_id is not None else {}
+        wanted = {kind: list(dict.fromkeys(e.id for es in embeds.values() for e in es if e.kind == kind))
+                  for kind in ("product", "shop", "event")}
+        products, shops = await commerce_cards.embed_cards(platform, conn, viewer_id, wanted["product"], wanted["shop"])
+        events = await event_cards.embed_cards(platform, conn, viewer_id, wanted["event"])
     # the same for every viewer (no uploader-only fields): a post's media is what its readers see
     views = await attachments.attachment_views(platform, [m for ms in media_ids.values() for m in ms])
+    cards = {"product": products, "shop": shops, "event": events}
 
     def assemble(row, nested: bool) -> PostView:
-        original = seen_originals.get(row.original_post_id) if row.original_post_id is not None else None
+        original = shown.get(row.original_post_id) if row.original_post_id is not None else None
         return PostView(
-            row=row, media=[views[m] for m in media_ids.get(row.id, []) if m in views], embeds=[], poll=None,
+            row=row, media=[views[m] for m in media_ids.get(row.id, []) if m in views],
+            embeds=[embed_view(e, cards[e.kind][e.id]) for e in embeds.get(row.id, []) if e.id in cards[e.kind]],
+            poll=None if row.id not in polls else poll_view(polls[row.id]),
             viewer_state=states.get(row.id, NO_VIEWER_STATE),
             original=None if original is None or nested else assemble(original, True))
 
     return [post_view(assemble(seen[post_id], False)) for post_id in ids if post_id in seen]
+
+
+async def drafts(platform: Platform, caller: Caller, *, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
+    """The caller's unpublished posts (drafts, scheduled, pending collaboration), newest first."""
+    async with platform.core.connection() as conn:
+        page = await fetch(NEWEST_FIRST, cursor, limit,
+                           lambda before, n: repository.drafts_page(conn, caller.user_id, before, n),
+                           lambda row: (row["created_at"], row["id"]))
+    found = {view["id"]: view for view in await visible_posts(platform, caller.user_id, [r["id"] for r in page.items])}
+    return Page([found[r["id"]] for r in page.items if r["id"] in found], page.next_cursor)

@@ -126,3 +126,96 @@ async def viewer_states(conn, viewer_id: uuid.UUID, ids: Sequence[uuid.UUID]) ->
 async def insert_media(conn, post_id: uuid.UUID, media_ids: Sequence[uuid.UUID]) -> None:
     if media_ids:
         await _sql.insert_media(conn, post_id=post_id, media_ids=list(media_ids))
+
+
+async def drafts_page(conn, author_id: uuid.UUID, before: tuple, limit: int) -> list:
+    return await all_rows(_sql.drafts_page, conn, author_id=author_id, before_created_at=before[0],
+                          before_id=before[1], limit=limit)
+
+
+async def delete_media(conn, post_id: uuid.UUID) -> None:
+    await _sql.delete_media(conn, post_id=post_id)
+
+
+async def delete_mentions(conn, post_id: uuid.UUID) -> None:
+    await _sql.delete_mentions(conn, post_id=post_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class Embed:
+    kind: str  # product, shop, event
+    id: uuid.UUID
+    mention_type: str | None = None  # a shop's: link (embedded), tag, mention ($handle in the text)
+
+
+async def insert_embeds(conn, post_id: uuid.UUID, embeds: Sequence[Embed]) -> None:
+    if not embeds:
+        return
+    await _sql.insert_embeds(
+        conn, post_id=post_id, kinds=[e.kind for e in embeds],
+        product_ids=[e.id if e.kind == "product" else None for e in embeds],
+        shop_ids=[e.id if e.kind == "shop" else None for e in embeds],
+        event_ids=[e.id if e.kind == "event" else None for e in embeds],
+        mention_types=[e.mention_type for e in embeds])
+
+
+async def delete_embeds(conn, post_id: uuid.UUID) -> None:
+    await _sql.delete_embeds(conn, post_id=post_id)
+
+
+async def embeds_of_posts(conn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Embed]]:
+    found: dict[uuid.UUID, list[Embed]] = defaultdict(list)
+    for row in await all_rows(_sql.embeds_of_posts, conn, ids=list(ids)):
+        found[row["post_id"]].append(Embed(row["kind"], row["product_id"] or row["shop_id"] or row["event_id"],
+                                           row["mention_type"]))
+    return found
+
+
+async def add_hashtags(conn, post_id: uuid.UUID, tags: Sequence[str], published_at: datetime.datetime) -> None:
+    if tags:
+        await _sql.add_hashtags(conn, post_id=post_id, tags=sorted(set(tags)), published_at=published_at)
+
+
+async def remove_hashtags(conn, post_id: uuid.UUID) -> None:
+    await _sql.remove_hashtags(conn, post_id=post_id)
+
+
+async def insert_poll(conn, *, post_id: uuid.UUID, question: str | None, options: Sequence[str],
+                      allows_multiple: bool, is_anonymous: bool, expires_at: datetime.datetime | None) -> None:
+    poll_id = uuid.uuid4()
+    await _sql.insert_poll(conn, id=poll_id, post_id=post_id, question=question, allows_multiple=allows_multiple,
+                           is_anonymous=is_anonymous, expires_at=expires_at)
+    await _sql.insert_poll_options(conn, poll_id=poll_id, ids=[uuid.uuid4() for _ in options], texts=list(options))
+
+
+async def polls_of_posts(conn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    rows = await all_rows(_sql.polls_of_posts, conn, ids=list(ids))
+    return {row["post_id"]: {**{k: row[k] for k in row.keys() if k != "post_id"},
+                             "options": _json(row["options"]) or []} for row in rows}
+
+
+async def insert_collaborators(conn, post_id: uuid.UUID, user_ids: Sequence[uuid.UUID], invited_by: uuid.UUID) -> None:
+    if user_ids:
+        await _sql.insert_collaborators(conn, post_id=post_id, user_ids=list(user_ids), invited_by=invited_by)
+
+
+async def insert_edit(conn, *, post_id: uuid.UUID, editor_id: uuid.UUID, text: str, entities: list[dict[str, Any]],
+                      visibility: str, changed: Sequence[str]) -> None:
+    await _sql.insert_edit(conn, post_id=post_id, editor_id=editor_id, text=text, entities=entities,
+                           visibility=visibility, changed=list(changed))
+
+
+async def update_content(conn, post_id: uuid.UUID, *, text: str, entities: list[dict[str, Any]], visibility: str,
+                         post_type: str) -> None:
+    await _sql.update_content(conn, id=post_id, text=text, entities=entities, visibility=visibility,
+                              post_type=post_type)
+
+
+async def edits_page(conn, post_id: uuid.UUID, after: tuple, limit: int) -> list:
+    rows = await all_rows(_sql.edits_page, conn, post_id=post_id, after_edited_at=after[0], after_id=after[1],
+                          limit=limit)
+    return [{**dict(row), "entities": _json(row["entities"])} for row in rows]
+
+
+async def soft_delete(conn, post_id: uuid.UUID) -> None:
+    await _sql.soft_delete(conn, id=post_id)

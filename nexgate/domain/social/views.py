@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 from typing import Any
 
-from .posts_repository import PostRow
+from .posts_repository import Embed, PostRow
 
 NO_VIEWER_STATE = {"liked": False, "bookmarked": False, "reposted": False}
 
@@ -29,6 +29,23 @@ def author_card(author: dict[str, Any]) -> dict[str, Any]:
             "display_name": author["display_name"],
             "avatar_media_id": None if author["avatar_media_id"] is None else uuid.UUID(str(author["avatar_media_id"])),
             "is_verified": author["is_verified"]}
+
+
+def embed_view(embed: Embed, card: dict[str, Any]) -> dict[str, Any]:
+    """One of a post's embeds: the owning area's card (commerce's product or shop card, the
+    events area's event card, each with its ``kind``, ``state`` and live ``topic``), and for a
+    shop how it came (``link``: embedded; ``mention``: a ``$handle`` in the text)."""
+    return {**card, "mention_type": embed.mention_type}
+
+
+def poll_view(poll: dict[str, Any]) -> dict[str, Any]:
+    """A post's poll as the post shows it: its options in order with their votes (the polls lane
+    adds results, the viewer's votes and time remaining)."""
+    return {"id": poll["id"], "question": poll["question"], "allows_multiple": poll["allows_multiple"],
+            "is_anonymous": poll["is_anonymous"], "expires_at": poll["expires_at"], "closed_at": poll["closed_at"],
+            "total_votes": poll["total_votes"], "voters_count": poll["voters_count"],
+            "options": [{"id": o["id"], "position": o["position"], "text": o["text"], "votes_count": o["votes_count"]}
+                        for o in poll["options"]]}
 
 
 def post_view(found: PostView) -> dict[str, Any]:
@@ -87,3 +104,10 @@ def collaboration_invite(row) -> dict[str, Any]:
             "post": {"id": row["post_id"], "creator_id": row["author_id"], "state": row["state"],
                      "visibility": row["visibility"], "text": row["text"][:PREVIEW],
                      "created_at": row["created_at"]}}
+
+
+def post_edit_view(edit: dict[str, Any]) -> dict[str, Any]:
+    """An earlier version of a post (what one edit replaced) and who edited it."""
+    return {"id": edit["id"], "editor": author_card({**edit, "id": edit["editor_id"]}), "text": edit["text"],
+            "entities": edit["entities"], "visibility": edit["visibility"], "changed": edit["changed"],
+            "edited_at": edit["edited_at"]}

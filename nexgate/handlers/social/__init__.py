@@ -5,8 +5,8 @@ scheduled posts and tell viewers live; its notification types."""
 from ...area import Area
 from ...domain.social import collaboration_notices, image_tag_notices
 from ...domain.social import events  # noqa: F401  (declares the area's bus events)
-from ...domain.social import interaction_notices
-from ...workers import social_feeds, social_live
+from ...domain.social import interaction_notices, post_notices
+from ...workers import social_feeds, social_live, social_posts
 from . import bookmarks, collaboration, comments, feeds, image_tags, likes, posts, reposts, ws
 
 AREA = Area(
@@ -17,6 +17,8 @@ AREA = Area(
     commands=ws.COMMANDS,
     topics=ws.TOPICS,
     consumer_groups={social_live.NAME: social_live.consumer_group,
-                     social_feeds.NAME: social_feeds.consumer_group},
-    notification_types=interaction_notices.TYPES + collaboration_notices.TYPES + image_tag_notices.TYPES,
+                     social_feeds.NAME: social_feeds.consumer_group,
+                     social_posts.NAME: social_posts.consumer_group},
+    notification_types=(interaction_notices.TYPES + collaboration_notices.TYPES + image_tag_notices.TYPES
+                        + post_notices.TYPES),
 )
