@@ -42,9 +42,8 @@ for _, key in ipairs(KEYS) do
 end
 return 0
 """
-# KEYS[1]: the feed; ARGV: max score (inclusive), count, ttl. Answers false without a built
-# feed, else {score, member, ...} (the markers left out by the score bound below +inf) after
-# renewing its expiry.
+# KEYS[1]: the feed; ARGV: max score (inclusive, or "(+inf" below the markers), count, ttl.
+# Answers false without a built feed, else {member, score, ...} after renewing its expiry.
 _READ = """
 if redis.call('ZSCORE', KEYS[1], '~built') == false then
   return false
@@ -133,7 +132,8 @@ class FeedStore:
         feed. Entries at the cursor's own time are asked for too and those not past it dropped,
         so ties of one microsecond page by id as the database does."""
         at, after_id = before
-        bound = "+inf" if at == datetime.datetime.max.replace(tzinfo=datetime.timezone.utc) else score_of(at)
+        # The markers sit at +inf: a first page reads below them.
+        bound = "(+inf" if at == datetime.datetime.max.replace(tzinfo=datetime.timezone.utc) else score_of(at)
         extra = 0
         while True:
             raw = await self._read(keys=[self.key(user_id)], args=[bound, count + extra, self.active_s])
