@@ -53,7 +53,7 @@ def test_every_list_is_found():
         "/api/users/{user_id}/events", "/api/posts", "/api/posts/explore", "/api/users/{user_id}/posts",
         "/api/hashtags/{tag}/posts", "/api/bookmarks", "/api/bookmarks/collections", "/api/comments/{comment_id}/likes",
         "/api/comments/{comment_id}/replies", "/api/posts/{post_id}/comments", "/api/posts/{post_id}/likes",
-        "/api/posts/{post_id}/reposts"])
+        "/api/posts/{post_id}/reposts", "/api/posts/collaborations", "/api/posts/drafts", "/api/posts/{post_id}/edits"])
 
 
 async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422(client):
@@ -93,7 +93,7 @@ async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422
         # The cursors of the other sorts: a history cursor in a newest-first list, and so on.
         foreign = {"a history cursor": by_seq["next_cursor"]} if not template.endswith("/messages") else {"a time cursor": newest}
         for what, cursor in {**bad_cursors, **foreign}.items():
-            if template.endswith(("applications", "attendees", "collections", "comments", "replies")) \
+            if template.endswith(("applications", "attendees", "collections", "comments", "replies", "edits")) \
                     and what == "an oldest-first cursor":
                 continue  # those lists sort oldest first
             response = await client.get(path, params={**params, "cursor": cursor}, headers=headers)
