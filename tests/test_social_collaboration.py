@@ -17,7 +17,7 @@ from tests.support.commerce import create_product, open_shop, rows
 from tests.support.live import Users
 from tests.support.notifications import WORKERS, centre, event_ids, handled, person
 from tests.support.shared_app import shared_client
-from tests.support.social import create_post, get_post, post_image
+from tests.support.social import create_post, edit_post, get_post, post_image
 from tests.support.social_together import (answer, collaborators, invite, invites, remove_collaborator, tag, tags,
                                            tokens_of, untag)
 from tests.support.users import block, update_profile
@@ -87,6 +87,39 @@ async def test_invites_are_answered_and_the_inviter_is_told(app, people):
     baraka_name, juma_name = (api.tokens["user"]["display_name"] for api in (baraka_api, juma_api))
     assert _texts(told, "collaboration_accepted") == [f"{baraka_name} accepted your collaboration invite"]
     assert _texts(told, "collaboration_declined") == [f"{juma_name} declined your collaboration invite"]
+
+
+async def test_a_post_waiting_for_its_co_authors_is_published_when_the_last_invite_is_resolved(app, people):
+    amina_api, baraka_api = await person(app, people), await person(app, people)
+    amina, baraka = tokens_of(amina_api), tokens_of(baraka_api)
+    juma = tokens_of(await people.new(app))
+    post = await create_post(app, amina, text="Uzinduzi wa pamoja", collaborator_ids=[baraka["id"], juma["id"]])
+    post_id = post["id"]
+    assert post["state"] == "pending_collaboration" and await _authors(app, amina, post_id) == [amina["id"]]
+    name = amina_api.tokens["user"]["display_name"]
+    assert _texts(await _told(app, baraka_api, "social.collaboration.invited", user_id=baraka["id"]),
+                  "collaboration_invite") == [f"{name} invited you to collaborate on a post"]
+
+    # before accepting, an invitee is no author: no editing
+    refused = await edit_post(app, baraka, post_id, text="Nimebadilisha", expect=403)
+    assert refused["error"]["code"] == "not_post_author"
+    await answer(app, baraka, post_id, "accept")
+    assert (await get_post(app, amina, post_id))["state"] == "pending_collaboration"  # juma has not answered
+    assert (await get_post(app, None, post_id, expect=404))["error"]["code"] == "post_not_found"
+    await answer(app, juma, post_id, "decline")
+    published = await get_post(app, None, post_id)
+    assert published["state"] == "published" and published["published_at"]
+    assert [a["id"] for a in published["authors"]] == [amina["id"], baraka["id"]]  # the byline
+    [told] = await rows(app, "SELECT payload FROM outbox WHERE routing_key = 'social.post.published'"
+                             " AND payload->>'post_id' = $1", post_id)
+    assert told["payload"]["author_ids"] == [amina["id"], baraka["id"]]
+
+    # an accepted co-author edits: the other authors are told, the editor is not
+    await edit_post(app, baraka, post_id, text="Uzinduzi wa pamoja, bei nafuu")
+    told = await _told(app, amina_api, "social.post.edited", post_id=post_id)
+    baraka_name = baraka_api.tokens["user"]["display_name"]
+    assert _texts(told, "collaborator_edited_post") == [f"{baraka_name} edited your collaborative post"]
+    assert _texts((await centre(baraka_api))["items"], "collaborator_edited_post") == []
 
 
 async def test_the_creator_invites_more_and_removes_and_a_co_author_leaves_but_the_creator_stays(app, people):

@@ -32,10 +32,10 @@ from ...sql import all_rows, queries
 from ..auth.caller import Caller
 from ..users import visibility
 from . import post_access, publishing, views
+from .posts import MAX_COLLABORATORS  # co-authors and pending invites, besides the creator
 from .events import COLLABORATION_ACCEPTED, COLLABORATION_DECLINED, COLLABORATION_INVITED, COLLABORATOR_REMOVED
 
 _sql = queries("social")
-MAX_COLLABORATORS = 10  # co-authors and pending invites, besides the creator
 
 
 def invite_not_found() -> NotFound:
