@@ -88,7 +88,7 @@ async def test_polls_and_co_author_invites_are_written_with_the_post(client):
     assert made["post_type"] == "poll" and made["state"] == "pending_collaboration"
     poll = made["poll"]
     assert poll["question"] == "Rangi ipi?" and poll["allows_multiple"] and not poll["is_anonymous"]
-    assert [(o["position"], o["text"], o["votes_count"]) for o in poll["options"]] == [(0, "Nyekundu", 0), (1, "Bluu", 0)]
+    assert [(o["position"], o["text"], o["votes"]) for o in poll["options"]] == [(0, "Nyekundu", 0), (1, "Bluu", 0)]
     assert made["authors"] == [made["authors"][0]] and made["authors"][0]["id"] == amina["id"]
     assert await sees_post(client, juma, made["id"]) and not await sees_post(client, None, made["id"])
     invites = await rows(client, "SELECT payload FROM outbox WHERE routing_key = 'social.collaboration.invited'"

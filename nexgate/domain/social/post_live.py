@@ -14,9 +14,9 @@ from typing import Any
 
 from ...bus import Event
 from ...platform import Platform
-from . import comments_repository, interaction_views, targets_repository
-from .events import (COMMENT_CREATED, COMMENT_DELETED, COMMENT_EDITED, COMMENT_LIKED, COMMENT_UNLIKED, POST_LIKED,
-                     POST_QUOTED, POST_REPOSTED, POST_UNLIKED, POST_UNREPOSTED)
+from . import comments_repository, interaction_views, poll_live, targets_repository
+from .events import (COMMENT_CREATED, COMMENT_DELETED, COMMENT_EDITED, COMMENT_LIKED, COMMENT_UNLIKED, POLL_CLOSED,
+                     POLL_VOTED, POST_LIKED, POST_QUOTED, POST_REPOSTED, POST_UNLIKED, POST_UNREPOSTED)
 
 FrameData = Callable[[Platform, Any, Event], Awaitable[dict[str, Any] | None]]
 
@@ -54,6 +54,7 @@ FRAMES: dict[str, FrameData] = {
     POST_QUOTED: counters,
     COMMENT_CREATED: comment, COMMENT_EDITED: comment, COMMENT_DELETED: comment,
     COMMENT_LIKED: comment_likes, COMMENT_UNLIKED: comment_likes,
+    POLL_VOTED: poll_live.poll_frame, POLL_CLOSED: poll_live.poll_frame,
 }
 
 

@@ -20,10 +20,10 @@ from ..commerce import cards as commerce_cards
 from ..events import cards as event_cards
 from ..media import attachments
 from ..users import visibility
-from . import access, composing, publishing
+from . import access, composing, polls, publishing
 from . import posts_repository as repository
 from .events import COLLABORATION_INVITED
-from .views import NO_VIEWER_STATE, PostView, embed_view, poll_view, post_view
+from .views import NO_VIEWER_STATE, PostView, embed_view, post_view
 
 # The entity resolver the comments (lane S2's domain/social/comments.py) call by this name.
 _resolve_mentions = composing.resolve
@@ -146,7 +146,7 @@ async def visible_posts(platform: Platform, viewer_id: uuid.UUID | None,
             return []
         media_ids = await repository.media_of_posts(conn, every)
         embeds = await repository.embeds_of_posts(conn, every)
-        polls = await repository.polls_of_posts(conn, every)
+        poll_views = await polls.results_of_posts(conn, viewer_id, every)
         states = await repository.viewer_states(conn, viewer_id, every) if viewer_id is not None else {}
         wanted = {kind: list(dict.fromkeys(e.id for es in embeds.values() for e in es if e.kind == kind))
                   for kind in ("product", "shop", "event")}
@@ -161,7 +161,7 @@ async def visible_posts(platform: Platform, viewer_id: uuid.UUID | None,
         return PostView(
             row=row, media=[views[m] for m in media_ids.get(row.id, []) if m in views],
             embeds=[embed_view(e, cards[e.kind][e.id]) for e in embeds.get(row.id, []) if e.id in cards[e.kind]],
-            poll=None if row.id not in polls else poll_view(polls[row.id]),
+            poll=poll_views.get(row.id),
             viewer_state=states.get(row.id, NO_VIEWER_STATE),
             original=None if original is None or nested else assemble(original, True))
 

@@ -3,11 +3,14 @@ REST answer, the /ws ack and the live events carry (handlers/social/schemas.py d
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from .posts_repository import Embed, PostRow
 
+SECOND = datetime.timedelta(seconds=1)
 NO_VIEWER_STATE = {"liked": False, "bookmarked": False, "reposted": False}
 
 
@@ -38,16 +41,6 @@ def embed_view(embed: Embed, card: dict[str, Any]) -> dict[str, Any]:
     return {**card, "mention_type": embed.mention_type}
 
 
-def poll_view(poll: dict[str, Any]) -> dict[str, Any]:
-    """A post's poll as the post shows it: its options in order with their votes (the polls lane
-    adds results, the viewer's votes and time remaining)."""
-    return {"id": poll["id"], "question": poll["question"], "allows_multiple": poll["allows_multiple"],
-            "is_anonymous": poll["is_anonymous"], "expires_at": poll["expires_at"], "closed_at": poll["closed_at"],
-            "total_votes": poll["total_votes"], "voters_count": poll["voters_count"],
-            "options": [{"id": o["id"], "position": o["position"], "text": o["text"], "votes_count": o["votes_count"]}
-                        for o in poll["options"]]}
-
-
 def post_view(found: PostView) -> dict[str, Any]:
     """A post: the same for every viewer who may see it, but for ``viewer_state`` (the viewer's
     own like, bookmark and repost; all false when anonymous)."""
@@ -72,6 +65,66 @@ def user_card(row, prefix: str = "") -> dict[str, Any]:
     return {"id": row[f"{prefix}id"] if prefix else row["user_id"], "username": row[f"{prefix}username"],
             "display_name": row[f"{prefix}display_name"], "avatar_media_id": row[f"{prefix}avatar_media_id"],
             "is_verified": row[f"{prefix}verified_at"] is not None}
+
+
+# Polls (domain/social/polls.py)
+
+def poll(results) -> dict[str, Any]:
+    """A poll's results as one viewer sees them (``my_option_ids`` None for an anonymous viewer
+    and in the live frames, which every viewer gets alike)."""
+    found, options = results.poll, results.options
+    shares = poll_percentages([option["votes_count"] for option in options])
+    return {
+        "id": found["id"], "post_id": found["post_id"], "question": found["question"],
+        "allows_multiple": found["allows_multiple"], "is_anonymous": found["is_anonymous"],
+        "state": results.state, "expires_at": found["expires_at"], "closed_at": found["closed_at"],
+        "seconds_remaining": poll_seconds_remaining(found),
+        "total_votes": found["total_votes"], "voters_count": found["voters_count"],
+        "options": [{"id": option["id"], "position": option["position"], "text": option["text"],
+                     "votes": option["votes_count"], "percent": share} for option, share in zip(options, shares)],
+        "my_option_ids": None if results.mine is None else sorted(results.mine, key=_position_of(options)),
+    }
+
+
+def _position_of(options):
+    positions = {option["id"]: option["position"] for option in options}
+    return lambda option_id: positions.get(option_id, 0)
+
+
+def poll_voter(row) -> dict[str, Any]:
+    return {"user": user_card(row), "voted_at": row["created_at"]}
+
+
+def poll_state(poll) -> str:
+    """open, closed (by its creator) or expired (its time came), at the database's clock."""
+    if poll["closed_at"] is not None:
+        return "closed"
+    if poll["expires_at"] is not None and poll["expires_at"] <= poll["now"]:
+        return "expired"
+    return "open"
+
+
+def poll_percentages(counts: Sequence[int]) -> list[int]:
+    """Whole percentages of ``counts`` that sum to exactly 100 (all 0 when nothing was counted),
+    by the largest remainder: each count's share rounded down, then the points left over go one
+    each to the largest remainders (the earlier option first on a tie). Integers throughout."""
+    total = sum(counts)
+    if total == 0:
+        return [0] * len(counts)
+    shares = [count * 100 // total for count in counts]
+    by_remainder = sorted(range(len(counts)), key=lambda i: (-(counts[i] * 100 % total), i))
+    for i in by_remainder[:100 - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def poll_seconds_remaining(poll) -> int | None:
+    """Whole seconds until the poll expires (0 once it has expired or was closed); None: it never expires."""
+    if poll["expires_at"] is None:
+        return None
+    if poll["closed_at"] is not None:
+        return 0
+    return max(0, (poll["expires_at"] - poll["now"]) // SECOND)
 
 
 # Image tags (domain/social/image_tags.py)

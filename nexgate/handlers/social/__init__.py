@@ -7,13 +7,13 @@ from ...domain.social import collaboration_notices, image_tag_notices
 from ...domain.social import events  # noqa: F401  (declares the area's bus events)
 from ...domain.social import interaction_notices, post_notices
 from ...workers import social_feeds, social_live, social_posts
-from . import bookmarks, collaboration, comments, feeds, image_tags, likes, posts, reposts, ws
+from . import bookmarks, collaboration, comments, feeds, image_tags, likes, polls, posts, reposts, ws
 
 AREA = Area(
     "social",
     # the fixed paths (/api/posts/drafts, /feed, /explore, /collaborations) before /api/posts/{post_id}
     routes=(feeds.routes, collaboration.routes, posts.routes, likes.routes, comments.routes, reposts.routes,
-            bookmarks.routes, image_tags.routes),
+            bookmarks.routes, image_tags.routes, polls.routes),
     commands=ws.COMMANDS,
     topics=ws.TOPICS,
     consumer_groups={social_live.NAME: social_live.consumer_group,

@@ -9,6 +9,7 @@ from ...validation import Name, Text
 from ..media.schemas import MediaSchema
 from ..routing import PathId
 from ..users.schemas import UserCardSchema
+from .polls_schemas import PollResultsSchema
 
 POST_ID = PathId("post_id", lambda raw: access.post_not_found())
 POST_STATES = ["draft", "pending_collaboration", "scheduled", "published", "deleted"]
@@ -154,25 +155,6 @@ class EmbedCardSchema(ma.Schema):
     sold_out = ma.fields.Boolean(metadata={"description": "event"})
 
 
-class PollOptionSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    position = ma.fields.Integer(required=True)
-    text = ma.fields.String(required=True)
-    votes_count = ma.fields.Integer(required=True)
-
-
-class PollSchema(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    question = ma.fields.String(required=True, allow_none=True)
-    allows_multiple = ma.fields.Boolean(required=True)
-    is_anonymous = ma.fields.Boolean(required=True)
-    expires_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    closed_at = ma.fields.AwareDateTime(required=True, allow_none=True)
-    total_votes = ma.fields.Integer(required=True)
-    voters_count = ma.fields.Integer(required=True)
-    options = ma.fields.List(ma.fields.Nested(PollOptionSchema), required=True)
-
-
 class PostSchema(ma.Schema):
     """A post: the REST answer, the /ws ack and the live events carry the same object."""
 
@@ -188,7 +170,8 @@ class PostSchema(ma.Schema):
     media = ma.fields.List(ma.fields.Nested(MediaSchema), required=True)
     embeds = ma.fields.List(ma.fields.Nested(EmbedCardSchema), required=True, metadata={
         "description": "Products, shops and events, in order, each as its area's card"})
-    poll = ma.fields.Nested(PollSchema, required=True, allow_none=True)
+    poll = ma.fields.Nested(PollResultsSchema, required=True, allow_none=True, metadata={
+        "description": "Its poll's results as GET /api/polls/{poll_id}/results shows them to you"})
     counters = ma.fields.Nested(CountersSchema, required=True)
     viewer_state = ma.fields.Nested(ViewerStateSchema, required=True, metadata={
         "description": "Your own like, bookmark and repost of it (all false when anonymous)"})
