@@ -53,7 +53,8 @@ def test_every_list_is_found():
         "/api/users/{user_id}/events", "/api/posts", "/api/posts/explore", "/api/users/{user_id}/posts",
         "/api/hashtags/{tag}/posts", "/api/bookmarks", "/api/bookmarks/collections", "/api/comments/{comment_id}/likes",
         "/api/comments/{comment_id}/replies", "/api/posts/{post_id}/comments", "/api/posts/{post_id}/likes",
-        "/api/posts/{post_id}/reposts", "/api/posts/collaborations", "/api/posts/drafts", "/api/posts/{post_id}/edits"])
+        "/api/posts/{post_id}/reposts", "/api/posts/collaborations", "/api/posts/drafts", "/api/posts/{post_id}/edits",
+        "/api/polls/{poll_id}/options/{option_id}/voters"])
 
 
 async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422(client):
@@ -84,8 +85,10 @@ async def test_every_list_refuses_a_cursor_it_did_not_hand_out_with_the_same_422
     event = await sale_event(client, mod)
     post = await create_post(client, mod)
     comment = await call("POST", f"/api/posts/{post['id']}/comments", json={"text": "habari"})
+    poll = (await create_post(client, mod, poll={"options": ["Ndiyo", "Hapana"]}))["poll"]
     ids = {"shop_id": shop["id"], "product_id": product["id"], "variant_id": product["variants"][0]["id"],
-           "event_id": event["id"], "post_id": post["id"], "comment_id": comment["id"]}
+           "event_id": event["id"], "post_id": post["id"], "comment_id": comment["id"], "poll_id": poll["id"],
+           "option_id": poll["options"][0]["id"]}
     paths = {path: path.format(user_id=mod["id"], conversation_id=conversation["id"], tag="habari", **ids)
              for path in _list_routes()}
     for template, path in paths.items():
