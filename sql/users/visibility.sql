@@ -5,8 +5,9 @@
 SELECT * FROM user_relationship(:viewer_id, :user_id);
 
 -- name: visible_authors(viewer_id, author_ids)
--- The authors whose content the viewer may see in a feed; a NULL viewer (anonymous) sees public accounts.
-SELECT u.id
+-- The authors whose content the viewer may see in a feed, and whether the viewer follows each;
+-- a NULL viewer (anonymous) sees public accounts.
+SELECT u.id, EXISTS (SELECT 1 FROM user_follows WHERE follower_id = :viewer_id AND followee_id = u.id) AS followed
   FROM users u
  WHERE u.id = ANY(:author_ids::uuid[])
    AND (u.id = :viewer_id

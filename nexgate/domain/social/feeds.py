@@ -16,6 +16,7 @@ read from the database while the set is rebuilt, and so is the tail past what th
 """
 from __future__ import annotations
 
+import asyncio
 import datetime
 import math
 import uuid
@@ -84,8 +85,15 @@ async def home(platform: Platform, viewer_id: uuid.UUID, *, cursor: str | None, 
     those accounts accepted to co-author) and their own, newest first."""
     feeds = store(platform)
     after = NEWEST_FIRST.decode(cursor)
-    big = await audience.followed_with_followers_over(platform, viewer_id, platform.config.social_fanout_max_followers)
+    big: list[uuid.UUID] | None = None
     following: list[uuid.UUID] | None = None
+
+    async def big_accounts() -> list[uuid.UUID]:
+        nonlocal big
+        if big is None:
+            big = await audience.followed_with_followers_over(platform, viewer_id,
+                                                              platform.config.social_fanout_max_followers)
+        return big
 
     async def authors() -> list[uuid.UUID]:
         nonlocal following
@@ -98,14 +106,14 @@ async def home(platform: Platform, viewer_id: uuid.UUID, *, cursor: str | None, 
             return _from_rows(await repository.posts_by_authors(conn, await authors(), after, n), n)
 
     async def source(after: tuple, n: int) -> tuple[list[FeedRow], tuple | None]:
-        entries = await feeds.read(viewer_id, after, n)
+        entries, big_ids = await asyncio.gather(feeds.read(viewer_id, after, n), big_accounts())
         if entries is None and after == NEWEST_FIRST.start:
-            return await _rebuild(platform, feeds, viewer_id, await authors(), set(big), n)
+            return await _rebuild(platform, feeds, viewer_id, await authors(), set(big_ids), n)
         if entries is None or len(entries) < n:
             # No built feed (a later page while it is rebuilt), or past what it holds.
             return await from_database(after, n)
         async with platform.core.connection() as conn:
-            big_rows = await repository.posts_by_authors(conn, big, after, n) if big else []
+            big_rows = await repository.posts_by_authors(conn, big_ids, after, n) if big_ids else []
             places = sorted({*entries, *(r.position() for r in big_rows)}, reverse=True)[:n]
             found = await repository.feed_rows(conn, [post_id for _, post_id in places])
         found.update({r.id: r for r in big_rows})
@@ -113,13 +121,12 @@ async def home(platform: Platform, viewer_id: uuid.UUID, *, cursor: str | None, 
         return [found[post_id] for _, post_id in places if post_id in found], places[-1]
 
     async def keep(rows: list[FeedRow]) -> list[FeedRow]:
-        everyone = {a for r in rows for a in r.author_ids}
-        visible = await visibility.visible_authors(platform, viewer_id, everyone)
-        followed = await audience.followed_among(platform, viewer_id, everyone) | {viewer_id}
-        # Shown through an author the viewer follows (or is) and may see; no author of it muted
-        # or blocked either way is checked by the creator (visible_posts checks blocks of all).
+        visible = await visibility.visible_authors_followed(platform, viewer_id,
+                                                            (a for r in rows for a in r.author_ids))
+        # Shown through an author the viewer follows (or is) and may see; whether its creator is
+        # muted or blocked (visible_posts checks blocks of every author).
         return [r for r in rows if r.author_id in visible
-                and any(a in visible and a in followed for a in r.author_ids)]
+                and any(a == viewer_id or visible.get(a) for a in r.author_ids)]
 
     return await _page(platform, viewer_id, NEWEST_FIRST, after, limit, source, keep, FeedRow.position)
 

@@ -113,8 +113,10 @@ async def blocked_either_way(conn, viewer_id: uuid.UUID) -> list[uuid.UUID]:
     return [row["id"] for row in await all_rows(_sql.blocked_either_way, conn, viewer_id=viewer_id)]
 
 
-async def visible_authors(conn, viewer_id: uuid.UUID | None, author_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    return {row["id"] for row in await all_rows(_sql.visible_authors, conn, viewer_id=viewer_id, author_ids=author_ids)}
+async def visible_authors(conn, viewer_id: uuid.UUID | None, author_ids: list[uuid.UUID]) -> dict[uuid.UUID, bool]:
+    """The visible authors, each with whether the viewer follows them."""
+    rows = await all_rows(_sql.visible_authors, conn, viewer_id=viewer_id, author_ids=author_ids)
+    return {row["id"]: row["followed"] for row in rows}
 
 
 # follows and follow requests

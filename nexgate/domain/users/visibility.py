@@ -156,9 +156,17 @@ async def visible_authors(
     """The authors whose content belongs in the viewer's feed: not blocked either way, not
     muted by the viewer, public or followed (the viewer always sees themself). An anonymous
     viewer (None) sees public accounts."""
+    return set(await visible_authors_followed(platform, viewer_id, author_ids))
+
+
+async def visible_authors_followed(
+    platform: Platform, viewer_id: uuid.UUID | None, author_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, bool]:
+    """``visible_authors``, each with whether the viewer follows them (a home feed asks both in
+    one round trip)."""
     ids = list(dict.fromkeys(author_ids))
     if not ids:
-        return set()
+        return {}
     async with platform.core.connection() as conn:
         return await repository.visible_authors(conn, viewer_id, ids)
 
