@@ -143,6 +143,10 @@ async def test_who_may_see_the_post_votes_an_expired_poll_takes_nothing_and_two_
     await app.post(f"/api/users/{amina['id']}/follow", headers={"Authorization": f"Bearer {follower['access_token']}"})
     await vote(app, follower, hidden_id, [followers_only["poll"]["options"][1]["id"]])
 
+    draft = await create_post(app, amina, text="Bado", publish=False, poll={"options": ["Ndiyo", "Hapana"]})
+    unpublished = await vote(app, amina, draft["poll"]["id"], [draft["poll"]["options"][0]["id"]], expect=409)
+    assert (unpublished["error"]["code"], unpublished["error"]["details"]["state"]) == ("post_not_published", "draft")
+
     await rows(app, "UPDATE polls SET expires_at = now() - interval '1 second' WHERE id = $1", poll_id)
     expired = await vote(app, follower, poll_id, [evening], expect=409)
     assert (expired["error"]["code"], expired["error"]["details"]["state"]) == ("poll_closed", "expired")
