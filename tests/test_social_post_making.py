@@ -6,15 +6,23 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import pytest_asyncio
 
 from tests.support.commerce import call, create_product, open_shop, rows, set_state
 from tests.support.events import published_event
 from tests.support.events_after import cancel
+from tests.support.shared_app import shared_client
 from tests.support.social import (create_post, delete_post, draft_post, drafts, edit_post, get_post, post_edits,
                                   post_image, publish_post, sees_post)
 from tests.support.users import block, user
 
-pytestmark = pytest.mark.xdist_group("social_post_making")
+pytestmark = [pytest.mark.xdist_group("social_post_making"), pytest.mark.asyncio(loop_scope="module")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(database_urls, tmp_path_factory, _cpu_pool):
+    async with shared_client(database_urls, tmp_path_factory, _cpu_pool) as started:
+        yield started
 
 
 def _soon(**delta) -> str:

@@ -3,14 +3,22 @@ read it (docs/social.md, "Posts", "Entities", "Visibility"); every refusal with 
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 
 from nexgate.entities import parse
 from tests.support.commerce import rows
 from tests.support.live import raw, receive, send
+from tests.support.shared_app import shared_client
 from tests.support.social import create_post, draft_post, get_post, post_image, sees_post
 from tests.support.users import accept, block, follow, update_profile, user
 
-pytestmark = pytest.mark.xdist_group("social_posts")
+pytestmark = [pytest.mark.xdist_group("social_posts"), pytest.mark.asyncio(loop_scope="module")]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client(database_urls, tmp_path_factory, _cpu_pool):
+    async with shared_client(database_urls, tmp_path_factory, _cpu_pool) as started:
+        yield started
 
 
 def _spans(text: str) -> list[tuple[str, str]]:

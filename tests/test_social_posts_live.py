@@ -4,12 +4,17 @@ post, a shop tagged in a post) shown in the notification centre (docs/social.md,
 "Drafts and scheduling", "Notifications")."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
+import uuid
 
 import pytest
 
+from nexgate.domain.social import publishing
 from nexgate.domain.social.publishing import job_id
+from nexgate.keys import PLATFORM
+from tests.support.auth import bearer
 from tests.conftest import eventually
 from tests.support.commerce import open_shop, rows
 from tests.support.notifications import event_ids, handled
@@ -26,7 +31,7 @@ def _at(**delta) -> str:
 
 async def test_a_scheduled_post_is_published_once_at_its_time_and_its_mentions_and_shops_are_told(
         make_client, config):
-    client = await make_client(dataclasses.replace(config, scheduler_poll_ms=20, bus_prefetch=1),
+    client = await make_client(dataclasses.replace(config, scheduler_poll_ms=20, bus_prefetch=1, posts_per_hour=3),
                                worker_names=WORKERS)
     amina, juma, seller = [await user(client) for _ in range(3)]
     await update_profile(client, juma, juma["id"], language="sw")
@@ -58,6 +63,26 @@ async def test_a_scheduled_post_is_published_once_at_its_time_and_its_mentions_a
     [to_seller] = await _told(client, seller)
     assert (to_seller["type"], to_seller["text"]) == ("shop_tagged", f"{author} tagged your shop {shop['name']} in a post")
     assert await _told(client, amina) == []
+
+    # two deliveries of a due post's time at once (two workers): published once
+    later = await create_post(client, seller, scheduled_at=_at(hours=1))
+    await rows(client, "UPDATE posts SET scheduled_at = now() WHERE id = $1", later["id"])
+    platform = client.app[PLATFORM]
+
+    async def deliver():
+        async with platform.core.transaction("test.deliver") as conn:
+            return await publishing.publish_when_due(conn, uuid.UUID(later["id"]))
+
+    assert sorted(await asyncio.gather(deliver(), deliver())) == ["published", "published"]
+    assert len(await event_ids(client, "social.post.published", post_id=later["id"])) == 1
+    assert (await rows(client, "SELECT posts_count FROM users WHERE id = $1", seller["id"]))[0][0] == 1
+    # the posts limit (3 an hour here; 50 by default), drafts included
+    await create_post(client, seller, publish=False)
+    await create_post(client, seller)
+    response = await client.post("/api/posts", json={"text": "Moja zaidi"}, headers=bearer(seller))
+    assert response.status == 429 and int(response.headers["Retry-After"]) > 0
+    assert (await response.json())["error"]["details"]["limit"] == "social.posts"
+    assert (await rows(client, "SELECT count(*) FROM posts WHERE author_id = $1", seller["id"]))[0][0] == 3
 
 
 async def _state(client, tokens, post_id, state):
