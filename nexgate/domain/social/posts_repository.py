@@ -20,9 +20,9 @@ def _json(value: Any) -> Any:
 
 
 @dataclasses.dataclass(frozen=True)
-class LockedPost:
+class _Post:
     id: uuid.UUID
-    author_id: uuid.UUID
+    author_id: uuid.UUID  # the creator
     kind: str
     post_type: str
     state: str
@@ -35,35 +35,25 @@ class LockedPost:
     edited_at: datetime.datetime | None
     edits_count: int
     created_at: datetime.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class LockedPost(_Post):
     deleted_at: datetime.datetime | None
     author_ids: list[uuid.UUID]  # creator first, then accepted co-authors
     pending_ids: list[uuid.UUID]  # invited co-authors who have not answered
 
 
 @dataclasses.dataclass(frozen=True)
-class PostRow:
+class PostRow(_Post):
     """A post as a viewer is shown it, before the visibility rule: ``authors`` carry their cards
     and the viewer's relationship columns to each."""
 
-    id: uuid.UUID
-    author_id: uuid.UUID
-    kind: str
-    post_type: str
-    state: str
-    visibility: str
-    text: str
-    entities: list[dict[str, Any]]
-    original_post_id: uuid.UUID | None
-    scheduled_at: datetime.datetime | None
-    published_at: datetime.datetime | None
-    edited_at: datetime.datetime | None
-    edits_count: int
     likes_count: int
     comments_count: int
     reposts_count: int
     quotes_count: int
     bookmarks_count: int
-    created_at: datetime.datetime
     updated_at: datetime.datetime
     viewer_mentioned: bool
     viewer_invited: bool
