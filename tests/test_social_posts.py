@@ -97,6 +97,9 @@ async def test_who_may_read_a_post(client):
     for name, (tokens, seen) in expected.items():
         got = tuple([await sees_post(client, tokens, p["id"]) for p in (public, followers, private, draft)])
         assert got == seen, name
+    # a mentioned user who blocks the author no longer sees what mentions them
+    await block(client, mentioned, amina["id"])
+    assert not await sees_post(client, mentioned, private["id"])
     # amina blocks the fan: gone for them too, either way
     await block(client, amina, fan["id"])
     assert not await sees_post(client, fan, public["id"])
