@@ -67,7 +67,8 @@ async def test_a_post_embeds_products_shops_and_events_as_their_areas_cards(clie
     assert refused["error"]["details"]["fields"] == {"embeds": {"1": {"id": [
         "No published product you may embed has this id."]}}}
     unpublished = await call(client, "POST", "/api/events/drafts", organizer, 201)
-    for kind, ident in (("event", unpublished["id"]), ("event", event["id"]), ("product", organizer["id"])):
+    for kind, ident in (("event", unpublished["id"]), ("event", event["id"]), ("product", organizer["id"]),
+                        ("product", kanga["id"])):  # a draft event, a cancelled one, no product, an archived one
         refused = await create_post(client, amina, embeds=[{"kind": kind, "id": ident}], expect=422)
         assert list(refused["error"]["details"]["fields"]["embeds"]) == ["0"], kind
     twice = await create_post(client, amina, embeds=[{"kind": "shop", "id": shop["id"]}] * 2, expect=422)
