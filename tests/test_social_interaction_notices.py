@@ -68,7 +68,13 @@ async def test_interactions_tell_authors_sellers_and_the_mentioned_but_never_the
     await amina.request("POST", f"/api/comments/{said['id']}/reply", json={"text": "Karibu dukani"})
     await neema.request("POST", f"/api/posts/{post['id']}/repost")
     await juma.request("POST", f"/api/posts/{post['id']}/quote", json={"text": "Nendeni mkaone"})
+    # the seller's own post of their product: told as its author, not as its seller
+    own = await seller.request("POST", "/api/posts", json={"text": "Kanga zangu"})
+    await sql(client, "INSERT INTO post_embeds (post_id, position, kind, product_id) VALUES ($1, 0, 'product', $2)",
+              own["id"], product["id"])
+    await juma.request("POST", f"/api/posts/{own['id']}/like")
     await _all_told(client, post["id"])
+    await _all_told(client, own["id"])
 
     told = await _texts(amina)
     assert told == {
@@ -80,6 +86,7 @@ async def test_interactions_tell_authors_sellers_and_the_mentioned_but_never_the
     assert await _texts(juma) == {"comment_replied": [f"{names[amina]} replied to your comment: 'Karibu dukani'"]}
     assert await _texts(neema) == {"comment_mention": [f"{names[juma]} amekutaja kwenye maoni"]}
     product_told = await _texts(seller)
+    assert product_told["post_liked"] == [f"{names[juma]} liked your post"]
     assert product_told["product_post_liked"] == [
         f"{names[amina]}, {names[neema]} and 1 other liked a post featuring your product 'Kanga ya Pwani'"]
     assert sorted(product_told["product_post_commented"]) == sorted([
