@@ -66,6 +66,7 @@ async def test_interactions_tell_authors_sellers_and_the_mentioned_but_never_the
                               json={"text": f"Nzuri sana @{neema.tokens['user']['username']}"})
     await amina.request("POST", f"/api/posts/{post['id']}/comments", json={"text": "Asanteni"})  # her own post
     await amina.request("POST", f"/api/comments/{said['id']}/reply", json={"text": "Karibu dukani"})
+    await neema.request("POST", f"/api/comments/{said['id']}/reply", json={"text": "Ni kweli"})  # not a comment
     await neema.request("POST", f"/api/posts/{post['id']}/repost")
     await juma.request("POST", f"/api/posts/{post['id']}/quote", json={"text": "Nendeni mkaone"})
     # the seller's own post of their product: told as its author, not as its seller
@@ -83,7 +84,8 @@ async def test_interactions_tell_authors_sellers_and_the_mentioned_but_never_the
         "post_reposted": [f"{names[neema]} reposted your post"],
         "post_quoted": [f"{names[juma]} quoted your post: 'Nendeni mkaone'"],
     }
-    assert await _texts(juma) == {"comment_replied": [f"{names[amina]} replied to your comment: 'Karibu dukani'"]}
+    assert await _texts(juma) == {"comment_replied": [f"{names[neema]} replied to your comment: 'Ni kweli'",
+                                                      f"{names[amina]} replied to your comment: 'Karibu dukani'"]}
     assert await _texts(neema) == {"comment_mention": [f"{names[juma]} amekutaja kwenye maoni"]}
     product_told = await _texts(seller)
     assert product_told["post_liked"] == [f"{names[juma]} liked your post"]
@@ -92,7 +94,8 @@ async def test_interactions_tell_authors_sellers_and_the_mentioned_but_never_the
     assert sorted(product_told["product_post_commented"]) == sorted([
         f"{names[amina]} commented on a post featuring your product",
         f"{names[juma]} commented on a post featuring your product",
-        f"{names[amina]} commented on a post featuring your product"])  # the reply too, on the same post
+        f"{names[amina]} commented on a post featuring your product",
+        f"{names[neema]} commented on a post featuring your product"])  # replies too, on the same post
     [liked] = [n for n in (await centre(amina))["items"] if n["type"] == "post_liked"]
     assert (liked["actor_count"], liked["link"], liked["object"]) == (
         2, f"nexgate://posts/{post['id']}", {"type": "post", "id": post["id"]})

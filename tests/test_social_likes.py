@@ -74,6 +74,8 @@ async def test_no_one_likes_a_post_they_may_not_see(client):
         refused = await social.like(client, who, post["id"], expect=404)
         assert refused["error"]["code"] == "post_not_found"
         await social.page(client, who, f"/api/posts/{post['id']}/likes", expect=404)
+    draft = await new_post(client, amina, text="Bado", publish=False)  # her own draft: not yet to be liked
+    assert (await social.like(client, amina, draft["id"], expect=404))["error"]["code"] == "post_not_found"
     missing = await social.like(client, stranger, "00000000-0000-0000-0000-000000000000", expect=404)
     assert missing["error"]["code"] == "post_not_found"
     assert (await social.like(client, follower, mine["id"]))["likes_count"] == 1
@@ -96,6 +98,8 @@ async def test_comment_likes_and_the_reconcile_command(client):
     assert (await social.page(client, amina, f"/api/comments/{said['id']}"))["liked"] is True
     assert (await social.page(client, juma, f"/api/comments/{said['id']}"))["liked"] is False
     await social.like(client, juma, post["id"])
+    again = await social.comment(client, juma, post["id"], "Tena")
+    await social.call(client, "DELETE", f"/api/comments/{again['id']}", juma, 204)  # a deleted one counts not
 
     await social.sql(client, "UPDATE posts SET likes_count = 7, comments_count = 0 WHERE id = $1", post["id"])
     await social.sql(client, "UPDATE comments SET likes_count = 3 WHERE id = $1", said["id"])

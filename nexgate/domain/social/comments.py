@@ -76,7 +76,8 @@ async def live_comment(conn, viewer_id: uuid.UUID, comment_id: uuid.UUID) -> Lis
     return comment
 
 
-async def _created(platform: Platform, conn, caller: Caller, post: TargetPost, text: str, parent: Comment | None) -> Comment:
+async def _created(platform: Platform, conn, caller: Caller, post: TargetPost, text: str,
+                   parent: Comment | None) -> Comment:
     found, mentioned = await mentions(platform, conn, caller.user_id, text)
     await targets.lock(conn, post.id)
     comment = await repository.insert_comment(

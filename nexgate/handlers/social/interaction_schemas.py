@@ -5,6 +5,7 @@ import marshmallow as ma
 
 from ...domain.social.comments import MAX_DEPTH
 from ...pagination import PageQuery, page_schema
+from ...validation import Name, Text
 from ..users.schemas import UserCardSchema
 from .schemas import PostEntitySchema, PostSchema
 
@@ -22,7 +23,7 @@ class CommentLikeSchema(ma.Schema):
 
 
 class CommentIn(ma.Schema):
-    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000), metadata={
+    text = Text(required=True, validate=ma.validate.Length(min=1, max=2000), metadata={
         "description": "Plain text, as typed; @mentions are parsed into entities"})
 
     @ma.validates("text")
@@ -80,14 +81,14 @@ BookmarkPageSchema = page_schema(BookmarkSchema)
 
 
 class CollectionIn(ma.Schema):
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
-    description = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=300))
+    name = Name(required=True, validate=ma.validate.Length(min=1, max=80))
+    description = Text(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=300))
     is_private = ma.fields.Boolean(load_default=True)
 
 
 class CollectionPatch(ma.Schema):
-    name = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
-    description = ma.fields.String(allow_none=True, validate=ma.validate.Length(min=1, max=300))
+    name = Name(validate=ma.validate.Length(min=1, max=80))
+    description = Text(allow_none=True, validate=ma.validate.Length(min=1, max=300))
     is_private = ma.fields.Boolean()
 
 
@@ -114,7 +115,7 @@ class RepostSchema(ma.Schema):
 
 
 class QuoteIn(ma.Schema):
-    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=5000))
+    text = Text(required=True, validate=ma.validate.Length(min=1, max=5000))
     visibility = ma.fields.String(load_default="public", validate=ma.validate.OneOf(("public", "followers",
                                                                                       "private")))
 
