@@ -14,10 +14,10 @@ import pytest_asyncio
 
 from nexgate.domain.social import image_tags
 from tests.support.commerce import create_product, open_shop, rows
-from tests.support.live import Users
 from tests.support.notifications import WORKERS, centre, event_ids, handled, person
 from tests.support.shared_app import shared_client
 from tests.support.social import create_post, edit_post, get_post, post_image
+from tests.support.social_together import people  # noqa: F401  (the module's users)
 from tests.support.social_together import (answer, collaborators, invite, invites, remove_collaborator, tag, tags,
                                            tokens_of, untag)
 from tests.support.users import block, update_profile
@@ -30,13 +30,6 @@ async def app(database_urls, tmp_path_factory, _cpu_pool):
     async with shared_client(database_urls, tmp_path_factory, _cpu_pool, worker_names=WORKERS,
                              bus_prefetch=1) as started:
         yield started
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def people():
-    made = Users()
-    yield made
-    await made.close()
 
 
 async def _told(client, api, routing_key: str, **match) -> list[dict]:

@@ -12,9 +12,9 @@ import pytest
 import pytest_asyncio
 
 from tests.support.commerce import create_product, open_shop, rows
-from tests.support.live import Users
 from tests.support.shared_app import shared_client
 from tests.support.social import create_post, get_post
+from tests.support.social_together import people  # noqa: F401  (the module's users)
 from tests.support.social_together import change_vote, close_poll, results, tokens_of, vote, voters
 from tests.support.users import block
 
@@ -26,13 +26,6 @@ async def app(database_urls, tmp_path_factory, _cpu_pool):
     async with shared_client(database_urls, tmp_path_factory, _cpu_pool, worker_names=("outbox-relay", "social_live"),
                              bus_prefetch=1) as started:
         yield started
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def people():
-    made = Users()
-    yield made
-    await made.close()
 
 
 def _later(**delta) -> str:

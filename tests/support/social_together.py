@@ -4,7 +4,18 @@ response (``tokens_of(api)`` for a ``NexgateClient``; None: anonymous), asserts 
 status (``expect``) and returns the decoded body (None for 204)."""
 from __future__ import annotations
 
+import pytest_asyncio
+
 from tests.support.commerce import call
+from tests.support.live import Users
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def people():
+    """Registered users as ``NexgateClient``s for a module sharing one app, closed after it."""
+    made = Users()
+    yield made
+    await made.close()
 
 
 def tokens_of(api) -> dict:

@@ -109,10 +109,7 @@ async def close(platform: Platform, caller: Caller, poll_id: uuid.UUID) -> Resul
 async def results(platform: Platform, viewer: Caller | None, poll_id: uuid.UUID) -> Results:
     viewer_id = None if viewer is None else viewer.user_id
     async with platform.core.connection() as conn:
-        poll = await _sql.poll_by_id(conn, poll_id=poll_id)
-        if poll is None:
-            raise not_found()
-        await _visible(conn, viewer_id, poll)
+        poll = await _seen_poll(conn, viewer_id, poll_id)
         return await _results(conn, poll_id, viewer_id, poll=poll)
 
 
@@ -129,10 +126,7 @@ async def option_voters(platform: Platform, viewer: Caller | None, poll_id: uuid
     ``poll_anonymous``); people blocked either way with the viewer are left out."""
     viewer_id = None if viewer is None else viewer.user_id
     async with platform.core.connection() as conn:
-        poll = await _sql.poll_by_id(conn, poll_id=poll_id)
-        if poll is None:
-            raise not_found()
-        await _visible(conn, viewer_id, poll)
+        poll = await _seen_poll(conn, viewer_id, poll_id)
         if option_id not in {option["id"] for option in await all_rows(_sql.poll_options, conn, poll_id=poll_id)}:
             raise NotFound("No such option in this poll", code="option_not_found")
         if poll["is_anonymous"]:
@@ -172,6 +166,15 @@ async def _visible(conn, viewer_id: uuid.UUID | None, poll):
         return await post_access.visible_post(conn, viewer_id, poll["post_id"])
     except NotFound:
         raise not_found() from None
+
+
+async def _seen_poll(conn, viewer_id: uuid.UUID | None, poll_id: uuid.UUID):
+    """The poll, if the viewer may see its post."""
+    poll = await _sql.poll_by_id(conn, poll_id=poll_id)
+    if poll is None:
+        raise not_found()
+    await _visible(conn, viewer_id, poll)
+    return poll
 
 
 async def _open_poll(conn, caller: Caller, poll_id: uuid.UUID) -> tuple[Any, list]:

@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from ...domain.social import image_tags
 from ..users.schemas import UserCardSchema
+from .schemas import _ShopRef as ShopRefSchema
 
 
 class ImageTagIn(ma.Schema):
@@ -23,12 +24,6 @@ class _TaggedProduct(ma.Schema):
     shop_id = ma.fields.UUID(required=True)
 
 
-class _TaggedShop(ma.Schema):
-    id = ma.fields.UUID(required=True)
-    handle = ma.fields.String(required=True)
-    name = ma.fields.String(required=True)
-
-
 class ImageTagSchema(ma.Schema):
     id = ma.fields.UUID(required=True)
     post_id = ma.fields.UUID(required=True)
@@ -38,7 +33,7 @@ class ImageTagSchema(ma.Schema):
     y = ma.fields.Float(required=True)
     user = ma.fields.Nested(UserCardSchema, required=True, allow_none=True)
     product = ma.fields.Nested(_TaggedProduct, required=True, allow_none=True)
-    shop = ma.fields.Nested(_TaggedShop, required=True, allow_none=True)
+    shop = ma.fields.Nested(ShopRefSchema, required=True, allow_none=True)
     created_by = ma.fields.UUID(required=True)
     created_at = ma.fields.AwareDateTime(required=True)
 
