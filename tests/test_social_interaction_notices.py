@@ -12,7 +12,6 @@ from tests.support.commerce import create_product, open_shop
 from tests.support.live import Users
 from tests.support.notifications import WORKERS, centre, event_ids, handled, person
 from tests.support.shared_app import shared_client
-from tests.support.social_interactions import sql
 
 pytestmark = [pytest.mark.xdist_group("social_notices"), pytest.mark.asyncio(loop_scope="module")]
 SOCIAL = ("social.post.liked", "social.comment.created", "social.post.reposted", "social.post.quoted",
@@ -54,10 +53,8 @@ async def test_interactions_tell_authors_sellers_and_the_mentioned_but_never_the
     await neema.request("PATCH", f"/api/users/{neema.user_id}", json={"language": "sw"})
     shop = await open_shop(client, seller.tokens)
     product = await create_product(client, seller.tokens, shop["id"], name="Kanga ya Pwani")
-    post = await amina.request("POST", "/api/posts", json={"text": "Kanga mpya zimefika"})
-    # the post's embed, written as the posts' embeds will be (the create body takes them with lane S1)
-    await sql(client, "INSERT INTO post_embeds (post_id, position, kind, product_id) VALUES ($1, 0, 'product', $2)",
-              post["id"], product["id"])
+    post = await amina.request("POST", "/api/posts", json={"text": "Kanga mpya zimefika",
+                                                          "embeds": [{"kind": "product", "id": product["id"]}]})
     names = {api: await _name(api) for api in (amina, juma, neema, seller)}
 
     for liker in (juma, neema, amina):  # amina's own like tells her nothing
@@ -70,9 +67,8 @@ async def test_interactions_tell_authors_sellers_and_the_mentioned_but_never_the
     await neema.request("POST", f"/api/posts/{post['id']}/repost")
     await juma.request("POST", f"/api/posts/{post['id']}/quote", json={"text": "Nendeni mkaone"})
     # the seller's own post of their product: told as its author, not as its seller
-    own = await seller.request("POST", "/api/posts", json={"text": "Kanga zangu"})
-    await sql(client, "INSERT INTO post_embeds (post_id, position, kind, product_id) VALUES ($1, 0, 'product', $2)",
-              own["id"], product["id"])
+    own = await seller.request("POST", "/api/posts", json={"text": "Kanga zangu",
+                                                          "embeds": [{"kind": "product", "id": product["id"]}]})
     await juma.request("POST", f"/api/posts/{own['id']}/like")
     await _all_told(client, post["id"])
     await _all_told(client, own["id"])

@@ -50,6 +50,10 @@ async def test_reposts_and_quotes_count_exactly_and_only_public_posts_are_repost
     assert (await social.counters(client, post["id"]))["reposts"] == 1
     again = await social.call(client, "POST", f"/api/posts/{post['id']}/repost", juma, 201)  # a new one
     assert again["reposts_count"] == 2
+    await social.call(client, "DELETE", f"/api/posts/{via['post']['id']}", neema, 204)  # deleted as a post
+    await social.call(client, "DELETE", f"/api/posts/{quoted['post']['id']}", neema, 204)
+    assert (await social.counters(client, post["id"]))["reposts"] == 1
+    assert (await social.counters(client, post["id"]))["quotes"] == 0
 
     shy = await create_post(client, amina, text="Kwa wafuasi", visibility="followers")
     await follow(client, juma, amina["id"])
@@ -63,7 +67,7 @@ async def test_reposts_and_quotes_count_exactly_and_only_public_posts_are_repost
                                                         "bookmarks": 0}
     [[count]] = await social.sql(client, "SELECT count(*) FROM posts WHERE original_post_id = ANY($1::uuid[])",
                                  [post["id"], shy["id"]])
-    assert count == 4  # juma's two reposts (one deleted), neema's repost and quote: nothing more
+    assert count == 4  # juma's two reposts, neema's repost and quote (some deleted): nothing more
 
 
 async def test_bookmarks_live_in_your_own_collections_with_exact_counts(client):

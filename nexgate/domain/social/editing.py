@@ -15,7 +15,7 @@ from ...platform import Platform
 from ..auth.caller import Caller
 from ..media import attachments
 from ..users import named
-from . import access, composing, publishing
+from . import access, composing, publishing, reposts
 from . import posts_repository as repository
 from .events import POST_DELETED, POST_EDITED
 
@@ -87,6 +87,7 @@ async def delete_post(platform: Platform, caller: Caller, post_id: uuid.UUID) ->
         if post.state == "published":
             await named.change_posts_count(conn, post.author_ids, -1)
             await repository.remove_hashtags(conn, post_id)
+            await reposts.original_lost(conn, post.kind, post.original_post_id)  # a repost's or quote's count
             await bus.emit(conn, POST_DELETED, {"post_id": str(post_id), "author_ids": [str(i) for i in post.author_ids],
                                                 "deleted_by": str(caller.user_id)})
 
