@@ -14,7 +14,10 @@ from nexgate.keys import PLATFORM
 from tests.support import events_after as support
 from tests.support.commerce import call, rows
 from tests.support.events import published_event
+from tests.support.shared_app import module_client
 from tests.support.users import update_profile, user
+
+pytestmark, client = module_client("events_attendees")  # one app for the module's tests
 
 TYPES = (dict(kind="paid", name="Standard", quantity=100, price=500_000),
          dict(kind="vip", name="VIP", quantity=10, price=2_000_000))

@@ -20,7 +20,10 @@ from tests.support.checkin import (command, door_event, invite, kiosk_pairing, k
 from tests.support.commerce import call, rows
 from tests.support.events import buy, free_tickets, published_event
 from tests.support.live import raw
+from tests.support.shared_app import module_client
 from tests.support.users import user
+
+pytestmark, client = module_client("events_checkin")  # one app for the module's tests
 
 
 async def _admissions(client, event_id: str) -> list:

@@ -11,23 +11,43 @@ import datetime
 import uuid
 
 import pytest
+import pytest_asyncio
 
 from nexgate.domain.events import checkout, ticket_format
 from nexgate.domain.events.signing import verify_keys
+from tests import cli
 from tests.conftest import eventually
 from tests.support.event_tickets import buy, committed, sale_event, value
-from tests.support.payments_flow import SELCOM_PAYER, hold_now, method, payment, platform, sandbox_payment, start_app
-from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
+from tests.support.payments_flow import (SELCOM_PAYER, flow_config, hold_now, method, new_sandboxes, payment, platform,
+                                         sandbox_payment)
 from tests.support.payment_methods import call
+from tests.support.shared_app import shared_client
 from tests.support.users import user
 
 WORKERS = ("outbox-relay", "scheduler", "events_checkout", "payments_live")
+pytestmark = pytest.mark.xdist_group("events_checkout")
+SHARED = pytest.mark.asyncio(loop_scope="module")  # a test of the module's one app
 PAID = dict(kind="paid", name="Regular", price=500_000, quantity=10)
 
 
-@pytest.fixture
-async def app(make_client, config, sandboxes):
-    return await start_app(make_client, config, sandboxes, workers=WORKERS, scheduler_poll_ms=100)
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_sandboxes():
+    running = new_sandboxes()
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def app(database_urls, tmp_path_factory, _cpu_pool, module_sandboxes):
+    """One app with its workers on the module's sandboxes for every test of the module (each
+    marked ``SHARED``: they run in the module's event loop); each test makes its own users and
+    events. A reservation lasts a minute (the expiry's test makes its job due at once)."""
+    listening = cli.listening_socket()
+    async with shared_client(database_urls, tmp_path_factory, _cpu_pool, worker_names=WORKERS, listening=listening,
+                             scheduler_poll_ms=100, events_reservation_s=60, configure=lambda config: flow_config(
+                                 config, module_sandboxes, listening.getsockname()[1])) as started:
+        yield started
 
 
 async def _order(app, order_id) -> dict:
@@ -51,6 +71,7 @@ async def _written(app, buyer) -> dict:
 
 # refusals
 
+@SHARED
 async def test_every_refusal_names_its_problem_and_writes_nothing(app):
     organizer, buyer = await user(app), await user(app)
     now = datetime.datetime.now(datetime.UTC)
@@ -102,6 +123,7 @@ async def test_every_refusal_names_its_problem_and_writes_nothing(app):
     assert [await committed(app, t) for t in (entry, early, later, gone)] == [2, 0, 0, 1]
 
 
+@SHARED
 async def test_a_hidden_type_is_sold_to_whoever_has_its_id_and_a_retry_is_made_once(app):
     organizer, buyer = await user(app), await user(app)
     event = await sale_event(app, organizer, ticket_types=(
@@ -127,6 +149,7 @@ async def test_a_hidden_type_is_sold_to_whoever_has_its_id_and_a_retry_is_made_o
 
 # concurrency
 
+@SHARED
 async def test_twenty_buyers_at_once_for_five_tickets_get_exactly_five(app):
     organizer = await user(app)
     event = await sale_event(app, organizer, ticket_types=(dict(kind="free", name="Entry", quantity=5),))
@@ -143,6 +166,7 @@ async def test_twenty_buyers_at_once_for_five_tickets_get_exactly_five(app):
 
 # paying
 
+@SHARED
 async def test_a_paid_order_is_issued_its_tickets_when_its_payment_lands(app):
     organizer, buyer = await user(app), await user(app)
     event = await sale_event(app, organizer, ticket_types=(PAID,))
@@ -170,6 +194,7 @@ async def test_a_paid_order_is_issued_its_tickets_when_its_payment_lands(app):
                        checkout.job_id(uuid.UUID(placed["id"]))) == 0  # the timeout called off
 
 
+@SHARED
 async def test_a_failed_payment_cancels_the_order_and_gives_its_tickets_back(app):
     organizer, buyer = await user(app), await user(app)
     event = await sale_event(app, organizer, ticket_types=(dict(PAID, quantity=2),))
@@ -183,9 +208,9 @@ async def test_a_failed_payment_cancels_the_order_and_gives_its_tickets_back(app
     assert again["state"] == "pending_payment"
 
 
-async def test_an_unpaid_order_expires_and_a_payment_after_that_is_refunded(make_client, config, sandboxes):
-    app = await start_app(make_client, config, sandboxes, workers=WORKERS, scheduler_poll_ms=100,
-                          events_reservation_s=60)
+@SHARED
+async def test_an_unpaid_order_expires_and_a_payment_after_that_is_refunded(app, module_sandboxes):
+    sandboxes = module_sandboxes
     organizer, buyer = await user(app), await user(app)
     event = await sale_event(app, organizer, ticket_types=(dict(PAID, quantity=1),))
     wallet = await method(app, buyer, "28", prefix=SELCOM_PAYER)  # the payer takes their time
@@ -208,6 +233,7 @@ async def test_an_unpaid_order_expires_and_a_payment_after_that_is_refunded(make
     assert await value(app, "SELECT count(*) FROM tickets WHERE order_id = $1", uuid.UUID(placed["id"])) == 0
 
 
+@SHARED
 async def test_a_paid_ticket_cancelled_is_refunded_from_its_orders_hold(app):
     organizer, buyer = await user(app), await user(app)
     event = await sale_event(app, organizer, ticket_types=(PAID,))

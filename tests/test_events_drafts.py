@@ -12,7 +12,10 @@ import orjson
 from tests.support.commerce import call, rows
 from tests.support.events import (STREAM, VENUE, category_id, days_body, draft, event_page, filled_draft, publish,
                                   published_event, step, unpublish)
+from tests.support.shared_app import module_client
 from tests.support.users import user
+
+pytestmark, client = module_client("events_drafts")  # one app for the module's tests
 
 
 async def _outbox(client, routing_key: str, event_id: str) -> list[dict]:

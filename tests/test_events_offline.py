@@ -11,7 +11,10 @@ import subprocess
 from tests.support.checkin import door_event, register_scanner, scan, scanner_call
 from tests.support.commerce import call, rows
 from tests.support.events import free_tickets
+from tests.support.shared_app import module_client
 from tests.support.users import user
+
+pytestmark, client = module_client("events_offline")  # one app for the module's tests
 
 
 def _now(minus_minutes: int = 0) -> str:

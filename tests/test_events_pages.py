@@ -10,7 +10,10 @@ import uuid
 from nexgate.keys import PLATFORM
 from tests.support.commerce import call, rows
 from tests.support.events import VENUE, event_page, filled_draft, published_event, ticket_row, unpublish
+from tests.support.shared_app import module_client
 from tests.support.users import block, user
+
+pytestmark, client = module_client("events_pages")  # one app for the module's tests
 
 
 async def test_a_published_event_is_read_without_signing_in_and_a_draft_only_by_its_organizer(client):

@@ -11,7 +11,10 @@ import uuid
 from tests.support import events_after as support
 from tests.support.commerce import call, rows
 from tests.support.events import free_tickets, published_event
+from tests.support.shared_app import module_client
 from tests.support.users import user
+
+pytestmark, client = module_client("events_reviews")  # one app for the module's tests
 
 FREE = (dict(kind="free", name="Entry", quantity=100),)
 

@@ -7,7 +7,10 @@ import orjson
 
 from tests.support.checkin import door_event, invite, staff_member
 from tests.support.commerce import call, rows
+from tests.support.shared_app import module_client
 from tests.support.users import user
+
+pytestmark, client = module_client("events_staff")  # one app for the module's tests
 
 
 async def test_an_invited_user_accepts_and_is_listed_as_active_staff(client):
