@@ -127,7 +127,7 @@ async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST) 
     (that order stays paid; the operator refunds it once the dispute is settled). Returns how
     many orders it refunded."""
     event = await lock_event(conn, event_id)
-    if event["state"] != "cancelled" or event["settlement"] == "refunded":
+    if event["state"] != "cancelled" or event["settlement"] in ("refunded", "held"):  # done, or an operator's
         return 0
     batch = REFUND_BATCH
     orders = [row async for row in _sql.paid_orders_after(conn, event_id=event_id, after_id=after_id,
