@@ -99,6 +99,12 @@ async def test_a_single_choice_poll_is_voted_changed_counted_and_closed_by_its_c
     rest = await voters(app, None, poll_id, blue, limit=1, cursor=newest["next_cursor"])
     assert [v["user"]["id"] for v in rest["items"]] == [juma["id"]] and rest["next_cursor"] is None
     assert (await voters(app, amina, poll_id, red))["items"] == []
+    await rows(app, "UPDATE poll_votes SET created_at = (SELECT min(created_at) FROM poll_votes WHERE option_id = $1)"
+                    " WHERE option_id = $1", blue)  # two votes at the same instant: the user id orders them
+    tied = [(await voters(app, None, poll_id, blue, limit=1))["items"][0]["user"]["id"]]
+    tied += [v["user"]["id"] for v in (await voters(app, None, poll_id, blue, limit=1, cursor=(
+        await voters(app, None, poll_id, blue, limit=1))["next_cursor"]))["items"]]
+    assert tied == sorted([juma["id"], neema["id"]])
     await voters(app, amina, poll_id, other["poll"]["options"][0]["id"], expect=404)
 
     refused = await close_poll(app, baraka, poll_id, expect=403)
