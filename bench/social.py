@@ -30,6 +30,7 @@ import time
 import uuid
 
 import aiohttp
+import asyncpg
 
 from bench.load import free_port, running
 from bench.payments import Timed, _bearer, _gather_limited, _line, _positive
@@ -77,7 +78,7 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
     seeded = await seed(config, run, sessions=sessions, users=args.users)
     database = await Database.connect("core", databases["core"], min_size=1, max_size=4)
     try:
-        size = await _generate(database, seeded, args, sessions - 1)
+        size = await _generate(databases["core"], seeded, args, sessions - 1)
     except BaseException:
         await database.pool.close()
         raise
@@ -128,14 +129,15 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
     return summary
 
 
-async def _generate(database: Database, seeded, args, big: int) -> dict:
+async def _generate(url: str, seeded, args, big: int) -> dict:
     """Posts and follows by set-based SQL over the seeded users, numbered by their order in the
     seed: user 0 the viewer (follows users 1..500), user ``big`` the account with 10,000
     followers (users 1..10,000), every user following ``follows / users`` others spread over
     the whole set, ten posts each over the last 30 days with random counters."""
     ids = [uuid.UUID(i) for i in seeded.user_ids[:args.users]]
     per_user = max(1, args.follows // args.users)
-    async with database.connection() as conn:
+    conn = await asyncpg.connect(url, command_timeout=None)  # statements of minutes: no pool timeout
+    try:
         await conn.execute("CREATE TEMP TABLE bench_users (n int PRIMARY KEY, id uuid NOT NULL)")
         await conn.copy_records_to_table("bench_users", records=list(enumerate(ids)))
         await conn.execute("DROP INDEX user_follows_followers, user_follows_following")
@@ -189,6 +191,8 @@ async def _generate(database: Database, seeded, args, big: int) -> dict:
                                                       ids[0]),
                 "big_account_followers": await conn.fetchval(
                     "SELECT count(*) FROM user_follows WHERE followee_id = $1", ids[big])}
+    finally:
+        await conn.close()
 
 
 async def _reads(session, url: str, headers: dict, n: int, problems: list[str]) -> dict:

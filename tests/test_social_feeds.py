@@ -18,6 +18,7 @@ from nexgate.keys import PLATFORM
 from tests.conftest import eventually
 from tests.support.commerce import call, rows
 from tests.support.social import create_post
+from tests.support.social_together import answer
 from tests.support.users import block, follow, mute, unfollow, unmute, update_profile, user
 
 pytestmark = pytest.mark.xdist_group("social_feeds")
@@ -174,6 +175,12 @@ async def test_explore_ranks_by_engagement_and_leaves_out_whom_you_follow_block_
         await conn.execute("UPDATE posts SET published_at = now() - interval '4 days', likes_count = 1000"
                            " WHERE id = $1", uuid.UUID(old))  # past explore's window
 
+    # A co-authored post counts as each accepted co-author's: on bob's profile and in the home
+    # feed of his followers (read from the database here: no fan-out runs in this app).
+    shared = (await create_post(client, carol, text="pamoja", collaborator_ids=[bob["id"]]))["id"]
+    await answer(client, bob, shared, "accept")
+    assert await _walk(client, None, f"/api/users/{bob['id']}/posts", 1) == [shared, by_bob]
+    assert await _walk(client, amina, "/api/posts", 2) == [shared, own, by_bob]
     mine = {by_bob, quiet, popular, by_dave, hidden, own, old}
 
     async def explore(tokens, limit: int) -> list[str]:  # other tests' public posts are there too
