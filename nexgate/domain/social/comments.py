@@ -26,7 +26,7 @@ from ...platform import Platform
 from ..auth.caller import Caller
 from ..users import visibility
 from . import comments_repository as repository
-from . import likes_repository, posts, targets
+from . import composing, likes_repository, targets
 from .comments_repository import Comment, ListedComment
 from .events import COMMENT_CREATED, COMMENT_DELETED, COMMENT_EDITED
 from .targets_repository import TargetPost
@@ -49,9 +49,9 @@ def preview(text: str) -> str:
 
 async def mentions(platform: Platform, conn, author_id: uuid.UUID,
                    text: str) -> tuple[list[dict[str, Any]], list[uuid.UUID]]:
-    """The text's entities resolved as a post's are (``posts._resolve_mentions``: 422
+    """The text's entities resolved as a post's are (``composing.resolve``: 422
     ``mention_not_allowed`` for someone out of the author's reach) and the users mentioned."""
-    return await posts._resolve_mentions(platform, conn, author_id, entities.parse(text))
+    return await composing.resolve(platform, conn, author_id, entities.parse(text))
 
 
 async def visible_comment(conn, viewer_id: uuid.UUID | None, comment_id: uuid.UUID) -> ListedComment:

@@ -25,9 +25,6 @@ from . import posts_repository as repository
 from .events import COLLABORATION_INVITED
 from .views import NO_VIEWER_STATE, PostView, embed_view, post_view
 
-# The entity resolver the comments (lane S2's domain/social/comments.py) call by this name.
-_resolve_mentions = composing.resolve
-
 MAX_TEXT = 5000
 MAX_MEDIA = 20
 MAX_COLLABORATORS = 10

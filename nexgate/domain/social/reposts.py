@@ -24,7 +24,7 @@ from ...platform import Platform
 from ...sql import all_rows, queries
 from ..auth.caller import Caller
 from ..users import named, visibility
-from . import comments, posts, publishing, targets
+from . import comments, composing, posts, publishing, targets
 from . import posts_repository, targets_repository
 from .events import POST_DELETED, POST_QUOTED, POST_REPOSTED, POST_UNREPOSTED
 from .targets_repository import TargetPost
@@ -112,7 +112,7 @@ async def quote(platform: Platform, caller: Caller, post_id: uuid.UUID, *, text:
                 visibility: str = "public") -> dict[str, Any]:
     async with platform.core.transaction("social.quote") as conn:
         original = await _original(conn, caller, post_id)
-        found, mentioned = await posts._resolve_mentions(platform, conn, caller.user_id,
+        found, mentioned = await composing.resolve(platform, conn, caller.user_id,
                                                          text_entities.parse(text))
         quote_id = await _write(conn, caller, kind="quote", original=original, text=text, found=found,
                                 mentioned=mentioned, visibility_=visibility)
