@@ -17,7 +17,7 @@ from nexgate.domain.social import fanout, feeds
 from nexgate.keys import PLATFORM
 from tests.conftest import eventually
 from tests.support.commerce import call, rows
-from tests.support.social import create_post
+from tests.support.social import create_post, delete_post
 from tests.support.social_together import answer
 from tests.support.users import block, follow, mute, unfollow, unmute, update_profile, user
 
@@ -128,10 +128,8 @@ async def test_home_is_fanned_out_to_active_followers_and_filtered_at_every_read
     await mute(client, amina, bob["id"])
     assert _ids(await call(client, "GET", "/api/posts", amina, 200, params={"limit": 3})) == [own, big, made[3]]
     await unmute(client, amina, bob["id"])
-    # A deletion: gone from the next read. (As the post's deletion leaves its row; the delete
-    # route comes with the posts' lane.)
-    async with platform.core.connection() as conn:
-        await conn.execute("UPDATE posts SET state = 'deleted', deleted_at = now() WHERE id = $1", uuid.UUID(made[4]))
+    # A deletion by its author: gone from the next read.
+    await delete_post(client, bob, made[4])
     assert await _walk(client, amina, "/api/posts", 2) == [own, big, followers_only, *reversed(made[:4])]
     # Unfollowed: bob's posts leave her feed though they are still in her set.
     await unfollow(client, amina, bob["id"])
@@ -203,16 +201,8 @@ async def test_explore_ranks_by_engagement_and_leaves_out_whom_you_follow_block_
     await call(client, "GET", f"/api/users/{uuid.uuid4()}/posts", None, 404)
     await call(client, "GET", "/api/users/not-an-id/posts", None, 404)
 
-    # A hashtag: its info in any case, its posts newest first, under the same rules. (Its rows as
-    # publishing leaves them, written here where publishing does not yet.)
-    async with client.app[PLATFORM].core.connection() as conn:
-        await conn.execute("INSERT INTO hashtags (tag) VALUES ($1) ON CONFLICT (tag) DO NOTHING", tag)
-        await conn.execute("""
-            INSERT INTO post_hashtags (post_id, hashtag_id, published_at)
-            SELECT p.id, h.id, p.published_at FROM posts p, hashtags h WHERE p.id = ANY($1) AND h.tag = $2
-            ON CONFLICT DO NOTHING""", [uuid.UUID(popular), uuid.UUID(by_dave)], tag)
-        await conn.execute("UPDATE hashtags h SET posts_count = (SELECT count(*) FROM post_hashtags"
-                           " WHERE hashtag_id = h.id) WHERE tag = $1", tag)
+    # A hashtag (as publishing the two posts wrote it): its info in any case, its posts newest
+    # first, under the same rules.
     assert await call(client, "GET", f"/api/hashtags/{tag.upper()}", None, 200) == {"tag": tag, "posts_count": 2}
     assert await _walk(client, None, f"/api/hashtags/{tag}/posts", 1) == [by_dave, popular]
     assert await _walk(client, amina, f"/api/hashtags/%23{tag}/posts", 1) == []  # muted dave, blocked by carol
