@@ -14,7 +14,7 @@ from nexgate.keys import PLATFORM
 from tests import cli
 from tests.support import social_interactions as social
 from tests.support.shared_app import shared_client
-from tests.support.social import create_post as new_post
+from tests.support.social import create_post as new_post, get_post
 from tests.support.users import block, follow, profile, user
 
 pytestmark = [pytest.mark.xdist_group("social_likes"), pytest.mark.asyncio(loop_scope="module")]
@@ -36,6 +36,9 @@ async def test_a_like_counts_once_and_the_answer_is_the_current_state(client):
     likers = await social.page(client, None, f"/api/posts/{post['id']}/likes")  # public: no token needed
     assert [item["id"] for item in likers["items"]] == [neema["id"], juma["id"]]  # newest first
     assert (await social.counters(client, post["id"]))["likes"] == 2
+    # the post shows each viewer their own like
+    assert [(await get_post(client, tokens, post["id"]))["viewer_state"]["liked"] for tokens in (juma, amina, None)] == [
+        True, False, False]
     assert (await profile(client, None, amina["id"]))["stats"]["likes_received"] == 2
     await block(client, amina, neema["id"])  # a block either way hides the liker from the list
     shown = await social.page(client, amina, f"/api/posts/{post['id']}/likes")

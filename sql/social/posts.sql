@@ -25,7 +25,8 @@ SELECT p.id, p.author_id, p.kind, p.post_type, p.state, p.visibility, p.text, p.
 -- The posts of these ids, whatever their state, each with its authors' public cards and the
 -- viewer's relationship to each (user_relationship, migration 0011), whether the viewer is
 -- mentioned in it and whether the viewer is invited to co-author it: what the visibility rule
--- (domain/social/access.py) decides on. A NULL viewer is anonymous.
+-- (domain/social/access.py) decides on; whether it has media, embeds and a poll (so that a page
+-- of posts without them asks no more); and the viewer's own state. A NULL viewer is anonymous.
 SELECT p.id, p.author_id, p.kind, p.post_type, p.state, p.visibility, p.text, p.entities, p.original_post_id,
        p.scheduled_at, p.published_at, p.edited_at, p.edits_count, p.likes_count, p.comments_count,
        p.reposts_count, p.quotes_count, p.bookmarks_count, p.created_at, p.updated_at,
@@ -33,6 +34,17 @@ SELECT p.id, p.author_id, p.kind, p.post_type, p.state, p.visibility, p.text, p.
                                                   WHERE m.post_id = p.id AND m.user_id = :viewer_id)) AS viewer_mentioned,
        (:viewer_id::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM post_collaborators c WHERE c.post_id = p.id
                                                     AND c.user_id = :viewer_id AND c.status = 'pending')) AS viewer_invited,
+       EXISTS (SELECT 1 FROM post_media pm WHERE pm.post_id = p.id) AS has_media,
+       EXISTS (SELECT 1 FROM post_embeds pe WHERE pe.post_id = p.id) AS has_embeds,
+       EXISTS (SELECT 1 FROM polls pl WHERE pl.post_id = p.id) AS has_poll,
+       -- the viewer's own state: liked, bookmarked, reposted (a live plain repost)
+       (:viewer_id::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM post_likes l
+                                                  WHERE l.post_id = p.id AND l.user_id = :viewer_id)) AS viewer_liked,
+       (:viewer_id::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM bookmarks b
+                                                  WHERE b.post_id = p.id AND b.user_id = :viewer_id)) AS viewer_bookmarked,
+       (:viewer_id::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM posts r WHERE r.original_post_id = p.id
+                                                    AND r.author_id = :viewer_id AND r.kind = 'repost'
+                                                    AND r.state <> 'deleted')) AS viewer_reposted,
        a.authors
   FROM posts p
  CROSS JOIN LATERAL (
@@ -67,15 +79,6 @@ RETURNING id, published_at;
 
 -- name: set_state(id, state, scheduled_at)^
 UPDATE posts SET state = :state, scheduled_at = :scheduled_at, updated_at = now() WHERE id = :id RETURNING id;
-
--- name: viewer_states(viewer_id, ids)
--- The viewer's own state on each of these posts: liked, bookmarked, reposted (a live plain repost).
-SELECT p.id,
-       EXISTS (SELECT 1 FROM post_likes l WHERE l.post_id = p.id AND l.user_id = :viewer_id) AS liked,
-       EXISTS (SELECT 1 FROM bookmarks b WHERE b.post_id = p.id AND b.user_id = :viewer_id) AS bookmarked,
-       EXISTS (SELECT 1 FROM posts r WHERE r.original_post_id = p.id AND r.author_id = :viewer_id
-                  AND r.kind = 'repost' AND r.state <> 'deleted') AS reposted
-  FROM unnest(:ids::uuid[]) AS p(id);
 
 -- name: insert_media(post_id, media_ids)!
 -- The post's media in the order given (position 0 first).

@@ -72,6 +72,8 @@ async def attachment_views(platform: Platform, media_ids: Sequence[uuid.UUID], *
     """Views of attached media, for an area that has already decided the viewer may see what
     carries them (a conversation's participant, a post's reader). Private media gets fresh
     short-lived signed URLs; media deleted since is left out."""
+    if not media_ids:
+        return {}
     async with platform.core.connection() as conn:
         found = await repository.media_by_ids(conn, list(dict.fromkeys(media_ids)))
     return {media.id: await media_view(platform, media, viewer_id=viewer_id) for media in found}

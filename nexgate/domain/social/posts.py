@@ -23,7 +23,7 @@ from ..users import visibility
 from . import access, composing, polls, publishing
 from . import posts_repository as repository
 from .events import COLLABORATION_INVITED
-from .views import NO_VIEWER_STATE, PostView, embed_view, post_view
+from .views import PostView, embed_view, post_view
 
 MAX_TEXT = 5000
 MAX_MEDIA = 20
@@ -126,8 +126,8 @@ async def visible_posts(platform: Platform, viewer_id: uuid.UUID | None,
                         post_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
     """The views (``views.post_view``) of the posts of ``post_ids`` the viewer may see, in the
     order given; what they may not see (or what does not exist) is left out. A fixed number of
-    queries whatever the count: the posts, their originals, their media, embeds and polls, the
-    embeds' cards, the media's views, and the viewer's own state."""
+    queries whatever the count: the posts (with the viewer's own state), their originals, and
+    only for those that have them, their media, embeds and polls, the cards and media views."""
     ids = list(dict.fromkeys(post_ids))
     if not ids:
         return []
@@ -138,13 +138,13 @@ async def visible_posts(platform: Platform, viewer_id: uuid.UUID | None,
                         if row.original_post_id is not None and row.original_post_id not in seen]
         originals = await repository.posts_for_viewer(conn, viewer_id, original_ids) if original_ids else {}
         shown = {**{i: r for i, r in originals.items() if access.may_see(r, viewer_id)}, **seen}
-        every = list(shown)
-        if not every:
+        if not shown:
             return []
-        media_ids = await repository.media_of_posts(conn, every)
-        embeds = await repository.embeds_of_posts(conn, every)
-        poll_views = await polls.results_of_posts(conn, viewer_id, every)
-        states = await repository.viewer_states(conn, viewer_id, every) if viewer_id is not None else {}
+        with_media, with_embeds, with_poll = ([i for i, row in shown.items() if getattr(row, flag)]
+                                               for flag in ("has_media", "has_embeds", "has_poll"))
+        media_ids = await repository.media_of_posts(conn, with_media) if with_media else {}
+        embeds = await repository.embeds_of_posts(conn, with_embeds) if with_embeds else {}
+        poll_views = await polls.results_of_posts(conn, viewer_id, with_poll) if with_poll else {}
         wanted = {kind: list(dict.fromkeys(e.id for es in embeds.values() for e in es if e.kind == kind))
                   for kind in ("product", "shop", "event")}
         products, shops = await commerce_cards.embed_cards(platform, conn, viewer_id, wanted["product"], wanted["shop"])
@@ -159,7 +159,7 @@ async def visible_posts(platform: Platform, viewer_id: uuid.UUID | None,
             row=row, media=[views[m] for m in media_ids.get(row.id, []) if m in views],
             embeds=[embed_view(e, cards[e.kind][e.id]) for e in embeds.get(row.id, []) if e.id in cards[e.kind]],
             poll=poll_views.get(row.id),
-            viewer_state=states.get(row.id, NO_VIEWER_STATE),
+            viewer_state=row.viewer_state,
             original=None if original is None or nested else assemble(original, True))
 
     return [post_view(assemble(seen[post_id], False)) for post_id in ids if post_id in seen]

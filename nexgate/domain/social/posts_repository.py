@@ -57,7 +57,17 @@ class PostRow(_Post):
     updated_at: datetime.datetime
     viewer_mentioned: bool
     viewer_invited: bool
+    has_media: bool
+    has_embeds: bool
+    has_poll: bool
+    viewer_liked: bool
+    viewer_bookmarked: bool
+    viewer_reposted: bool
     authors: list[dict[str, Any]]
+
+    @property
+    def viewer_state(self) -> dict[str, bool]:
+        return {"liked": self.viewer_liked, "bookmarked": self.viewer_bookmarked, "reposted": self.viewer_reposted}
 
 
 async def insert_post(conn, *, id: uuid.UUID, author_id: uuid.UUID, kind: str, post_type: str, state: str,
@@ -105,12 +115,6 @@ async def publish_post(conn, post_id: uuid.UUID, published_at: datetime.datetime
 
 async def set_state(conn, post_id: uuid.UUID, state: str, scheduled_at: datetime.datetime | None = None) -> None:
     await _sql.set_state(conn, id=post_id, state=state, scheduled_at=scheduled_at)
-
-
-async def viewer_states(conn, viewer_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, bool]]:
-    rows = await all_rows(_sql.viewer_states, conn, viewer_id=viewer_id, ids=list(ids))
-    return {row["id"]: {"liked": row["liked"], "bookmarked": row["bookmarked"], "reposted": row["reposted"]}
-            for row in rows}
 
 
 async def insert_media(conn, post_id: uuid.UUID, media_ids: Sequence[uuid.UUID]) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 from .posts_repository import Embed, PostRow
 
 SECOND = datetime.timedelta(seconds=1)
-NO_VIEWER_STATE = {"liked": False, "bookmarked": False, "reposted": False}
 
 
 @dataclasses.dataclass(frozen=True)
