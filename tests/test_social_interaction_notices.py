@@ -106,6 +106,12 @@ async def test_a_posts_watchers_see_its_counters_and_comments_live_from_the_outb
     frame = await _frame(watcher, "social.post.liked")
     assert (frame["topic"], frame["data"]) == (f"post:{post['id']}", {"post_id": post["id"], "counters": {
         "likes": liked["likes_count"], "comments": 0, "reposts": 0, "quotes": 0, "bookmarks": 0}})
+    await juma.request("POST", f"/api/posts/{post['id']}/bookmark")  # counted live; who saved it is not told
+    frame = await _frame(watcher, "social.post.bookmarked")
+    assert frame["data"] == {"post_id": post["id"], "counters": {
+        "likes": liked["likes_count"], "comments": 0, "reposts": 0, "quotes": 0, "bookmarks": 1}}
+    await juma.request("DELETE", f"/api/posts/{post['id']}/unbookmark")
+    assert (await _frame(watcher, "social.post.unbookmarked"))["data"]["counters"]["bookmarks"] == 0
     said = await juma.request("POST", f"/api/posts/{post['id']}/comments", json={"text": "Safi"})
     frame = await _frame(watcher, "social.comment.created")
     assert frame["data"]["comment"] == said  # the view REST answered

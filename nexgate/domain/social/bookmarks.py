@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from ... import bus
 from ...errors import Conflict, NotFound
 from ...pagination import NEWEST_FIRST, OLDEST_FIRST, Page, fetch
 from ...platform import Platform
@@ -20,6 +21,7 @@ from ..auth.caller import Caller
 from . import bookmarks_repository as repository
 from . import posts, targets
 from .bookmarks_repository import Bookmark, Collection
+from .events import POST_BOOKMARKED, POST_UNBOOKMARKED
 
 
 def collection_not_found() -> NotFound:
@@ -49,7 +51,9 @@ async def bookmark(platform: Platform, caller: Caller, post_id: uuid.UUID, *,
         made = await repository.insert_bookmark(conn, caller.user_id, post.id, collection_id)
         if made is None:
             return await repository.lock_bookmark(conn, caller.user_id, post.id), False
-        await repository.add_post_bookmarks(conn, post.id, 1)
+        count = await repository.add_post_bookmarks(conn, post.id, 1)
+        await bus.emit(conn, POST_BOOKMARKED, {"post_id": str(post.id), "user_id": str(caller.user_id),
+                                               "bookmarks_count": count})
         if collection_id is not None:
             await repository.add_collection_bookmarks(conn, collection_id, 1)
         return made, True
@@ -61,7 +65,9 @@ async def unbookmark(platform: Platform, caller: Caller, post_id: uuid.UUID) -> 
         gone = await repository.delete_bookmark(conn, caller.user_id, post_id)
         if gone is None:
             return
-        await repository.add_post_bookmarks(conn, post_id, -1)
+        count = await repository.add_post_bookmarks(conn, post_id, -1)
+        await bus.emit(conn, POST_UNBOOKMARKED, {"post_id": str(post_id), "user_id": str(caller.user_id),
+                                                 "bookmarks_count": count})
         if gone.collection_id is not None:
             await repository.add_collection_bookmarks(conn, gone.collection_id, -1)
 

@@ -16,6 +16,8 @@ POST_UNREPOSTED = "social.post.unreposted"
 POST_QUOTED = "social.post.quoted"
 POST_LIKED = "social.post.liked"
 POST_UNLIKED = "social.post.unliked"
+POST_BOOKMARKED = "social.post.bookmarked"
+POST_UNBOOKMARKED = "social.post.unbookmarked"
 COMMENT_CREATED = "social.comment.created"
 COMMENT_EDITED = "social.comment.edited"
 COMMENT_DELETED = "social.comment.deleted"
@@ -60,6 +62,10 @@ EVENTS = declare("social", [
     event(POST_LIKED, "a user liked a post", **_POST, user_id=UUID, likes_count=INTEGER, product_ids=list_of(UUID),
           product_sellers=_SELLERS),
     event(POST_UNLIKED, "a user took back a like of a post", **_POST, user_id=UUID, likes_count=INTEGER),
+    event(POST_BOOKMARKED, "a user bookmarked a post (told on the post's topic as its counters only: who saved it "
+          "is theirs)", post_id=UUID, user_id=UUID, bookmarks_count=INTEGER),
+    event(POST_UNBOOKMARKED, "a user removed their bookmark of a post", post_id=UUID, user_id=UUID,
+          bookmarks_count=INTEGER),
     event(COMMENT_CREATED, "a user commented on a post or replied to a comment", **_POST, comment_id=UUID,
           user_id=UUID, parent_comment_id=nullable(UUID), parent_author_id=nullable(UUID),
           mentioned_user_ids=list_of(UUID), preview=STRING, comments_count=INTEGER, product_ids=list_of(UUID),

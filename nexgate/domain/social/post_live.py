@@ -16,7 +16,8 @@ from ...bus import Event
 from ...platform import Platform
 from . import comments_repository, interaction_views, poll_live, targets_repository
 from .events import (COMMENT_CREATED, COMMENT_DELETED, COMMENT_EDITED, COMMENT_LIKED, COMMENT_UNLIKED, POLL_CLOSED,
-                     POLL_VOTED, POST_LIKED, POST_QUOTED, POST_REPOSTED, POST_UNLIKED, POST_UNREPOSTED)
+                     POLL_VOTED, POST_BOOKMARKED, POST_LIKED, POST_QUOTED, POST_REPOSTED, POST_UNBOOKMARKED,
+                     POST_UNLIKED, POST_UNREPOSTED)
 
 FrameData = Callable[[Platform, Any, Event], Awaitable[dict[str, Any] | None]]
 
@@ -51,7 +52,7 @@ async def comment_likes(platform: Platform, conn, event: Event) -> dict[str, Any
 
 FRAMES: dict[str, FrameData] = {
     POST_LIKED: counters, POST_UNLIKED: counters, POST_REPOSTED: counters, POST_UNREPOSTED: counters,
-    POST_QUOTED: counters,
+    POST_QUOTED: counters, POST_BOOKMARKED: counters, POST_UNBOOKMARKED: counters,
     COMMENT_CREATED: comment, COMMENT_EDITED: comment, COMMENT_DELETED: comment,
     COMMENT_LIKED: comment_likes, COMMENT_UNLIKED: comment_likes,
     POLL_VOTED: poll_live.poll_frame, POLL_CLOSED: poll_live.poll_frame,
