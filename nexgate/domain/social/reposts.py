@@ -21,15 +21,12 @@ from ... import entities as text_entities
 from ...errors import Conflict
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
-from ...sql import all_rows, queries
 from ..auth.caller import Caller
 from ..users import named, visibility
 from . import comments, composing, posts, publishing, targets
-from . import posts_repository, targets_repository
+from . import posts_repository, reposts_repository, targets_repository
 from .events import POST_DELETED, POST_QUOTED, POST_REPOSTED, POST_UNREPOSTED
 from .targets_repository import TargetPost
-
-_sql = queries("social")
 
 
 def _not_repostable(why: str) -> Conflict:
@@ -72,17 +69,17 @@ async def repost(platform: Platform, caller: Caller, post_id: uuid.UUID) -> tupl
     """The caller's repost of the post (and whether it is new), with the original's count."""
     async with platform.core.transaction("social.repost") as conn:
         original = await _original(conn, caller, post_id)
-        repost_id = await _sql.active_repost(conn, author_id=caller.user_id, original_post_id=original.id)
+        repost_id = await reposts_repository.active_repost(conn, caller.user_id, original.id)
         created = repost_id is None
         if created:
             try:
                 async with conn.transaction():
                     repost_id = await _write(conn, caller, kind="repost", original=original)
             except asyncpg.UniqueViolationError:  # the same user's repost at the same time
-                repost_id, created = await _sql.active_repost(conn, author_id=caller.user_id,
-                                                              original_post_id=original.id), False
+                repost_id, created = await reposts_repository.active_repost(conn, caller.user_id,
+                                                                           original.id), False
         if created:
-            count = await _sql.add_post_reposts(conn, id=original.id, delta=1)
+            count = await reposts_repository.add_reposts(conn, original.id, 1)
             await bus.emit(conn, POST_REPOSTED, {
                 "post_id": str(original.id), "repost_id": str(repost_id), "user_id": str(caller.user_id),
                 "original_author_ids": [str(i) for i in original.author_ids], "reposts_count": count})
@@ -95,14 +92,14 @@ async def unrepost(platform: Platform, caller: Caller, post_id: uuid.UUID) -> di
     """Takes back the caller's plain repost of the post (also of a post they may no longer see);
     none changes nothing. A quote is deleted as any post is (``DELETE /api/posts/{quote_id}``)."""
     async with platform.core.transaction("social.unrepost") as conn:
-        repost_id = await _sql.lock_active_repost(conn, author_id=caller.user_id, original_post_id=post_id)
-        if repost_id is None or not await _sql.delete_repost(conn, id=repost_id):
+        repost_id = await reposts_repository.lock_active_repost(conn, caller.user_id, post_id)
+        if repost_id is None or not await reposts_repository.delete_repost(conn, repost_id):
             count = await _count(conn, post_id, "reposts_count")
             return {"post_id": post_id, "reposts_count": count, "post": None}
         await named.change_posts_count(conn, [caller.user_id], -1)
         await bus.emit(conn, POST_DELETED, {"post_id": str(repost_id), "author_ids": [str(caller.user_id)],
                                             "deleted_by": str(caller.user_id)})
-        count = await _sql.add_post_reposts(conn, id=post_id, delta=-1)
+        count = await reposts_repository.add_reposts(conn, post_id, -1)
         await bus.emit(conn, POST_UNREPOSTED, {"post_id": str(post_id), "repost_id": str(repost_id),
                                                "user_id": str(caller.user_id), "reposts_count": count})
     return {"post_id": post_id, "reposts_count": count, "post": None}
@@ -116,7 +113,7 @@ async def quote(platform: Platform, caller: Caller, post_id: uuid.UUID, *, text:
                                                          text_entities.parse(text))
         quote_id = await _write(conn, caller, kind="quote", original=original, text=text, found=found,
                                 mentioned=mentioned, visibility_=visibility)
-        count = await _sql.add_post_quotes(conn, id=original.id, delta=1)
+        count = await reposts_repository.add_quotes(conn, original.id, 1)
         await bus.emit(conn, POST_QUOTED, {
             "post_id": str(original.id), "quote_id": str(quote_id), "user_id": str(caller.user_id),
             "original_author_ids": [str(i) for i in original.author_ids], "preview": comments.preview(text),
@@ -134,9 +131,9 @@ async def original_lost(conn, kind: str, original_post_id: uuid.UUID | None) -> 
     """For the posts' delete, in its transaction: a repost or quote left the published posts, so
     its original counts one fewer."""
     if kind == "repost" and original_post_id is not None:
-        await _sql.add_post_reposts(conn, id=original_post_id, delta=-1)
+        await reposts_repository.add_reposts(conn, original_post_id, -1)
     elif kind == "quote" and original_post_id is not None:
-        await _sql.add_post_quotes(conn, id=original_post_id, delta=-1)
+        await reposts_repository.add_quotes(conn, original_post_id, -1)
 
 
 async def of_post(platform: Platform, caller: Caller | None, post_id: uuid.UUID, *, cursor: str | None,
@@ -148,10 +145,8 @@ async def of_post(platform: Platform, caller: Caller | None, post_id: uuid.UUID,
         post = await targets.visible_post(conn, viewer_id, post_id)
         hidden = await visibility.blocked_either_way(conn, viewer_id)
 
-        async def load(before, n):
-            return await all_rows(_sql.reposts_page, conn, original_post_id=post.id, hidden=hidden,
-                                  before_at=before[0], before_id=before[1], limit=n)
-
-        page = await fetch(NEWEST_FIRST, cursor, limit, load, lambda row: (row["published_at"], row["id"]))
+        page = await fetch(NEWEST_FIRST, cursor, limit,
+                           lambda before, n: reposts_repository.reposts_page(conn, post.id, hidden, before, n),
+                           lambda row: (row["published_at"], row["id"]))
     shown = await posts.visible_posts(platform, viewer_id, [row["id"] for row in page.items])
     return Page(shown, page.next_cursor)
