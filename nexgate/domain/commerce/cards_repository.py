@@ -1,6 +1,8 @@
-"""The SQL of the cards other areas show of products and shops (``sql/commerce/cards.sql``)."""
+"""The SQL of what other areas show of products and shops: their cards (``sql/commerce/cards.sql``)
+and who sells a product (``sql/commerce/sellers.sql``)."""
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 
@@ -23,3 +25,15 @@ async def shops_by_ids(conn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Shop]:
 async def shop_ratings(conn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Rating]:
     found = {row["shop_id"]: _rating(row) for row in await all_rows(_sql.shop_ratings, conn, ids=list(ids))}
     return {shop_id: found.get(shop_id) or _rating(None) for shop_id in ids}
+
+
+@dataclasses.dataclass(frozen=True)
+class ProductSeller:
+    product_id: uuid.UUID
+    product_name: str
+    seller_id: uuid.UUID  # the product's shop's owner
+
+
+async def product_sellers(conn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ProductSeller]:
+    rows = await all_rows(_sql.product_sellers, conn, ids=list(ids))
+    return {row["product_id"]: ProductSeller(**dict(row)) for row in rows}

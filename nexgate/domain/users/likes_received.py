@@ -8,10 +8,7 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 
-from ...sql import all_rows, queries
 from . import repository
-
-_sql = queries("users")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,7 +21,7 @@ class LikesDrift:
 
 async def add_likes_received(conn, user_id: uuid.UUID, delta: int) -> None:
     """On the caller's connection, inside its transaction (the like's)."""
-    await _sql.add_likes_received(conn, id=user_id, delta=delta)
+    await repository.add_likes_received(conn, user_id, delta)
 
 
 async def lock_batch(conn, after: uuid.UUID, limit: int) -> list[uuid.UUID]:
@@ -39,5 +36,5 @@ async def set_likes_received(conn, counts: Mapping[uuid.UUID, int]) -> list[Like
     if not counts:
         return []
     ids = sorted(counts)
-    rows = await all_rows(_sql.set_likes_received, conn, ids=ids, counts=[counts[i] for i in ids])
+    rows = await repository.set_likes_received(conn, ids, [counts[i] for i in ids])
     return [LikesDrift(**dict(row)) for row in rows]

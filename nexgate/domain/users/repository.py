@@ -222,3 +222,12 @@ async def ids_by_usernames(conn, usernames: Iterable[str]) -> dict[str, uuid.UUI
 
 async def change_posts_count(conn, ids: Iterable[uuid.UUID], delta: int) -> None:
     await _sql.change_posts_count(conn, ids=list(ids), delta=delta)
+
+
+async def add_likes_received(conn, user_id: uuid.UUID, delta: int) -> None:
+    await _sql.add_likes_received(conn, id=user_id, delta=delta)
+
+
+async def set_likes_received(conn, ids: list[uuid.UUID], counts: list[int]) -> list[asyncpg.Record]:
+    """Each user's count set; the rows of those whose count was wrong (id, username, old and new count)."""
+    return await all_rows(_sql.set_likes_received, conn, ids=ids, counts=counts)
