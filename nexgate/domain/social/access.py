@@ -52,17 +52,36 @@ def may_see(post: PostRow, viewer_id: uuid.UUID | None) -> bool:
     return any(visibility.content_visible(rel) for rel in relationships)
 
 
+async def seen_row(conn, viewer_id: uuid.UUID | None, post_id: uuid.UUID) -> PostRow | None:
+    """The post as the viewer (None: anonymous) is shown it, if they may see it."""
+    row = (await posts_repository.posts_for_viewer(conn, viewer_id, [post_id])).get(post_id)
+    return row if row is not None and may_see(row, viewer_id) else None
+
+
+async def visible_row(conn, viewer_id: uuid.UUID | None, post_id: uuid.UUID) -> PostRow:
+    """The post if the viewer may see it, else 404 ``post_not_found``."""
+    row = await seen_row(conn, viewer_id, post_id)
+    if row is None:
+        raise post_not_found()
+    return row
+
+
+async def held_post(conn, post_id: uuid.UUID) -> LockedPost:
+    """The post, not deleted, its row held for the transaction, with its authors and pending
+    invitees as they are now; else 404 ``post_not_found``."""
+    post = await posts_repository.lock_post(conn, post_id)
+    if post is None or post.state == "deleted":
+        raise post_not_found()
+    return post
+
+
 async def lock_authored(conn, post_id: uuid.UUID, user_id: uuid.UUID) -> LockedPost:
     """The post, locked for the transaction, if ``user_id`` is one of its authors (its creator or
     an accepted co-author): what editing, deleting and publishing ask. A deleted post, or one the
     user may not see, is 404 ``post_not_found``; one they may see but did not write is 403
     ``not_post_author``."""
-    post = await posts_repository.lock_post(conn, post_id)
-    if post is None or post.state == "deleted":
-        raise post_not_found()
+    post = await held_post(conn, post_id)
     if user_id not in post.author_ids:
-        seen = (await posts_repository.posts_for_viewer(conn, user_id, [post_id])).get(post_id)
-        if seen is None or not may_see(seen, user_id):
-            raise post_not_found()
+        await visible_row(conn, user_id, post_id)
         raise Forbidden("Only the post's authors may do this", code="not_post_author")
     return post

@@ -31,7 +31,7 @@ from ...platform import Platform
 from ...sql import all_rows, queries
 from ..auth.caller import Caller
 from ..users import visibility
-from . import post_access, publishing, views
+from . import access, publishing, views
 from .posts import MAX_COLLABORATORS  # co-authors and pending invites, besides the creator
 from .events import COLLABORATION_ACCEPTED, COLLABORATION_DECLINED, COLLABORATION_INVITED, COLLABORATOR_REMOVED
 
@@ -44,7 +44,7 @@ def invite_not_found() -> NotFound:
 
 async def accept(platform: Platform, caller: Caller, post_id: uuid.UUID) -> dict[str, Any]:
     async with platform.core.transaction("social.collaboration_accept") as conn:
-        await post_access.held_post(conn, post_id)
+        await access.held_post(conn, post_id)
         row = await _sql.collab_accept(conn, post_id=post_id, user_id=caller.user_id)
         if row is None:
             if await _sql.collab_row(conn, post_id=post_id, user_id=caller.user_id) is not None:
@@ -57,7 +57,7 @@ async def accept(platform: Platform, caller: Caller, post_id: uuid.UUID) -> dict
 
 async def decline(platform: Platform, caller: Caller, post_id: uuid.UUID) -> None:
     async with platform.core.transaction("social.collaboration_decline") as conn:
-        await post_access.held_post(conn, post_id)
+        await access.held_post(conn, post_id)
         row = await _sql.collab_row(conn, post_id=post_id, user_id=caller.user_id)
         if row is None:
             raise invite_not_found()
@@ -72,9 +72,9 @@ async def invite(platform: Platform, caller: Caller, post_id: uuid.UUID,
                  user_ids: Sequence[uuid.UUID]) -> dict[str, Any]:
     wanted = list(dict.fromkeys(user_ids))
     async with platform.core.transaction("social.collaboration_invite") as conn:
-        post = await post_access.held_post(conn, post_id)
+        post = await access.held_post(conn, post_id)
         if post.author_id != caller.user_id:
-            await post_access.visible_post(conn, caller.user_id, post_id)
+            await access.visible_row(conn, caller.user_id, post_id)
             raise Forbidden("Only the post's creator invites co-authors", code="not_post_creator")
         if caller.user_id in wanted:
             raise Invalid.fields("body", {"user_ids": "You are the post's creator"}, code="cannot_invite_self")
@@ -97,9 +97,9 @@ async def remove(platform: Platform, caller: Caller, post_id: uuid.UUID, user_id
     """The creator removes a co-author or withdraws an invite; a co-author (or an invited user)
     leaves. The post stays, without their name."""
     async with platform.core.transaction("social.collaborator_remove") as conn:
-        post = await post_access.held_post(conn, post_id)
+        post = await access.held_post(conn, post_id)
         if caller.user_id not in (post.author_id, user_id):
-            await post_access.visible_post(conn, caller.user_id, post_id)
+            await access.visible_row(conn, caller.user_id, post_id)
             raise Forbidden("Only the post's creator removes a co-author", code="not_post_creator")
         if user_id == post.author_id:
             raise Conflict("The post's creator is always its author", code="creator_not_removable")
@@ -118,7 +118,7 @@ async def collaborators(platform: Platform, viewer: Caller | None, post_id: uuid
     invites too."""
     viewer_id = None if viewer is None else viewer.user_id
     async with platform.core.connection() as conn:
-        post = await post_access.visible_post(conn, viewer_id, post_id)
+        post = await access.visible_row(conn, viewer_id, post_id)
         found = await _collaborators(conn, post_id)
         involved = viewer_id == post.author_id or any(c["user"]["id"] == viewer_id for c in found["collaborators"])
         if not involved:
@@ -142,7 +142,7 @@ def _invite_position(row) -> tuple[datetime.datetime, uuid.UUID]:
 
 async def _author_ids(conn, post_id: uuid.UUID) -> list[str]:
     """The post's authors as they are now (the row is held already)."""
-    return [str(a) for a in (await post_access.held_post(conn, post_id)).author_ids]
+    return [str(a) for a in (await access.held_post(conn, post_id)).author_ids]
 
 
 async def _tell(conn, name: str, post_id: uuid.UUID, *, user_id: uuid.UUID, invited_by: uuid.UUID) -> None:

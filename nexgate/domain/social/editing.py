@@ -96,8 +96,6 @@ async def edits(platform: Platform, viewer_id: uuid.UUID | None, post_id: uuid.U
                 cursor: str | None) -> Page[dict[str, Any]]:
     """A post's earlier versions, oldest first, to whoever may see the post (404 otherwise)."""
     async with platform.core.connection() as conn:
-        row = (await repository.posts_for_viewer(conn, viewer_id, [post_id])).get(post_id)
-        if row is None or not access.may_see(row, viewer_id):
-            raise access.post_not_found()
+        await access.visible_row(conn, viewer_id, post_id)
         return await fetch(OLDEST_FIRST, cursor, limit, lambda after, n: repository.edits_page(conn, post_id, after, n),
                            lambda edit: (edit["edited_at"], edit["id"]))

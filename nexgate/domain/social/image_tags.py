@@ -22,16 +22,15 @@ from typing import Any
 from ... import bus
 from ...errors import Conflict, Invalid, NotFound
 from ...platform import Platform
-from ...sql import all_rows, queries
 from ..auth.caller import Caller
 from ..commerce import products, shops
 from ..media import library
 from ..users import visibility
-from . import access, post_access
+from . import access
+from . import image_tags_repository as repository
 from .views import image_tag
 from .events import IMAGE_TAG_ADDED, IMAGE_TAG_REMOVED
 
-_sql = queries("social")
 MAX_TAGS = 20  # on one image
 KINDS = ("user", "product", "shop")
 HUNDREDTH = decimal.Decimal("0.01")
@@ -53,24 +52,24 @@ async def add(platform: Platform, caller: Caller, post_id: uuid.UUID, media_id: 
         if post.state != "published":
             raise Conflict("Tags go on a published post's images", code="post_not_published",
                            details={"state": post.state})
-        if await _sql.image_tag_hold_media(conn, post_id=post_id, media_id=media_id) is None:
+        if not await repository.hold_media(conn, post_id, media_id):
             raise media_not_found()
         if await library.kind_of(conn, media_id) != "image":
             raise Invalid("Tags go on images, not videos", code="not_an_image")
         shop_owner_id = await _target(conn, caller, kind, target_id)
-        if await _sql.image_tag_count(conn, post_id=post_id, media_id=media_id) >= MAX_TAGS:
+        if await repository.count(conn, post_id, media_id) >= MAX_TAGS:
             raise Conflict(f"An image holds at most {MAX_TAGS} tags", code="too_many_tags",
                            details={"max": MAX_TAGS})
         ids = {f"{name}_id": target_id if name == kind else None for name in KINDS}
-        if await _sql.image_tag_insert(conn, id=tag_id, post_id=post_id, media_id=media_id, kind=kind,
-                                       x=_hundredths(x), y=_hundredths(y), created_by=caller.user_id, **ids) is None:
+        if not await repository.insert(conn, id=tag_id, post_id=post_id, media_id=media_id, kind=kind,
+                                       x=_hundredths(x), y=_hundredths(y), created_by=caller.user_id, **ids):
             raise Conflict(f"This {kind} is tagged on this image already", code="already_tagged")
         await bus.emit(conn, IMAGE_TAG_ADDED, {
             "post_id": str(post_id), "author_ids": [str(a) for a in post.author_ids], "tag_id": str(tag_id),
             "media_id": str(media_id), "kind": kind, "tagged_by": str(caller.user_id),
             "shop_owner_id": None if shop_owner_id is None else str(shop_owner_id),
             **{name: None if value is None else str(value) for name, value in ids.items()}})
-        row = await _sql.image_tag_by_id(conn, tag_id=tag_id)
+        row = await repository.by_id(conn, tag_id)
         return await _shown(conn, caller.user_id, row)
 
 
@@ -78,9 +77,9 @@ async def remove(platform: Platform, caller: Caller, post_id: uuid.UUID, media_i
                  tag_id: uuid.UUID) -> None:
     async with platform.core.transaction("social.image_tag_remove") as conn:
         post = await access.lock_authored(conn, post_id, caller.user_id)
-        if await _sql.image_tag_hold_media(conn, post_id=post_id, media_id=media_id) is None:
+        if not await repository.hold_media(conn, post_id, media_id):
             raise media_not_found()
-        if await _sql.image_tag_delete(conn, tag_id=tag_id, post_id=post_id, media_id=media_id) is None:
+        if not await repository.delete(conn, tag_id, post_id, media_id):
             raise tag_not_found()
         await bus.emit(conn, IMAGE_TAG_REMOVED, {"post_id": str(post_id),
                                                  "author_ids": [str(a) for a in post.author_ids],
@@ -93,11 +92,11 @@ async def tags_of_image(platform: Platform, viewer: Caller | None, post_id: uuid
     way with the viewer, or of a product or shop the viewer may not see, is left out."""
     viewer_id = None if viewer is None else viewer.user_id
     async with platform.core.connection() as conn:
-        await post_access.visible_post(conn, viewer_id, post_id)
-        if await _sql.image_tag_post_media(conn, post_id=post_id, media_id=media_id) is None:
+        await access.visible_row(conn, viewer_id, post_id)
+        if not await repository.is_post_media(conn, post_id, media_id):
             raise media_not_found()
         shown = []
-        for row in await all_rows(_sql.image_tags_of_media, conn, post_id=post_id, media_id=media_id):
+        for row in await repository.of_media(conn, post_id, media_id):
             if (tag := await _shown(conn, viewer_id, row)) is not None:
                 shown.append(tag)
         return shown

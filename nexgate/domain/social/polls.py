@@ -30,7 +30,7 @@ from ...platform import Platform
 from ...sql import all_rows, queries
 from ..auth.caller import Caller
 from ..users import visibility
-from . import post_access, views
+from . import access, views
 from .events import POLL_CLOSED, POLL_VOTED
 
 _sql = queries("social")
@@ -163,7 +163,7 @@ async def results_of_posts(conn, viewer_id: uuid.UUID | None,
 async def _visible(conn, viewer_id: uuid.UUID | None, poll):
     """The poll's post, if the viewer may see it; else the poll does not exist for them."""
     try:
-        return await post_access.visible_post(conn, viewer_id, poll["post_id"])
+        return await access.visible_row(conn, viewer_id, poll["post_id"])
     except NotFound:
         raise not_found() from None
 

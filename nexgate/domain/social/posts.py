@@ -118,8 +118,7 @@ async def get_post(platform: Platform, viewer_id: uuid.UUID | None, post_id: uui
 async def may_see_post(platform: Platform, viewer_id: uuid.UUID | None, post_id: uuid.UUID) -> bool:
     """Whether the viewer may see the post (the post topic's check): one query."""
     async with platform.core.connection() as conn:
-        row = (await repository.posts_for_viewer(conn, viewer_id, [post_id])).get(post_id)
-    return row is not None and access.may_see(row, viewer_id)
+        return await access.seen_row(conn, viewer_id, post_id) is not None
 
 
 async def visible_posts(platform: Platform, viewer_id: uuid.UUID | None,

@@ -7,7 +7,7 @@ import uuid
 
 from ...errors import NotFound
 from ..commerce import sellers as commerce_sellers
-from . import access, posts_repository
+from . import access
 from . import targets_repository as repository
 from .targets_repository import TargetPost
 
@@ -18,8 +18,8 @@ def post_not_found() -> NotFound:
 
 async def may_see(conn, viewer_id: uuid.UUID | None, post_id: uuid.UUID) -> bool:
     """The post is published and the viewer may see it, by the area's one rule (``access.may_see``)."""
-    row = (await posts_repository.posts_for_viewer(conn, viewer_id, [post_id])).get(post_id)
-    return row is not None and row.state == "published" and access.may_see(row, viewer_id)
+    row = await access.seen_row(conn, viewer_id, post_id)
+    return row is not None and row.state == "published"
 
 
 async def visible_post(conn, viewer_id: uuid.UUID | None, post_id: uuid.UUID) -> TargetPost:
