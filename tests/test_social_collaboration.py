@@ -130,7 +130,8 @@ async def test_the_creator_invites_more_and_removes_and_a_co_author_leaves_but_t
             (await invite(app, baraka, post_id, [neema["id"]], expect=403), "not_post_creator"),
             (await invite(app, amina, post_id, [amina["id"]], expect=422), "cannot_invite_self"),
             (await invite(app, amina, post_id, [baraka["id"]], expect=409), "already_invited"),
-            (await invite(app, amina, post_id, [blocker["id"]], expect=404), "user_not_found"),
+            (await invite(app, amina, post_id, [blocker["id"]], expect=422), "collaborator_not_allowed"),
+            (await invite(app, amina, post_id, [str(uuid.uuid4())], expect=422), "collaborator_not_allowed"),
             (await invite(app, amina, post_id, [str(uuid.uuid4()) for _ in range(9)], expect=409),
              "too_many_collaborators")):
         assert refused["error"]["code"] == code

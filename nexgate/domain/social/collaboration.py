@@ -7,9 +7,10 @@ A post has its creator (``posts.author_id``, who cannot be removed: 409
 together (409 ``too_many_collaborators``). An invited user accepts (they become an author: the
 byline, their profile, equal rights to edit) or declines (the invite's row is deleted and the
 inviter told); with no invite it is 404 ``invite_not_found``, an invite accepted already 409
-``already_accepted``. Only the creator invites (403 ``not_post_creator``), someone they may
-reach (``users.visibility``: 404 ``user_not_found``, 403 ``user_blocked``), not themself (422
-``cannot_invite_self``), not someone invited already (409 ``already_invited``). The creator
+``already_accepted``. Only the creator invites (403 ``not_post_creator``), with the post or
+later, under one rule (``invitees``): not themself (422 ``cannot_invite_self``), only people
+within reach (the users area's ``tag`` rule; else 422 ``collaborator_not_allowed`` naming them),
+not someone invited already (409 ``already_invited``). The creator
 removes anyone; anyone else removes only themself (403 ``not_post_creator``). When the last
 pending invite of a ``pending_collaboration`` post is resolved (accepted, declined or removed),
 the post is published in the same transaction (publishing.py).
@@ -25,29 +26,51 @@ from collections.abc import Sequence
 from typing import Any
 
 from ... import bus
-from ...errors import Conflict, Forbidden, Invalid, NotFound
+from ...errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
-from ...sql import all_rows, queries
 from ..auth.caller import Caller
 from ..users import visibility
 from . import access, publishing, views
-from .posts import MAX_COLLABORATORS  # co-authors and pending invites, besides the creator
+from . import collaboration_repository as repository
 from .events import COLLABORATION_ACCEPTED, COLLABORATION_DECLINED, COLLABORATION_INVITED, COLLABORATOR_REMOVED
 
-_sql = queries("social")
+MAX_COLLABORATORS = 10  # co-authors and pending invites, besides the creator
 
 
 def invite_not_found() -> NotFound:
     return NotFound("You have no invite to co-author this post", code="invite_not_found")
 
 
+async def invitees(conn, creator_id: uuid.UUID, user_ids: Sequence[uuid.UUID], field: str) -> list[uuid.UUID]:
+    """The users of ``user_ids`` (once each, in order) the creator may invite to co-author: not
+    the creator (422 ``cannot_invite_self``), each within reach (the users area's ``tag`` rule:
+    not blocked either way, an account that exists; else 422 ``collaborator_not_allowed`` naming
+    them in ``user_ids``). Errors name ``field`` of the request's body."""
+    wanted = list(dict.fromkeys(user_ids))
+    if creator_id in wanted:
+        raise Invalid.fields("body", {field: ["You are the post's creator."]}, code="cannot_invite_self",
+                             message="You cannot invite yourself")
+    refused = []
+    for user_id in wanted:
+        try:
+            visibility.require_reach(await visibility.relationship_in(conn, creator_id, user_id), creator_id, user_id,
+                                     "tag")
+        except DomainError:
+            refused.append(str(user_id))
+    if refused:
+        raise Invalid.fields("body", {field: ["You cannot invite some of these users."]},
+                             code="collaborator_not_allowed", message="You cannot invite some of these users",
+                             user_ids=refused)
+    return wanted
+
+
 async def accept(platform: Platform, caller: Caller, post_id: uuid.UUID) -> dict[str, Any]:
     async with platform.core.transaction("social.collaboration_accept") as conn:
         await access.held_post(conn, post_id)
-        row = await _sql.collab_accept(conn, post_id=post_id, user_id=caller.user_id)
+        row = await repository.accept(conn, post_id, caller.user_id)
         if row is None:
-            if await _sql.collab_row(conn, post_id=post_id, user_id=caller.user_id) is not None:
+            if await repository.collaborator(conn, post_id, caller.user_id) is not None:
                 raise Conflict("You co-author this post already", code="already_accepted")
             raise invite_not_found()
         await _tell(conn, COLLABORATION_ACCEPTED, post_id, user_id=caller.user_id, invited_by=row["invited_by"])
@@ -58,35 +81,31 @@ async def accept(platform: Platform, caller: Caller, post_id: uuid.UUID) -> dict
 async def decline(platform: Platform, caller: Caller, post_id: uuid.UUID) -> None:
     async with platform.core.transaction("social.collaboration_decline") as conn:
         await access.held_post(conn, post_id)
-        row = await _sql.collab_row(conn, post_id=post_id, user_id=caller.user_id)
+        row = await repository.collaborator(conn, post_id, caller.user_id)
         if row is None:
             raise invite_not_found()
         if row["status"] != "pending":
             raise Conflict("You co-author this post already: leave it instead", code="already_accepted")
-        await _sql.collab_delete(conn, post_id=post_id, user_id=caller.user_id)
+        await repository.delete(conn, post_id, caller.user_id)
         await _tell(conn, COLLABORATION_DECLINED, post_id, user_id=caller.user_id, invited_by=row["invited_by"])
         await publishing.publish_if_resolved(conn, platform, post_id)
 
 
 async def invite(platform: Platform, caller: Caller, post_id: uuid.UUID,
                  user_ids: Sequence[uuid.UUID]) -> dict[str, Any]:
-    wanted = list(dict.fromkeys(user_ids))
     async with platform.core.transaction("social.collaboration_invite") as conn:
         post = await access.held_post(conn, post_id)
         if post.author_id != caller.user_id:
             await access.visible_row(conn, caller.user_id, post_id)
             raise Forbidden("Only the post's creator invites co-authors", code="not_post_creator")
-        if caller.user_id in wanted:
-            raise Invalid.fields("body", {"user_ids": "You are the post's creator"}, code="cannot_invite_self")
-        count = await _sql.collab_count(conn, post_id=post_id)
+        wanted = list(dict.fromkeys(user_ids))
+        count = await repository.count(conn, post_id)
         if count + len(wanted) > MAX_COLLABORATORS:
             raise Conflict(f"A post has at most {MAX_COLLABORATORS} co-authors and invites", code="too_many_collaborators",
                            details={"max": MAX_COLLABORATORS, "current": count})
+        await invitees(conn, caller.user_id, wanted, "user_ids")
         for user_id in wanted:
-            visibility.require_reach(await visibility.relationship_in(conn, caller.user_id, user_id),
-                                     caller.user_id, user_id, "tag")
-        for user_id in wanted:
-            if not await _sql.collab_insert(conn, post_id=post_id, user_id=user_id, invited_by=caller.user_id):
+            if not await repository.insert(conn, post_id, user_id, caller.user_id):
                 raise Conflict("This user is invited or co-authors the post already", code="already_invited",
                                details={"user_id": str(user_id)})
             await _tell(conn, COLLABORATION_INVITED, post_id, user_id=user_id, invited_by=caller.user_id)
@@ -103,7 +122,7 @@ async def remove(platform: Platform, caller: Caller, post_id: uuid.UUID, user_id
             raise Forbidden("Only the post's creator removes a co-author", code="not_post_creator")
         if user_id == post.author_id:
             raise Conflict("The post's creator is always its author", code="creator_not_removable")
-        row = await _sql.collab_delete(conn, post_id=post_id, user_id=user_id)
+        row = await repository.delete(conn, post_id, user_id)
         if row is None:
             raise NotFound("This user neither co-authors this post nor is invited to", code="collaborator_not_found")
         await bus.emit(conn, COLLABORATOR_REMOVED, {
@@ -130,9 +149,9 @@ async def my_invites(platform: Platform, caller: Caller, *, cursor: str | None, 
     """The caller's pending invites, newest first."""
     async with platform.core.connection() as conn:
         hidden = await visibility.blocked_either_way(conn, caller.user_id)
-        page = await fetch(NEWEST_FIRST, cursor, limit, lambda after, n: all_rows(
-            _sql.collab_pending_of_user, conn, user_id=caller.user_id, hidden_user_ids=hidden,
-            after_at=after[0], after_id=after[1], limit=n), _invite_position)
+        page = await fetch(NEWEST_FIRST, cursor, limit,
+                           lambda after, n: repository.pending_of_user(conn, caller.user_id, hidden, after, n),
+                           _invite_position)
         return page.map(views.collaboration_invite)
 
 
@@ -152,5 +171,4 @@ async def _tell(conn, name: str, post_id: uuid.UUID, *, user_id: uuid.UUID, invi
 
 
 async def _collaborators(conn, post_id: uuid.UUID) -> dict[str, Any]:
-    rows = await all_rows(_sql.collab_of_post, conn, post_id=post_id)
-    return views.collaborators(post_id, rows)
+    return views.collaborators(post_id, await repository.of_post(conn, post_id))

@@ -12,48 +12,25 @@ from collections.abc import Sequence
 from typing import Any
 
 from ... import bus
-from ...errors import DomainError, Invalid
+from ...errors import Invalid
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
 from ..commerce import cards as commerce_cards
 from ..events import cards as event_cards
 from ..media import attachments
-from ..users import visibility
-from . import access, composing, polls, publishing
+from . import access, collaboration, composing, polls, publishing
 from . import posts_repository as repository
 from .events import COLLABORATION_INVITED
 from .views import PostView, embed_view, post_view
 
 MAX_TEXT = 5000
 MAX_MEDIA = 20
-MAX_COLLABORATORS = 10
 VISIBILITIES = ("public", "followers", "private")
 
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
-
-
-async def _collaborators(conn, author_id: uuid.UUID, wanted: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    """The users invited to co-author: not the author, each within reach (the users area's
-    ``tag`` rule: not blocked either way); 422 ``collaborator_not_allowed`` naming ``collaborator_ids``."""
-    ids = list(dict.fromkeys(wanted))
-    if author_id in ids:
-        raise Invalid.fields("body", {"collaborator_ids": ["You are the post's author already."]},
-                             code="collaborator_not_allowed", message="You cannot invite yourself")
-    refused = []
-    for user_id in ids:
-        try:
-            visibility.require_reach(await visibility.relationship_in(conn, author_id, user_id), author_id, user_id,
-                                     "tag")
-        except DomainError:
-            refused.append(str(user_id))
-    if refused:
-        raise Invalid.fields("body", {"collaborator_ids": ["You cannot invite some of these users."]},
-                             code="collaborator_not_allowed", message="You cannot invite some of these users",
-                             user_ids=refused)
-    return ids
 
 
 def future(moment: datetime.datetime | None, field: str) -> datetime.datetime | None:
@@ -81,7 +58,7 @@ async def create_post(platform: Platform, caller: Caller, body: dict[str, Any]) 
         text = await composing.text(platform, conn, author_id, raw)
         kinds = await composing.media(conn, author_id, media_ids)
         embeds = await composing.embeds(conn, author_id, body.get("embeds") or [], text.shop_ids)
-        invited = await _collaborators(conn, author_id, body.get("collaborator_ids") or [])
+        invited = await collaboration.invitees(conn, author_id, body.get("collaborator_ids") or [], "collaborator_ids")
         await repository.insert_post(
             conn, id=post_id, author_id=author_id, kind="original",
             post_type=composing.post_type(kinds, embeds, poll is not None), state="draft",

@@ -58,11 +58,11 @@ async def list_collaborators(request: web.Request, *, post_id: uuid.UUID) -> web
 
 
 @routes.post("/api/posts/{post_id}/collaborators", summary="Invite co-authors", ids=(POST_ID,), body=InviteIn,
-             response=CollaboratorsSchema, status=201, errors=(403, 404, 409))
+             response=CollaboratorsSchema, status=201, errors=(403, 404, 409, 422))
 async def invite(request: web.Request, *, body: dict, post_id: uuid.UUID) -> web.Response:
-    """The post's creator only (403 `not_post_creator`): people you may reach (404
-    `user_not_found`, 403 `user_blocked`), not yourself (422 `cannot_invite_self`), not invited
-    already (409 `already_invited`), at most 10 co-authors and invites (409
+    """The post's creator only (403 `not_post_creator`): not yourself (422
+    `cannot_invite_self`), people you may reach (422 `collaborator_not_allowed`,
+    `details.user_ids`), not invited already (409 `already_invited`), at most 10 co-authors and invites (409
     `too_many_collaborators`). Each is told."""
     found = await collaboration.invite(request.app[PLATFORM], caller(request), post_id, body["user_ids"])
     return json_response(CollaboratorsSchema, found, 201)

@@ -33,8 +33,8 @@ async def create_post(request: web.Request, *, body: dict) -> web.Response:
     `media_purpose_mismatch`, 409 `media_not_ready`, each naming `media_ids`). An embed that does
     not exist or is not published is 422 `embed_not_available` naming `embeds.N.id`. A poll has 2
     to 10 options. `scheduled_at` and `poll.expires_at` must be in the future (422
-    `not_in_future`). A collaborator you may not reach, or yourself, is 422
-    `collaborator_not_allowed`; with invites pending, publishing leaves the post
+    `not_in_future`). Inviting yourself is 422 `cannot_invite_self`; a collaborator you may not
+    reach is 422 `collaborator_not_allowed` (`details.user_ids`); with invites pending, publishing leaves the post
     `pending_collaboration` until each is answered."""
     found = await posts.create_post(request.app[PLATFORM], caller(request), body)
     return json_response(PostSchema, found, 201)

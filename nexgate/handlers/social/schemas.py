@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from ...domain.social import access, composing, posts
+from ...domain.social import access, collaboration, composing, posts
 from ...pagination import PageQuery, page_schema
 from ...validation import Name, Text
 from ..media.schemas import MediaSchema
@@ -33,7 +33,7 @@ class PostIn(ma.Schema):
         "description": "Published products, open shops and published events to show as cards, in order"})
     poll = ma.fields.Nested(lambda: PollIn(), load_default=None, allow_none=True)
     collaborator_ids = ma.fields.List(ma.fields.UUID(), load_default=list,
-                                      validate=ma.validate.Length(max=posts.MAX_COLLABORATORS), metadata={
+                                      validate=ma.validate.Length(max=collaboration.MAX_COLLABORATORS), metadata={
         "description": "Up to 10 users invited to co-author it (not yourself); the post is published once they "
                        "have all answered"})
     scheduled_at = ma.fields.AwareDateTime(load_default=None, allow_none=True, metadata={
