@@ -16,7 +16,7 @@ from nexgate.domain.social import image_tags
 from tests.support.commerce import create_product, open_shop, rows
 from tests.support.notifications import WORKERS, centre, event_ids, handled, person
 from tests.support.shared_app import shared_client
-from tests.support.social import create_post, edit_post, get_post, post_image
+from tests.support.social import create_post, edit_post, get_post, post_image, post_video
 from tests.support.social_together import people  # noqa: F401  (the module's users)
 from tests.support.social_together import (answer, collaborators, invite, invites, remove_collaborator, tag, tags,
                                            tokens_of, untag)
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group(
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def app(database_urls, tmp_path_factory, _cpu_pool):
-    async with shared_client(database_urls, tmp_path_factory, _cpu_pool, worker_names=WORKERS,
+    async with shared_client(database_urls, tmp_path_factory, _cpu_pool, worker_names=[*WORKERS, "media"],
                              bus_prefetch=1) as started:
         yield started
 
@@ -233,3 +233,16 @@ async def test_image_tags_are_placed_by_the_authors_within_reach_and_tell_who_is
     assert told[0]["link"] == f"nexgate://posts/{post_id}?media={photo}"
     assert _texts((await centre(owner_api))["items"], "shop_tagged_in_image") == [
         f"{name} tagged your shop in an image"]
+
+
+async def test_a_post_shows_its_images_and_videos_in_order_and_tags_go_on_the_images_only(app, people):
+    amina, baraka = [tokens_of(await people.new(app)) for _ in range(2)]
+    clip, photo = await post_video(app, amina, width=160, height=120), await post_image(app, amina)
+    post = await create_post(app, amina, text="Tazama", media_ids=[clip, photo])
+    shown = (await get_post(app, None, post["id"]))["media"]
+    assert [(m["id"], m["kind"], m["width"], m["height"]) for m in shown] == [
+        (clip, "video", 160, 120), (photo, "image", 320, 240)]
+    assert shown[0]["poster"] and shown[0]["variants"] and shown[1]["blurhash"]
+    refused = await tag(app, amina, post["id"], clip, "user", baraka["id"], expect=422)
+    assert refused["error"]["code"] == "not_an_image"
+    assert await tags(app, amina, post["id"], clip) == []

@@ -3,8 +3,12 @@ acting user's token response (``tests.support.users.user``; None: anonymous), as
 expected status (``expect``) and returns the decoded JSON body (None for 204)."""
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from tests.conftest import eventually
 from tests.support.auth import bearer
-from tests.support.media import jpeg_bytes
+from tests.support.media import jpeg_bytes, make_video
 from tests.support.media_api import upload
 from tests.support.users import _call
 
@@ -40,6 +44,25 @@ async def post_image(client, tokens: dict, *, purpose: str = "post", width: int 
                                 [("picha.jpg", jpeg_bytes(width, height))])
     assert status == 201, body
     return body["media"][0]["id"]
+
+
+async def post_video(client, tokens: dict, *, width: int = 160, height: int = 120) -> str:
+    """The id of a short MP4 the user uploaded for a post, once the ``media`` worker made it ready
+    (the app must run that worker)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "klipu.mp4"
+        make_video(path, width=width, height=height, seconds=0.5, audio=False)
+        status, body = await upload(client, {**tokens, "headers": bearer(tokens)}, "post",
+                                    [("klipu.mp4", path.read_bytes())])
+    assert status == 201, body
+    media_id = body["media"][0]["id"]
+
+    async def ready():
+        shown = await _call(client, "GET", f"/api/media/{media_id}", tokens, 200)
+        assert shown["status"] != "failed", shown
+        return shown["status"] == "ready"
+    await eventually(ready, timeout=60, interval=0.2)
+    return media_id
 
 
 async def publish_post(client, tokens: dict, post_id: str, *, expect: int = 200, **body) -> dict:

@@ -5,7 +5,7 @@ whoever may see the post.
 
 Refusals: a post the caller may not see is 404 ``post_not_found``; one not published (yet, or
 deleted) 409 ``post_not_published``; someone who is not an author 403 ``not_post_author``, an
-invited co-author who has not accepted 403 ``collaboration_not_accepted``; media that is not
+invited co-author who has not accepted too; media that is not
 the post's 404 ``media_not_found``, a video 422 ``not_an_image``; a user the author may not
 reach (they blocked the author: 404 ``user_not_found``; the author blocked them: 403
 ``user_blocked``), a product or shop the author may not see (404 ``product_not_found``,
