@@ -18,6 +18,7 @@ from nexgate.keys import PLATFORM
 from tests.conftest import eventually
 from tests.support.commerce import call, rows
 from tests.support.social import create_post, delete_post
+from tests.support.social_interactions import comment, like
 from tests.support.social_together import answer
 from tests.support.users import block, follow, mute, unfollow, unmute, update_profile, user
 
@@ -167,11 +168,14 @@ async def test_explore_ranks_by_engagement_and_leaves_out_whom_you_follow_block_
     hidden = (await create_post(client, dave, text="for followers", visibility="followers"))["id"]
     own = (await create_post(client, amina, text="mine"))["id"]
     old = (await create_post(client, carol, text="four days ago"))["id"]
-    async with client.app[PLATFORM].core.connection() as conn:  # engagement as likes and comments leave it
-        await conn.execute("UPDATE posts SET likes_count = 40, comments_count = 5 WHERE id = $1", uuid.UUID(popular))
-        await conn.execute("UPDATE posts SET reposts_count = 3 WHERE id = $1", uuid.UUID(by_dave))
-        await conn.execute("UPDATE posts SET published_at = now() - interval '4 days', likes_count = 1000"
-                           " WHERE id = $1", uuid.UUID(old))  # past explore's window
+    # engagement: popular 1 + 2 likes + 2 x 1 comment = 5, by_dave 1 + 3 x 1 quote = 4, the rest 1
+    for fan in (bob, dave):
+        await like(client, fan, popular)
+        await like(client, fan, old)
+    await comment(client, bob, popular, "Safi sana")
+    await call(client, "POST", f"/api/posts/{by_dave}/quote", carol, 201, json={"text": "Tazama hii"})
+    async with client.app[PLATFORM].core.connection() as conn:  # the most liked, but past explore's window
+        await conn.execute("UPDATE posts SET published_at = now() - interval '4 days' WHERE id = $1", uuid.UUID(old))
 
     # A co-authored post counts as each accepted co-author's: on bob's profile and in the home
     # feed of his followers (read from the database here: no fan-out runs in this app).
