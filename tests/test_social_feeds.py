@@ -19,8 +19,8 @@ from tests.conftest import eventually
 from tests.support.commerce import call, rows
 from tests.support.social import create_post, delete_post
 from tests.support.social_interactions import comment, like
-from tests.support.social_together import answer
-from tests.support.users import block, follow, mute, unfollow, unmute, update_profile, user
+from tests.support.social_together import answer, invite, remove_collaborator
+from tests.support.users import block, follow, mute, profile, unfollow, unmute, update_profile, user
 
 pytestmark = pytest.mark.xdist_group("social_feeds")
 
@@ -213,3 +213,32 @@ async def test_explore_ranks_by_engagement_and_leaves_out_whom_you_follow_block_
     for path in ("/api/hashtags/nothing", "/api/hashtags/nothing/posts"):
         assert (await call(client, "GET", path, None, 404))["error"]["code"] == "hashtag_not_found"
     await call(client, "GET", "/api/posts/explore", None, 422, params={"cursor": "bm90IGEgY3Vyc29y"})
+
+
+async def test_a_co_author_who_joins_a_published_post_brings_it_to_their_followers_and_profile(feeds_app, users):
+    client = feeds_app
+    api = await users.new(client.server)
+    amina = {**api.tokens, "id": str(api.user_id)}
+    bob, carol = [await user(client) for _ in range(2)]
+    await follow(client, amina, bob["id"])  # amina follows bob, not carol
+    assert (await call(client, "GET", "/api/posts", amina, 200))["items"] == []  # she is active
+    device = await api.live()
+    shared = (await create_post(client, carol, text="tuliandika pamoja"))["id"]
+    await _handled(client, shared)
+    assert not await _in_feed(client, amina["id"], shared)
+    await invite(client, carol, shared, [bob["id"]])
+    await answer(client, bob, shared, "accept")
+
+    # In amina's set (fanned out for bob), told live as bob's, and counted on bob's profile.
+    await eventually(lambda: _in_feed(client, amina["id"], shared), timeout=20)
+    while (frame := await device.next_event(timeout=10))["event"] != fanout.NEW_POSTS:
+        pass
+    assert (frame["data"]["post_id"], frame["data"]["author_id"]) == (shared, bob["id"])
+    assert _ids(await call(client, "GET", "/api/posts", amina, 200)) == [shared]
+    assert (await profile(client, None, bob["id"]))["stats"]["posts"] == 1
+
+    # Bob leaves: off his profile's count, and out of amina's home at the next read.
+    await remove_collaborator(client, bob, shared, bob["id"])
+    assert (await profile(client, None, bob["id"]))["stats"]["posts"] == 0
+    assert (await profile(client, None, carol["id"]))["stats"]["posts"] == 1
+    assert (await call(client, "GET", "/api/posts", amina, 200))["items"] == []

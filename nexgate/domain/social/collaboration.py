@@ -30,7 +30,7 @@ from ...errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
-from ..users import visibility
+from ..users import named, visibility
 from . import access, publishing, views
 from . import collaboration_repository as repository
 from .events import COLLABORATION_ACCEPTED, COLLABORATION_DECLINED, COLLABORATION_INVITED, COLLABORATOR_REMOVED
@@ -67,13 +67,20 @@ async def invitees(conn, creator_id: uuid.UUID, user_ids: Sequence[uuid.UUID], f
 
 async def accept(platform: Platform, caller: Caller, post_id: uuid.UUID) -> dict[str, Any]:
     async with platform.core.transaction("social.collaboration_accept") as conn:
-        await access.held_post(conn, post_id)
+        post = await access.held_post(conn, post_id)
         row = await repository.accept(conn, post_id, caller.user_id)
         if row is None:
             if await repository.collaborator(conn, post_id, caller.user_id) is not None:
                 raise Conflict("You co-author this post already", code="already_accepted")
             raise invite_not_found()
-        await _tell(conn, COLLABORATION_ACCEPTED, post_id, user_id=caller.user_id, invited_by=row["invited_by"])
+        # A post published already is theirs from now: on their profile's count and (through the
+        # event) in their followers' feeds. A post waiting for them is counted when it is published.
+        published_at = post.published_at if post.state == "published" else None
+        if published_at is not None:
+            await named.change_posts_count(conn, [caller.user_id], +1)
+        await _tell(conn, COLLABORATION_ACCEPTED, post_id, user_id=caller.user_id, invited_by=row["invited_by"],
+                    published_at=None if published_at is None else published_at.isoformat(),
+                    visibility=post.visibility)
         await publishing.publish_if_resolved(conn, platform, post_id)
         return await _collaborators(conn, post_id)
 
@@ -130,6 +137,8 @@ async def remove(platform: Platform, caller: Caller, post_id: uuid.UUID, user_id
             "user_id": str(user_id), "by": str(caller.user_id)})
         if row["status"] == "pending":
             await publishing.publish_if_resolved(conn, platform, post_id)
+        elif post.state == "published":
+            await named.change_posts_count(conn, [user_id], -1)
 
 
 async def collaborators(platform: Platform, viewer: Caller | None, post_id: uuid.UUID) -> dict[str, Any]:
@@ -164,10 +173,11 @@ async def _author_ids(conn, post_id: uuid.UUID) -> list[str]:
     return [str(a) for a in (await access.held_post(conn, post_id)).author_ids]
 
 
-async def _tell(conn, name: str, post_id: uuid.UUID, *, user_id: uuid.UUID, invited_by: uuid.UUID) -> None:
+async def _tell(conn, name: str, post_id: uuid.UUID, *, user_id: uuid.UUID, invited_by: uuid.UUID,
+                **more: Any) -> None:
     await bus.emit(conn, name, {"post_id": str(post_id),
                                 "author_ids": await _author_ids(conn, post_id),
-                                "user_id": str(user_id), "invited_by": str(invited_by)})
+                                "user_id": str(user_id), "invited_by": str(invited_by), **more})
 
 
 async def _collaborators(conn, post_id: uuid.UUID) -> dict[str, Any]:

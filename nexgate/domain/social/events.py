@@ -88,8 +88,10 @@ EVENTS = declare("social", [
           media_id=UUID),
     event(COLLABORATION_INVITED, "a post's creator invited a user to co-author it", **_POST, user_id=UUID,
           invited_by=UUID),
-    event(COLLABORATION_ACCEPTED, "an invited user accepted to co-author a post", **_POST, user_id=UUID,
-          invited_by=UUID),
+    event(COLLABORATION_ACCEPTED, "an invited user accepted to co-author a post; published_at is the post's when it "
+          "was published already (its new co-author's followers' home feeds gain it), else null (it is fanned out "
+          "when published)", **_POST, user_id=UUID, invited_by=UUID, published_at=nullable(TIMESTAMP),
+          visibility=STRING),
     event(COLLABORATION_DECLINED, "an invited user declined to co-author a post", **_POST, user_id=UUID,
           invited_by=UUID),
     event(COLLABORATOR_REMOVED, "a co-author left a post, or its creator removed them (or their invite); by says who",

@@ -8,6 +8,8 @@ a failure pushes again, which Redis takes as the same push).
   ``NEXGATE_SOCIAL_FANOUT_CHUNK`` at a time; a private post (mentioned users only) goes to the
   mentioned followers only. Each follower it reached (an active one) is told live,
   ``social.feed.new_posts``, once per event (the event's id is the stream id).
+- ``social.collaboration.accepted`` of a post published already: the same for the new
+  co-author and their followers (the post is theirs now; those it reached are told).
 - ``social.post.deleted``: the post leaves those feeds (reads drop it anyway).
 - ``users.follow.created`` / ``users.follow.accepted``: the followee's newest posts are merged
   into the follower's feed if it is built (a new follow shows at once, not only from the next post).
@@ -22,16 +24,19 @@ from ...platform import Platform
 from ..users import audience
 from ..users.events import FOLLOW_ACCEPTED, FOLLOW_CREATED
 from . import feeds_repository as repository
-from .events import POST_DELETED, POST_PUBLISHED
+from . import posts_repository
+from .events import COLLABORATION_ACCEPTED, POST_DELETED, POST_PUBLISHED
 from .feeds import NEWEST_FIRST, REBUILD_ON_FOLLOW, store
 
-ROUTING_KEYS = (POST_PUBLISHED, POST_DELETED, FOLLOW_CREATED, FOLLOW_ACCEPTED)
+ROUTING_KEYS = (POST_PUBLISHED, COLLABORATION_ACCEPTED, POST_DELETED, FOLLOW_CREATED, FOLLOW_ACCEPTED)
 NEW_POSTS = "social.feed.new_posts"
 
 
 async def handle(platform: Platform, conn, event: Event) -> None:
     if event.type == POST_PUBLISHED:
         await published(platform, conn, event)
+    elif event.type == COLLABORATION_ACCEPTED:
+        await co_authored(platform, conn, event)
     elif event.type == POST_DELETED:
         await deleted(platform, conn, event)
     else:
@@ -50,23 +55,40 @@ async def _audience(platform: Platform, conn, author_ids: list[uuid.UUID]):
 
 async def published(platform: Platform, conn, event: Event) -> None:
     payload = event.payload
+    await _fan_out(platform, conn, event.id, uuid.UUID(payload["post_id"]), [uuid.UUID(a) for a in payload["author_ids"]],
+                   datetime.datetime.fromisoformat(payload["published_at"]), payload["visibility"],
+                   {uuid.UUID(u) for u in payload["mentioned_user_ids"]})
+
+
+async def co_authored(platform: Platform, conn, event: Event) -> None:
+    """A co-author joined a post published already: it reaches them and their followers. (A post
+    that waited for them is fanned out, with every author, when it is published.)"""
+    payload = event.payload
+    if payload["published_at"] is None:
+        return
     post_id = uuid.UUID(payload["post_id"])
-    author_ids = [uuid.UUID(a) for a in payload["author_ids"]]
-    published_at = datetime.datetime.fromisoformat(payload["published_at"])
+    mentioned = set(await posts_repository.mentioned_ids(conn, post_id)) if payload["visibility"] == "private" else set()
+    await _fan_out(platform, conn, event.id, post_id, [uuid.UUID(payload["user_id"])],
+                   datetime.datetime.fromisoformat(payload["published_at"]), payload["visibility"], mentioned)
+
+
+async def _fan_out(platform: Platform, conn, event_id, post_id: uuid.UUID, author_ids: list[uuid.UUID],
+                   published_at: datetime.datetime, post_visibility: str, mentioned: set[uuid.UUID]) -> None:
+    """The post into the feeds of its authors ``author_ids`` and their active followers (of a
+    private post, the mentioned ones only), each follower it reached told live once."""
     feeds = store(platform)
     await feeds.push(author_ids, post_id, published_at)
-    mentioned = {uuid.UUID(u) for u in payload["mentioned_user_ids"]}
     told: set[uuid.UUID] = set(author_ids)
     async for author_id, chunk in _audience(platform, conn, author_ids):
-        if payload["visibility"] == "private":
+        if post_visibility == "private":
             chunk = [u for u in chunk if u in mentioned]
         chunk = [u for u in chunk if u not in told]
         reached = await feeds.push(chunk, post_id, published_at)
         told.update(chunk)
         if reached:
             await platform.realtime.publish_to_users(reached, NEW_POSTS, {
-                "post_id": str(post_id), "author_id": str(author_id), "published_at": payload["published_at"]},
-                event_id=event.id)
+                "post_id": str(post_id), "author_id": str(author_id), "published_at": published_at.isoformat()},
+                event_id=event_id)
 
 
 async def deleted(platform: Platform, conn, event: Event) -> None:
