@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     social_actions = social.add_subparsers(required=True, metavar="ACTION")
     social_actions.add_parser(
         "reconcile", help="recount every post's, comment's and collection's counters and every user's likes received "
-                          "from their rows and fix drift"
+                          "and posts from their rows and fix drift"
     ).set_defaults(command=social_reconcile_command)
 
     payments = commands.add_parser("payments", help="operate the payments area")

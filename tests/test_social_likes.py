@@ -15,6 +15,7 @@ from tests import cli
 from tests.support import social_interactions as social
 from tests.support.shared_app import shared_client
 from tests.support.social import create_post as new_post, get_post
+from tests.support.social_together import answer
 from tests.support.users import block, follow, profile, user
 
 pytestmark = [pytest.mark.xdist_group("social_likes"), pytest.mark.asyncio(loop_scope="module")]
@@ -106,15 +107,23 @@ async def test_comment_likes_and_the_reconcile_command(client):
 
     await social.sql(client, "UPDATE posts SET likes_count = 7, comments_count = 0 WHERE id = $1", post["id"])
     await social.sql(client, "UPDATE comments SET likes_count = 3 WHERE id = $1", said["id"])
-    await social.sql(client, "UPDATE users SET likes_received_count = 9 WHERE id = $1", amina["id"])
+    # juma co-authors a second post of amina's: a post of each of theirs
+    shared = await new_post(client, amina, text="Pamoja", collaborator_ids=[juma["id"]])
+    await answer(client, juma, shared["id"], "accept")
+    await new_post(client, amina, text="Rasimu", publish=False)  # a draft is no post of hers yet
+    assert [(await profile(client, None, u["id"]))["stats"]["posts"] for u in (amina, juma)] == [2, 1]
+    await social.sql(client, "UPDATE users SET likes_received_count = 9, posts_count = 5 WHERE id = $1", amina["id"])
+    await social.sql(client, "UPDATE users SET posts_count = 0 WHERE id = $1", juma["id"])
     code, out, err = await cli.run(client.app[PLATFORM].config, "social", "reconcile")
     assert code == 0, err
     assert f"post {post['id']}: likes 7 -> 1" in out and f"post {post['id']}: comments 0 -> 1" in out
     assert f"comment {said['id']}: likes 3 -> 1" in out and f"user {amina['id']}: likes_received 9 -> 1" in out
+    assert f"user {amina['id']}: posts 5 -> 2" in out and f"user {juma['id']}: posts 0 -> 1" in out
     assert len([line for line in out.splitlines() if post["id"] in line or said["id"] in line
-                or amina["id"] in line]) == 4
+                or amina["id"] in line or juma["id"] in line]) == 6
     assert (await social.counters(client, post["id"]))["likes"] == 1
     assert (await social.page(client, None, f"/api/comments/{said['id']}"))["likes_count"] == 1
     code, out, _ = await cli.run(client.app[PLATFORM].config, "social", "reconcile")
     assert code == 0 and post["id"] not in out and said["id"] not in out and amina["id"] not in out
+    assert juma["id"] not in out
 

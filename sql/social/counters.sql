@@ -61,7 +61,13 @@ UPDATE bookmark_collections k
  WHERE k.id = a.id AND a.old_bookmarks <> a.bookmarks
 RETURNING k.id, a.old_bookmarks, a.bookmarks;
 
--- name: likes_received_counts(ids)
--- The likes of the posts each of some users created (their likes_received_count).
-SELECT u.id, (SELECT count(*) FROM post_likes l JOIN posts p ON p.id = l.post_id WHERE p.author_id = u.id)::int AS count
+-- name: user_content_counts(ids)
+-- Each of some users' content counters: the likes of the posts they created (likes_received),
+-- and the published posts they created or co-author (posts).
+SELECT u.id,
+       (SELECT count(*) FROM post_likes l JOIN posts p ON p.id = l.post_id WHERE p.author_id = u.id)::int
+           AS likes_received,
+       ((SELECT count(*) FROM posts p WHERE p.author_id = u.id AND p.state = 'published')
+        + (SELECT count(*) FROM post_collaborators c JOIN posts p ON p.id = c.post_id
+            WHERE c.user_id = u.id AND c.status = 'accepted' AND p.state = 'published'))::int AS posts
   FROM unnest(:ids::uuid[]) AS u(id);

@@ -1,7 +1,7 @@
 """The social area's counters recounted from their rows (``python -m nexgate social reconcile``,
 docs/social.md, "Counters"): each post's likes, comments, reposts, quotes and bookmarks, each
 comment's likes and replies, each bookmark collection's bookmarks, and each user's likes
-received (through the users area, which alone writes ``users``). Every batch locks its rows
+received and posts (through the users area, which alone writes ``users``). Every batch locks its rows
 first, so no action changes them while they are counted; the counters that were wrong are
 fixed and returned."""
 from __future__ import annotations
@@ -9,10 +9,9 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from ...sql import all_rows, queries
-from ..users import likes_received
+from ..users import content_counts
+from . import counters_repository as repository
 
-_sql = queries("social")
 BATCH = 500
 
 
@@ -46,28 +45,27 @@ async def _batches(conn, lock, recount) -> list[Drift]:
 
 
 async def reconcile(conn) -> list[Drift]:
-    async def ids(query, after):
-        return [row["id"] for row in await all_rows(query, conn, after=after, limit=BATCH)]
-
     async def posts(found):
-        rows = await all_rows(_sql.reconcile_post_counts, conn, ids=found)
+        rows = await repository.reconcile_post_counts(conn, found)
         return [d for row in rows for d in _drifts("post", row, ("likes", "comments", "reposts", "quotes",
                                                                  "bookmarks"))]
 
     async def comments(found):
-        rows = await all_rows(_sql.reconcile_comment_counts, conn, ids=found)
+        rows = await repository.reconcile_comment_counts(conn, found)
         return [d for row in rows for d in _drifts("comment", row, ("likes", "replies"))]
 
     async def collections(found):
-        rows = await all_rows(_sql.reconcile_collection_counts, conn, ids=found)
+        rows = await repository.reconcile_collection_counts(conn, found)
         return [d for row in rows for d in _drifts("collection", row, ("bookmarks",))]
 
     async def users(found):
-        rows = await all_rows(_sql.likes_received_counts, conn, ids=found)
-        fixed = await likes_received.set_likes_received(conn, {row["id"]: row["count"] for row in rows})
-        return [Drift("user", user.id, "likes_received", user.old_count, user.new_count) for user in fixed]
+        rows = await repository.user_content_counts(conn, found)
+        fixed = await content_counts.set_recounted(conn, {row["id"]: content_counts.Recounted(
+            row["likes_received"], row["posts"]) for row in rows})
+        return [Drift("user", wrong.id, wrong.counter, wrong.old, wrong.new) for wrong in fixed]
 
-    return (await _batches(conn, lambda after: ids(_sql.lock_post_ids_after, after), posts)
-            + await _batches(conn, lambda after: ids(_sql.lock_comment_ids_after, after), comments)
-            + await _batches(conn, lambda after: ids(_sql.lock_collection_ids_after, after), collections)
-            + await _batches(conn, lambda after: likes_received.lock_batch(conn, after, BATCH), users))
+    return (await _batches(conn, lambda after: repository.lock_post_ids_after(conn, after, BATCH), posts)
+            + await _batches(conn, lambda after: repository.lock_comment_ids_after(conn, after, BATCH), comments)
+            + await _batches(conn, lambda after: repository.lock_collection_ids_after(conn, after, BATCH),
+                             collections)
+            + await _batches(conn, lambda after: content_counts.lock_batch(conn, after, BATCH), users))

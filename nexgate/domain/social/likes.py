@@ -16,7 +16,7 @@ from ... import bus
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
-from ..users import likes_received, visibility
+from ..users import content_counts, visibility
 from ..users.repository import UserListItem
 from . import comments, interaction_views, targets
 from . import likes_repository as repository
@@ -32,7 +32,7 @@ async def like_post(platform: Platform, caller: Caller, post_id: uuid.UUID) -> d
         post = await targets.visible_post(conn, caller.user_id, post_id)
         if await repository.insert_post_like(conn, post.id, caller.user_id):
             count = await repository.add_post_likes(conn, post.id, 1)
-            await likes_received.add_likes_received(conn, post.author_id, 1)
+            await content_counts.add_likes_received(conn, post.author_id, 1)
             await bus.emit(conn, POST_LIKED, {
                 "post_id": str(post.id), "author_ids": _ids(post.author_ids), "user_id": str(caller.user_id),
                 "likes_count": count, "product_ids": _ids(post.product_ids),
@@ -47,7 +47,7 @@ async def unlike_post(platform: Platform, caller: Caller, post_id: uuid.UUID) ->
         post = await targets.visible_post(conn, caller.user_id, post_id)
         if await repository.delete_post_like(conn, post.id, caller.user_id):
             count = await repository.add_post_likes(conn, post.id, -1)
-            await likes_received.add_likes_received(conn, post.author_id, -1)
+            await content_counts.add_likes_received(conn, post.author_id, -1)
             await bus.emit(conn, POST_UNLIKED, {
                 "post_id": str(post.id), "author_ids": _ids(post.author_ids), "user_id": str(caller.user_id),
                 "likes_count": count})

@@ -228,6 +228,7 @@ async def add_likes_received(conn, user_id: uuid.UUID, delta: int) -> None:
     await _sql.add_likes_received(conn, id=user_id, delta=delta)
 
 
-async def set_likes_received(conn, ids: list[uuid.UUID], counts: list[int]) -> list[asyncpg.Record]:
-    """Each user's count set; the rows of those whose count was wrong (id, username, old and new count)."""
-    return await all_rows(_sql.set_likes_received, conn, ids=ids, counts=counts)
+async def set_content_counts(conn, ids: list[uuid.UUID], likes_received: list[int],
+                             posts: list[int]) -> list[asyncpg.Record]:
+    """Each user's counters set; the rows of those with one wrong (id, each counter old and new)."""
+    return await all_rows(_sql.set_content_counts, conn, ids=ids, likes_received=likes_received, posts=posts)
