@@ -27,13 +27,12 @@ from ... import bus
 from ...errors import Conflict, Forbidden, Invalid, NotFound
 from ...pagination import Keyset, Page, fetch
 from ...platform import Platform
-from ...sql import all_rows, queries
 from ..auth.caller import Caller
 from ..users import visibility
 from . import access, views
+from . import polls_repository as repository
 from .events import POLL_CLOSED, POLL_VOTED
 
-_sql = queries("social")
 # The voters of an option: newest vote first, then by user id (the index poll_votes_of_option).
 VOTERS = Keyset("poll_voters", (datetime.datetime, uuid.UUID),
                 (datetime.datetime.max.replace(tzinfo=datetime.timezone.utc), uuid.UUID(int=0)))
@@ -61,12 +60,12 @@ async def vote(platform: Platform, caller: Caller, poll_id: uuid.UUID, option_id
     async with platform.core.transaction("social.poll_vote") as conn:
         poll, options = await _open_poll(conn, caller, poll_id)
         chosen = _choice(poll, options, option_ids)
-        if not await _sql.poll_insert_voter(conn, poll_id=poll_id, user_id=caller.user_id):
+        if not await repository.insert_voter(conn, poll_id, caller.user_id):
             raise Conflict("You voted in this poll already; change your vote with PATCH", code="already_voted",
-                           details={"option_ids": [str(i) for i in await _choices(conn, poll_id, caller.user_id)]})
-        await _sql.poll_insert_votes(conn, poll_id=poll_id, user_id=caller.user_id, option_ids=chosen)
-        await _sql.poll_count_option_votes(conn, poll_id=poll_id, option_ids=chosen, delta=1)
-        await _sql.poll_count_votes(conn, poll_id=poll_id, votes=len(chosen), voters=1)
+                           details={"option_ids": [str(i) for i in await repository.choices(conn, poll_id, caller.user_id)]})
+        await repository.insert_votes(conn, poll_id, caller.user_id, chosen)
+        await repository.count_option_votes(conn, poll_id, chosen, +1)
+        await repository.count_votes(conn, poll_id, votes=len(chosen), voters=1)
         await _voted(conn, poll, caller)
         return await _results(conn, poll_id, caller.user_id)
 
@@ -76,32 +75,32 @@ async def change_vote(platform: Platform, caller: Caller, poll_id: uuid.UUID,
     async with platform.core.transaction("social.poll_vote_change") as conn:
         poll, options = await _open_poll(conn, caller, poll_id)
         chosen = _choice(poll, options, option_ids)
-        before = set(await _choices(conn, poll_id, caller.user_id))
+        before = set(await repository.choices(conn, poll_id, caller.user_id))
         if not before:
             raise Conflict("You have not voted in this poll; vote with POST first", code="not_voted")
         dropped = sorted(before - set(chosen))
         added = sorted(set(chosen) - before)
         if dropped or added:
-            await _sql.poll_delete_votes(conn, poll_id=poll_id, user_id=caller.user_id, option_ids=dropped)
-            await _sql.poll_count_option_votes(conn, poll_id=poll_id, option_ids=dropped, delta=-1)
-            await _sql.poll_insert_votes(conn, poll_id=poll_id, user_id=caller.user_id, option_ids=added)
-            await _sql.poll_count_option_votes(conn, poll_id=poll_id, option_ids=added, delta=1)
-            await _sql.poll_count_votes(conn, poll_id=poll_id, votes=len(added) - len(dropped), voters=0)
-            await _sql.poll_voter_changed(conn, poll_id=poll_id, user_id=caller.user_id)
+            await repository.delete_votes(conn, poll_id, caller.user_id, dropped)
+            await repository.count_option_votes(conn, poll_id, dropped, -1)
+            await repository.insert_votes(conn, poll_id, caller.user_id, added)
+            await repository.count_option_votes(conn, poll_id, added, +1)
+            await repository.count_votes(conn, poll_id, votes=len(added) - len(dropped), voters=0)
+            await repository.voter_changed(conn, poll_id, caller.user_id)
             await _voted(conn, poll, caller)
         return await _results(conn, poll_id, caller.user_id)
 
 
 async def close(platform: Platform, caller: Caller, poll_id: uuid.UUID) -> Results:
     async with platform.core.transaction("social.poll_close") as conn:
-        poll = await _sql.poll_for_vote(conn, poll_id=poll_id)
+        poll = await repository.poll_for_vote(conn, poll_id)
         if poll is None:
             raise not_found()
         post = await _visible(conn, caller.user_id, poll)
         if post.author_id != caller.user_id:
             raise Forbidden("Only the post's creator closes its poll", code="not_poll_creator")
         _require_open(poll)
-        await _sql.poll_close(conn, poll_id=poll_id)
+        await repository.close(conn, poll_id)
         await bus.emit(conn, POLL_CLOSED, {"poll_id": str(poll_id), "post_id": str(poll["post_id"])})
         return await _results(conn, poll_id, caller.user_id)
 
@@ -116,8 +115,8 @@ async def results(platform: Platform, viewer: Caller | None, poll_id: uuid.UUID)
 async def results_for_live(conn, poll_id: uuid.UUID) -> Results | None:
     """The results as every viewer of the post's topic sees them (no one's own choices); None
     if the poll is gone. For the live frames (social_live)."""
-    poll = await _sql.poll_by_id(conn, poll_id=poll_id)
-    return None if poll is None else Results(poll, await all_rows(_sql.poll_options, conn, poll_id=poll_id), None)
+    poll = await repository.poll_by_id(conn, poll_id)
+    return None if poll is None else Results(poll, await repository.options(conn, poll_id), None)
 
 
 async def option_voters(platform: Platform, viewer: Caller | None, poll_id: uuid.UUID, option_id: uuid.UUID, *,
@@ -127,14 +126,14 @@ async def option_voters(platform: Platform, viewer: Caller | None, poll_id: uuid
     viewer_id = None if viewer is None else viewer.user_id
     async with platform.core.connection() as conn:
         poll = await _seen_poll(conn, viewer_id, poll_id)
-        if option_id not in {option["id"] for option in await all_rows(_sql.poll_options, conn, poll_id=poll_id)}:
+        if option_id not in {option["id"] for option in await repository.options(conn, poll_id)}:
             raise NotFound("No such option in this poll", code="option_not_found")
         if poll["is_anonymous"]:
             raise Forbidden("This poll is anonymous: its voters are not shown", code="poll_anonymous")
         hidden = await visibility.blocked_either_way(conn, viewer_id)
-        return await fetch(VOTERS, cursor, limit, lambda after, n: all_rows(
-            _sql.poll_option_voters, conn, poll_id=poll_id, option_id=option_id, hidden_user_ids=hidden,
-            after_at=after[0], after_id=after[1], limit=n), lambda row: (row["created_at"], row["user_id"]))
+        return await fetch(VOTERS, cursor, limit,
+                           lambda after, n: repository.option_voters(conn, poll_id, option_id, hidden, after, n),
+                           lambda row: (row["created_at"], row["user_id"]))
 
 
 async def results_of_posts(conn, viewer_id: uuid.UUID | None,
@@ -142,17 +141,17 @@ async def results_of_posts(conn, viewer_id: uuid.UUID | None,
     """The poll of each of these posts that has one, as ``views.poll`` shows it to the viewer
     (their own choices included), by post id: for the posts' views, in three queries whatever
     the count. The caller has decided the viewer may see the posts."""
-    found = await all_rows(_sql.poll_results_of_posts, conn, post_ids=list(post_ids))
+    found = await repository.polls_of_posts(conn, post_ids)
     if not found:
         return {}
     poll_ids = [poll["id"] for poll in found]
     options: dict[uuid.UUID, list] = {poll_id: [] for poll_id in poll_ids}
-    for option in await all_rows(_sql.poll_options_of_polls, conn, poll_ids=poll_ids):
+    for option in await repository.options_of_polls(conn, poll_ids):
         options[option["poll_id"]].append(option)
     mine: dict[uuid.UUID, list] | None = None
     if viewer_id is not None:
         mine = {poll_id: [] for poll_id in poll_ids}
-        for row in await all_rows(_sql.poll_choices_in_polls, conn, poll_ids=poll_ids, user_id=viewer_id):
+        for row in await repository.choices_in_polls(conn, poll_ids, viewer_id):
             mine[row["poll_id"]].append(row["option_id"])
     return {poll["post_id"]: views.poll(Results(poll, options[poll["id"]], None if mine is None else mine[poll["id"]]))
             for poll in found}
@@ -170,7 +169,7 @@ async def _visible(conn, viewer_id: uuid.UUID | None, poll):
 
 async def _seen_poll(conn, viewer_id: uuid.UUID | None, poll_id: uuid.UUID):
     """The poll, if the viewer may see its post."""
-    poll = await _sql.poll_by_id(conn, poll_id=poll_id)
+    poll = await repository.poll_by_id(conn, poll_id)
     if poll is None:
         raise not_found()
     await _visible(conn, viewer_id, poll)
@@ -178,14 +177,14 @@ async def _seen_poll(conn, viewer_id: uuid.UUID | None, poll_id: uuid.UUID):
 
 
 async def _open_poll(conn, caller: Caller, poll_id: uuid.UUID) -> tuple[Any, list]:
-    poll = await _sql.poll_for_vote(conn, poll_id=poll_id)
+    poll = await repository.poll_for_vote(conn, poll_id)
     if poll is None:
         raise not_found()
     post = await _visible(conn, caller.user_id, poll)
     if post.state != "published":
         raise Conflict("The poll's post is not published yet", code="post_not_published", details={"state": post.state})
     _require_open(poll)
-    return poll, await all_rows(_sql.poll_options, conn, poll_id=poll_id)
+    return poll, await repository.options(conn, poll_id)
 
 
 def _require_open(poll) -> None:
@@ -208,19 +207,15 @@ def _choice(poll, options: list, option_ids: Sequence[uuid.UUID]) -> list[uuid.U
     return chosen
 
 
-async def _choices(conn, poll_id: uuid.UUID, user_id: uuid.UUID) -> list[uuid.UUID]:
-    return [row["option_id"] for row in await all_rows(_sql.poll_choices, conn, poll_id=poll_id, user_id=user_id)]
-
-
 async def _voted(conn, poll, caller: Caller) -> None:
     await bus.emit(conn, POLL_VOTED, {"poll_id": str(poll["id"]), "post_id": str(poll["post_id"]),
                                       "user_id": str(caller.user_id)})
 
 
 async def _results(conn, poll_id: uuid.UUID, viewer_id: uuid.UUID | None, *, poll=None) -> Results:
-    poll = poll or await _sql.poll_by_id(conn, poll_id=poll_id)
-    options = await all_rows(_sql.poll_options, conn, poll_id=poll_id)
-    mine = None if viewer_id is None else await _choices(conn, poll_id, viewer_id)
+    poll = poll or await repository.poll_by_id(conn, poll_id)
+    options = await repository.options(conn, poll_id)
+    mine = None if viewer_id is None else await repository.choices(conn, poll_id, viewer_id)
     return Results(poll, options, mine)
 
 
