@@ -26,11 +26,10 @@ import orjson
 
 from ...pagination import OLDEST_FIRST, Page, fetch
 from ...platform import Platform
-from ...sql import queries
 from ..auth.caller import Caller
 from . import access
+from . import after_repository as repository
 
-_sql = queries("events").after
 STAFF_ROLES = ("manager",)
 CSV_PAGE = 500
 CSV_COLUMNS = ("ticket_id", "code", "state", "ticket_type", "holder_username", "holder_name", "price", "currency",
@@ -46,8 +45,7 @@ def _load(conn, event_id, q, state):
 
 
 async def _rows(conn, event_id, q, state, after, limit) -> list:
-    return [row async for row in _sql.attendees_page(conn, event_id=event_id, q=q, state=state, after_at=after[0],
-                                                     after_id=after[1], limit=limit)]
+    return await repository.attendees_page(conn, event_id, q, state, after, limit)
 
 
 def _position(row) -> tuple[datetime.datetime, uuid.UUID]:
@@ -82,7 +80,7 @@ async def csv_export(platform: Platform, caller: Caller, event_id: uuid.UUID, *,
     event (``day_<n>_checked_in_at``, empty when not checked in that day)."""
     async with platform.core.connection() as conn:
         event = await _event(conn, caller, event_id)
-        day_numbers = [row["number"] async for row in queries("events").after.event_days(conn, event_id=event_id)]
+        day_numbers = [row["number"] for row in await repository.event_days(conn, event_id)]
     currency = event.currency
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -127,15 +125,15 @@ async def analytics(platform: Platform, caller: Caller, event_id: uuid.UUID) -> 
         event = await _event(conn, caller, event_id)
         zone = event.time_zone
         views = [{"day": row["day"], "viewers": row["viewers"]}
-                 async for row in _sql.views_per_day(conn, event_id=event_id)]
+                 for row in await repository.views_per_day(conn, event_id)]
         sales = [{"day": row["day"], "ticket_type_id": row["ticket_type_id"],
                   "ticket_type_name": row["ticket_type_name"], "tickets": row["tickets"], "revenue": row["revenue"]}
-                 async for row in _sql.sales_per_day(conn, event_id=event_id, time_zone=zone)]
+                 for row in await repository.sales_per_day(conn, event_id, zone)]
         checkins = [{"day_id": row["day_id"], "number": row["number"], "hour": row["hour"],
                      "checkins": row["checkins"]}
-                    async for row in _sql.checkins_per_hour(conn, event_id=event_id, time_zone=zone)]
-        viewers = await _sql.distinct_viewers(conn, event_id=event_id)
-        buyers = await _sql.distinct_buyers(conn, event_id=event_id)
+                    for row in await repository.checkins_per_hour(conn, event_id, zone)]
+        viewers = await repository.distinct_viewers(conn, event_id)
+        buyers = await repository.distinct_buyers(conn, event_id)
     by_type: dict[uuid.UUID, dict[str, Any]] = {}
     for sale in sales:
         kind = by_type.setdefault(sale["ticket_type_id"], {"ticket_type_id": sale["ticket_type_id"],

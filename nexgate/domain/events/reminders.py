@@ -15,11 +15,9 @@ import datetime
 import uuid
 
 from ... import bus
-from ...sql import queries
+from . import after_repository as repository
 from .events import HOLDERS_REMINDED
 from .timeline import REMINDERS
-
-_sql = queries("events").after
 
 HOLDERS_PER_NOTICE = 500
 EARLY = datetime.timedelta(minutes=1)  # a job firing sooner than this before its time is stale
@@ -36,18 +34,17 @@ async def remind_when_due(conn, event_id: uuid.UUID, day_id: uuid.UUID, before: 
     """Tell the day's ticket holders; how many were told (0 for a stale job)."""
     if before not in REMINDERS:
         return 0
-    event = await _sql.event_row(conn, event_id=event_id)
-    day = await _sql.event_day(conn, event_id=event_id, day_id=day_id)
+    event = await repository.event_row(conn, event_id)
+    day = await repository.event_day(conn, event_id, day_id)
     if event is None or day is None or event["state"] != "published":
         return 0
-    now = await conn.fetchval("SELECT now()")
+    now = await repository.now(conn)
     due = day["starts_at"] - REMINDERS[before]
     if now < due - EARLY or now >= _until(day, before):
         return 0
     told, after = 0, _FIRST
     while True:
-        holders = [row["holder_id"] async for row in _sql.holders_of_day(
-            conn, event_id=event_id, day_id=day_id, after_id=after, limit=HOLDERS_PER_NOTICE)]
+        holders = await repository.holders_of_day(conn, event_id, day_id, after, HOLDERS_PER_NOTICE)
         if not holders:
             return told
         await bus.emit(conn, HOLDERS_REMINDED, {

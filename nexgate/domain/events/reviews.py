@@ -21,13 +21,12 @@ from ... import bus
 from ...errors import Conflict, Forbidden, NotFound
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
-from ...sql import queries
 from ..auth.caller import Caller
 from ..users import visibility
 from .events import REVIEW_CREATED
 from . import access
+from . import after_repository as repository
 
-_sql = queries("events").after
 _TOP = NEWEST_FIRST.start
 
 
@@ -48,20 +47,20 @@ async def create(platform: Platform, caller: Caller, event_id: uuid.UUID, *, rat
     review_id = uuid.uuid4()
     async with platform.core.transaction("events.review_create") as conn:
         event = await access.visible_event(conn, caller.user_id, event_id)
-        now = await conn.fetchval("SELECT now()")
+        now = await repository.now(conn)
         ended = event.state == "completed" or (
             event.state == "published" and event.ends_at is not None and event.ends_at <= now)
         if not ended:
             raise Conflict("An event can be reviewed once it has ended", code="event_not_ended",
                            details={"state": event.state,
                                     "ends_at": None if event.ends_at is None else event.ends_at.isoformat()})
-        if not await _sql.attended(conn, event_id=event_id, user_id=caller.user_id, online=event.format == "online"):
+        if not await repository.attended(conn, event_id, caller.user_id, online=event.format == "online"):
             raise Forbidden("Only someone who attended the event can review its organizer", code="not_attended")
-        if await _sql.insert_review(conn, id=review_id, event_id=event_id, organizer_id=event.organizer_id,
-                                    reviewer_id=caller.user_id, rating=rating, body=text) is None:
+        if await repository.insert_review(conn, id=review_id, event_id=event_id, organizer_id=event.organizer_id,
+                                          reviewer_id=caller.user_id, rating=rating, body=text) is None:
             raise Conflict("You reviewed this event already", code="already_reviewed",
                            details={"event_id": str(event_id)})
-        await _sql.add_to_rating(conn, organizer_id=event.organizer_id, rating=rating)
+        await repository.add_to_rating(conn, event.organizer_id, rating)
         await bus.emit(conn, REVIEW_CREATED, {"review_id": str(review_id), "event_id": str(event_id),
                                               "organizer_id": str(event.organizer_id),
                                               "reviewer_id": str(caller.user_id), "rating": rating})
@@ -101,7 +100,7 @@ async def rating_of(conn, organizer_id: uuid.UUID) -> Rating:
 
 
 async def _organizer(conn, organizer_id: uuid.UUID) -> Rating:
-    row = await _sql.organizer_rating(conn, organizer_id=organizer_id)
+    row = await repository.organizer_rating(conn, organizer_id)
     if row is None:
         raise _no_organizer()
     return Rating(row["id"], row["username"], row["review_count"], row["rating_sum"])
@@ -116,9 +115,8 @@ def _position(row) -> tuple[datetime.datetime, uuid.UUID]:
 
 
 async def _page(conn, *, event_id=None, organizer_id=None, review_id=None, hidden=(), after, limit) -> list:
-    return [row async for row in _sql.reviews_page(
-        conn, event_id=event_id, organizer_id=organizer_id, review_id=review_id, hidden_author_ids=list(hidden),
-        after_at=after[0], after_id=after[1], limit=limit)]
+    return await repository.reviews_page(conn, event_id=event_id, organizer_id=organizer_id, review_id=review_id,
+                                         hidden=hidden, after=after, limit=limit)
 
 
 def review_view(row) -> dict[str, Any]:

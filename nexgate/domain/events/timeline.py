@@ -17,10 +17,8 @@ import uuid
 from collections.abc import Sequence
 
 from ...bus import scheduler
-from ...sql import queries
+from . import after_repository as repository
 from .events import EVENT_END_REACHED, FEEDBACK_WINDOW_CLOSED, REMINDER_TIME_REACHED
-
-_sql = queries("events").after
 
 # before -> how long before the day's start the reminder comes
 REMINDERS: dict[str, datetime.timedelta] = {
@@ -38,7 +36,7 @@ def job_id(event_id: uuid.UUID, kind: str, day_id: uuid.UUID | None = None) -> u
 
 
 async def days(conn, event_id: uuid.UUID) -> list:
-    return list(await _all(_sql.event_days(conn, event_id=event_id)))
+    return await repository.event_days(conn, event_id)
 
 
 async def schedule(conn, event_id: uuid.UUID, *, now: datetime.datetime | None = None) -> None:
@@ -76,7 +74,3 @@ async def unschedule(conn, event_id: uuid.UUID, day_ids: Sequence[uuid.UUID] | N
 async def schedule_feedback_close(conn, event_id: uuid.UUID, settle_after: datetime.datetime) -> None:
     await scheduler.schedule(conn, routing_key=FEEDBACK_WINDOW_CLOSED, payload={"event_id": str(event_id)},
                              run_at=settle_after, job_id=job_id(event_id, "feedback"), replace=True)
-
-
-async def _all(rows) -> list:
-    return [row async for row in rows]
