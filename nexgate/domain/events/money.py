@@ -35,15 +35,13 @@ from ... import bus
 from ...errors import Conflict, Invalid, NotFound
 from ...pagination import Keyset, Page, fetch
 from ...platform import Platform
-from ...sql import queries
 from ..auth.caller import Caller
 from ..payments import holds
 from ..payments.ledger import Cause
 from . import access, issuing, ticket_orders, tickets_repository, timeline
+from . import after_repository, money_repository as repository
 from .events import (AVAILABILITY_CHANGED, CANCELLATION_ANNOUNCED, EVENT_CANCELLED, EVENT_COMPLETED, EVENT_SETTLED,
                      REFUNDS_CONTINUED, TICKET_REVOKED)
-
-_sql = queries("events").after
 
 WORKER = "events_timeline"
 REFUND_BATCH = 100
@@ -73,7 +71,7 @@ class Cancelled:
 
 async def lock_event(conn, event_id: uuid.UUID):
     """The event's row, held for the transaction (every step of this module takes it first)."""
-    event = await _sql.lock_event(conn, event_id=event_id)
+    event = await repository.lock_event(conn, event_id)
     if event is None:
         raise event_not_found()
     return event
@@ -93,18 +91,18 @@ async def cancel(platform: Platform, caller: Caller, event_id: uuid.UUID, *, rea
         if event["state"] not in ("published", "unpublished"):
             raise Conflict(f"A {event['state']} event cannot be cancelled", code="event_not_cancellable",
                            details={"state": event["state"]})
-        done = await _sql.cancel_event(conn, event_id=event_id, reason=reason)
-        unpaid = [row["id"] async for row in _sql.unpaid_orders(conn, event_id=event_id)]
+        done = await repository.cancel_event(conn, event_id, reason)
+        unpaid = await repository.unpaid_order_ids(conn, event_id)
         for order_id in unpaid:  # each as checkout's worker cancels one: its tickets given back, its hold refunded
             order = await tickets_repository.lock_order(conn, order_id)
             if order.state == ticket_orders.UNPAID:  # else paid meanwhile: its tickets are revoked below, it refunded
                 await ticket_orders.cancel(conn, order, CANCEL_REASON)
-        revoked = [row async for row in _sql.revoke_event_tickets(conn, event_id=event_id)]
+        revoked = await repository.revoke_event_tickets(conn, event_id)
         for ticket in revoked:  # each holder's devices, and the scanners' revocation lists
             await bus.emit(conn, TICKET_REVOKED, {**issuing.about(ticket["id"], event_id, event["organizer_id"],
                                                                   ticket["ticket_type_id"], ticket["order_id"],
                                                                   ticket["holder_id"]), "reason": "cancelled"})
-        types = [row["id"] async for row in _sql.release_committed(conn, event_id=event_id)]
+        types = await repository.release_committed(conn, event_id)
         await timeline.unschedule(conn, event_id)
         about = {"event_id": str(event_id), "organizer_id": str(event["organizer_id"])}
         if types:
@@ -130,8 +128,7 @@ async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST) 
     if event["state"] != "cancelled" or event["settlement"] in ("refunded", "held"):  # done, or an operator's
         return 0
     batch = REFUND_BATCH
-    orders = [row async for row in _sql.paid_orders_after(conn, event_id=event_id, after_id=after_id,
-                                                           limit=batch + 1)]
+    orders = await repository.paid_orders_after(conn, event_id, after_id, batch + 1)
     refunded = 0
     for order in orders[:batch]:
         if await _refund_order(conn, order, Cause.worker(WORKER, f"event {event_id} cancelled by its organizer"),
@@ -139,13 +136,13 @@ async def refund_batch(conn, event_id: uuid.UUID, after_id: uuid.UUID = _FIRST) 
             refunded += 1
     if len(orders) > batch:
         await bus.emit(conn, REFUNDS_CONTINUED, {"event_id": str(event_id), "after_order_id": str(orders[batch - 1]["id"])})
-    elif await _sql.paid_orders_left(conn, event_id=event_id):  # frozen by a dispute: not refunded
-        await _sql.hold_for_operator(conn, event_id=event_id)
+    elif await repository.paid_orders_left(conn, event_id):  # frozen by a dispute: not refunded
+        await repository.hold_for_operator(conn, event_id)
         await bus.emit(conn, EVENT_SETTLED, {"event_id": str(event_id), "organizer_id": str(event["organizer_id"]),
                                              "settlement": "held", "amount": await _paid_total(conn, event_id),
                                              "currency": event["currency"]})
     else:
-        await _sql.set_settlement(conn, event_id=event_id, settlement="refunded")
+        await repository.set_settlement(conn, event_id, "refunded")
     return refunded
 
 
@@ -157,8 +154,8 @@ async def _refund_order(conn, order, cause: Cause, reason: str) -> bool:
         return False
     if hold.balance > 0:
         await holds.refund(conn, hold_id=hold.id, cause=cause)
-    await _sql.mark_order_refunded(conn, order_id=order["id"], reason=reason)
-    await _sql.cancel_order_tickets(conn, order_id=order["id"])
+    await repository.mark_order_refunded(conn, order["id"], reason)
+    await repository.cancel_order_tickets(conn, order["id"])
     return True
 
 
@@ -169,11 +166,11 @@ async def complete_when_due(platform: Platform, conn, event_id: uuid.UUID):
     passed is completed and its settlement starts waiting for the feedback window; nothing for a
     job made stale (an event cancelled, unpublished, already completed, or moved later)."""
     event = await lock_event(conn, event_id)
-    now = await conn.fetchval("SELECT now()")
+    now = await after_repository.now(conn)
     if event["state"] != "published" or event["ends_at"] is None or event["ends_at"] > now:
         return None
     settle_after = now + datetime.timedelta(seconds=platform.config.events_feedback_window_s)
-    done = await _sql.complete_event(conn, event_id=event_id, settle_after=settle_after)
+    done = await repository.complete_event(conn, event_id, settle_after)
     await timeline.schedule_feedback_close(conn, event_id, done["settle_after"])
     await bus.emit(conn, EVENT_COMPLETED, {"event_id": str(event_id), "organizer_id": str(event["organizer_id"]),
                                            "title": event["title"]})
@@ -191,10 +188,10 @@ async def settle_when_due(platform: Platform, conn, event_id: uuid.UUID) -> str 
     """The feedback window closed (``events.feedback_window.closed``): hold or release the
     event's money; nothing unless its settlement is still ``waiting`` and the window is over."""
     event = await lock_event(conn, event_id)
-    now = await conn.fetchval("SELECT now()")
+    now = await after_repository.now(conn)
     if event["settlement"] != "waiting" or event["settle_after"] is None or event["settle_after"] > now:
         return None
-    reviews = await _sql.window_reviews(conn, event_id=event_id, until=event["settle_after"])
+    reviews = await repository.window_reviews(conn, event_id, event["settle_after"])
     if _below(platform.config, reviews["count"], reviews["total"]):
         amount = await _paid_total(conn, event_id)
         await _settled(conn, event, "held", amount)
@@ -214,8 +211,7 @@ async def _paid_total(conn, event_id: uuid.UUID) -> int:
 async def _orders(conn, event_id: uuid.UUID):
     after = _FIRST
     while True:
-        batch = [row async for row in _sql.paid_orders_after(conn, event_id=event_id, after_id=after,
-                                                              limit=RELEASE_BATCH)]
+        batch = await repository.paid_orders_after(conn, event_id, after, RELEASE_BATCH)
         for order in batch:
             yield order
         if len(batch) < RELEASE_BATCH:
@@ -236,7 +232,7 @@ async def _release_all(conn, event, cause: Cause) -> int:
 
 
 async def _settled(conn, event, settlement: str, amount: int) -> None:
-    await _sql.set_settlement(conn, event_id=event["id"], settlement=settlement)
+    await repository.set_settlement(conn, event["id"], settlement)
     await bus.emit(conn, EVENT_SETTLED, {"event_id": str(event["id"]), "organizer_id": str(event["organizer_id"]),
                                          "settlement": settlement, "amount": amount, "currency": event["currency"]})
 
@@ -247,9 +243,9 @@ async def held_events(platform: Platform, *, settlement: str, cursor: str | None
     """Events of one settlement (``held`` by default), the longest waiting first, with what their
     window's reviews were and what their paid orders hold."""
     async with platform.core.connection() as conn:
-        return await fetch(HELD_ORDER, cursor, limit, lambda after, n: _all(_sql.held_events(
-            conn, settlement=settlement, after_at=after[0], after_id=after[1], limit=n)),
-            lambda row: (row["settle_after"], row["id"]))
+        return await fetch(HELD_ORDER, cursor, limit,
+                           lambda after, n: repository.held_events(conn, settlement, after, n),
+                           lambda row: (row["settle_after"], row["id"]))
 
 
 async def decide(platform: Platform, caller: Caller, event_id: uuid.UUID, *, decision: str,
@@ -290,6 +286,3 @@ async def _frozen_orders(conn, event_id: uuid.UUID) -> list[uuid.UUID]:
     return [order["id"] async for order in _orders(conn, event_id)
             if (await holds.get_hold(conn, hold_id=order["hold_id"])).state == holds.FROZEN]
 
-
-async def _all(rows) -> list:
-    return [row async for row in rows]

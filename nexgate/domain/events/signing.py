@@ -23,11 +23,10 @@ import weakref
 from ... import cpu
 from ...errors import Conflict, NotFound
 from ...platform import Platform
-from ...sql import all_rows, queries
 from . import ticket_format
+from . import ticket_keys_repository as repository
 from .ticket_format import VerifyKey
 
-_sql = queries("events")
 STATES = ("active", "rotated", "retired")
 _CREATING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Database -> asyncio.Lock
 
@@ -66,22 +65,21 @@ async def _generated(platform: Platform) -> tuple[str, bytes]:
 async def active_key(platform: Platform) -> SigningKey:
     """The key new tickets are signed with, made now if there is none."""
     async with platform.core.connection() as conn:
-        key = SigningKey.from_row(await _sql.ticket_key_active(conn))
+        key = SigningKey.from_row(await repository.active(conn))
     if key is not None:
         return key
     lock = _CREATING.setdefault(platform.core, asyncio.Lock())
     async with lock:  # one key made per process, not one per buyer racing for the first ticket
         async with platform.core.connection() as conn:
-            key = SigningKey.from_row(await _sql.ticket_key_active(conn))
+            key = SigningKey.from_row(await repository.active(conn))
         if key is not None:
             return key
         public, private = await _generated(platform)
         async with platform.core.transaction("events.ticket_key_create") as conn:
-            await _sql.ticket_keys_lock(conn)
-            key = SigningKey.from_row(await _sql.ticket_key_active(conn))
+            await repository.lock(conn)
+            key = SigningKey.from_row(await repository.active(conn))
             if key is None:  # no other process made one meanwhile
-                key = SigningKey.from_row(await _sql.ticket_key_insert(
-                    conn, id=new_key_id(), public_key_pem=public, private_key_pem=private))
+                key = SigningKey.from_row(await repository.insert(conn, new_key_id(), public, private))
         return key
 
 
@@ -97,10 +95,9 @@ async def rotate(platform: Platform) -> SigningKey:
     """A new active key; the one active until now is ``rotated`` (it still verifies)."""
     public, private = await _generated(platform)
     async with platform.core.transaction("events.ticket_key_rotate") as conn:
-        await _sql.ticket_keys_lock(conn)
-        await _sql.ticket_key_rotate_active(conn)
-        return SigningKey.from_row(await _sql.ticket_key_insert(conn, id=new_key_id(), public_key_pem=public,
-                                                                private_key_pem=private))
+        await repository.lock(conn)
+        await repository.rotate_active(conn)
+        return SigningKey.from_row(await repository.insert(conn, new_key_id(), public, private))
 
 
 async def retire(platform: Platform, kid: str) -> SigningKey:
@@ -110,19 +107,19 @@ async def retire(platform: Platform, kid: str) -> SigningKey:
     if not ticket_format.KEY_ID.match(kid):
         raise key_not_found()
     async with platform.core.transaction("events.ticket_key_retire") as conn:
-        await _sql.ticket_keys_lock(conn)
-        existing = SigningKey.from_row(await _sql.ticket_key_by_id(conn, id=kid))
+        await repository.lock(conn)
+        existing = SigningKey.from_row(await repository.by_id(conn, kid))
         if existing is None:
             raise key_not_found()
         if existing.state == "retired":
             raise Conflict(f"The key {kid} is already retired", code="ticket_key_retired",
                            details={"kid": kid, "retired_at": existing.retired_at.isoformat()})
-        return SigningKey.from_row(await _sql.ticket_key_retire(conn, id=kid))
+        return SigningKey.from_row(await repository.retire(conn, kid))
 
 
 async def all_keys(conn) -> list[SigningKey]:
     """Every key, newest first (the published list, and the offline bundle's)."""
-    return [SigningKey.from_row(row) for row in await all_rows(_sql.ticket_keys_all, conn)]
+    return [SigningKey.from_row(row) for row in await repository.every_key(conn)]
 
 
 async def verify_keys(conn) -> dict[str, VerifyKey]:
@@ -139,7 +136,7 @@ async def public_key(platform: Platform, kid: str) -> SigningKey:
     if not ticket_format.KEY_ID.match(kid):
         raise key_not_found()
     async with platform.core.connection() as conn:
-        key = SigningKey.from_row(await _sql.ticket_key_by_id(conn, id=kid))
+        key = SigningKey.from_row(await repository.by_id(conn, kid))
     if key is None:
         raise key_not_found()
     return key
