@@ -53,15 +53,14 @@ import asyncpg
 from ...bus import Event, scheduler
 from ...config import WEEKDAYS, Config
 from ...platform import Platform
-from ...sql import queries
 from ..users import visibility
 from . import deliveries, email, preferences, registry
+from . import digests_repository as repository
 from .centre_repository import Notification
 from .events import DIGEST_DUE
 from .views import notification_view
 
 log = logging.getLogger(__name__)
-_sql = queries("notifications")
 
 DAILY, WEEKLY = "daily_digest", "weekly_digest"
 KINDS = (DAILY, WEEKLY)
@@ -184,12 +183,12 @@ async def wait_for(platform: Platform, conn: asyncpg.Connection, *, notification
     consumer's transaction commits: a crash in between makes it again on the redo (a job of
     the same id, replaced)."""
     recipient_id = notification.recipient_id
-    row = await _sql.wait_for_digest(conn, id=notification.id, recipient_id=recipient_id, digest=digest)
+    row = await repository.wait_for_digest(conn, notification.id, recipient_id, digest)
     if row["due_at"] is not None:  # scheduled already: it will tell this one too
         return
     prefs = await preferences.preferences_of(conn, recipient_id)
     due = next_due(platform.config, digest, prefs.zone, after=notification.created_at, previous=row["last_due_at"])
-    await _sql.set_due(conn, recipient_id=recipient_id, digest=digest, due_at=due)
+    await repository.set_due(conn, recipient_id, digest, due)
     await _schedule(platform, recipient_id, digest, due)
 
 
@@ -199,13 +198,13 @@ async def send_due(platform: Platform, conn: asyncpg.Connection, types: registry
     """Send the digest a ``notifications.digest_time.reached`` event says is due, in the consumer's transaction."""
     recipient_id = uuid.UUID(event.payload["recipient_id"])
     digest, due_at = event.payload["digest"], datetime.datetime.fromisoformat(event.payload["due_at"])
-    row = await _sql.schedule_for_update(conn, recipient_id=recipient_id, digest=digest)
+    row = await repository.schedule_for_update(conn, recipient_id, digest)
     if row is None or row["due_at"] != due_at:
         log.info("digest %s of %s at %s: moved or called off since, not sent", digest, recipient_id, due_at)
         return
     prefs = await preferences.preferences_of(conn, recipient_id)
-    taken = [row async for row in _sql.take_waiting(conn, recipient_id=recipient_id, digest=digest)]
-    await _sql.digest_taken(conn, recipient_id=recipient_id, digest=digest, due_at=due_at)
+    taken = await repository.take_waiting(conn, recipient_id, digest)
+    await repository.digest_taken(conn, recipient_id, digest, due_at)
     told = [Notification(**{k: v for k, v in dict(n).items() if k != "deleted_at"}) for n in taken
             if n["read_at"] is None and n["deleted_at"] is None and n["type"] in types.types
             and prefs.choice(n["category"], "email") == digest and prefs.type_on(n["type"])]
@@ -215,20 +214,20 @@ async def send_due(platform: Platform, conn: asyncpg.Connection, types: registry
     audience = await visibility.notice_audience(platform, recipient_id, None)
     language = audience.language if audience is not None else "en"
     digest_id = uuid.uuid5(_NAMESPACE, f"{recipient_id}\n{digest}\n{due_at.isoformat()}")
-    await _sql.record_digest(conn, id=digest_id, recipient_id=recipient_id, digest=digest, due_at=due_at,
-                             notification_ids=[n.id for n in told], language=language)
+    await repository.record_digest(conn, id=digest_id, recipient_id=recipient_id, digest=digest, due_at=due_at,
+                                   notification_ids=[n.id for n in told], language=language)
     if audience is None or not audience.email:  # only to a verified address
         return
     views = [notification_view(types[n.type], n, language) for n in told]
     context = email_context(platform, digest, language, views)
     told_ids = [uuid.uuid5(digest_id, str(n.id)) for n in told]  # the digest's telling of each
     delivery_ids = [uuid.uuid5(told_id, deliveries.EMAIL) for told_id in told_ids]
-    await _sql.queue_digest_deliveries(conn, ids=delivery_ids, notification_ids=[n.id for n in told],
-                                       told_ids=told_ids, recipient_id=recipient_id, digest_id=digest_id)
+    await repository.queue_digest_deliveries(conn, ids=delivery_ids, notification_ids=[n.id for n in told],
+                                             told_ids=told_ids, recipient_id=recipient_id, digest_id=digest_id)
     async with platform.core.transaction("notifications.request_digest") as core:
         event_id = await email.request_email(core, to=audience.email, template=TEMPLATE, context=context,
                                              delivery_id=delivery_ids[0])  # the others move with it
-    await _sql.digest_emailed(conn, id=digest_id, email_event_id=event_id)
+    await repository.digest_emailed(conn, digest_id, event_id)
 
 
 # Changing the choice
@@ -240,19 +239,19 @@ async def preferences_changed(platform: Platform, conn: asyncpg.Connection, reci
         left = [category for category in registry.CATEGORIES
                 if before.choice(category, "email") == digest and after.choice(category, "email") != digest]
         if left:
-            await _sql.drop_waiting(conn, recipient_id=recipient_id, digest=digest, categories=left)
-        row = await _sql.schedule_for_update(conn, recipient_id=recipient_id, digest=digest)
+            await repository.drop_waiting(conn, recipient_id, digest, left)
+        row = await repository.schedule_for_update(conn, recipient_id, digest)
         if row is None or row["due_at"] is None:  # none waiting: the next notification for it schedules it
             continue
         if not any(after.choice(category, "email") == digest for category in registry.CATEGORIES):
-            await _sql.set_due(conn, recipient_id=recipient_id, digest=digest, due_at=None)
+            await repository.set_due(conn, recipient_id, digest, None)
             await _call_off(platform, recipient_id, digest)
         elif after.zone.key != before.zone.key:
             now = datetime.datetime.now(datetime.UTC)
             due = next_due(platform.config, digest, after.zone, after=now, previous=row["last_due_at"])
-            await _sql.set_due(conn, recipient_id=recipient_id, digest=digest, due_at=due)
+            await repository.set_due(conn, recipient_id, digest, due)
             await _schedule(platform, recipient_id, digest, due)
 
 
 async def digests_of(conn: asyncpg.Connection, recipient_id: uuid.UUID) -> list[asyncpg.Record]:
-    return [row async for row in _sql.digests_of(conn, recipient_id=recipient_id)]
+    return await repository.digests_of(conn, recipient_id)

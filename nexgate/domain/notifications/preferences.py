@@ -25,11 +25,10 @@ import asyncpg
 from ... import limits
 from ...errors import Invalid
 from ...platform import Platform
-from ...sql import queries
 from ..auth.caller import Caller
 from . import digests, registry
+from . import preferences_repository as repository
 
-_sql = queries("notifications")
 
 CHANNELS = ("in_app", "push", "email", "sms")
 CHOICES: Mapping[str, tuple[Any, ...]] = {
@@ -227,7 +226,7 @@ def _sms(prefs: Preferences, kind: registry.NotificationType, type_on: bool) -> 
 
 
 async def preferences_of(conn: asyncpg.Connection, recipient_id: uuid.UUID) -> Preferences:
-    return Preferences.from_row(await _sql.preferences(conn, recipient_id=recipient_id))
+    return Preferences.from_row(await repository.preferences(conn, recipient_id))
 
 
 async def decide(platform: Platform, conn: asyncpg.Connection, *, recipient_id: uuid.UUID,
@@ -269,12 +268,11 @@ async def update_settings(platform: Platform, caller: Caller, changes: Mapping[s
     ({start, end}, or None: none) and ``time_zone``; the rest stays as it was."""
     _refuse_critical_in_app_off(changes.get("categories", {}))
     async with platform.notify.transaction("notifications.update_settings") as conn:
-        await _sql.ensure_preferences(conn, recipient_id=caller.user_id)
-        before = Preferences.from_row(await _sql.preferences_for_update(conn, recipient_id=caller.user_id))
+        before = Preferences.from_row(await repository.lock_preferences(conn, caller.user_id))
         prefs = merged(before, changes)
         quiet = prefs.quiet_hours
-        await _sql.save_preferences(
-            conn, recipient_id=caller.user_id, channels=prefs.channels, types=prefs.types, time_zone=prefs.time_zone,
+        await repository.save_preferences(
+            conn, caller.user_id, channels=prefs.channels, types=prefs.types, time_zone=prefs.time_zone,
             quiet_start=None if quiet is None else quiet.start, quiet_end=None if quiet is None else quiet.end)
         await digests.preferences_changed(platform, conn, caller.user_id, before, prefs)  # moved, or called off
     return settings_view(prefs, registry.registered())
