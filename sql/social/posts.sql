@@ -143,10 +143,6 @@ SELECT p.post_id, p.id, p.question, p.allows_multiple, p.is_anonymous, p.expires
           FROM poll_options o WHERE o.poll_id = p.id) AS options
   FROM polls p WHERE p.post_id = ANY(:ids::uuid[]);
 
--- name: insert_collaborators(post_id, user_ids, invited_by)!
-INSERT INTO post_collaborators (post_id, user_id, invited_by)
-SELECT :post_id, unnest(:user_ids::uuid[]), :invited_by;
-
 -- name: insert_edit(post_id, editor_id, text, entities, visibility, changed)!
 INSERT INTO post_edits (post_id, editor_id, text, entities, visibility, changed)
 VALUES (:post_id, :editor_id, :text, :entities, :visibility, :changed);

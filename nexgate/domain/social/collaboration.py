@@ -1,6 +1,6 @@
-"""Collaborative posts after their creation (docs/social.md, "Collaborative posts"): an invited
-user accepts or declines, the creator invites more and removes co-authors, a co-author leaves.
-The invites made with the post itself are posts.py's.
+"""Collaborative posts (docs/social.md, "Collaborative posts"): whom a creator may invite and
+the invites written (``invitees``, ``write_invites``: with the post, from posts.py, or later);
+an invited user accepts or declines, the creator removes co-authors, a co-author leaves.
 
 A post has its creator (``posts.author_id``, who cannot be removed: 409
 ``creator_not_removable``) and at most ``MAX_COLLABORATORS`` co-authors and pending invites
@@ -111,12 +111,18 @@ async def invite(platform: Platform, caller: Caller, post_id: uuid.UUID,
             raise Conflict(f"A post has at most {MAX_COLLABORATORS} co-authors and invites", code="too_many_collaborators",
                            details={"max": MAX_COLLABORATORS, "current": count})
         await invitees(conn, caller.user_id, wanted, "user_ids")
-        for user_id in wanted:
-            if not await repository.insert(conn, post_id, user_id, caller.user_id):
-                raise Conflict("This user is invited or co-authors the post already", code="already_invited",
-                               details={"user_id": str(user_id)})
-            await _tell(conn, COLLABORATION_INVITED, post_id, user_id=user_id, invited_by=caller.user_id)
+        await write_invites(conn, post_id, caller.user_id, wanted)
         return await _collaborators(conn, post_id)
+
+
+async def write_invites(conn, post_id: uuid.UUID, invited_by: uuid.UUID, user_ids: Sequence[uuid.UUID]) -> None:
+    """Invite each of ``user_ids`` (taken by ``invitees``) to co-author the post, each told; 409
+    ``already_invited`` for one invited or co-authoring already. With the post or later."""
+    for user_id in user_ids:
+        if not await repository.insert(conn, post_id, user_id, invited_by):
+            raise Conflict("This user is invited or co-authors the post already", code="already_invited",
+                           details={"user_id": str(user_id)})
+        await _tell(conn, COLLABORATION_INVITED, post_id, user_id=user_id, invited_by=invited_by)
 
 
 async def remove(platform: Platform, caller: Caller, post_id: uuid.UUID, user_id: uuid.UUID) -> None:

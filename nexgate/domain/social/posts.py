@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from ... import bus
 from ...errors import Invalid
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
@@ -21,7 +20,6 @@ from ..events import cards as event_cards
 from ..media import attachments
 from . import access, collaboration, composing, polls, publishing
 from . import posts_repository as repository
-from .events import COLLABORATION_INVITED
 from .views import PostView, embed_view, post_view
 
 MAX_TEXT = 5000
@@ -71,10 +69,7 @@ async def create_post(platform: Platform, caller: Caller, body: dict[str, Any]) 
             await repository.insert_poll(conn, post_id=post_id, question=poll.get("question"), options=poll["options"],
                                          allows_multiple=poll.get("allows_multiple", False),
                                          is_anonymous=poll.get("is_anonymous", False), expires_at=poll.get("expires_at"))
-        await repository.insert_collaborators(conn, post_id, invited, author_id)
-        for user_id in invited:
-            await bus.emit(conn, COLLABORATION_INVITED, {"post_id": str(post_id), "author_ids": [str(author_id)],
-                                                         "user_id": str(user_id), "invited_by": str(author_id)})
+        await collaboration.write_invites(conn, post_id, author_id, invited)
         if scheduled_at is not None:
             await publishing.schedule_in(conn, post_id, scheduled_at)
         elif body.get("publish", True):

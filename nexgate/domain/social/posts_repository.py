@@ -188,11 +188,6 @@ async def polls_of_posts(conn, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict
                              "options": _json(row["options"]) or []} for row in rows}
 
 
-async def insert_collaborators(conn, post_id: uuid.UUID, user_ids: Sequence[uuid.UUID], invited_by: uuid.UUID) -> None:
-    if user_ids:
-        await _sql.insert_collaborators(conn, post_id=post_id, user_ids=list(user_ids), invited_by=invited_by)
-
-
 async def insert_edit(conn, *, post_id: uuid.UUID, editor_id: uuid.UUID, text: str, entities: list[dict[str, Any]],
                       visibility: str, changed: Sequence[str]) -> None:
     await _sql.insert_edit(conn, post_id=post_id, editor_id=editor_id, text=text, entities=entities,
