@@ -30,7 +30,7 @@ from ...errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
-from ..users import named, visibility
+from ..users import content_counts, visibility
 from . import access, publishing, views
 from . import collaboration_repository as repository
 from .events import COLLABORATION_ACCEPTED, COLLABORATION_DECLINED, COLLABORATION_INVITED, COLLABORATOR_REMOVED
@@ -77,7 +77,7 @@ async def accept(platform: Platform, caller: Caller, post_id: uuid.UUID) -> dict
         # event) in their followers' feeds. A post waiting for them is counted when it is published.
         published_at = post.published_at if post.state == "published" else None
         if published_at is not None:
-            await named.change_posts_count(conn, [caller.user_id], +1)
+            await content_counts.change_posts_count(conn, [caller.user_id], +1)
         await _tell(conn, COLLABORATION_ACCEPTED, post_id, user_id=caller.user_id, invited_by=row["invited_by"],
                     published_at=None if published_at is None else published_at.isoformat(),
                     visibility=post.visibility)
@@ -144,7 +144,7 @@ async def remove(platform: Platform, caller: Caller, post_id: uuid.UUID, user_id
         if row["status"] == "pending":
             await publishing.publish_if_resolved(conn, platform, post_id)
         elif post.state == "published":
-            await named.change_posts_count(conn, [user_id], -1)
+            await content_counts.change_posts_count(conn, [user_id], -1)
 
 
 async def collaborators(platform: Platform, viewer: Caller | None, post_id: uuid.UUID) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from ...pagination import OLDEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
 from ..media import attachments
-from ..users import named
+from ..users import content_counts
 from . import access, composing, publishing, reposts
 from . import posts_repository as repository
 from .events import POST_DELETED, POST_EDITED
@@ -85,7 +85,7 @@ async def delete_post(platform: Platform, caller: Caller, post_id: uuid.UUID) ->
         if post.state == "scheduled":
             await scheduler.cancel(conn, job_id=publishing.job_id(post_id))
         if post.state == "published":
-            await named.change_posts_count(conn, post.author_ids, -1)
+            await content_counts.change_posts_count(conn, post.author_ids, -1)
             await repository.remove_hashtags(conn, post_id)
             await reposts.original_lost(conn, post.kind, post.original_post_id)  # a repost's or quote's count
             await bus.emit(conn, POST_DELETED, {"post_id": str(post_id), "author_ids": [str(i) for i in post.author_ids],

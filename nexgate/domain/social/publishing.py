@@ -15,7 +15,7 @@ from ...errors import Conflict
 from ...platform import Platform
 from ..auth.caller import Caller
 from ..commerce import cards as commerce_cards
-from ..users import named
+from ..users import content_counts
 from . import access
 from . import posts_repository as repository
 from .events import POST_PUBLISHED, POST_SCHEDULE_REACHED
@@ -53,7 +53,7 @@ async def publish_in(conn, post: LockedPost) -> str:
     published_at = await repository.publish_post(conn, post.id, _now())
     if published_at is None:  # published (or deleted) already: nothing more
         return post.state
-    await named.change_posts_count(conn, post.author_ids, +1)
+    await content_counts.change_posts_count(conn, post.author_ids, +1)
     tags = list(dict.fromkeys(e["tag"] for e in post.entities if e["type"] == "hashtag"))
     await repository.add_hashtags(conn, post.id, tags, published_at)
     embeds = (await repository.embeds_of_posts(conn, [post.id])).get(post.id, [])

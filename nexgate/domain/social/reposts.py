@@ -22,7 +22,7 @@ from ...errors import Conflict
 from ...pagination import NEWEST_FIRST, Page, fetch
 from ...platform import Platform
 from ..auth.caller import Caller
-from ..users import named, visibility
+from ..users import content_counts, visibility
 from . import comments, composing, posts, publishing, targets
 from . import posts_repository, reposts_repository, targets_repository
 from .events import POST_DELETED, POST_QUOTED, POST_REPOSTED, POST_UNREPOSTED
@@ -96,7 +96,7 @@ async def unrepost(platform: Platform, caller: Caller, post_id: uuid.UUID) -> di
         if repost_id is None or not await reposts_repository.delete_repost(conn, repost_id):
             count = await _count(conn, post_id, "reposts_count")
             return {"post_id": post_id, "reposts_count": count, "post": None}
-        await named.change_posts_count(conn, [caller.user_id], -1)
+        await content_counts.change_posts_count(conn, [caller.user_id], -1)
         await bus.emit(conn, POST_DELETED, {"post_id": str(repost_id), "author_ids": [str(caller.user_id)],
                                             "deleted_by": str(caller.user_id)})
         count = await reposts_repository.add_reposts(conn, post_id, -1)

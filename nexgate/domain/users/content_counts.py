@@ -1,13 +1,13 @@
 """A user's content counters on their profile: ``likes_received`` (the likes of the posts they
 created), moved by the social area in the transaction of each like and unlike, and ``posts``
-(the posts they published or co-author, moved through ``named.change_posts_count``). Both are
+(the posts they published or co-author, moved by ``change_posts_count``). Both are
 recounted by the social area's reconcile command (``python -m nexgate social reconcile``). Only
 the users area writes ``users``; the social area calls these."""
 from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from . import repository
 
@@ -33,6 +33,14 @@ class CountDrift:
 async def add_likes_received(conn, user_id: uuid.UUID, delta: int) -> None:
     """On the caller's connection, inside its transaction (the like's)."""
     await repository.add_likes_received(conn, user_id, delta)
+
+
+async def change_posts_count(conn, author_ids: Iterable[uuid.UUID], delta: int) -> None:
+    """In the caller's transaction: each author published or joined (+1), or deleted or left (-1),
+    a post. Never below 0."""
+    ids = list(dict.fromkeys(author_ids))
+    if ids:
+        await repository.change_posts_count(conn, ids, delta)
 
 
 async def lock_batch(conn, after: uuid.UUID, limit: int) -> list[uuid.UUID]:
