@@ -69,9 +69,10 @@ def nexgate_server(port: int) -> list[str]:
 
 @contextlib.asynccontextmanager
 async def running(
-    argv: Sequence[str], url: str, *, env: Mapping[str, str] | None = None, timeout: float = 60.0
+    argv: Sequence[str], url: str | None, *, env: Mapping[str, str] | None = None, timeout: float = 60.0
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Start ``argv`` (from the repository root), wait until ``url`` answers 200, stop it on exit.
+    """Start ``argv`` (from the repository root), wait until ``url`` answers 200 (a process with
+    no ``url``, such as ``nexgate worker NAME``, is not waited for), stop it on exit.
 
     The server's output goes to a temporary file, shown in the error if it fails to start.
     """
@@ -80,7 +81,8 @@ async def running(
             *argv, cwd=ROOT, env=None if env is None else dict(env), stdout=output, stderr=output
         )
         try:
-            await _wait_until_answering(process, argv, url, timeout, output)
+            if url is not None:
+                await _wait_until_answering(process, argv, url, timeout, output)
             yield process
         finally:
             await _stop(process)

@@ -9,16 +9,19 @@ sandbox's answer, called from the bench: the callback's transaction without its 
 checks or its status query).
 
 ``python -m bench.payments [--payments N] [--callbacks N] [--floor N] [--users N] [--concurrency N]
-[--rate R] [--provider daraja|selcom|tembo]``
+[--rate R] [--provider daraja|selcom|tembo] [--workers NAMES] [--worker-processes NAMES]``
 
 It makes its own databases and Redis prefix (dropped afterwards), writes its users and sessions
 as ``bench.ws`` does, runs the provider's sandbox in a process of its own on a free port, and
-starts the real server (``python -m nexgate serve --workers outbox-relay,payments_live``) pointed
-at it. Every payer's number ends in ``25`` (providers/README.md: the sandbox never calls back), so
-no callback comes but the bench's: the sandbox settles each payment (``complete``) and hands the
-bench the callback it would have sent (``sandbox.callback``), which the bench POSTs to the URL the
-server gave the sandbox. Prints a line per figure, whether the targets are met, and last a JSON
-line with every figure.
+starts the real server (``python -m nexgate serve --workers
+outbox-relay,payments_live,payments-ledger-chain``) pointed at it; ``--worker-processes`` runs
+workers as ``nexgate worker NAME`` processes beside it instead. Every payer's number ends in
+``25`` (providers/README.md: the sandbox never calls back), so no callback comes but the
+bench's: the sandbox settles each payment (``complete``) and hands the bench the callback it
+would have sent (``sandbox.callback``), which the bench POSTs to the URL the server gave the
+sandbox. After the callbacks it waits for their downstream work: every credit's
+``payments.payment.succeeded`` handled by ``payments_live``. Prints a line per figure, whether
+the targets are met, and last a JSON line with every figure.
 """
 from __future__ import annotations
 
@@ -58,7 +61,13 @@ from nexgate.providers.tembo_sandbox import TemboSandbox
 TARGET_CALLBACKS_PER_S = 300
 TARGET_CALLBACK_P99_MS = 100
 PAYMENTS_PER_MINUTE = 10_000  # the configuration's maximum; spec 004's 5 a minute per user is not what is measured
-WORKERS = "outbox-relay,payments_live"
+# What a callback leaves to workers: the events' relay to the bus, the payer's devices told (and
+# the receipt), the entry's link in the ledger's hash chain; in the server's process, or each in
+# a process of its own beside it (``--worker-processes``, the scaled-out layout of docs/operations.md).
+SERVER_WORKERS = "outbox-relay,payments_live,payments-ledger-chain"
+WORKER_PROCESSES = "none"
+LIVE_GROUP = "payments_live"
+TOLD_WAIT_S = 120
 SECRET = "bench-callback-secret"
 AMOUNT = 150_000  # minor units: 1,500 KES or TZS
 NEVER_CALLED_BACK = "25"  # the payer's last two digits (providers/README.md)
@@ -125,8 +134,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=float, default=float(TARGET_CALLBACKS_PER_S),
                         help=f"callbacks a second in the second half (default {TARGET_CALLBACKS_PER_S}, the target)")
     parser.add_argument("--provider", choices=sorted(PROVIDERS), default="daraja", help="(default daraja)")
-    parser.add_argument("--workers", default=WORKERS,
-                        help=f"the server's workers (default {WORKERS}: the events' relay and their push to devices)")
+    parser.add_argument("--workers", default=SERVER_WORKERS,
+                        help=f"the server's own workers (default {SERVER_WORKERS}: the events' relay, their "
+                             f"push to devices, the ledger's chain)")
+    parser.add_argument("--worker-processes", default=WORKER_PROCESSES,
+                        help=f"workers each run as `nexgate worker NAME` beside the server (default "
+                             f"{WORKER_PROCESSES}); `--workers none --worker-processes {SERVER_WORKERS}` is "
+                             f"the scaled-out layout")
     return parser
 
 
@@ -154,12 +168,21 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
                    **{env_name(name): _env_value(value) for name, value in settings.items()}}
             argv = [sys.executable, "-m", "nexgate", "serve", "--host", "127.0.0.1", "--port", str(port),
                     "--workers", args.workers]
-            async with running(argv, f"{base}/health/live", env=env) as server:
+            async with contextlib.AsyncExitStack() as stack:
+                workers = [await stack.enter_async_context(running(
+                    [sys.executable, "-m", "nexgate", "worker", name], None, env=env))
+                    for name in _names(args.worker_processes)]
+                server = await stack.enter_async_context(running(argv, f"{base}/health/live", env=env))
                 prepared = await _prepare(session, database, base, provider, seeded, args)
                 initiations = await _initiate(session, base, prepared, seeded, args.payments)
                 duplicates = await _duplicates_check(database, sandbox, initiations, args.payments)
                 await _begin_more(session, base, prepared, seeded, args)
-                callbacks = await _call_back(session, database, sandbox, server.pid, args)
+                callbacks = await _call_back(session, database, sandbox, server.pid, [w.pid for w in workers], args)
+                callbacks["told"] = await _told(database, callbacks.pop("answered_at"), args)
+                callbacks["problems"] += callbacks["told"]["problems"]
+                callbacks["problems"] += [f"the worker process {name} stopped (status {worker.returncode})"
+                                          for name, worker in zip(_names(args.worker_processes), workers)
+                                          if worker.returncode is not None]
                 floor = await _floor(session, database, config, sandbox, callbacks.pop("settled"),
                                      callbacks.pop("held"), args)
     finally:
@@ -168,6 +191,7 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
     summary = {
         "bench": "payments", "provider": args.provider, "payments": args.payments, "callbacks_fired": args.callbacks,
         "users": args.users, "concurrency": args.concurrency, "rate": args.rate, "workers": args.workers,
+        "worker_processes": args.worker_processes,
         "payments_per_minute": PAYMENTS_PER_MINUTE, "cpus": os.cpu_count(),
         "load_at_start": load_at_start, "load": [round(x, 2) for x in os.getloadavg()], "prepare_s": prepared["seconds"],
         "initiations": initiations["figures"], "duplicates": duplicates, "callbacks": callbacks, "floor": floor,
@@ -433,7 +457,12 @@ async def _begin_more(session, base: str, prepared: dict, seeded, args) -> None:
 
 # callbacks: each payment settled in the sandbox, then its callback fired by the bench
 
-async def _call_back(session, database: Database, sandbox: SandboxProcess, server_pid: int, args) -> dict:
+def _names(listed: str) -> list[str]:
+    return [] if listed == "none" else [name for name in listed.split(",") if name]
+
+
+async def _call_back(session, database: Database, sandbox: SandboxProcess, server_pid: int, worker_pids: list[int],
+                     args) -> dict:
     settled = await sandbox.settle()
     held, settled = settled[args.callbacks:], settled[:args.callbacks]  # the floor's, credited by the bench
     messages = [(url, headers, body) for _, _, url, headers, body in settled]
@@ -449,16 +478,16 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
 
     saturated, paced = Timed(), Timed()
     waits = {}
-    cpu_before = _cpu_seconds(server_pid), _services_cpu(), _cpu_seconds(sandbox.process.pid)
+    pids = Pids(server_pid, worker_pids, sandbox.process.pid)
     started = time.perf_counter()
     async with _sampling_waits(database) as waits["saturated"]:
         await _gather_limited(args.concurrency, [lambda m=m: fire(saturated, *m) for m in messages[:half]])
     saturated.seconds = time.perf_counter() - started
-    cpu = {"saturated": _cpu_per(len(saturated.latencies), server_pid, sandbox.process.pid, *cpu_before)}
+    cpu = {"saturated": pids.per(len(saturated.latencies))}
 
     # Open loop: each callback sent at its time whatever became of the earlier ones, and timed
     # from then (a late send counts against the server, not hidden).
-    cpu_before = _cpu_seconds(server_pid), _services_cpu(), _cpu_seconds(sandbox.process.pid)
+    pids = Pids(server_pid, worker_pids, sandbox.process.pid)
     started = time.perf_counter()
     tasks = []
     async with _sampling_waits(database) as waits["paced"]:
@@ -469,7 +498,8 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
             tasks.append(asyncio.create_task(fire(paced, *message, since=due)))
         await asyncio.gather(*tasks)
     paced.seconds = time.perf_counter() - started
-    cpu["paced"] = _cpu_per(len(paced.latencies), server_pid, sandbox.process.pid, *cpu_before)
+    answered_at = time.time()
+    cpu["paced"] = pids.per(len(paced.latencies))
 
     figures = {"saturated": saturated.figures(), "paced": paced.figures()}
     async with database.connection() as conn:
@@ -503,8 +533,38 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
     for problem in problems:
         print(f"  problem: {problem}", file=sys.stderr)
     return {**figures, "cpu": cpu, "waits": {name: dict(value) for name, value in waits.items()}, **found,
-            "problems": problems,
+            "problems": problems, "answered_at": answered_at,
             "settled": [(key, reference) for key, reference, *_ in settled], "held": held}
+
+
+async def _told(database: Database, answered_at: float, args) -> dict:
+    """The callbacks' downstream work, waited for (``TOLD_WAIT_S`` at most): each credit's
+    ``payments.payment.succeeded`` relayed to the bus and handled by the payer's-devices group,
+    counted in its ``processed_events``, timed from the credit's transaction to its handling; and
+    when the last was handled after the last callback's answer."""
+    query = ("SELECT count(*) AS events, count(p.event_id) AS handled,"
+             " extract(epoch FROM max(p.processed_at)) AS last_at,"
+             " array_agg(extract(epoch FROM p.processed_at - o.created_at)) FILTER (WHERE p.event_id IS NOT NULL) AS lags"
+             "  FROM outbox o LEFT JOIN processed_events p ON p.event_id = o.id AND p.consumer = $1"
+             " WHERE o.routing_key = 'payments.payment.succeeded'")
+    deadline = time.monotonic() + TOLD_WAIT_S
+    async with database.connection() as conn:
+        while (row := await conn.fetchrow(query, LIVE_GROUP))["handled"] < row["events"] \
+                and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+    lags = sorted(float(x) for x in row["lags"] or ())
+    told = {"events": row["events"], "handled": row["handled"],
+            "p50_ms": _percentile_ms(lags, 0.50), "p99_ms": _percentile_ms(lags, 0.99),
+            "last_after_s": round(float(row["last_at"]) - answered_at, 3) if row["last_at"] else None,
+            "problems": []}
+    if row["handled"] != row["events"] or row["events"] != args.callbacks:
+        told["problems"].append(f"{row['handled']} of {row['events']} payments.payment.succeeded handled by "
+                                f"{LIVE_GROUP} within {TOLD_WAIT_S} s, for {args.callbacks} callbacks")
+    print(f"told: {row['handled']} of {row['events']} payments.payment.succeeded handled by {LIVE_GROUP} "
+          f"(workers: {args.worker_processes} in their own processes, {args.workers} in the server's), from the "
+          f"credit p50 {told['p50_ms']} ms p99 {told['p99_ms']} ms; the last {told['last_after_s']} s after the "
+          f"last callback's answer", flush=True)
+    return told
 
 
 WAIT_SAMPLE_S = 0.02
@@ -547,18 +607,24 @@ def _waits_text(counts: Counter) -> str:
 
 
 def _cpu_text(cpu: dict) -> str:
-    return (f"server {cpu['server_ms']} ms, PostgreSQL {cpu['postgres_ms']} ms, Redis {cpu['redis_ms']} ms, "
-            f"sandbox {cpu['sandbox_ms']} ms")
+    return (f"server {cpu['server_ms']} ms, worker processes {cpu['workers_ms']} ms, PostgreSQL "
+            f"{cpu['postgres_ms']} ms, Redis {cpu['redis_ms']} ms, sandbox {cpu['sandbox_ms']} ms")
 
 
-def _cpu_per(count: int, pid: int, sandbox_pid: int, server_before: float, services_before: dict[str, float],
-             sandbox_before: float) -> dict:
-    """CPU milliseconds each callback cost the server, every PostgreSQL and Redis process, and the sandbox."""
-    services = _services_cpu()
-    count = max(count, 1)
-    return {"server_ms": round(1000 * (_cpu_seconds(pid) - server_before) / count, 3),
-            **{f"{name}_ms": round(1000 * (services[name] - services_before[name]) / count, 3) for name in services},
-            "sandbox_ms": round(1000 * (_cpu_seconds(sandbox_pid) - sandbox_before) / count, 3)}
+class Pids:
+    """The CPU the server, the worker processes (together), every PostgreSQL and Redis process
+    and the sandbox have used since it was made; ``per(count)``: milliseconds of it a callback."""
+
+    def __init__(self, server: int, workers: list[int], sandbox: int):
+        self.processes = {"server": [server], "workers": workers, "sandbox": [sandbox]}
+        self.before = self._now()
+
+    def _now(self) -> dict[str, float]:
+        return {**{name: sum(map(_cpu_seconds, pids)) for name, pids in self.processes.items()}, **_services_cpu()}
+
+    def per(self, count: int) -> dict:
+        now, count = self._now(), max(count, 1)
+        return {f"{name}_ms": round(1000 * (now[name] - self.before[name]) / count, 3) for name in now}
 
 
 # the floor: what one callback cannot go below

@@ -315,7 +315,8 @@ def payments_verify_ledger_command(config: Config, args: argparse.Namespace) -> 
 
     result = _with_core(config, verify)
     print(f"checked {result.entries} journal entr{'y' if result.entries == 1 else 'ies'} in the hash chain "
-          f"(head at position {result.head_position}) and the balances of {result.accounts} account(s)")
+          f"(head at position {result.head_position}) and the balances of {result.accounts} account(s)"
+          + (f"; {result.queued} more committed meanwhile, queued for the chain" if result.queued else ""))
     if result.problem:
         print(f"nexgate: the ledger is broken: {result.problem}", file=sys.stderr)
         return 1

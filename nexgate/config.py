@@ -440,6 +440,10 @@ class Config:
     payments_reconcile_poll_ms: int = _setting(
         1000, _integer(10, 600_000), "How often the payments reconciler looks for pending payments due a check"
     )
+    payments_chain_poll_ms: int = _setting(
+        200, _integer(10, 60_000),
+        "How often an idle payments-ledger-chain worker looks for committed ledger entries to chain, in ms",
+    )
     payments_payout_minimum: tuple[str, ...] = _setting(
         ("TZS:500000", "KES:10000", "UGX:5000"), _minor_per_currency,
         "Smallest payout of a balance, per currency in minor units (CURRENCY:minor, comma-separated): TZS 5,000, "

@@ -32,17 +32,31 @@ async def _pay_in(conn, account, clearing, amount, currency="TZS"):
             Line(clearing, currency, -amount), Line(account, currency, amount)])
 
 
+async def _link(conn, entry_id):
+    return await conn.fetchrow("SELECT position, prev_hash, hash FROM ledger_chain WHERE entry_id = $1", entry_id)
+
+
 async def test_a_balanced_entry_moves_both_balances_and_joins_the_chain(conn):
     user, clearing = await _accounts(conn)
+    await ledger.chain_all(conn)
     before = await ledger.balance(conn, clearing)
     entry = await _pay_in(conn, user, clearing, 5_000)
 
     assert await ledger.balance(conn, user) == 5_000
     assert await ledger.balance(conn, clearing) == before - 5_000  # a clearing account goes negative
+    # Committed, queued for the chain: the clearing account's row moves when it is chained, its
+    # balance as read includes it at once.
+    assert await _link(conn, entry.id) is None
+    assert await conn.fetchval("SELECT balance FROM ledger_accounts WHERE id = $1", clearing) == before
+    assert await repository.account_drift(conn) == []  # a queued entry's clearing lines are not drift
+    assert await ledger.chain_all(conn) >= 1
+    assert await conn.fetchval("SELECT balance FROM ledger_accounts WHERE id = $1", clearing) == before - 5_000
+    assert await ledger.balance(conn, clearing) == before - 5_000
+    assert await repository.count_queued(conn) == 0
     stored = await ledger.entry(conn, entry.id)
     assert [(line.account_id, line.amount) for line in stored.lines] == [(clearing, -5_000), (user, 5_000)]
     assert stored.cause == CAUSE
-    link = await conn.fetchrow("SELECT position, prev_hash, hash FROM ledger_chain WHERE entry_id = $1", entry.id)
+    link = await _link(conn, entry.id)
     assert link is not None
     row = await repository.entry(conn, entry.id)
     lines = await conn.fetch("SELECT line_no, account_id, currency, amount FROM ledger_lines WHERE entry_id = $1 ORDER BY line_no", entry.id)
@@ -94,6 +108,15 @@ async def test_raw_sql_cannot_commit_an_unbalanced_or_one_line_entry(conn):
 async def test_entries_lines_and_links_refuse_update_delete_and_late_lines(conn):
     user, clearing = await _accounts(conn)
     entry = await _pay_in(conn, user, clearing, 300)
+    # Queued for the chain: it leaves the queue only into the chain, and takes no late line.
+    for statement, refusal in (("DELETE FROM ledger_unchained WHERE entry_id = $1", "only into the chain"),
+                               ("UPDATE ledger_unchained SET entry_id = entry_id WHERE entry_id = $1", "append-only"),
+                               ("INSERT INTO ledger_lines VALUES ($1, 3, $2, 'TZS', 1)", "is committed")):
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match=refusal):
+            await conn.execute(statement, *((entry.id, user) if "$2" in statement else (entry.id,)))
+    with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
+        await conn.execute("TRUNCATE ledger_unchained")
+    await ledger.chain_all(conn)
     for statement in (
         "UPDATE ledger_lines SET amount = amount * 2 WHERE entry_id = $1",
         "DELETE FROM ledger_lines WHERE entry_id = $1",
@@ -169,10 +192,13 @@ async def test_concurrent_withdrawals_never_take_an_account_below_zero(config, c
     assert await ledger.balance(conn, user) == 100
 
 
-async def test_concurrent_entries_make_one_unforked_chain(config, conn):
+async def test_concurrent_entries_and_chainers_make_one_unforked_chain(config, conn):
     accounts = [await _accounts(conn) for _ in range(8)]
     async with connections(config.database_url, 8) as opened:
         entries = await asyncio.gather(*(_pay_in(c, user, clearing, 10) for c, (user, clearing) in zip(opened, accounts)))
+        # Chainers at once, one entry each: they take turns at the head, none takes an entry twice.
+        await asyncio.gather(*(ledger.chain_pending(c, batch_size=1) for c in opened))
+    await ledger.chain_all(conn)
     positions = await conn.fetch("SELECT position, prev_hash, hash FROM ledger_chain ORDER BY position")
     assert [row["position"] for row in positions] == list(range(1, len(positions) + 1))
     for previous, row in zip(positions, positions[1:]):

@@ -419,8 +419,9 @@ async def _quiet(app, sandboxes, run: Run, example: Example) -> None:
 # the invariants
 
 async def _platform_balances(conn) -> dict:
-    rows = await conn.fetch("SELECT kind, currency, provider, balance FROM ledger_accounts WHERE owner_id IS NULL")
-    return {(row["kind"], row["currency"], row["provider"]): row["balance"] for row in rows}
+    """As the ledger reads them: a clearing account's with the lines still queued for the chain."""
+    rows = await conn.fetch("SELECT id, kind, currency, provider FROM ledger_accounts WHERE owner_id IS NULL")
+    return {(row["kind"], row["currency"], row["provider"]): await ledger.balance(conn, row["id"]) for row in rows}
 
 
 async def _check(app, sandboxes, run: Run, example: Example) -> None:

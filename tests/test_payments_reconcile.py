@@ -128,15 +128,23 @@ async def test_two_reconcilers_at_once_settle_each_payment_once(app, sandboxes):
         assert len(await fundings(app, hold.id)) == 1 and await escrow_balance(app, hold) == 150_000
 
 
-async def test_the_worker_inside_the_server_settles_what_no_callback_told(make_client, config, sandboxes):
-    app = await start_app(make_client, config, sandboxes, workers=(*WORKERS, "payments-reconciler"), **QUICK,
-                          payments_reconcile_poll_ms=50)
+async def test_the_workers_inside_the_server_settle_what_no_callback_told_and_chain_its_credit(
+        make_client, config, sandboxes):
+    app = await start_app(make_client, config, sandboxes,
+                          workers=(*WORKERS, "payments-reconciler", "payments-ledger-chain"), **QUICK,
+                          payments_reconcile_poll_ms=50, payments_chain_poll_ms=50)
     tokens, hold, started = await paying(app, "25")
 
     async def succeeded():
         return (await payment(app, tokens, started["id"]))["status"] == "succeeded"
     await eventually(succeeded, timeout=15)
     assert await escrow_balance(app, hold) == 150_000
+
+    async def credit_chained():  # by the chainer, not by a verification
+        async with platform(app).core.connection() as conn:
+            return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM payment_hold_fundings f JOIN ledger_chain c"
+                                       " ON c.entry_id = f.entry_id WHERE f.hold_id = $1)", hold.id)
+    await eventually(credit_chained, timeout=15)
 
 
 async def test_python_m_nexgate_payments_reconcile_prints_what_it_settled(app):

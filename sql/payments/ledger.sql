@@ -14,13 +14,18 @@ INSERT INTO ledger_accounts (kind, currency, owner_id) VALUES (:kind, :currency,
 ON CONFLICT DO NOTHING;
 
 -- name: account(id)^
-SELECT id, kind, currency, owner_id, provider, balance FROM ledger_accounts WHERE id = :id;
+-- A clearing account's balance with the lines of its entries still queued for the chain.
+SELECT a.id, a.kind, a.currency, a.owner_id, a.provider,
+       a.balance + CASE WHEN a.kind = 'provider_clearing' THEN
+           coalesce((SELECT sum(l.amount) FROM ledger_unchained u JOIN ledger_lines l ON l.entry_id = u.entry_id
+                      WHERE l.account_id = a.id), 0)::bigint ELSE 0 END AS balance
+  FROM ledger_accounts a WHERE a.id = :id;
 
 -- name: lock_accounts(ids)
 -- The accounts that may not go negative are locked, in account id order, so that two
 -- transactions touching the same accounts lock them in the same order and cannot deadlock; a
 -- waiter reads the balance its predecessor committed. Clearing accounts are only read: their
--- balance moves at commit (ledger_seal_entry).
+-- balance moves when the entry is chained (ledger_chain_pending).
 WITH locked AS (
     SELECT id, kind, currency, balance FROM ledger_accounts
      WHERE id = ANY(:ids) AND kind <> 'provider_clearing' ORDER BY id FOR UPDATE
@@ -32,7 +37,7 @@ SELECT id, kind, currency, balance FROM ledger_accounts WHERE id = ANY(:ids) AND
 -- name: write_entry(id, kind, cause_kind, cause_id, reason, reverses, account_ids, currencies, amounts)$
 -- The entry, its lines (numbered in the order given) and the new balances of the accounts
 -- but clearing accounts, in one statement; the commit-time trigger checks that the lines
--- balance, moves the clearing accounts and chains the entry.
+-- balance and queues the entry for the chain, whose chainer moves the clearing accounts.
 WITH entry AS (
     INSERT INTO ledger_entries (id, kind, cause_kind, cause_id, reason, reverses)
     VALUES (:id, :kind, :cause_kind, :cause_id, :reason, :reverses)
@@ -79,20 +84,34 @@ SELECT entry_id, line_no, account_id, currency, amount FROM ledger_lines
 -- name: chain_head()^
 SELECT position, hash FROM ledger_chain_head;
 
+-- name: chain_pending(batch_size)$
+-- Up to batch_size queued entries appended to the chain (migration 0054); how many.
+SELECT ledger_chain_pending(:batch_size);
+
+-- name: count_queued()$
+SELECT count(*) FROM ledger_unchained;
+
 -- name: unchained_entry()$
--- An entry without a link can only have been written with the sealing trigger disabled.
-SELECT e.id FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.entry_id = e.id)
+-- An entry neither chained nor queued for the chain can only have been written with the
+-- sealing trigger disabled, or taken out of the chain.
+SELECT e.id FROM ledger_entries e
+ WHERE NOT EXISTS (SELECT 1 FROM ledger_chain c WHERE c.entry_id = e.id)
+   AND NOT EXISTS (SELECT 1 FROM ledger_unchained u WHERE u.entry_id = e.id)
  ORDER BY e.created_at, e.id LIMIT 1;
 
 -- name: count_accounts()$
 SELECT count(*) FROM ledger_accounts;
 
 -- name: account_drift()
--- Accounts whose stored balance differs from the sum of their lines.
+-- Accounts whose stored balance differs from the sum of their lines; a clearing account's
+-- stored balance leaves out the lines of entries still queued for the chain.
 SELECT a.id, a.kind, a.currency, a.owner_id, a.provider, a.balance, coalesce(s.total, 0) AS lines_total
   FROM ledger_accounts a
   LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_lines GROUP BY account_id) s ON s.account_id = a.id
- WHERE a.balance <> coalesce(s.total, 0)
+  LEFT JOIN (SELECT l.account_id, sum(l.amount) AS total FROM ledger_lines l
+               JOIN ledger_unchained u ON u.entry_id = l.entry_id GROUP BY l.account_id) q
+         ON q.account_id = a.id AND a.kind = 'provider_clearing'
+ WHERE a.balance + coalesce(q.total, 0) <> coalesce(s.total, 0)
  ORDER BY a.created_at, a.id;
 
 -- name: negative_restricted_account()$

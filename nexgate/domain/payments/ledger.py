@@ -4,7 +4,10 @@ Every movement of money is one journal entry of two or more lines, each adding i
 (integer minor units, positive or negative) to one account's balance; the lines of an entry
 sum to zero in each currency. PostgreSQL enforces that at COMMIT (a deferred constraint
 trigger), refuses any UPDATE or DELETE of entries and lines (a correction is ``reverse``), and
-appends each committed entry to a sha256 hash chain. ``verify`` re-checks all of it.
+queues each committed entry for a sha256 hash chain, which ``chain_pending`` appends it to
+after the commit, in batches (the ``payments-ledger-chain`` worker): one lock on the chain's
+head a batch, not one held through every ledger commit. ``verify`` chains what is queued, then
+re-checks all of it.
 
 Non-negativity: every account but a provider's clearing account must stay >= 0. ``post``
 locks the accounts it touches in account id order (``SELECT ... ORDER BY id FOR UPDATE``),
@@ -21,7 +24,9 @@ a hold: a clearing account gives, the hold's escrow account takes) has nothing t
 nothing to order: ``post`` writes it in one statement, whose UPDATE locks that one row, and the
 account and its currency are checked by the lines' foreign key. A provider's clearing account
 is known as one by its id once the database has named it so (``platform_account``,
-``clearing_account_read``): an account's kind never changes.
+``clearing_account_read``): an account's kind never changes. Its balance moves when the entry
+is chained (every payment through a provider moves its one clearing row, which no ledger
+transaction then holds locked).
 
 Only the payments area calls this module; other areas call the hold functions (``holds``).
 """
@@ -254,6 +259,27 @@ async def reverse(conn: asyncpg.Connection, *, entry_id: uuid.UUID, cause: Cause
         return await post(conn, kind="reversal", cause=cause, lines=lines, reverses=entry_id)
 
 
+# the chain
+
+CHAIN_BATCH = 500
+
+
+async def chain_pending(conn, *, batch_size: int = CHAIN_BATCH) -> int:
+    """Append up to ``batch_size`` committed entries, oldest queued first, to the hash chain, in
+    one transaction under the chain head's lock (whoever else chains meanwhile waits, then takes
+    the entries after); how many. Each entry's clearing-account lines move their balances then."""
+    async with conn.transaction():
+        return await repository.chain_pending(conn, batch_size)
+
+
+async def chain_all(conn, *, batch_size: int = CHAIN_BATCH) -> int:
+    """Every entry committed before the call appended to the chain, a batch a transaction."""
+    chained = 0
+    while (batch := await chain_pending(conn, batch_size=batch_size)) == batch_size:
+        chained += batch
+    return chained + batch
+
+
 # verification
 
 @dataclasses.dataclass(frozen=True)
@@ -262,6 +288,7 @@ class Verification:
     accounts: int
     head_position: int
     problem: str | None  # the first thing found wrong, naming the entry or account; None: all is well
+    queued: int = 0  # entries committed while it ran, not chained yet (checked when they are)
 
     @property
     def ok(self) -> bool:
@@ -286,10 +313,11 @@ def link_hash(prev_hash: bytes, entry_row, lines) -> bytes:
 
 
 async def verify(conn: asyncpg.Connection, *, batch_size: int = 1000) -> Verification:
-    """Walk the hash chain from its start, recomputing each link from the entry and its lines,
-    check every entry balances, then that every account's stored balance is the sum of its
-    lines and every hold's amounts agree with its escrow account; all in one snapshot. Stops
-    at the first problem."""
+    """Chain every entry committed so far, then walk the hash chain from its start, recomputing
+    each link from the entry and its lines, check every entry balances, then that every
+    account's stored balance is the sum of its lines and every hold's amounts agree with its
+    escrow account; all in one snapshot. Stops at the first problem."""
+    await chain_all(conn)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         checked, problem, position = await _verify_chain(conn, batch_size)
         head = await repository.chain_head(conn)
@@ -300,7 +328,8 @@ async def verify(conn: asyncpg.Connection, *, batch_size: int = 1000) -> Verific
             problem = f"entry {unchained} is not in the chain"
         if problem is None:
             problem = await _verify_balances(conn)
-    return Verification(checked, accounts, head["position"], problem)
+        queued = await repository.count_queued(conn)
+    return Verification(checked, accounts, head["position"], problem, queued)
 
 
 async def _verify_chain(conn, batch_size: int) -> tuple[int, str | None, tuple[int, bytes]]:

@@ -69,6 +69,14 @@ async def chain_head(conn) -> asyncpg.Record:
     return await _sql.chain_head(conn)
 
 
+async def chain_pending(conn, batch_size: int) -> int:
+    return await _sql.chain_pending(conn, batch_size=batch_size)
+
+
+async def count_queued(conn) -> int:
+    return await _sql.count_queued(conn)
+
+
 async def unchained_entry(conn) -> uuid.UUID | None:
     return await _sql.unchained_entry(conn)
 
