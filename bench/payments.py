@@ -57,6 +57,7 @@ from nexgate.providers.mobile_money_sandbox import MobileMoneySandbox
 from nexgate.providers.payment_providers import PaymentProviders
 from nexgate.providers.selcom_sandbox import SelcomSandbox
 from nexgate.providers.tembo_sandbox import TemboSandbox
+from nexgate.workers import parse_names
 
 TARGET_CALLBACKS_PER_S = 300
 TARGET_CALLBACK_P99_MS = 100
@@ -171,7 +172,7 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
             async with contextlib.AsyncExitStack() as stack:
                 workers = [await stack.enter_async_context(running(
                     [sys.executable, "-m", "nexgate", "worker", name], None, env=env))
-                    for name in _names(args.worker_processes)]
+                    for name in parse_names(args.worker_processes)]
                 server = await stack.enter_async_context(running(argv, f"{base}/health/live", env=env))
                 prepared = await _prepare(session, database, base, provider, seeded, args)
                 initiations = await _initiate(session, base, prepared, seeded, args.payments)
@@ -181,7 +182,7 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
                 callbacks["told"] = await _told(database, callbacks.pop("answered_at"), args)
                 callbacks["problems"] += callbacks["told"]["problems"]
                 callbacks["problems"] += [f"the worker process {name} stopped (status {worker.returncode})"
-                                          for name, worker in zip(_names(args.worker_processes), workers)
+                                          for name, worker in zip(parse_names(args.worker_processes), workers)
                                           if worker.returncode is not None]
                 floor = await _floor(session, database, config, sandbox, callbacks.pop("settled"),
                                      callbacks.pop("held"), args)
@@ -456,10 +457,6 @@ async def _begin_more(session, base: str, prepared: dict, seeded, args) -> None:
 
 
 # callbacks: each payment settled in the sandbox, then its callback fired by the bench
-
-def _names(listed: str) -> list[str]:
-    return [] if listed == "none" else [name for name in listed.split(",") if name]
-
 
 async def _call_back(session, database: Database, sandbox: SandboxProcess, server_pid: int, worker_pids: list[int],
                      args) -> dict:

@@ -288,7 +288,7 @@ class Verification:
     accounts: int
     head_position: int
     problem: str | None  # the first thing found wrong, naming the entry or account; None: all is well
-    queued: int = 0  # entries committed while it ran, not chained yet (checked when they are)
+    queued: int  # entries committed while it ran, not chained yet (checked when they are)
 
     @property
     def ok(self) -> bool:
