@@ -4,7 +4,7 @@ none oversold, every other buyer a clear 409 ``out_of_stock``; the checkout-to-p
 (the ``POST /api/checkout`` answer, its order ``pending_payment`` with its stock reserved and its
 hold open) against the target p99 < 150 ms.
 
-``python -m bench.commerce [--buyers N] [--units N] [--provider selcom|tembo]``
+``python -m bench.commerce [--buyers N] [--units N] [--provider selcom|tembo] [--rate R] [--sustained N]``
 
 It makes its own databases and Redis prefix (dropped afterwards), writes its users and sessions
 as ``bench.ws`` does, a shop (with pickup) and one active product with one variant of
@@ -15,8 +15,11 @@ all at once, each with its Idempotency-Key, after their connections are opened (
 each buyer who got an order pays it as the app does (a mobile money method, ``POST /api/payments``
 for the order's total); every payer's number ends in ``25`` (the sandbox never calls back), so the
 bench settles them in the sandbox and fires the callbacks itself, and waits for the
-``commerce_checkout`` group to mark the orders paid. Prints the counts and figures, whether the
-target is met, and last a JSON line with every figure.
+``commerce_checkout`` group to mark the orders paid. Last, ``--sustained`` checkouts of another
+variant in stock for all are sent open loop at ``--rate`` a second and timed from when each was
+due: the latency a buyer sees below the server's rate, beside the burst's. Prints the counts and
+figures, whether the target is met in the rush and at the rate, and last a JSON line with every
+figure.
 """
 from __future__ import annotations
 
@@ -44,6 +47,8 @@ TARGET_PENDING_P99_MS = 150
 WORKERS = "outbox-relay,commerce_checkout"
 PRICE = 150_000  # minor units: TZS 1,500
 PAID_WAIT_S = 120
+RATE = 100.0
+SUSTAINED = 1000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--provider", choices=("selcom", "tembo"), default="selcom",
                         help="who collects the winners' payments (TZS; default selcom)")
     parser.add_argument("--workers", default=WORKERS, help=f"the server's workers (default {WORKERS})")
+    parser.add_argument("--rate", type=float, default=RATE,
+                        help=f"checkouts a second in the sustained phase after the rush (default {RATE:g})")
+    parser.add_argument("--sustained", type=int, default=SUSTAINED,
+                        help=f"checkouts in the sustained phase, all in stock (default {SUSTAINED}; 0 skips it)")
     return parser
 
 
@@ -96,6 +105,7 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
                 rush = await _rush(session, base, seeded, args, shop_id, product_id, variant_id)
                 paying = await _pay(session, base, sandbox, provider, seeded, rush)
                 counts = await _counts(database, variant_id, args)
+                sustained = await _sustained(session, base, database, seeded, args, shop_id)
     finally:
         await session.close()
         await database.pool.close()
@@ -104,16 +114,20 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
         "bench": "commerce", "buyers": args.buyers, "units": args.units, "provider": args.provider,
         "workers": args.workers, "cpus": os.cpu_count(), "load_at_start": load_at_start,
         "load": [round(x, 2) for x in os.getloadavg()], "checkout": figures, "answers": rush["answers"],
-        "payments": paying["figures"], "counts": counts,
+        "payments": paying["figures"], "counts": counts, "sustained": sustained["figures"],
         "targets": {"checkout_to_pending_p99_ms": TARGET_PENDING_P99_MS},
     }
-    problems = list(counts["problems"]) + rush["problems"] + paying["problems"]
+    problems = list(counts["problems"]) + rush["problems"] + paying["problems"] + sustained["problems"]
     summary["problems"] = problems
     summary["clean"] = not problems
     p99 = figures["placed"]["p99_ms"]
     summary["targets_met"] = p99 is not None and p99 < TARGET_PENDING_P99_MS
-    print(f"checkout-to-pending p99 {p99} ms against the target {TARGET_PENDING_P99_MS} ms: "
-          f"{'met' if summary['targets_met'] else 'MISSED'}; {'clean' if not problems else 'PROBLEMS'}", flush=True)
+    steady = sustained["figures"]["p99_ms"] if sustained["figures"] else None
+    summary["sustained_target_met"] = steady is not None and steady < TARGET_PENDING_P99_MS
+    print(f"checkout-to-pending p99 {p99} ms in the rush, {steady} ms at {args.rate:g}/s, against the target "
+          f"{TARGET_PENDING_P99_MS} ms: rush {'met' if summary['targets_met'] else 'MISSED'}, sustained "
+          f"{'met' if summary['sustained_target_met'] else 'MISSED'}; {'clean' if not problems else 'PROBLEMS'}",
+          flush=True)
     for problem in problems:
         print(f"  problem: {problem}", file=sys.stderr)
     return summary
@@ -245,6 +259,41 @@ async def _pay(session, base: str, sandbox: SandboxProcess, provider, seeded, ru
     timed.seconds = time.perf_counter() - started
     figures = {"begun_s": round(begun, 2), "callbacks": timed.figures()}
     print(f"payments: {len(rush['won'])} begun in {begun:.2f} s; callbacks {_line(figures['callbacks'])}", flush=True)
+    return {"figures": figures, "problems": problems}
+
+
+async def _sustained(session, base: str, database: Database, seeded, args, shop_id: str) -> dict:
+    """Open loop after the rush: ``--sustained`` checkouts of a variant with stock for all, one
+    sent every 1/``--rate`` s whatever became of the earlier ones, each buyer in turn, each timed
+    from when it was due (a late send counts against the server). Each must be placed."""
+    if not args.sustained:
+        return {"figures": None, "problems": []}
+    product_id, variant_id = await _product(database, uuid.UUID(shop_id), "KT-STEADY", args.sustained)
+    body = {"items": [{"product_id": product_id, "variant_id": variant_id, "quantity": 1}],
+            "pickup_shop_ids": [shop_id]}
+    timed = Timed()
+
+    async def check_out(buyer: int, due: float) -> None:
+        headers = {**_bearer(seeded.tokens[buyer]), "Idempotency-Key": str(uuid.uuid4())}
+        async with session.post(f"{base}/api/checkout", json=body, headers=headers) as response:
+            await response.read()
+        timed.latencies.append(time.perf_counter() - due)
+        timed.statuses[response.status] += 1
+
+    started = time.perf_counter()
+    tasks = []
+    for n in range(args.sustained):
+        due = started + n / args.rate
+        if (wait := due - time.perf_counter()) > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(check_out(n % args.buyers, due)))
+    await asyncio.gather(*tasks)
+    timed.seconds = time.perf_counter() - started
+    figures = timed.figures()
+    print(f"checkouts at {args.rate:g}/s {_line(figures)}", flush=True)
+    problems = []
+    if timed.statuses[201] != args.sustained:
+        problems.append(f"sustained: expected {args.sustained} placed: {dict(timed.statuses)}")
     return {"figures": figures, "problems": problems}
 
 
