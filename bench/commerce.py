@@ -37,7 +37,8 @@ import aiohttp
 
 from bench.load import free_port, running
 from bench.payments import (
-    NEVER_CALLED_BACK, PROVIDERS, SECRET, SandboxProcess, Timed, _bearer, _env_value, _gather_limited, _line, _positive,
+    NEVER_CALLED_BACK, PROVIDERS, SECRET, SandboxProcess, Timed, _bearer, _env_value, _gather_limited, _line, _open_loop, _positive,
+    _positive_rate,
 )
 from bench.ws import _server_env, run_in_own_databases, seed
 from nexgate.config import Config, env_name
@@ -70,11 +71,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--provider", choices=("selcom", "tembo"), default="selcom",
                         help="who collects the winners' payments (TZS; default selcom)")
     parser.add_argument("--workers", default=WORKERS, help=f"the server's workers (default {WORKERS})")
-    parser.add_argument("--rate", type=float, default=RATE,
+    parser.add_argument("--rate", type=_positive_rate, default=RATE,
                         help=f"checkouts a second in the sustained phase after the rush (default {RATE:g})")
-    parser.add_argument("--sustained", type=int, default=SUSTAINED,
+    parser.add_argument("--sustained", type=_count, default=SUSTAINED,
                         help=f"checkouts in the sustained phase, all in stock (default {SUSTAINED}; 0 skips it)")
     return parser
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("0 or more")
+    return value
 
 
 async def measure(args: argparse.Namespace, run: str, databases: dict[str, str], prefix: str) -> dict:
@@ -161,6 +169,14 @@ async def _product(database: Database, shop_id: uuid.UUID, sku: str, units: int)
     return str(product_id), str(variant_id)
 
 
+def _buy_now(session, base: str, token: str, shop_id: str, product: tuple[str, str]):
+    """One unit of the product's variant, bought now for pickup, under a new Idempotency-Key."""
+    body = {"items": [{"product_id": product[0], "variant_id": product[1], "quantity": 1}],
+            "pickup_shop_ids": [shop_id]}
+    headers = {**_bearer(token), "Idempotency-Key": str(uuid.uuid4())}
+    return session.post(f"{base}/api/checkout", json=body, headers=headers)
+
+
 async def _warm_up(session, base: str, database: Database, seeded, args, shop_id: str) -> None:
     """Unmeasured: checkouts of two other variants, one in stock and one sold out, twice the
     server's pool size at a time, so that every connection of its pool has run both paths (its
@@ -172,10 +188,7 @@ async def _warm_up(session, base: str, database: Database, seeded, args, shop_id
     started = time.perf_counter()
 
     async def check_out(buyer: int, product: tuple[str, str]) -> None:
-        body = {"items": [{"product_id": product[0], "variant_id": product[1], "quantity": 1}],
-                "pickup_shop_ids": [shop_id]}
-        headers = {**_bearer(seeded.tokens[buyer]), "Idempotency-Key": str(uuid.uuid4())}
-        async with session.post(f"{base}/api/checkout", json=body, headers=headers) as response:
+        async with _buy_now(session, base, seeded.tokens[buyer], shop_id, product) as response:
             await response.read()
 
     await _gather_limited(wide, [lambda buyer=buyer, product=product: check_out(buyer, product)
@@ -191,15 +204,12 @@ async def _rush(session, base: str, seeded, args, shop_id: str, product_id: str,
     await _gather_limited(50, [lambda buyer=buyer: _get(session, f"{base}/api/cart", _bearer(seeded.tokens[buyer]))
                                for buyer in range(args.buyers)])
     await asyncio.gather(*(_get(session, f"{base}/health/live") for _ in range(args.buyers)))
-    body = {"items": [{"product_id": product_id, "variant_id": variant_id, "quantity": 1}],
-            "pickup_shop_ids": [shop_id]}
     timed = {"all": Timed(), "placed": Timed(), "refused": Timed()}
     answers: list[tuple[int, int, dict]] = []
 
     async def check_out(buyer: int) -> None:
-        headers = {**_bearer(seeded.tokens[buyer]), "Idempotency-Key": str(uuid.uuid4())}
         started = time.perf_counter()
-        async with session.post(f"{base}/api/checkout", json=body, headers=headers) as response:
+        async with _buy_now(session, base, seeded.tokens[buyer], shop_id, (product_id, variant_id)) as response:
             answer = await response.json()
         elapsed = time.perf_counter() - started
         for name in ("all", "placed" if response.status == 201 else "refused"):
@@ -268,26 +278,17 @@ async def _sustained(session, base: str, database: Database, seeded, args, shop_
     from when it was due (a late send counts against the server). Each must be placed."""
     if not args.sustained:
         return {"figures": None, "problems": []}
-    product_id, variant_id = await _product(database, uuid.UUID(shop_id), "KT-STEADY", args.sustained)
-    body = {"items": [{"product_id": product_id, "variant_id": variant_id, "quantity": 1}],
-            "pickup_shop_ids": [shop_id]}
+    product = await _product(database, uuid.UUID(shop_id), "KT-STEADY", args.sustained)
     timed = Timed()
 
-    async def check_out(buyer: int, due: float) -> None:
-        headers = {**_bearer(seeded.tokens[buyer]), "Idempotency-Key": str(uuid.uuid4())}
-        async with session.post(f"{base}/api/checkout", json=body, headers=headers) as response:
+    async def check_out(n: int, due: float) -> None:
+        async with _buy_now(session, base, seeded.tokens[n % args.buyers], shop_id, product) as response:
             await response.read()
         timed.latencies.append(time.perf_counter() - due)
         timed.statuses[response.status] += 1
 
     started = time.perf_counter()
-    tasks = []
-    for n in range(args.sustained):
-        due = started + n / args.rate
-        if (wait := due - time.perf_counter()) > 0:
-            await asyncio.sleep(wait)
-        tasks.append(asyncio.create_task(check_out(n % args.buyers, due)))
-    await asyncio.gather(*tasks)
+    await _open_loop(args.sustained, args.rate, check_out)
     timed.seconds = time.perf_counter() - started
     figures = timed.figures()
     print(f"checkouts at {args.rate:g}/s {_line(figures)}", flush=True)

@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--users", type=_positive, default=100, help="payers, round robin (default 100)")
     parser.add_argument("--concurrency", type=_positive, default=20,
                         help="callbacks (and floor queries) in flight at once in the first half (default 20)")
-    parser.add_argument("--rate", type=float, default=float(TARGET_CALLBACKS_PER_S),
+    parser.add_argument("--rate", type=_positive_rate, default=float(TARGET_CALLBACKS_PER_S),
                         help=f"callbacks a second in the second half (default {TARGET_CALLBACKS_PER_S}, the target)")
     parser.add_argument("--provider", choices=sorted(PROVIDERS), default="daraja", help="(default daraja)")
     parser.add_argument("--workers", default=SERVER_WORKERS,
@@ -306,6 +306,26 @@ async def _gather_limited(limit: int, jobs: Sequence[Callable[[], Awaitable]]) -
 
     await asyncio.gather(*(worker() for _ in range(min(limit, len(jobs)))))
     return results
+
+
+async def _open_loop(count: int, rate: float, send: Callable[[int, float], Awaitable]) -> None:
+    """``send(n, due)`` for n in 0..count-1, each started at its due time (``perf_counter``)
+    ``n / rate`` s after the first whatever became of the earlier ones; returns once all ended."""
+    started = time.perf_counter()
+    tasks = []
+    for n in range(count):
+        due = started + n / rate
+        if (wait := due - time.perf_counter()) > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(send(n, due)))
+    await asyncio.gather(*tasks)
+
+
+def _positive_rate(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("a positive number a second")
+    return value
 
 
 # preparing: a payment method per payer (REST), a hold per payment (the domain functions)
@@ -486,14 +506,9 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
     # from then (a late send counts against the server, not hidden).
     pids = Pids(server_pid, worker_pids, sandbox.process.pid)
     started = time.perf_counter()
-    tasks = []
+    later = messages[half:]
     async with _sampling_waits(database) as waits["paced"]:
-        for n, message in enumerate(messages[half:]):
-            due = started + n / args.rate
-            if (wait := due - time.perf_counter()) > 0:
-                await asyncio.sleep(wait)
-            tasks.append(asyncio.create_task(fire(paced, *message, since=due)))
-        await asyncio.gather(*tasks)
+        await _open_loop(len(later), args.rate, lambda n, due: fire(paced, *later[n], since=due))
     paced.seconds = time.perf_counter() - started
     answered_at = time.time()
     cpu["paced"] = pids.per(len(paced.latencies))
