@@ -70,6 +70,9 @@ async def test_a_hold_opens_once_per_payable_with_its_fee_rate_and_an_event(conn
         await holds.open_hold(conn, payable_kind="commerce.order", payable_id=hold.payable_id, currency="TZS",
                               expected_amount=5, cause=BUYER_CAUSE)
     assert (again.value.code, again.value.details) == ("hold_exists", {"hold_id": str(hold.id)})
+    assert [line.transition for line in await holds.history(conn, hold_id=hold.id)] == ["opened"]
+    escrow = "SELECT count(*) FROM ledger_accounts WHERE kind = 'escrow_hold' AND owner_id = ANY($1::uuid[])"
+    assert await conn.fetchval(escrow, [hold.id]) == 1  # the refused second hold made no account
     assert await _events(conn, hold.id) == [("payments.hold.opened", {
         "hold_id": str(hold.id), "payable_kind": "commerce.order", "payable_id": str(hold.payable_id),
         "state": "open", "currency": "TZS", "expected_amount": 10_000})]
@@ -226,9 +229,9 @@ async def test_fee_rates_by_area_and_tier_and_lines_that_still_balance(conn):
     tier = _tier()
     await conn.executemany("INSERT INTO payment_fee_rates (area, seller_tier, basis_points) VALUES ($1, $2, $3)",
                            [("events", tier, 250), ("*", tier, 700)])
-    assert await fees.basis_points_for(conn, area="events", seller_tier=tier) == 250
-    assert await fees.basis_points_for(conn, area="commerce", seller_tier=tier) == 700
-    assert await fees.basis_points_for(conn, area="commerce", seller_tier=_tier()) == 500
+    assert (await _open(conn, 100, kind="commerce.order", rule=ReleaseRule(seller_tier=tier))).fee_basis_points == 700
+    assert (await _open(conn, 100, kind="commerce.order",
+                        rule=ReleaseRule(seller_tier=_tier()))).fee_basis_points == 500
 
     hold = await _open(conn, 3_060, kind="events.ticket_order", rule=ReleaseRule(seller_tier=tier))
     assert hold.fee_basis_points == 250

@@ -1,20 +1,35 @@
 -- Escrow holds, their fundings and refunds, and their timeline (docs/payments.md, "Escrow
 -- holds"). Only nexgate/domain/payments/holds_repository.py runs these.
 
--- name: fee_basis_points(area, seller_tier)$
--- The most specific rate: (area, tier), then (area, '*'), then ('*', tier), then ('*', '*').
-SELECT basis_points FROM payment_fee_rates
- WHERE area IN (:area, '*') AND seller_tier IN (:seller_tier, '*')
- ORDER BY (area = '*'), (seller_tier = '*')
- LIMIT 1;
-
--- name: insert_hold(id, payable_kind, payable_id, currency, expected_amount, account_id, seller_tier, fee_basis_points, auto_release_after, auto_release_to)^
-INSERT INTO payment_holds (id, payable_kind, payable_id, currency, expected_amount, account_id, seller_tier,
-                           fee_basis_points, auto_release_after, auto_release_to)
-VALUES (:id, :payable_kind, :payable_id, :currency, :expected_amount, :account_id, :seller_tier,
-        :fee_basis_points, :auto_release_after, :auto_release_to)
-ON CONFLICT (payable_kind, payable_id) DO NOTHING
-RETURNING *;
+-- name: open_hold(id, payable_kind, payable_id, currency, expected_amount, account_id, area, seller_tier, auto_release_after, auto_release_to, cause_kind, cause_id, reason, payer_ids)^
+-- A hold opened in one statement: its row, at the most specific fee rate ((area, tier), then
+-- (area, '*'), then ('*', tier), then ('*', '*')); then, only if its payable had no hold, its
+-- escrow account (the ledger's 'escrow_hold' kind, owned by the hold; the foreign key is checked
+-- at the end of the statement), the first line of its history and the payers it takes money
+-- from. No row, and nothing written, when the payable has a hold or no fee rate applies.
+WITH rate AS (
+    SELECT basis_points FROM payment_fee_rates
+     WHERE area IN (:area, '*') AND seller_tier IN (:seller_tier, '*')
+     ORDER BY (area = '*'), (seller_tier = '*')
+     LIMIT 1
+), hold AS (
+    INSERT INTO payment_holds (id, payable_kind, payable_id, currency, expected_amount, account_id, seller_tier,
+                               fee_basis_points, auto_release_after, auto_release_to)
+    SELECT :id, :payable_kind, :payable_id, :currency, :expected_amount, :account_id, :seller_tier,
+           rate.basis_points, :auto_release_after, :auto_release_to
+      FROM rate
+    ON CONFLICT (payable_kind, payable_id) DO NOTHING
+    RETURNING *
+), account AS (
+    INSERT INTO ledger_accounts (id, kind, currency, owner_id) SELECT account_id, 'escrow_hold', currency, id FROM hold
+), opened AS (
+    INSERT INTO payment_hold_history (hold_id, transition, state, cause_kind, cause_id, reason)
+    SELECT id, 'opened', state, :cause_kind, :cause_id, :reason FROM hold
+), payers AS (
+    INSERT INTO payment_hold_payers (hold_id, user_id)
+    SELECT DISTINCT hold.id, payer FROM hold, unnest(CAST(:payer_ids AS uuid[])) AS payer
+)
+SELECT * FROM hold;
 
 -- name: hold(id)^
 SELECT * FROM payment_holds WHERE id = :id;

@@ -217,8 +217,8 @@ async def _place_order(conn, checkout_id: uuid.UUID, buyer_id: uuid.UUID, group:
                        reserved_until: datetime.datetime) -> uuid.UUID:
     order_id = uuid.uuid4()
     hold = await holds.open_hold(conn, payable_kind=PAYABLE_KIND, payable_id=order_id, currency=group.shop.currency,
-                                 expected_amount=group.total, cause=Cause.user(buyer_id, "checkout"))
-    await payments.allow_payer(conn, hold_id=hold.id, user_id=buyer_id)
+                                 expected_amount=group.total, payers=(buyer_id,),
+                                 cause=Cause.user(buyer_id, "checkout"))
     group.hold_id = hold.id
     await orders.place(conn, order_id=order_id, checkout_id=checkout_id, buyer_id=buyer_id, shop_id=group.shop.id,
                        seller_id=group.shop.owner_id, currency=group.shop.currency, subtotal=group.subtotal,

@@ -152,8 +152,7 @@ async def place(platform: Platform, caller: Caller, event_id: uuid.UUID, *, key:
         if total > 0:
             hold = await holds.open_hold(conn, payable_kind=PAYABLE_KIND, payable_id=order_id,
                                          currency=event.currency, expected_amount=total,
-                                         cause=Cause.user(buyer_id, "ticket checkout"))
-            await payments.allow_payer(conn, hold_id=hold.id, user_id=buyer_id)
+                                         payers=(buyer_id,), cause=Cause.user(buyer_id, "ticket checkout"))
             hold_id = hold.id
         if await repository.insert_order(
                 conn, id=order_id, event_id=event_id, buyer_id=buyer_id, organizer_id=event.organizer_id,

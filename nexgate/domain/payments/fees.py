@@ -10,17 +10,9 @@ platform's favour on an exact half: ``(gross * bps + 5000) // 10000``. The payee
 """
 from __future__ import annotations
 
-from . import holds_repository as repository
-
 DEFAULT_TIER = "standard"
 
 
 def fee_for(gross: int, basis_points: int) -> int:
     return (gross * basis_points + 5000) // 10000
 
-
-async def basis_points_for(conn, *, area: str, seller_tier: str) -> int:
-    found = await repository.fee_basis_points(conn, area=area, seller_tier=seller_tier)
-    if found is None:
-        raise LookupError(f"no fee rate for {area}/{seller_tier}: payment_fee_rates lacks its ('*', '*') row")
-    return found

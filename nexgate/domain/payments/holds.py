@@ -158,27 +158,27 @@ class Transition:
 # opening and asking
 
 async def open_hold(conn, *, payable_kind: str, payable_id: uuid.UUID, currency: str, expected_amount: int,
-                    rule: ReleaseRule = ReleaseRule(), cause: Cause) -> Hold:
-    """A new hold for the payable, in state ``open``; its fee rate is fixed now, from its area
-    and ``rule.seller_tier``. A payable has one hold (409 ``hold_exists`` names it)."""
+                    rule: ReleaseRule = ReleaseRule(), payers: Sequence[uuid.UUID] = (), cause: Cause) -> Hold:
+    """A new hold for the payable, in state ``open``, taking payments from ``payers`` (more may
+    be allowed later: ``payments.allow_payer``); its fee rate is fixed now, from its area and
+    ``rule.seller_tier`` (``fees``). A payable has one hold (409 ``hold_exists`` names it)."""
     _check_open(payable_kind, currency, expected_amount, rule)
-    async with conn.transaction():
-        hold_id = uuid.uuid4()
-        bps = await fees.basis_points_for(conn, area=payable_kind.split(".", 1)[0], seller_tier=rule.seller_tier)
-        account_id = await ledger.owned_account(conn, kind=ledger.ESCROW_HOLD, owner_id=hold_id, currency=currency)
-        row = await repository.insert_hold(
-            conn, id=hold_id, payable_kind=payable_kind, payable_id=payable_id, currency=currency,
-            expected_amount=expected_amount, account_id=account_id, seller_tier=rule.seller_tier,
-            fee_basis_points=bps, auto_release_after=rule.auto_release_after, auto_release_to=rule.auto_release_to,
-        )
-        if row is None:
-            existing = await repository.hold_for_payable(conn, payable_kind=payable_kind, payable_id=payable_id)
-            raise Conflict(f"{payable_kind} {payable_id} already has a hold", code="hold_exists",
-                           details={"hold_id": str(existing["id"])})
-        hold = Hold.from_row(row)
-        await _record(conn, hold, "opened", None, None, cause)
-        await bus.emit(conn, HOLD_OPENED, {**_about(hold), "currency": currency, "expected_amount": expected_amount})
-        return hold
+    row = await repository.open_hold(
+        conn, id=uuid.uuid4(), payable_kind=payable_kind, payable_id=payable_id, currency=currency,
+        expected_amount=expected_amount, account_id=uuid.uuid4(), area=payable_kind.split(".", 1)[0],
+        seller_tier=rule.seller_tier, auto_release_after=rule.auto_release_after,
+        auto_release_to=rule.auto_release_to, cause_kind=cause.kind, cause_id=cause.id, reason=cause.reason,
+        payer_ids=list(payers))
+    if row is None:
+        existing = await repository.hold_for_payable(conn, payable_kind=payable_kind, payable_id=payable_id)
+        if existing is None:
+            raise LookupError(f"no fee rate for {payable_kind}/{rule.seller_tier}: payment_fee_rates lacks its "
+                              "('*', '*') row")
+        raise Conflict(f"{payable_kind} {payable_id} already has a hold", code="hold_exists",
+                       details={"hold_id": str(existing["id"])})
+    hold = Hold.from_row(row)
+    await bus.emit(conn, HOLD_OPENED, {**_about(hold), "currency": currency, "expected_amount": expected_amount})
+    return hold
 
 
 def _check_open(payable_kind: str, currency: str, expected_amount: int, rule: ReleaseRule) -> None:

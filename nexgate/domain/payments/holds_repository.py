@@ -12,13 +12,10 @@ from ...sql import queries
 _sql = queries("payments")
 
 
-async def fee_basis_points(conn, *, area: str, seller_tier: str) -> int | None:
-    return await _sql.fee_basis_points(conn, area=area, seller_tier=seller_tier)
-
-
-async def insert_hold(conn, **columns) -> asyncpg.Record | None:
-    """The new hold, or None when its payable already has one."""
-    return await _sql.insert_hold(conn, **columns)
+async def open_hold(conn, **columns) -> asyncpg.Record | None:
+    """The new hold, with its escrow account, first history line and payers; None (nothing
+    written) when its payable already has one or no fee rate applies."""
+    return await _sql.open_hold(conn, **columns)
 
 
 async def hold(conn, hold_id: uuid.UUID) -> asyncpg.Record | None:
