@@ -119,10 +119,8 @@ async def _claim(platform: Platform, attempt: Attempt, fingerprint: bytes) -> we
             claimed = await _sql.claim_idempotency_key(
                 conn, user_id=attempt.user_id, route=attempt.route, key=attempt.key, fingerprint=fingerprint,
                 attempt_id=attempt.attempt_id, lease_s=float(config.idempotency_lease_s),
-                ttl_s=float(config.idempotency_key_ttl_s))
+                ttl_s=float(config.idempotency_key_ttl_s), sweep_batch=SWEEP_BATCH)
             if claimed is not None:
-                if claimed["fresh"]:
-                    await _sql.sweep_idempotency_keys(conn, batch=SWEEP_BATCH)
                 return None
             held = await _sql.idempotency_key(conn, user_id=attempt.user_id, route=attempt.route, key=attempt.key)
             if held is None or held["expired"]:

@@ -183,6 +183,15 @@ async def test_an_expired_key_is_new_again(client):
     assert len(await listing(client, amina)) == 2
 
 
+async def test_a_claim_sweeps_expired_keys_of_others(client):
+    amina, baraka, old = await register(client), await register(client), str(uuid.uuid4())
+    assert (await post(client, amina, {"phone": number("+25575")}, old))[0] == 201
+    async with client.app[PLATFORM].core.connection() as conn:
+        await conn.execute("UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = $1", old)
+        assert (await post(client, baraka, {"phone": number("+25575")}, str(uuid.uuid4())))[0] == 201
+        assert await conn.fetchval("SELECT count(*) FROM idempotency_keys WHERE key = $1", old) == 0
+
+
 async def test_an_attempt_that_outlived_its_lease_is_taken_over_by_a_retry(client, held):
     amina, key, body = await register(client), str(uuid.uuid4()), {"phone": number("+25571")}
     first = asyncio.create_task(post(client, amina, body, key))

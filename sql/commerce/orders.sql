@@ -1,21 +1,39 @@
 -- Orders, their items and their timeline (docs/commerce.md, "Orders"). An order is read with its
 -- shop's name and handle as they are now.
 
--- name: insert_order(id, checkout_id, buyer_id, shop_id, seller_id, currency, subtotal, delivery_fee, total, fulfilment, address, hold_id, reserved_until)!
-INSERT INTO orders (id, checkout_id, buyer_id, shop_id, seller_id, currency, subtotal, delivery_fee, total, fulfilment,
-                    address, hold_id, reserved_until)
-VALUES (:id, :checkout_id, :buyer_id, :shop_id, :seller_id, :currency, :subtotal, :delivery_fee, :total, :fulfilment,
-        :address, :hold_id, :reserved_until);
-
--- name: insert_items(order_id, product_ids, variant_ids, quantities, unit_prices, product_names, variant_labels, skus)!
-INSERT INTO order_items (order_id, position, product_id, variant_id, quantity, unit_price, line_total, product_name,
-                         variant_label, sku)
-SELECT :order_id, item.position - 1, item.product_id, item.variant_id, item.quantity, item.unit_price,
-       item.unit_price * item.quantity, item.product_name, item.variant_label, item.sku
-  FROM unnest(CAST(:product_ids AS uuid[]), CAST(:variant_ids AS uuid[]), CAST(:quantities AS integer[]),
-              CAST(:unit_prices AS bigint[]), CAST(:product_names AS text[]), CAST(:variant_labels AS text[]),
-              CAST(:skus AS text[]))
-       WITH ORDINALITY AS item (product_id, variant_id, quantity, unit_price, product_name, variant_label, sku, position);
+-- name: place_order(id, checkout_id, buyer_id, shop_id, seller_id, currency, subtotal, delivery_fee, total, fulfilment, address, hold_id, reserved_until, product_ids, variant_ids, quantities, unit_prices, product_names, variant_labels, skus)^
+-- An order placed in one statement: its row (as order_rows shows it), its items (numbered in
+-- the order given, as items_of_order reads them), the first step of its timeline (the buyer
+-- placed it, as transitions_of_order reads it) and the buyer's card (as buyer_cards reads it).
+WITH placed AS (
+    INSERT INTO orders (id, checkout_id, buyer_id, shop_id, seller_id, currency, subtotal, delivery_fee, total,
+                        fulfilment, address, hold_id, reserved_until)
+    VALUES (:id, :checkout_id, :buyer_id, :shop_id, :seller_id, :currency, :subtotal, :delivery_fee, :total,
+            :fulfilment, :address, :hold_id, :reserved_until)
+    RETURNING *
+), items AS (
+    INSERT INTO order_items (order_id, position, product_id, variant_id, quantity, unit_price, line_total,
+                             product_name, variant_label, sku)
+    SELECT :id, item.position - 1, item.product_id, item.variant_id, item.quantity, item.unit_price,
+           item.unit_price * item.quantity, item.product_name, item.variant_label, item.sku
+      FROM unnest(CAST(:product_ids AS uuid[]), CAST(:variant_ids AS uuid[]), CAST(:quantities AS integer[]),
+                  CAST(:unit_prices AS bigint[]), CAST(:product_names AS text[]), CAST(:variant_labels AS text[]),
+                  CAST(:skus AS text[]))
+           WITH ORDINALITY AS item (product_id, variant_id, quantity, unit_price, product_name, variant_label, sku,
+                                    position)
+    RETURNING position, product_id, variant_id, quantity, unit_price, line_total, product_name, variant_label, sku
+), step AS (
+    INSERT INTO order_transitions (order_id, from_state, to_state, actor, actor_id)
+    VALUES (:id, NULL, 'pending_payment', 'buyer', :buyer_id)
+    RETURNING from_state, to_state, actor, actor_id, note, at
+)
+SELECT p.*, s.name AS shop_name, s.handle AS shop_handle,
+       (SELECT array_agg((i.position, i.product_id, i.variant_id, i.quantity, i.unit_price, i.line_total,
+                          i.product_name, i.variant_label, i.sku) ORDER BY i.position) FROM items i) AS items,
+       (SELECT (t.from_state, t.to_state, t.actor, t.actor_id, t.note, t.at) FROM step t) AS step,
+       (SELECT (u.id, u.username, u.display_name, u.avatar_media_id, u.verified_at) FROM users u
+         WHERE u.id = :buyer_id) AS buyer
+  FROM placed p JOIN shops s ON s.id = p.shop_id;
 
 -- name: order_by_id(id)^
 SELECT * FROM order_rows WHERE id = :id;

@@ -164,26 +164,27 @@ SELECT id, :product_id, variant_id, min_quantity, max_quantity, unit_price
 
 -- stock
 
--- name: move_stock(id, on_hand_delta, committed_delta)^
--- One conditional update: no row when the move would leave on-hand or committed stock below 0,
--- or more committed than on hand (what a checkout's reservation runs into when too few are left).
-UPDATE product_variants
-   SET stock_on_hand = stock_on_hand + :on_hand_delta, stock_committed = stock_committed + :committed_delta,
-       updated_at = now()
- WHERE id = :id
-   AND stock_on_hand + :on_hand_delta >= 0
-   AND stock_committed + :committed_delta >= 0
-   AND stock_committed + :committed_delta <= stock_on_hand + :on_hand_delta
-RETURNING id, product_id, shop_id, stock_on_hand, stock_committed,
-          (stock_on_hand - :on_hand_delta) - (stock_committed - :committed_delta) AS previous_available;
-
--- name: insert_movement(variant_id, on_hand_delta, committed_delta, on_hand_after, committed_after, reason, note, actor_id, order_id)^
-INSERT INTO stock_movements (variant_id, on_hand_delta, committed_delta, on_hand_after, committed_after, reason,
-                             note, actor_id, order_id)
-VALUES (:variant_id, :on_hand_delta, :committed_delta, :on_hand_after, :committed_after, :reason, :note, :actor_id,
-        :order_id)
-RETURNING id, variant_id, on_hand_delta, committed_delta, on_hand_after, committed_after, reason, note, actor_id,
-          order_id, created_at;
+-- name: move_stock(id, on_hand_delta, committed_delta, reason, note, actor_id, order_id)^
+-- One conditional update, with its audit row: no row (and nothing written) when the move would
+-- leave on-hand or committed stock below 0, or more committed than on hand (what a checkout's
+-- reservation runs into when too few are left).
+WITH moved AS (
+    UPDATE product_variants
+       SET stock_on_hand = stock_on_hand + :on_hand_delta, stock_committed = stock_committed + :committed_delta,
+           updated_at = now()
+     WHERE id = :id
+       AND stock_on_hand + :on_hand_delta >= 0
+       AND stock_committed + :committed_delta >= 0
+       AND stock_committed + :committed_delta <= stock_on_hand + :on_hand_delta
+    RETURNING id, product_id, shop_id, stock_on_hand, stock_committed,
+              (stock_on_hand - :on_hand_delta) - (stock_committed - :committed_delta) AS previous_available
+), audit AS (
+    INSERT INTO stock_movements (variant_id, on_hand_delta, committed_delta, on_hand_after, committed_after, reason,
+                                 note, actor_id, order_id)
+    SELECT id, :on_hand_delta, :committed_delta, stock_on_hand, stock_committed, :reason, :note, :actor_id, :order_id
+      FROM moved
+)
+SELECT * FROM moved;
 
 -- name: movements_page(variant_id, before_id, limit)
 -- A variant's stock audit, newest first.

@@ -59,15 +59,15 @@ async def place(client, buyer_id: str, shop: dict, *, quantity: int = 2, price: 
         assert reserved is not None, "not enough stock for the test's order"
         hold = await holds.open_hold(conn, payable_kind="commerce.order", payable_id=order_id, currency="TZS",
                                      expected_amount=total, cause=Cause.user(buyer, "checkout"))
-        order = await orders.place(
+        await orders.place(
             conn, order_id=order_id, checkout_id=uuid.uuid4(), buyer_id=buyer, shop_id=uuid.UUID(shop["id"]),
             seller_id=uuid.UUID(shop["owner_id"]), currency="TZS", subtotal=quantity * price, delivery_fee=fee,
             fulfilment=fulfilment, address=ADDRESS if fulfilment == "delivery" else None, hold_id=hold.id,
             items=[orders.NewItem(product_id=product_id, variant_id=variant_id, quantity=quantity, unit_price=price,
                                   product_name="Kitenge cha Kariakoo", sku="KT-1", variant_label="Red")])
     if paid:
-        await pay(client, order.id, buyer, total)
-    return Placed(str(order.id), hold.id, variant_id, total)
+        await pay(client, order_id, buyer, total)
+    return Placed(str(order_id), hold.id, variant_id, total)
 
 
 async def pay(client, order_id: uuid.UUID, buyer: uuid.UUID, amount: int) -> None:

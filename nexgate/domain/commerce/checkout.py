@@ -61,6 +61,7 @@ class Placed:
     payments: dict[uuid.UUID, Any]  # order id -> the payment begun into its hold
     payment_errors: dict[uuid.UUID, DomainError]  # order id -> why its payment could not begin
     created: bool  # False: the checkout made before under this key
+    placed: tuple[orders.OrderDetail, ...] = ()  # each order as its transaction wrote it (created only)
 
 
 async def place(platform: Platform, caller: Caller, *, key: str, request_hash: bytes, items: Sequence[Wanted] | None,
@@ -95,23 +96,22 @@ async def place(platform: Platform, caller: Caller, *, key: str, request_hash: b
                                             request_hash=request_hash, source=source) is None:
             raise Conflict("A checkout with this Idempotency-Key is being made; retry once it has answered",
                            code="idempotency_key_in_use", details={"header": "Idempotency-Key"})
-        placed = []
-        for group in groups:
-            placed.append(await _place_order(conn, checkout_id, buyer_id, group, reserved_until))
-        await reservations.reserve(conn, [(order_id, group.lines) for order_id, group in zip(placed, groups)],
+        placed = [await _place_order(conn, checkout_id, buyer_id, group, reserved_until) for group in groups]
+        order_ids = tuple(detail.order.id for detail in placed)
+        await reservations.reserve(conn, [(order_id, group.lines) for order_id, group in zip(order_ids, groups)],
                                    actor_id=buyer_id)
         if items is None:
             await cart.bought(conn, buyer_id, [line.offer.variant_id for line in lines])
     begun, errors = {}, {}
     if method is not None:
-        for order_id, group in zip(placed, groups):
+        for order_id, group in zip(order_ids, groups):
             try:
                 await limits.enforce(platform, limits.PAYMENTS, str(buyer_id))  # counted as POST /api/payments is
                 begun[order_id] = await payments.start(platform, caller, hold_id=group.hold_id, amount=group.total,
                                                        currency=group.shop.currency, method_id=method.id)
             except DomainError as refused:
                 errors[order_id] = refused
-    return Placed(checkout_id, tuple(placed), begun, errors, True)
+    return Placed(checkout_id, order_ids, begun, errors, True, tuple(placed))
 
 
 @dataclasses.dataclass
@@ -214,22 +214,22 @@ async def _orders_of(conn, lines: Sequence[Line], address, pickup: set[uuid.UUID
 
 
 async def _place_order(conn, checkout_id: uuid.UUID, buyer_id: uuid.UUID, group: _Order,
-                       reserved_until: datetime.datetime) -> uuid.UUID:
+                       reserved_until: datetime.datetime) -> orders.OrderDetail:
     order_id = uuid.uuid4()
     hold = await holds.open_hold(conn, payable_kind=PAYABLE_KIND, payable_id=order_id, currency=group.shop.currency,
                                  expected_amount=group.total, payers=(buyer_id,),
                                  cause=Cause.user(buyer_id, "checkout"))
     group.hold_id = hold.id
-    await orders.place(conn, order_id=order_id, checkout_id=checkout_id, buyer_id=buyer_id, shop_id=group.shop.id,
-                       seller_id=group.shop.owner_id, currency=group.shop.currency, subtotal=group.subtotal,
-                       delivery_fee=group.delivery_fee, fulfilment=group.fulfilment, address=group.address,
-                       hold_id=hold.id, reserved_until=reserved_until,
-                       items=[NewItem(product_id=line.offer.product_id, variant_id=line.offer.variant_id,
-                                      quantity=line.quantity, unit_price=line.unit_price,
-                                      product_name=line.offer.product_name, sku=line.offer.sku,
-                                      variant_label=_label(line.offer.options)) for line in group.lines])
+    placed = await orders.place(
+        conn, order_id=order_id, checkout_id=checkout_id, buyer_id=buyer_id, shop_id=group.shop.id,
+        seller_id=group.shop.owner_id, currency=group.shop.currency, subtotal=group.subtotal,
+        delivery_fee=group.delivery_fee, fulfilment=group.fulfilment, address=group.address, hold_id=hold.id,
+        reserved_until=reserved_until,
+        items=[NewItem(product_id=line.offer.product_id, variant_id=line.offer.variant_id, quantity=line.quantity,
+                       unit_price=line.unit_price, product_name=line.offer.product_name, sku=line.offer.sku,
+                       variant_label=_label(line.offer.options)) for line in group.lines])
     await reservations.expire_at(conn, order_id=order_id, buyer_id=buyer_id, at=reserved_until)
-    return order_id
+    return placed
 
 
 def _label(options: dict[str, Any]) -> str | None:
@@ -244,11 +244,13 @@ def _address_copy(address) -> dict[str, Any]:
 
 
 async def details(platform: Platform, placed: Placed) -> list[tuple[orders.OrderDetail, Any, DomainError | None]]:
-    """Each order of the checkout as its page shows it, with the payment begun into it (or why not)."""
-    async with platform.core.connection() as conn:
-        found = []
-        for order_id in placed.order_ids:
-            order = await orders.get_order(conn, order_id)
-            found.append((await orders.detail(conn, order), placed.payments.get(order_id),
-                          placed.payment_errors.get(order_id)))
-        return found
+    """Each order of the checkout as its page shows it, with the payment begun into it (or why not):
+    as placed, or read again for a checkout made before."""
+    if placed.placed:
+        shown = list(placed.placed)
+    else:
+        async with platform.core.connection() as conn:
+            shown = [await orders.detail(conn, await orders.get_order(conn, order_id))
+                     for order_id in placed.order_ids]
+    return [(detail, placed.payments.get(detail.order.id), placed.payment_errors.get(detail.order.id))
+            for detail in shown]

@@ -106,24 +106,21 @@ async def detail(conn, order: Order) -> OrderDetail:
 async def place(conn, *, checkout_id: uuid.UUID, buyer_id: uuid.UUID, shop_id: uuid.UUID, seller_id: uuid.UUID,
                 currency: str, subtotal: int, delivery_fee: int, fulfilment: str, address: dict | None,
                 items: Sequence[NewItem], reserved_until: datetime.datetime | None = None,
-                hold_id: uuid.UUID | None = None, order_id: uuid.UUID | None = None) -> Order:
+                hold_id: uuid.UUID | None = None, order_id: uuid.UUID | None = None) -> OrderDetail:
     """A new order in ``pending_payment`` (its stock reserved by the caller, checkout), with its
     items, the first line of its timeline (the buyer placed it) and ``commerce.order.placed``, in
-    the caller's transaction. ``order_id`` may be chosen first (the hold's payable id)."""
+    the caller's transaction; as its page shows it. ``order_id`` may be chosen first (the hold's
+    payable id)."""
     if not items:
         raise ValueError("an order has at least one item")
     if subtotal != sum(item.unit_price * item.quantity for item in items):
         raise ValueError("an order's subtotal is the sum of its lines")
-    order_id = order_id or uuid.uuid4()
-    await repository.insert_order(conn, id=order_id, checkout_id=checkout_id, buyer_id=buyer_id, shop_id=shop_id,
-                                  seller_id=seller_id, currency=currency, subtotal=subtotal,
-                                  delivery_fee=delivery_fee, fulfilment=fulfilment, address=address,
-                                  hold_id=hold_id, reserved_until=reserved_until, items=items)
-    await repository.insert_transition(conn, order_id=order_id, from_state=None, to_state="pending_payment",
-                                       actor="buyer", actor_id=buyer_id, note=None)
-    order = await repository.order_by_id(conn, order_id)
+    order, placed_items, step, buyer = await repository.place_order(
+        conn, id=order_id or uuid.uuid4(), checkout_id=checkout_id, buyer_id=buyer_id, shop_id=shop_id,
+        seller_id=seller_id, currency=currency, subtotal=subtotal, delivery_fee=delivery_fee, fulfilment=fulfilment,
+        address=address, hold_id=hold_id, reserved_until=reserved_until, items=items)
     await bus.emit(conn, ORDER_PLACED, event_payload(order, None, "buyer", buyer_id))
-    return order
+    return OrderDetail(order, placed_items, [step], buyer)
 
 
 async def transition(conn, order: Order, to_state: str, *, actor: str, actor_id: uuid.UUID | None = None,

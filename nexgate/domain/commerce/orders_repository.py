@@ -109,18 +109,22 @@ class BuyerCard:
     verified_at: datetime.datetime | None
 
 
-async def insert_order(conn, *, id: uuid.UUID, checkout_id: uuid.UUID, buyer_id: uuid.UUID, shop_id: uuid.UUID,
-                       seller_id: uuid.UUID, currency: str, subtotal: int, delivery_fee: int, fulfilment: str,
-                       address: dict | None, hold_id: uuid.UUID | None, reserved_until: datetime.datetime | None,
-                       items: Sequence[NewItem]) -> None:
-    await _sql.insert_order(conn, id=id, checkout_id=checkout_id, buyer_id=buyer_id, shop_id=shop_id,
-                            seller_id=seller_id, currency=currency, subtotal=subtotal, delivery_fee=delivery_fee,
-                            total=subtotal + delivery_fee, fulfilment=fulfilment, address=address, hold_id=hold_id,
-                            reserved_until=reserved_until)
-    await _sql.insert_items(conn, order_id=id, product_ids=[i.product_id for i in items],
-                            variant_ids=[i.variant_id for i in items], quantities=[i.quantity for i in items],
-                            unit_prices=[i.unit_price for i in items], product_names=[i.product_name for i in items],
-                            variant_labels=[i.variant_label for i in items], skus=[i.sku for i in items])
+async def place_order(conn, *, id: uuid.UUID, checkout_id: uuid.UUID, buyer_id: uuid.UUID, shop_id: uuid.UUID,
+                      seller_id: uuid.UUID, currency: str, subtotal: int, delivery_fee: int, fulfilment: str,
+                      address: dict | None, hold_id: uuid.UUID | None, reserved_until: datetime.datetime | None,
+                      items: Sequence[NewItem]) -> tuple[Order, list[Item], Step, BuyerCard | None]:
+    """The order written with its items and first step, as the order, its items, its step and its buyer's card."""
+    row = dict(await _sql.place_order(
+        conn, id=id, checkout_id=checkout_id, buyer_id=buyer_id, shop_id=shop_id, seller_id=seller_id,
+        currency=currency, subtotal=subtotal, delivery_fee=delivery_fee, total=subtotal + delivery_fee,
+        fulfilment=fulfilment, address=address, hold_id=hold_id, reserved_until=reserved_until,
+        product_ids=[i.product_id for i in items], variant_ids=[i.variant_id for i in items],
+        quantities=[i.quantity for i in items], unit_prices=[i.unit_price for i in items],
+        product_names=[i.product_name for i in items], variant_labels=[i.variant_label for i in items],
+        skus=[i.sku for i in items]))
+    items_made, step, buyer = row.pop("items"), row.pop("step"), row.pop("buyer")
+    return (Order(**row), [Item(*item) for item in items_made], Step(*step),
+            None if buyer is None else BuyerCard(*buyer))
 
 
 async def order_by_id(conn, order_id: uuid.UUID) -> Order | None:

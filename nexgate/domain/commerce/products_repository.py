@@ -251,12 +251,10 @@ async def replace_tiers(conn, product_id: uuid.UUID, tiers: Sequence[PriceTier])
 
 # stock
 
-async def move_stock(conn, variant_id: uuid.UUID, on_hand_delta: int, committed_delta: int) -> asyncpg.Record | None:
-    return await _sql.move_stock(conn, id=variant_id, on_hand_delta=on_hand_delta, committed_delta=committed_delta)
-
-
-async def insert_movement(conn, **fields) -> Movement:
-    return _from(Movement, await _sql.insert_movement(conn, **fields))
+async def move_stock(conn, variant_id: uuid.UUID, *, on_hand_delta: int, committed_delta: int, reason: str,
+                     note: str | None, actor_id: uuid.UUID | None, order_id: uuid.UUID | None) -> asyncpg.Record | None:
+    return await _sql.move_stock(conn, id=variant_id, on_hand_delta=on_hand_delta, committed_delta=committed_delta,
+                                 reason=reason, note=note, actor_id=actor_id, order_id=order_id)
 
 
 async def movements_page(conn, variant_id: uuid.UUID, before: tuple, limit: int) -> list[Movement]:

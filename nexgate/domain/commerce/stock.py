@@ -59,17 +59,14 @@ async def move(conn, *, variant_id: uuid.UUID, on_hand_delta: int = 0, committed
         raise ValueError(f"unknown stock movement reason {reason!r}")
     if on_hand_delta == 0 and committed_delta == 0:
         raise ValueError("a stock movement moves something")
-    row = await repository.move_stock(conn, variant_id, on_hand_delta, committed_delta)
+    row = await repository.move_stock(conn, variant_id, on_hand_delta=on_hand_delta, committed_delta=committed_delta,
+                                      reason=reason, note=note, actor_id=actor_id, order_id=order_id)
     if row is None:
         return None
     level = StockLevel(variant_id=row["id"], product_id=row["product_id"], shop_id=row["shop_id"],
                        on_hand=row["stock_on_hand"], committed=row["stock_committed"],
                        available=row["stock_on_hand"] - row["stock_committed"],
                        previous_available=row["previous_available"])
-    await repository.insert_movement(conn, variant_id=variant_id, on_hand_delta=on_hand_delta,
-                                     committed_delta=committed_delta, on_hand_after=level.on_hand,
-                                     committed_after=level.committed, reason=reason, note=note, actor_id=actor_id,
-                                     order_id=order_id)
     await bus.emit(conn, VARIANT_STOCK_CHANGED, {
         "variant_id": str(variant_id), "product_id": str(level.product_id), "shop_id": str(level.shop_id),
         "available": level.available, "previous_available": level.previous_available, "on_hand": level.on_hand,
