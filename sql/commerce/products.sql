@@ -34,6 +34,23 @@ SELECT id, shop_id, category_id, name, description, condition, state, currency, 
        published_at, suspended_reason, created_at, updated_at
   FROM products WHERE id = :id FOR UPDATE;
 
+-- name: product_seen(id, viewer_id)^
+-- The product (as product_by_id reads it), its shop (as shops.sql's shop_by_id reads it, each
+-- column named "shop.<column>") and the viewer's role on the shop's staff, in one read.
+SELECT p.id, p.shop_id, p.category_id, p.name, p.description, p.condition, p.state, p.currency, p.options,
+       p.low_stock_threshold, p.published_at, p.suspended_reason, p.created_at, p.updated_at,
+       s.id AS "shop.id", s.owner_id AS "shop.owner_id", s.handle AS "shop.handle", s.name AS "shop.name",
+       s.description AS "shop.description", s.logo_media_id AS "shop.logo_media_id", s.cover_media_id AS
+       "shop.cover_media_id", s.region AS "shop.region", s.city AS "shop.city", s.phone AS "shop.phone", s.email AS
+       "shop.email", s.currency AS "shop.currency", s.pickup AS "shop.pickup", s.pickup_note AS "shop.pickup_note",
+       s.delivery AS "shop.delivery", s.delivery_default_fee AS "shop.delivery_default_fee", s.return_policy AS
+       "shop.return_policy", s.state AS "shop.state", s.suspended_reason AS "shop.suspended_reason",
+       s.state_changed_at AS "shop.state_changed_at", s.created_at AS "shop.created_at", s.updated_at AS
+       "shop.updated_at",
+       (SELECT role FROM shop_staff WHERE shop_id = p.shop_id AND user_id = :viewer_id) AS viewer_role
+  FROM products p JOIN shops s ON s.id = p.shop_id
+ WHERE p.id = :id;
+
 -- name: update_product(id, category_id, name, description, condition, options, low_stock_threshold)^
 UPDATE products
    SET category_id = :category_id, name = :name, description = :description, condition = :condition,

@@ -98,11 +98,12 @@ def variant_not_found() -> NotFound:
 async def _seen(conn, viewer_id: uuid.UUID | None, product_id: uuid.UUID, *,
                 lock: bool = False) -> tuple[Product, Shop, str | None]:
     """The product, its shop and the viewer's role on the shop's staff, or 404 if they may not see it."""
-    product = await (repository.lock_product if lock else repository.product_by_id)(conn, product_id)
-    if product is None:
+    if lock and await repository.lock_product(conn, product_id) is None:
         raise not_found()
-    shop = await shops_repository.shop_by_id(conn, product.shop_id)
-    role = None if viewer_id is None else await shops_repository.staff_role(conn, shop.id, viewer_id)
+    seen = await repository.product_seen(conn, product_id, viewer_id)
+    if seen is None:
+        raise not_found()
+    product, shop, role = seen
     if role is None:
         if product.state in ("draft", SUSPENDED) or shop.state == "suspended":
             raise not_found()

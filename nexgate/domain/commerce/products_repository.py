@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from ...sql import queries
+from .shops_repository import Shop
 
 _sql = queries("commerce")
 
@@ -120,6 +121,16 @@ async def insert_product(conn, **fields) -> Product:
 
 async def product_by_id(conn, product_id: uuid.UUID) -> Product | None:
     return _from(Product, await _sql.product_by_id(conn, id=product_id))
+
+
+async def product_seen(conn, product_id: uuid.UUID,
+                       viewer_id: uuid.UUID | None) -> tuple[Product, Shop, str | None] | None:
+    """The product, its shop and the viewer's role on its staff (None: not staff, or anonymous)."""
+    row = await _sql.product_seen(conn, id=product_id, viewer_id=viewer_id)
+    if row is None:
+        return None
+    shop = Shop(**{field.name: row[f"shop.{field.name}"] for field in dataclasses.fields(Shop)})
+    return _from(Product, row), shop, row["viewer_role"]
 
 
 async def lock_product(conn, product_id: uuid.UUID) -> Product | None:
