@@ -51,7 +51,15 @@ async def addresses_of(platform: Platform, caller: Caller) -> list[Address]:
 
 async def address_of(platform: Platform, caller: Caller, address_id: uuid.UUID) -> Address:
     async with platform.core.connection() as conn:
-        return await _live(conn, caller.user_id, address_id)
+        return await owned_address(conn, caller.user_id, address_id)
+
+
+async def owned_address(conn, user_id: uuid.UUID, address_id: uuid.UUID) -> Address:
+    """One of the user's addresses (not deleted), in the caller's transaction; else 404 ``address_not_found``."""
+    address = await repository.live_address(conn, address_id, user_id)
+    if address is None:
+        raise not_found()
+    return address
 
 
 async def add(platform: Platform, caller: Caller, fields: dict[str, Any]) -> Address:
@@ -80,7 +88,7 @@ async def update(platform: Platform, caller: Caller, address_id: uuid.UUID, chan
     if cleared:
         raise Invalid.fields("body", {name: "Field may not be null." for name in cleared})
     async with _book(platform, caller.user_id, "commerce.address_update") as conn:
-        old = await _live(conn, caller.user_id, address_id)
+        old = await owned_address(conn, caller.user_id, address_id)
         new = dataclasses.replace(old, **values)
         if "phone" in values or "country" in values:
             new = dataclasses.replace(new, phone=identifiers.phone(new.phone, new.country))
@@ -90,7 +98,7 @@ async def update(platform: Platform, caller: Caller, address_id: uuid.UUID, chan
             await repository.make_default(conn, address_id, caller.user_id)
         if any(getattr(new, name) != getattr(old, name) for name in ADDRESS_FIELDS):
             await repository.update_address(conn, new)
-        return await _live(conn, caller.user_id, address_id)
+        return await owned_address(conn, caller.user_id, address_id)
 
 
 async def delete(platform: Platform, caller: Caller, address_id: uuid.UUID) -> None:
@@ -109,13 +117,6 @@ async def _book(platform: Platform, user_id: uuid.UUID, name: str) -> AsyncItera
     async with platform.core.transaction(name) as conn:
         await repository.lock_addresses_of_user(conn, user_id)
         yield conn
-
-
-async def _live(conn, user_id: uuid.UUID, address_id: uuid.UUID) -> Address:
-    address = await repository.live_address(conn, address_id, user_id)
-    if address is None:
-        raise not_found()
-    return address
 
 
 def _normalize(fields: dict[str, Any]) -> dict[str, Any]:

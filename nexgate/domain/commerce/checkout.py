@@ -70,38 +70,29 @@ async def place(platform: Platform, caller: Caller, *, key: str, request_hash: b
     """Check out the caller's cart (``items`` None) or the items named (buy now)."""
     buyer_id = caller.user_id
     source = "cart" if items is None else "buy_now"
-    async with platform.core.connection() as conn:
-        made = await _made_before(conn, buyer_id, key, request_hash)
-        if made is not None:
-            return made
-        method = None if method_id is None else await methods.method_of(conn, buyer_id, method_id)
-    if method is not None and method.kind != "mobile_money":
-        raise Invalid.fields("body", {"method_id": "A card pays through the provider's checkout page: check out "
-                                                   "without method_id, then pay by card."},
-                             code="method_not_mobile_money")
-    address = None if address_id is None else await addresses.address_of(platform, caller, address_id)
     reserved_until = datetime.datetime.now(datetime.UTC) + datetime.timedelta(
         seconds=platform.config.commerce_reservation_s)
     checkout_id = uuid.uuid4()
     async with platform.core.transaction("commerce.checkout") as conn:
-        lines = await _lines(conn, buyer_id, items)
-        groups = await _orders_of(conn, lines, address, set(pickup_shop_ids))
-        if method is not None:
-            for group in groups:
-                if group.shop.currency != method.currency:
-                    raise Invalid.fields("body", {"method_id": f"This method pays in {method.currency}; "
-                                                               f"{group.shop.name} sells in {group.shop.currency}."},
-                                         code="currency_mismatch")
-        if await repository.insert_checkout(conn, id=checkout_id, buyer_id=buyer_id, idempotency_key=key,
-                                            request_hash=request_hash, source=source) is None:
-            raise Conflict("A checkout with this Idempotency-Key is being made; retry once it has answered",
-                           code="idempotency_key_in_use", details={"header": "Idempotency-Key"})
-        placed = [await _place_order(conn, checkout_id, buyer_id, group, reserved_until) for group in groups]
-        order_ids = tuple(detail.order.id for detail in placed)
-        await reservations.reserve(conn, [(order_id, group.lines) for order_id, group in zip(order_ids, groups)],
-                                   actor_id=buyer_id)
-        if items is None:
-            await cart.bought(conn, buyer_id, [line.offer.variant_id for line in lines])
+        # The key first: a concurrent checkout under it waits here for the other's commit.
+        made_before = await repository.insert_checkout(
+            conn, id=checkout_id, buyer_id=buyer_id, idempotency_key=key, request_hash=request_hash,
+            source=source) is None
+        if not made_before:
+            method = None if method_id is None else await _mobile_money(conn, buyer_id, method_id)
+            address = None if address_id is None else await addresses.owned_address(conn, buyer_id, address_id)
+            lines = await _lines(conn, buyer_id, items)
+            groups = await _orders_of(conn, lines, address, set(pickup_shop_ids))
+            if method is not None:
+                _check_currencies(method, groups)
+            placed = [await _place_order(conn, checkout_id, buyer_id, group, reserved_until) for group in groups]
+            order_ids = tuple(detail.order.id for detail in placed)
+            await reservations.reserve(conn, [(order_id, group.lines) for order_id, group in zip(order_ids, groups)],
+                                       actor_id=buyer_id)
+            if items is None:
+                await cart.bought(conn, buyer_id, [line.offer.variant_id for line in lines])
+    if made_before:
+        return await _made_before(platform, buyer_id, key, request_hash)
     begun, errors = {}, {}
     if method is not None:
         for order_id, group in zip(order_ids, groups):
@@ -132,21 +123,42 @@ class _Order:
         return self.subtotal + self.delivery_fee
 
 
-async def _made_before(conn, buyer_id: uuid.UUID, key: str, request_hash: bytes) -> Placed | None:
-    made = await repository.checkout_by_key(conn, buyer_id, key)
-    if made is None:
-        return None
-    if made.request_hash != request_hash:
-        raise Invalid("This Idempotency-Key was used for another checkout; use a new key for a new operation",
-                      code="idempotency_key_reused", details={"header": "Idempotency-Key"})
-    order_ids = tuple(await repository.checkout_order_ids(conn, made.id))
-    begun = {}
-    for order_id in order_ids:
-        order = await orders.get_order(conn, order_id)
-        if order.hold_id is not None and (payment := await payments.latest_into(conn, hold_id=order.hold_id,
-                                                                                 payer_id=buyer_id)):
-            begun[order_id] = payment
-    return Placed(made.id, order_ids, begun, {}, False)
+async def _made_before(platform: Platform, buyer_id: uuid.UUID, key: str, request_hash: bytes) -> Placed:
+    """The checkout the buyer made under this key, with the payments begun into its orders."""
+    async with platform.core.connection() as conn:
+        made = await repository.checkout_by_key(conn, buyer_id, key)
+        if made is None:  # the checkout the insert waited for did not commit
+            raise Conflict("A checkout with this Idempotency-Key is being made; retry once it has answered",
+                           code="idempotency_key_in_use", details={"header": "Idempotency-Key"})
+        if made.request_hash != request_hash:
+            raise Invalid("This Idempotency-Key was used for another checkout; use a new key for a new operation",
+                          code="idempotency_key_reused", details={"header": "Idempotency-Key"})
+        order_ids = tuple(await repository.checkout_order_ids(conn, made.id))
+        begun = {}
+        for order_id in order_ids:
+            order = await orders.get_order(conn, order_id)
+            if order.hold_id is not None and (payment := await payments.latest_into(conn, hold_id=order.hold_id,
+                                                                                     payer_id=buyer_id)):
+                begun[order_id] = payment
+        return Placed(made.id, order_ids, begun, {}, False)
+
+
+async def _mobile_money(conn, buyer_id: uuid.UUID, method_id: uuid.UUID):
+    """The buyer's method to pay the orders with: 404 if not theirs, 422 unless mobile money."""
+    method = await methods.method_of(conn, buyer_id, method_id)
+    if method.kind != "mobile_money":
+        raise Invalid.fields("body", {"method_id": "A card pays through the provider's checkout page: check out "
+                                                   "without method_id, then pay by card."},
+                             code="method_not_mobile_money")
+    return method
+
+
+def _check_currencies(method, groups: Sequence[_Order]) -> None:
+    for group in groups:
+        if group.shop.currency != method.currency:
+            raise Invalid.fields("body", {"method_id": f"This method pays in {method.currency}; "
+                                                       f"{group.shop.name} sells in {group.shop.currency}."},
+                                 code="currency_mismatch")
 
 
 async def _lines(conn, buyer_id: uuid.UUID, items: Sequence[Wanted] | None) -> list[Line]:
