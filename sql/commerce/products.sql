@@ -181,10 +181,11 @@ SELECT id, :product_id, variant_id, min_quantity, max_quantity, unit_price
 
 -- stock
 
--- name: move_stock(id, on_hand_delta, committed_delta, reason, note, actor_id, order_id)^
--- One conditional update, with its audit row: no row (and nothing written) when the move would
--- leave on-hand or committed stock below 0, or more committed than on hand (what a checkout's
--- reservation runs into when too few are left).
+-- name: move_stock(id, on_hand_delta, committed_delta, reason, note, actor_id, order_id, event_id, routing_key, payload)^
+-- One conditional update, with its audit row and its event (checked by bus.pending; the levels
+-- are added here): no row (and nothing written) when the move would leave on-hand or committed
+-- stock below 0, or more committed than on hand (what a checkout's reservation runs into when
+-- too few are left).
 WITH moved AS (
     UPDATE product_variants
        SET stock_on_hand = stock_on_hand + :on_hand_delta, stock_committed = stock_committed + :committed_delta,
@@ -199,6 +200,13 @@ WITH moved AS (
     INSERT INTO stock_movements (variant_id, on_hand_delta, committed_delta, on_hand_after, committed_after, reason,
                                  note, actor_id, order_id)
     SELECT id, :on_hand_delta, :committed_delta, stock_on_hand, stock_committed, :reason, :note, :actor_id, :order_id
+      FROM moved
+), event AS (
+    INSERT INTO outbox (id, routing_key, payload)
+    SELECT :event_id, :routing_key,
+           CAST(:payload AS jsonb) || jsonb_build_object(
+               'product_id', product_id, 'shop_id', shop_id, 'available', stock_on_hand - stock_committed,
+               'previous_available', previous_available, 'on_hand', stock_on_hand)
       FROM moved
 )
 SELECT * FROM moved;

@@ -1,12 +1,13 @@
 -- Escrow holds, their fundings and refunds, and their timeline (docs/payments.md, "Escrow
 -- holds"). Only nexgate/domain/payments/holds_repository.py runs these.
 
--- name: open_hold(id, payable_kind, payable_id, currency, expected_amount, account_id, area, seller_tier, auto_release_after, auto_release_to, cause_kind, cause_id, reason, payer_ids)^
+-- name: open_hold(id, payable_kind, payable_id, currency, expected_amount, account_id, area, seller_tier, auto_release_after, auto_release_to, cause_kind, cause_id, reason, payer_ids, event_id, routing_key, payload)^
 -- A hold opened in one statement: its row, at the most specific fee rate ((area, tier), then
 -- (area, '*'), then ('*', tier), then ('*', '*')); then, only if its payable had no hold, its
 -- escrow account (the ledger's 'escrow_hold' kind, owned by the hold; the foreign key is checked
--- at the end of the statement), the first line of its history and the payers it takes money
--- from. No row, and nothing written, when the payable has a hold or no fee rate applies.
+-- at the end of the statement), the first line of its history, the payers it takes money from
+-- and its event (checked by bus.pending). No row, and nothing written, when the payable has a
+-- hold or no fee rate applies.
 WITH rate AS (
     SELECT basis_points FROM payment_fee_rates
      WHERE area IN (:area, '*') AND seller_tier IN (:seller_tier, '*')
@@ -28,6 +29,8 @@ WITH rate AS (
 ), payers AS (
     INSERT INTO payment_hold_payers (hold_id, user_id)
     SELECT DISTINCT hold.id, payer FROM hold, unnest(CAST(:payer_ids AS uuid[])) AS payer
+), event AS (
+    INSERT INTO outbox (id, routing_key, payload) SELECT :event_id, :routing_key, :payload FROM hold
 )
 SELECT * FROM hold;
 

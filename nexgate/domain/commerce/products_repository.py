@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from ...bus import PendingEvent
 from ...sql import queries
 from .shops_repository import Shop
 
@@ -263,9 +264,12 @@ async def replace_tiers(conn, product_id: uuid.UUID, tiers: Sequence[PriceTier])
 # stock
 
 async def move_stock(conn, variant_id: uuid.UUID, *, on_hand_delta: int, committed_delta: int, reason: str,
-                     note: str | None, actor_id: uuid.UUID | None, order_id: uuid.UUID | None) -> asyncpg.Record | None:
+                     note: str | None, actor_id: uuid.UUID | None, order_id: uuid.UUID | None,
+                     event: PendingEvent) -> asyncpg.Record | None:
+    routing_key, payload = event
     return await _sql.move_stock(conn, id=variant_id, on_hand_delta=on_hand_delta, committed_delta=committed_delta,
-                                 reason=reason, note=note, actor_id=actor_id, order_id=order_id)
+                                 reason=reason, note=note, actor_id=actor_id, order_id=order_id,
+                                 event_id=uuid.uuid4(), routing_key=routing_key, payload=payload)
 
 
 async def movements_page(conn, variant_id: uuid.UUID, before: tuple, limit: int) -> list[Movement]:

@@ -32,6 +32,7 @@ REASONS = ("initial", "restock", "correction", "damaged", "lost", "returned", "r
 # What a seller may give as the reason of an adjustment, and the sign each allows (+1 adds, -1 takes away, 0 either).
 SELLER_REASONS = {"restock": 1, "returned": 1, "damaged": -1, "lost": -1, "correction": 0}
 MAX_STOCK = 1_000_000  # units of one variant on hand
+LEVELS_ADDED = frozenset({"product_id", "shop_id", "available", "previous_available", "on_hand"})  # by move_stock
 NEWEST_MOVEMENT_FIRST = Keyset("stock_newest", (int,), ((1 << 63) - 1,))
 
 
@@ -59,19 +60,16 @@ async def move(conn, *, variant_id: uuid.UUID, on_hand_delta: int = 0, committed
         raise ValueError(f"unknown stock movement reason {reason!r}")
     if on_hand_delta == 0 and committed_delta == 0:
         raise ValueError("a stock movement moves something")
+    event = bus.pending(VARIANT_STOCK_CHANGED, {"variant_id": str(variant_id), "reason": reason},
+                        added_later=LEVELS_ADDED)
     row = await repository.move_stock(conn, variant_id, on_hand_delta=on_hand_delta, committed_delta=committed_delta,
-                                      reason=reason, note=note, actor_id=actor_id, order_id=order_id)
+                                      reason=reason, note=note, actor_id=actor_id, order_id=order_id, event=event)
     if row is None:
         return None
-    level = StockLevel(variant_id=row["id"], product_id=row["product_id"], shop_id=row["shop_id"],
-                       on_hand=row["stock_on_hand"], committed=row["stock_committed"],
-                       available=row["stock_on_hand"] - row["stock_committed"],
-                       previous_available=row["previous_available"])
-    await bus.emit(conn, VARIANT_STOCK_CHANGED, {
-        "variant_id": str(variant_id), "product_id": str(level.product_id), "shop_id": str(level.shop_id),
-        "available": level.available, "previous_available": level.previous_available, "on_hand": level.on_hand,
-        "reason": reason})
-    return level
+    return StockLevel(variant_id=row["id"], product_id=row["product_id"], shop_id=row["shop_id"],
+                      on_hand=row["stock_on_hand"], committed=row["stock_committed"],
+                      available=row["stock_on_hand"] - row["stock_committed"],
+                      previous_available=row["previous_available"])
 
 
 async def adjust(platform: Platform, caller: Caller, product_id: uuid.UUID, variant_id: uuid.UUID, *, delta: int,

@@ -163,12 +163,16 @@ async def open_hold(conn, *, payable_kind: str, payable_id: uuid.UUID, currency:
     be allowed later: ``payments.allow_payer``); its fee rate is fixed now, from its area and
     ``rule.seller_tier`` (``fees``). A payable has one hold (409 ``hold_exists`` names it)."""
     _check_open(payable_kind, currency, expected_amount, rule)
+    hold_id = uuid.uuid4()
+    routing_key, payload = bus.pending(HOLD_OPENED, {
+        "hold_id": str(hold_id), "payable_kind": payable_kind, "payable_id": str(payable_id), "state": OPEN,
+        "currency": currency, "expected_amount": expected_amount})
     row = await repository.open_hold(
-        conn, id=uuid.uuid4(), payable_kind=payable_kind, payable_id=payable_id, currency=currency,
+        conn, id=hold_id, payable_kind=payable_kind, payable_id=payable_id, currency=currency,
         expected_amount=expected_amount, account_id=uuid.uuid4(), area=payable_kind.split(".", 1)[0],
         seller_tier=rule.seller_tier, auto_release_after=rule.auto_release_after,
         auto_release_to=rule.auto_release_to, cause_kind=cause.kind, cause_id=cause.id, reason=cause.reason,
-        payer_ids=list(payers))
+        payer_ids=list(payers), event_id=uuid.uuid4(), routing_key=routing_key, payload=payload)
     if row is None:
         existing = await repository.hold_for_payable(conn, payable_kind=payable_kind, payable_id=payable_id)
         if existing is None:
@@ -176,9 +180,7 @@ async def open_hold(conn, *, payable_kind: str, payable_id: uuid.UUID, currency:
                               "('*', '*') row")
         raise Conflict(f"{payable_kind} {payable_id} already has a hold", code="hold_exists",
                        details={"hold_id": str(existing["id"])})
-    hold = Hold.from_row(row)
-    await bus.emit(conn, HOLD_OPENED, {**_about(hold), "currency": currency, "expected_amount": expected_amount})
-    return hold
+    return Hold.from_row(row)
 
 
 def _check_open(payable_kind: str, currency: str, expected_amount: int, rule: ReleaseRule) -> None:

@@ -13,8 +13,8 @@ _sql = queries("payments")
 
 
 async def open_hold(conn, **columns) -> asyncpg.Record | None:
-    """The new hold, with its escrow account, first history line and payers; None (nothing
-    written) when its payable already has one or no fee rate applies."""
+    """The new hold, with its escrow account, first history line, payers and event; None
+    (nothing written) when its payable already has one or no fee rate applies."""
     return await _sql.open_hold(conn, **columns)
 
 
