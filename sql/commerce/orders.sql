@@ -1,10 +1,11 @@
 -- Orders, their items and their timeline (docs/commerce.md, "Orders"). An order is read with its
 -- shop's name and handle as they are now.
 
--- name: place_order(id, checkout_id, buyer_id, shop_id, seller_id, currency, subtotal, delivery_fee, total, fulfilment, address, hold_id, reserved_until, product_ids, variant_ids, quantities, unit_prices, product_names, variant_labels, skus)^
+-- name: place_order(id, checkout_id, buyer_id, shop_id, seller_id, currency, subtotal, delivery_fee, total, fulfilment, address, hold_id, reserved_until, product_ids, variant_ids, quantities, unit_prices, product_names, variant_labels, skus, event_id, routing_key, payload)^
 -- An order placed in one statement: its row (as order_rows shows it), its items (numbered in
 -- the order given, as items_of_order reads them), the first step of its timeline (the buyer
--- placed it, as transitions_of_order reads it) and the buyer's card (as buyer_cards reads it).
+-- placed it, as transitions_of_order reads it), its event (checked by bus.pending; the shop's
+-- name is added here) and the buyer's card (as buyer_cards reads it).
 WITH placed AS (
     INSERT INTO orders (id, checkout_id, buyer_id, shop_id, seller_id, currency, subtotal, delivery_fee, total,
                         fulfilment, address, hold_id, reserved_until)
@@ -26,6 +27,10 @@ WITH placed AS (
     INSERT INTO order_transitions (order_id, from_state, to_state, actor, actor_id)
     VALUES (:id, NULL, 'pending_payment', 'buyer', :buyer_id)
     RETURNING from_state, to_state, actor, actor_id, note, at
+), event AS (
+    INSERT INTO outbox (id, routing_key, payload)
+    SELECT :event_id, :routing_key, CAST(:payload AS jsonb) || jsonb_build_object('shop_name', s.name)
+      FROM placed p JOIN shops s ON s.id = p.shop_id
 )
 SELECT p.*, s.name AS shop_name, s.handle AS shop_handle,
        (SELECT array_agg((i.position, i.product_id, i.variant_id, i.quantity, i.unit_price, i.line_total,

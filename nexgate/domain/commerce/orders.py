@@ -115,11 +115,14 @@ async def place(conn, *, checkout_id: uuid.UUID, buyer_id: uuid.UUID, shop_id: u
         raise ValueError("an order has at least one item")
     if subtotal != sum(item.unit_price * item.quantity for item in items):
         raise ValueError("an order's subtotal is the sum of its lines")
+    order_id = order_id or uuid.uuid4()
+    event = bus.pending(ORDER_PLACED, _event_fields(order_id, checkout_id, buyer_id, shop_id, seller_id,
+                                                    subtotal + delivery_fee, currency, None, "pending_payment",
+                                                    "buyer", buyer_id), added_later=SHOP_NAME_ADDED)
     order, placed_items, step, buyer = await repository.place_order(
-        conn, id=order_id or uuid.uuid4(), checkout_id=checkout_id, buyer_id=buyer_id, shop_id=shop_id,
-        seller_id=seller_id, currency=currency, subtotal=subtotal, delivery_fee=delivery_fee, fulfilment=fulfilment,
-        address=address, hold_id=hold_id, reserved_until=reserved_until, items=items)
-    await bus.emit(conn, ORDER_PLACED, event_payload(order, None, "buyer", buyer_id))
+        conn, id=order_id, checkout_id=checkout_id, buyer_id=buyer_id, shop_id=shop_id, seller_id=seller_id,
+        currency=currency, subtotal=subtotal, delivery_fee=delivery_fee, fulfilment=fulfilment, address=address,
+        hold_id=hold_id, reserved_until=reserved_until, items=items, event=event)
     return OrderDetail(order, placed_items, [step], buyer)
 
 
@@ -167,11 +170,21 @@ def check_step(order: Order, to_state: str, actor: str) -> None:
 
 def event_payload(order: Order, previous_state: str | None, actor: str, actor_id: uuid.UUID | None) -> dict:
     """The fields every order event carries."""
-    return {"order_id": str(order.id), "checkout_id": str(order.checkout_id), "buyer_id": str(order.buyer_id),
-            "shop_id": str(order.shop_id), "seller_id": str(order.seller_id), "shop_name": order.shop_name,
-            "previous_state": previous_state, "state": order.state, "actor": actor,
-            "actor_id": None if actor_id is None else str(actor_id), "total": order.total,
-            "currency": order.currency}
+    return {**_event_fields(order.id, order.checkout_id, order.buyer_id, order.shop_id, order.seller_id,
+                            order.total, order.currency, previous_state, order.state, actor, actor_id),
+            "shop_name": order.shop_name}
+
+
+SHOP_NAME_ADDED = frozenset({"shop_name"})  # by the statement that places the order
+
+
+def _event_fields(order_id: uuid.UUID, checkout_id: uuid.UUID, buyer_id: uuid.UUID, shop_id: uuid.UUID,
+                  seller_id: uuid.UUID, total: int, currency: str, previous_state: str | None, state: str, actor: str,
+                  actor_id: uuid.UUID | None) -> dict:
+    return {"order_id": str(order_id), "checkout_id": str(checkout_id), "buyer_id": str(buyer_id),
+            "shop_id": str(shop_id), "seller_id": str(seller_id), "previous_state": previous_state, "state": state,
+            "actor": actor, "actor_id": None if actor_id is None else str(actor_id), "total": total,
+            "currency": currency}
 
 
 def _state_fields(order: Order) -> dict:

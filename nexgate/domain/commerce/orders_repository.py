@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from ...bus import PendingEvent
 from ...sql import queries
 
 _sql = queries("commerce")
@@ -112,8 +113,10 @@ class BuyerCard:
 async def place_order(conn, *, id: uuid.UUID, checkout_id: uuid.UUID, buyer_id: uuid.UUID, shop_id: uuid.UUID,
                       seller_id: uuid.UUID, currency: str, subtotal: int, delivery_fee: int, fulfilment: str,
                       address: dict | None, hold_id: uuid.UUID | None, reserved_until: datetime.datetime | None,
-                      items: Sequence[NewItem]) -> tuple[Order, list[Item], Step, BuyerCard | None]:
-    """The order written with its items and first step, as the order, its items, its step and its buyer's card."""
+                      items: Sequence[NewItem],
+                      event: PendingEvent) -> tuple[Order, list[Item], Step, BuyerCard | None]:
+    """The order written with its items, first step and event: the order, its items, its step and its buyer's card."""
+    routing_key, payload = event
     row = dict(await _sql.place_order(
         conn, id=id, checkout_id=checkout_id, buyer_id=buyer_id, shop_id=shop_id, seller_id=seller_id,
         currency=currency, subtotal=subtotal, delivery_fee=delivery_fee, total=subtotal + delivery_fee,
@@ -121,7 +124,7 @@ async def place_order(conn, *, id: uuid.UUID, checkout_id: uuid.UUID, buyer_id: 
         product_ids=[i.product_id for i in items], variant_ids=[i.variant_id for i in items],
         quantities=[i.quantity for i in items], unit_prices=[i.unit_price for i in items],
         product_names=[i.product_name for i in items], variant_labels=[i.variant_label for i in items],
-        skus=[i.sku for i in items]))
+        skus=[i.sku for i in items], event_id=uuid.uuid4(), routing_key=routing_key, payload=payload))
     items_made, step, buyer = row.pop("items"), row.pop("step"), row.pop("buyer")
     return (Order(**row), [Item(*item) for item in items_made], Step(*step),
             None if buyer is None else BuyerCard(*buyer))
