@@ -36,7 +36,9 @@ SELECT id, shop_id, category_id, name, description, condition, state, currency, 
 
 -- name: product_seen(id, viewer_id)^
 -- The product (as product_by_id reads it), its shop (as shops.sql's shop_by_id reads it, each
--- column named "shop.<column>") and the viewer's role on the shop's staff, in one read.
+-- column named "shop.<column>"), the viewer's role on the shop's staff and what lies between
+-- the viewer and the shop's owner (the columns of user_relationship, docs/architecture.md
+-- "What crosses area lines"), in one read.
 SELECT p.id, p.shop_id, p.category_id, p.name, p.description, p.condition, p.state, p.currency, p.options,
        p.low_stock_threshold, p.published_at, p.suspended_reason, p.created_at, p.updated_at,
        s.id AS "shop.id", s.owner_id AS "shop.owner_id", s.handle AS "shop.handle", s.name AS "shop.name",
@@ -47,7 +49,8 @@ SELECT p.id, p.shop_id, p.category_id, p.name, p.description, p.condition, p.sta
        "shop.return_policy", s.state AS "shop.state", s.suspended_reason AS "shop.suspended_reason",
        s.state_changed_at AS "shop.state_changed_at", s.created_at AS "shop.created_at", s.updated_at AS
        "shop.updated_at",
-       (SELECT role FROM shop_staff WHERE shop_id = p.shop_id AND user_id = :viewer_id) AS viewer_role
+       (SELECT role FROM shop_staff WHERE shop_id = p.shop_id AND user_id = :viewer_id) AS viewer_role,
+       (SELECT to_jsonb(r) FROM user_relationship(:viewer_id, s.owner_id) r) AS owner_relationship
   FROM products p JOIN shops s ON s.id = p.shop_id
  WHERE p.id = :id;
 

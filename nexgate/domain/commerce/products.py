@@ -103,13 +103,12 @@ async def _seen(conn, viewer_id: uuid.UUID | None, product_id: uuid.UUID, *,
     seen = await repository.product_seen(conn, product_id, viewer_id)
     if seen is None:
         raise not_found()
-    product, shop, role = seen
-    if role is None:
-        if product.state in ("draft", SUSPENDED) or shop.state == "suspended":
+    if seen.role is None:
+        if seen.product.state in ("draft", SUSPENDED) or seen.shop.state == "suspended":
             raise not_found()
-        if not visibility.profile_visible(await visibility.relationship_in(conn, viewer_id, shop.owner_id)):
+        if not visibility.profile_visible(visibility.relationship_of(seen.owner_relationship)):
             raise not_found()
-    return product, shop, role
+    return seen.product, seen.shop, seen.role
 
 
 async def visible_product(conn, viewer_id: uuid.UUID | None, product_id: uuid.UUID) -> Product:

@@ -124,14 +124,20 @@ async def product_by_id(conn, product_id: uuid.UUID) -> Product | None:
     return _from(Product, await _sql.product_by_id(conn, id=product_id))
 
 
-async def product_seen(conn, product_id: uuid.UUID,
-                       viewer_id: uuid.UUID | None) -> tuple[Product, Shop, str | None] | None:
-    """The product, its shop and the viewer's role on its staff (None: not staff, or anonymous)."""
+@dataclasses.dataclass(frozen=True)
+class Seen:
+    product: Product
+    shop: Shop
+    role: str | None  # the viewer's on the shop's staff; None: not staff, or anonymous
+    owner_relationship: dict[str, Any] | None  # the columns of user_relationship(viewer, shop owner)
+
+
+async def product_seen(conn, product_id: uuid.UUID, viewer_id: uuid.UUID | None) -> Seen | None:
     row = await _sql.product_seen(conn, id=product_id, viewer_id=viewer_id)
     if row is None:
         return None
     shop = Shop(**{field.name: row[f"shop.{field.name}"] for field in dataclasses.fields(Shop)})
-    return _from(Product, row), shop, row["viewer_role"]
+    return Seen(_from(Product, row), shop, row["viewer_role"], row["owner_relationship"])
 
 
 async def lock_product(conn, product_id: uuid.UUID) -> Product | None:
