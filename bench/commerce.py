@@ -37,8 +37,8 @@ import aiohttp
 
 from bench.load import free_port, running
 from bench.payments import (
-    NEVER_CALLED_BACK, PROVIDERS, SECRET, SandboxProcess, Timed, _bearer, _env_value, _gather_limited, _line, _open_loop, _positive,
-    _positive_rate,
+    NEVER_CALLED_BACK, PROVIDERS, SECRET, Pids, SandboxProcess, Timed, _bearer, _cpu_text, _env_value, _gather_limited,
+    _line, _open_loop, _positive, _positive_rate,
 )
 from bench.ws import _server_env, run_in_own_databases, seed
 from nexgate.config import Config, env_name
@@ -107,13 +107,14 @@ async def measure(args: argparse.Namespace, run: str, databases: dict[str, str],
                    **{env_name(name): _env_value(value) for name, value in settings.items()}}
             argv = [sys.executable, "-m", "nexgate", "serve", "--host", "127.0.0.1", "--port", str(port),
                     "--workers", args.workers]
-            async with running(argv, f"{base}/health/live", env=env):
+            async with running(argv, f"{base}/health/live", env=env) as server:
                 shop_id, product_id, variant_id = await _catalogue(database, seeded, args.units)
                 await _warm_up(session, base, database, seeded, args, shop_id)
                 rush = await _rush(session, base, seeded, args, shop_id, product_id, variant_id)
                 paying = await _pay(session, base, sandbox, provider, seeded, rush)
                 counts = await _counts(database, variant_id, args)
-                sustained = await _sustained(session, base, database, seeded, args, shop_id)
+                sustained = await _sustained(session, base, database, seeded, args, shop_id,
+                                             (server.pid, [], sandbox.process.pid))
     finally:
         await session.close()
         await database.pool.close()
@@ -272,10 +273,13 @@ async def _pay(session, base: str, sandbox: SandboxProcess, provider, seeded, ru
     return {"figures": figures, "problems": problems}
 
 
-async def _sustained(session, base: str, database: Database, seeded, args, shop_id: str) -> dict:
+async def _sustained(session, base: str, database: Database, seeded, args, shop_id: str,
+                     processes: tuple[int, list[int], int]) -> dict:
     """Open loop after the rush: ``--sustained`` checkouts of a variant with stock for all, one
     sent every 1/``--rate`` s whatever became of the earlier ones, each buyer in turn, each timed
-    from when it was due (a late send counts against the server). Each must be placed."""
+    from when it was due (a late send counts against the server). Each must be placed. With the
+    CPU a checkout costs the server (its in-process workers included), PostgreSQL, Redis and
+    the sandbox: a figure that compares across machines of different speed better than a rate."""
     if not args.sustained:
         return {"figures": None, "problems": []}
     product = await _product(database, uuid.UUID(shop_id), "KT-STEADY", args.sustained)
@@ -288,10 +292,12 @@ async def _sustained(session, base: str, database: Database, seeded, args, shop_
         timed.statuses[response.status] += 1
 
     started = time.perf_counter()
+    cpu = Pids(*processes)
     await _open_loop(args.sustained, args.rate, check_out)
     timed.seconds = time.perf_counter() - started
-    figures = timed.figures()
+    figures = {**timed.figures(), "cpu": cpu.per(args.sustained)}
     print(f"checkouts at {args.rate:g}/s {_line(figures)}", flush=True)
+    print(f"checkouts at {args.rate:g}/s: CPU a checkout: {_cpu_text(figures['cpu'])}", flush=True)
     problems = []
     if timed.statuses[201] != args.sustained:
         problems.append(f"sustained: expected {args.sustained} placed: {dict(timed.statuses)}")
