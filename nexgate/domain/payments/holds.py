@@ -164,15 +164,14 @@ async def open_hold(conn, *, payable_kind: str, payable_id: uuid.UUID, currency:
     ``rule.seller_tier`` (``fees``). A payable has one hold (409 ``hold_exists`` names it)."""
     _check_open(payable_kind, currency, expected_amount, rule)
     hold_id = uuid.uuid4()
-    routing_key, payload = bus.pending(HOLD_OPENED, {
-        "hold_id": str(hold_id), "payable_kind": payable_kind, "payable_id": str(payable_id), "state": OPEN,
-        "currency": currency, "expected_amount": expected_amount})
+    event = bus.pending(HOLD_OPENED, {**_about_fields(hold_id, payable_kind, payable_id, OPEN),
+                                      "currency": currency, "expected_amount": expected_amount})
     row = await repository.open_hold(
         conn, id=hold_id, payable_kind=payable_kind, payable_id=payable_id, currency=currency,
         expected_amount=expected_amount, account_id=uuid.uuid4(), area=payable_kind.split(".", 1)[0],
         seller_tier=rule.seller_tier, auto_release_after=rule.auto_release_after,
         auto_release_to=rule.auto_release_to, cause_kind=cause.kind, cause_id=cause.id, reason=cause.reason,
-        payer_ids=list(payers), event_id=uuid.uuid4(), routing_key=routing_key, payload=payload)
+        payer_ids=list(payers), event=(uuid.uuid4(), *event))
     if row is None:
         existing = await repository.hold_for_payable(conn, payable_kind=payable_kind, payable_id=payable_id)
         if existing is None:
@@ -663,8 +662,11 @@ async def _record(conn, hold: Hold, transition: str, amount: int | None, entry_i
 
 
 def _about(hold: Hold) -> dict:
-    return {"hold_id": str(hold.id), "payable_kind": hold.payable_kind, "payable_id": str(hold.payable_id),
-            "state": hold.state}
+    return _about_fields(hold.id, hold.payable_kind, hold.payable_id, hold.state)
+
+
+def _about_fields(hold_id: uuid.UUID, payable_kind: str, payable_id: uuid.UUID, state: str) -> dict:
+    return {"hold_id": str(hold_id), "payable_kind": payable_kind, "payable_id": str(payable_id), "state": state}
 
 
 def _str(value) -> str | None:

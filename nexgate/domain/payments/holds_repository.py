@@ -12,10 +12,11 @@ from ...sql import queries
 _sql = queries("payments")
 
 
-async def open_hold(conn, **columns) -> asyncpg.Record | None:
+async def open_hold(conn, *, event: tuple[uuid.UUID, str, dict], **columns) -> asyncpg.Record | None:
     """The new hold, with its escrow account, first history line, payers and event; None
     (nothing written) when its payable already has one or no fee rate applies."""
-    return await _sql.open_hold(conn, **columns)
+    event_id, routing_key, payload = event
+    return await _sql.open_hold(conn, event_id=event_id, routing_key=routing_key, payload=payload, **columns)
 
 
 async def hold(conn, hold_id: uuid.UUID) -> asyncpg.Record | None:
