@@ -526,9 +526,11 @@ async def test_push_turned_off_for_a_category_is_not_pushed(make_client, push_co
 # Quiet hours: held, then summarised
 
 async def _quiet_now(api) -> None:
-    """Quiet hours from an hour ago to an hour from now."""
+    """Quiet hours from an hour ago to at least an hour from now (the end rounded up to the
+    minute: rounded down, a test set up at hh:mm:59 would see them end 59 minutes later)."""
     now = datetime.datetime.now(datetime.UTC)
-    start, end = ((now + datetime.timedelta(hours=hours)).strftime("%H:%M") for hours in (-1, 1))
+    start, end = ((now + delta).strftime("%H:%M")
+                  for delta in (datetime.timedelta(hours=-1), datetime.timedelta(hours=1, minutes=1)))
     await api.request("PATCH", "/api/notifications/settings",
                       json={"quiet_hours": {"start": start, "end": end}, "time_zone": "UTC"})
 
