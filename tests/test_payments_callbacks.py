@@ -9,13 +9,16 @@ import dataclasses
 import orjson
 import pytest
 
+from nexgate.domain.payments import holds, ledger, payments_repository, settlement
+from nexgate.domain.payments.ledger import Cause
 from nexgate.providers.daraja import DarajaClient
+from nexgate.providers.mobile_money import Money
 from tests.conftest import eventually
 from tests.support.auth import register
 from tests.support.payment_methods import events
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
 from tests.support.payments_flow import (
-    SELCOM_PAYER, callback_path, escrow_balance, fundings, method, open_hold, pay, payment, platform,
+    SELCOM_PAYER, callback_path, escrow_balance, fundings, hold_now, method, open_hold, pay, payment, platform,
     provider_transaction_id, sandbox_payment, start_app, user_id,
 )
 
@@ -88,6 +91,158 @@ async def test_a_hundred_concurrent_duplicates_credit_once(app, sandboxes):
     assert len(await fundings(app, hold.id)) == 1
     assert len(await events(app, "payments.payment.succeeded", payment_id=started["id"])) == 1
     assert len(await events(app, "payments.hold.funded", hold_id=str(hold.id))) == 1
+
+
+# the credit without locks (settlement._credit_unlocked): read, then written only if unchanged
+
+async def verified_payer(app, sandboxes):
+    """A payer and their method, verified by a first payment."""
+    tokens = await register(app)
+    wallet = await method(app, tokens, "25")  # never called back: the test settles it
+    first = await pay(app, tokens, await open_hold(app, [user_id(tokens)]), wallet)
+    await completed(sandboxes, first)
+    await _credited(app, first)
+    return tokens, wallet
+
+
+async def succeeded_at_the_provider(app, sandboxes, tokens, hold, wallet):
+    """A payment into ``hold`` that the provider says succeeded, not yet told to the app, and
+    that answer."""
+    started = await pay(app, tokens, hold, wallet)
+    await completed(sandboxes, started)
+    client = platform(app).payment_providers["daraja"]
+    async with platform(app).core.connection() as conn:
+        stored = await payments_repository.payment_by_reference(conn, provider="daraja", reference=started["reference"])
+    return stored, await settlement.ask_provider(client, stored)
+
+
+async def pending_from_a_verified_method(app, sandboxes):
+    """A payment the provider says succeeded from a method a first payment verified, its hold of
+    300,000 (half of it) and the provider's answer."""
+    tokens, wallet = await verified_payer(app, sandboxes)
+    hold = await open_hold(app, [user_id(tokens)], expected=300_000)
+    return hold, *await succeeded_at_the_provider(app, sandboxes, tokens, hold, wallet)
+
+
+async def completed(sandboxes, started) -> None:
+    found = sandbox_payment(sandboxes.daraja, started["reference"])
+    sandboxes.daraja.complete(found.key)
+    await eventually(lambda: found.state == "succeeded")
+
+
+async def _credited(app, started) -> None:
+    client = platform(app).payment_providers["daraja"]
+    async with platform(app).core.connection() as conn:
+        stored = await payments_repository.payment_by_reference(conn, provider="daraja", reference=started["reference"])
+    paid = await settlement.settle(platform(app).core, platform(app).config, client, stored, by=settlement.CALLBACK)
+    assert paid.status == "succeeded"
+
+
+async def write_as_read(app, read, answer):
+    """The credit's statement with the versions ``read`` saw."""
+    to_fund = holds.ToFund(holds.Hold.from_row(read.hold), read.clearing_account_id, version=read.hold_version)
+    async with platform(app).core.connection() as conn:
+        return await settlement._credit(conn, read.payment, to_fund, answer.transaction, None, settlement.CALLBACK,
+                                        read.now, version=read.version)
+
+
+async def stored_status(app, payment_id) -> str:
+    async with platform(app).core.connection() as conn:
+        return await conn.fetchval("SELECT status FROM payments WHERE id = $1", payment_id)
+
+
+async def test_a_pending_payment_from_a_verified_method_is_credited_without_the_locked_path(
+        app, sandboxes, monkeypatch):
+    hold, stored, answer = await pending_from_a_verified_method(app, sandboxes)
+    database = platform(app).core
+
+    async def no_lock(*_):
+        raise AssertionError("the locked path")
+
+    monkeypatch.setattr(payments_repository, "lock_payment_to_settle", no_lock)
+    paid = await settlement.apply(database, platform(app).config, stored.id, answer, by=settlement.CALLBACK)
+    assert paid.status == "succeeded" and paid.funding_id is not None
+    assert [f["amount"] for f in await fundings(app, hold.id)] == [150_000]
+    assert await escrow_balance(app, hold) == 150_000
+    assert (await hold_now(app, hold.id)).state == "open"  # 150,000 of 300,000
+    assert len(await events(app, "payments.payment.succeeded", payment_id=str(stored.id))) == 1
+    async with database.connection() as conn:
+        assert (await ledger.verify(conn)).ok
+
+
+async def test_payers_of_one_hold_credited_at_once_are_each_credited_once(app, sandboxes):
+    payers = [await verified_payer(app, sandboxes) for _ in range(4)]
+    hold = await open_hold(app, [user_id(tokens) for tokens, _ in payers], expected=600_000)
+    told = [await succeeded_at_the_provider(app, sandboxes, tokens, hold, wallet) for tokens, wallet in payers]
+    database, config = platform(app).core, platform(app).config
+    paid = await asyncio.gather(*(settlement.apply(database, config, stored.id, answer, by=settlement.CALLBACK)
+                                  for stored, answer in told for _ in range(2)))  # each callback twice
+    assert {p.status for p in paid} == {"succeeded"} and len({p.funding_id for p in paid}) == 4
+    assert sorted(f["amount"] for f in await fundings(app, hold.id)) == [150_000] * 4
+    shown = await hold_now(app, hold.id)
+    assert (shown.state, shown.funded_amount) == ("funded", 600_000) and await escrow_balance(app, hold) == 600_000
+    async with database.connection() as conn:
+        assert (await ledger.verify(conn)).ok
+
+
+async def test_a_credit_whose_hold_changed_since_its_read_writes_nothing_and_the_next_try_credits(app, sandboxes):
+    hold, stored, answer = await pending_from_a_verified_method(app, sandboxes)
+    async with platform(app).core.connection() as conn:
+        read = await payments_repository.payment_to_credit(conn, stored.id)
+    async with platform(app).core.transaction("tests.another_payer") as conn:  # another payer of the hold
+        await holds.fund_hold(conn, hold_id=hold.id, amount=150_000, provider="selcom", provider_transaction_id="other",
+                              payer_id=None, cause=Cause.operator("tests", "the other half"))
+    assert await write_as_read(app, read, answer) is None
+    assert [f["provider"] for f in await fundings(app, hold.id)] == ["selcom"]
+    assert await stored_status(app, stored.id) == "pending"
+    paid = await settlement.apply(platform(app).core, platform(app).config, stored.id, answer, by=settlement.CALLBACK)
+    assert paid.status == "succeeded"
+    assert sorted(f["provider"] for f in await fundings(app, hold.id)) == ["daraja", "selcom"]
+    shown = await hold_now(app, hold.id)
+    assert (shown.state, shown.funded_amount) == ("funded", 300_000)
+    assert await escrow_balance(app, hold) == 300_000
+
+
+async def test_a_credit_whose_payment_changed_since_its_read_writes_nothing(app, sandboxes):
+    hold, stored, answer = await pending_from_a_verified_method(app, sandboxes)
+    async with platform(app).core.connection() as conn:
+        read = await payments_repository.payment_to_credit(conn, stored.id)
+        await payments_repository.schedule_check(conn, stored.id, read.now)  # the reconciler's lease, meanwhile
+    assert await write_as_read(app, read, answer) is None
+    assert await fundings(app, hold.id) == [] and await escrow_balance(app, hold) == 0
+    assert (await hold_now(app, hold.id)).funded_amount == 0
+    assert await events(app, "payments.payment.succeeded", payment_id=str(stored.id)) == []
+    assert await stored_status(app, stored.id) == "pending"
+
+
+async def test_a_credit_from_a_verified_method_of_another_amount_is_flagged_and_credits_nothing(app, sandboxes):
+    hold, stored, answer = await pending_from_a_verified_method(app, sandboxes)
+    told = dataclasses.replace(answer, transaction=dataclasses.replace(answer.transaction, amount=Money(149_999, "KES")))
+    flagged = await settlement.apply(platform(app).core, platform(app).config, stored.id, told, by=settlement.CALLBACK)
+    assert flagged.status == "review" and "149999 KES" in flagged.review_reason
+    assert await fundings(app, hold.id) == [] and await escrow_balance(app, hold) == 0
+
+
+async def test_a_success_after_the_payment_expired_is_flagged_even_from_a_verified_method(app, sandboxes):
+    hold, stored, answer = await pending_from_a_verified_method(app, sandboxes)
+    async with platform(app).core.connection() as conn:
+        await payments_repository.settle_payment(conn, stored.id, status="expired")  # as the reconciler does
+    flagged = await settlement.apply(platform(app).core, platform(app).config, stored.id, answer, by=settlement.CALLBACK)
+    assert flagged.status == "review" and "after it was marked expired" in flagged.review_reason
+    assert await fundings(app, hold.id) == [] and await escrow_balance(app, hold) == 0
+
+
+async def test_a_credit_into_a_hold_released_meanwhile_is_flagged_and_credits_nothing(app, sandboxes):
+    hold, stored, answer = await pending_from_a_verified_method(app, sandboxes)
+    async with platform(app).core.transaction("tests.released") as conn:
+        await holds.fund_hold(conn, hold_id=hold.id, amount=300_000, provider="selcom", provider_transaction_id="all",
+                              payer_id=None, cause=Cause.operator("tests", "all of it"))
+        await holds.release(conn, hold_id=hold.id, payees=[holds.Payee(stored.payer_id, 300_000)],
+                            cause=Cause.operator("tests", "delivered"))
+    flagged = await settlement.apply(platform(app).core, platform(app).config, stored.id, answer, by=settlement.CALLBACK)
+    assert flagged.status == "review" and "hold_closed" not in flagged.review_reason
+    assert "the hold took nothing" in flagged.review_reason
+    assert [f["provider"] for f in await fundings(app, hold.id)] == ["selcom"]
 
 
 # forged

@@ -74,23 +74,70 @@ RETURNING *;
 -- name: funding_by_transaction(provider, provider_transaction_id)^
 SELECT * FROM payment_hold_fundings WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id;
 
--- name: record_funding(id, hold_id, payer_id, provider, provider_transaction_id, amount, entry_id, state, cause_kind, cause_id, reason, event_id, routing_key, payload)^
--- A funding after its journal entry, in one round trip: the funding (unique on the provider
--- transaction), the hold's new state and funded amount, its history row and its event (checked
--- by bus.pending). The hold as it now stands.
-WITH funding AS (
+-- name: record_funding(id, hold_id, payer_id, provider, provider_transaction_id, amount, state, entry_id, entry_kind, cause_kind, cause_id, reason, account_ids, currencies, amounts, event_id, routing_key, payload, hold_version, payment_id, payment_version, receipt, now, note, payment_event_id, payment_routing_key, payment_payload)^
+-- A funding in one round trip: its journal entry (written as ledger.sql's write_entry writes
+-- one), the funding (unique on the provider transaction), the hold's new state and funded
+-- amount, its history row and its event; and, when a payment funds it (:payment_id), that
+-- payment settled succeeded with its timeline step and its event (settlement.py). With
+-- versions (the xmin of the hold and of the payment as read without a lock) it writes only if
+-- neither row changed since, locking both, the payment first as settlement's transaction does;
+-- otherwise nothing (hold and payment NULL). Without, the caller holds their locks. The hold
+-- and the payment as they now stand.
+WITH payment AS (
+    SELECT id FROM payments
+     WHERE id = :payment_id AND (:payment_version::xid IS NULL OR xmin = :payment_version::xid)
+       FOR UPDATE
+), locked AS (
+    SELECT h.id FROM payment_holds h
+     WHERE h.id = :hold_id AND (:hold_version::xid IS NULL OR h.xmin = :hold_version::xid)
+       AND (:payment_id::uuid IS NULL OR EXISTS (SELECT FROM payment))
+       FOR UPDATE
+), entry AS (
+    INSERT INTO ledger_entries (id, kind, cause_kind, cause_id, reason)
+    SELECT :entry_id::uuid, :entry_kind::text, :cause_kind::text, :cause_id::text, :reason::text FROM locked
+), given AS (
+    SELECT * FROM unnest(:account_ids::uuid[], :currencies::text[], :amounts::bigint[])
+                  WITH ORDINALITY AS l (account_id, currency, amount, line_no)
+), lines AS (
+    INSERT INTO ledger_lines (entry_id, line_no, account_id, currency, amount)
+    SELECT :entry_id::uuid, line_no, account_id, currency, amount FROM given, locked
+), balances AS (
+    UPDATE ledger_accounts a SET balance = a.balance + t.total
+      FROM (SELECT account_id, sum(amount) AS total FROM given GROUP BY account_id) t, locked
+     WHERE a.id = t.account_id AND a.kind <> 'provider_clearing'
+), funding AS (
     INSERT INTO payment_hold_fundings (id, hold_id, payer_id, provider, provider_transaction_id, amount, entry_id)
-    VALUES (:id, :hold_id, :payer_id, :provider, :provider_transaction_id, :amount, :entry_id)
+    SELECT :id::uuid, :hold_id::uuid, :payer_id::uuid, :provider::text, :provider_transaction_id::text, :amount::bigint,
+           :entry_id::uuid
+      FROM locked
 ), history AS (
     INSERT INTO payment_hold_history (hold_id, transition, state, amount, entry_id, cause_kind, cause_id, reason)
-    VALUES (:hold_id, 'funded', :state, :amount, :entry_id, :cause_kind, :cause_id, :reason)
+    SELECT :hold_id::uuid, 'funded', :state::text, :amount::bigint, :entry_id::uuid, :cause_kind::text, :cause_id::text,
+           :reason::text
+      FROM locked
 ), event AS (
-    INSERT INTO outbox (id, routing_key, payload) VALUES (:event_id, :routing_key, :payload)
+    INSERT INTO outbox (id, routing_key, payload) SELECT :event_id::uuid, :routing_key::text, :payload::jsonb FROM locked
+), hold AS (
+    UPDATE payment_holds h SET state = :state, funded_amount = h.funded_amount + :amount, updated_at = now()
+      FROM locked
+     WHERE h.id = locked.id
+    RETURNING h
+), settled AS (
+    UPDATE payments p
+       SET status = 'succeeded', receipt = coalesce(:receipt, p.receipt), failure_code = NULL, failure_message = NULL,
+           review_reason = NULL, funding_id = :id, next_check_at = NULL, settled_at = coalesce(p.settled_at, :now),
+           updated_at = :now
+      FROM locked
+     WHERE p.id = :payment_id
+    RETURNING p
+), step AS (
+    INSERT INTO payment_timeline (payment_id, status, step, note)
+    SELECT :payment_id::uuid, 'succeeded', 'succeeded', :note::text FROM settled
+), payment_event AS (
+    INSERT INTO outbox (id, routing_key, payload)
+    SELECT :payment_event_id::uuid, :payment_routing_key::text, :payment_payload::jsonb FROM settled
 )
-UPDATE payment_holds
-   SET state = :state, funded_amount = funded_amount + :amount, updated_at = now()
- WHERE id = :hold_id
-RETURNING *;
+SELECT (SELECT h FROM hold) AS hold, (SELECT p FROM settled) AS payment;
 
 -- name: fundings(hold_id)
 SELECT * FROM payment_hold_fundings WHERE hold_id = :hold_id ORDER BY seq;

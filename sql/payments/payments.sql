@@ -49,11 +49,25 @@ SELECT * FROM payments WHERE id = :id FOR UPDATE;
 -- name: lock_payment_to_settle(id)^
 -- The payment, locked, whether its method still waits for the first payment that verifies it
 -- (settlement.py verifies it then; later payments skip that statement), and the transaction's
--- time (which settle_payment_and_tell sets).
+-- time (which the credit stamps: holds.sql record_funding).
 SELECT p.*, (m.verified_at IS NULL AND m.removed_at IS NULL) AS method_unverified, now() AS now
   FROM payments p LEFT JOIN payment_methods m ON m.id = p.method_id
  WHERE p.id = :id
    FOR UPDATE OF p;
+
+-- name: payment_to_credit(id)^
+-- What a credit without locks decides on (settlement.py): the payment and its hold, each with
+-- its version (xmin: record_funding writes only if neither changed since), whether the
+-- payment's method still waits for its verifying payment, the provider's clearing account in
+-- the hold's currency, and the time the credit stamps.
+SELECT p.*, p.xmin AS version, (m.verified_at IS NULL AND m.removed_at IS NULL) AS method_unverified, now() AS now,
+       h AS hold, h.xmin AS hold_version,
+       (SELECT a.id FROM ledger_accounts a
+         WHERE a.kind = 'provider_clearing' AND a.provider = p.provider AND a.currency = h.currency) AS clearing_account_id
+  FROM payments p
+  JOIN payment_holds h ON h.id = p.hold_id
+  LEFT JOIN payment_methods m ON m.id = p.method_id
+ WHERE p.id = :id;
 
 -- name: payment_by_transaction(provider, provider_transaction_id)^
 SELECT * FROM payments WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id;
@@ -75,23 +89,6 @@ UPDATE payments
        next_check_at = NULL, settled_at = coalesce(settled_at, now()), updated_at = now()
  WHERE id = :id
 RETURNING *;
-
--- name: settle_payment_and_tell(id, status, receipt, funding_id, step, note, event_id, routing_key, payload)^
--- A credit's settle_payment, its timeline step and its event in one round trip: the event
--- carries the payment as settlement.py expects this statement to leave it (it compares).
-WITH settled AS (
-    UPDATE payments
-       SET status = :status, receipt = coalesce(:receipt, receipt), failure_code = NULL, failure_message = NULL,
-           review_reason = NULL, funding_id = :funding_id, next_check_at = NULL,
-           settled_at = coalesce(settled_at, now()), updated_at = now()
-     WHERE id = :id
-    RETURNING *
-), step AS (
-    INSERT INTO payment_timeline (payment_id, status, step, note) VALUES (:id, :status, :step, :note)
-), event AS (
-    INSERT INTO outbox (id, routing_key, payload) VALUES (:event_id, :routing_key, :payload)
-)
-SELECT * FROM settled;
 
 -- name: schedule_check(id, next_check_at)^
 UPDATE payments SET next_check_at = :next_check_at, updated_at = now() WHERE id = :id AND status = 'pending'

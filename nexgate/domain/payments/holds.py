@@ -248,9 +248,8 @@ async def fund_hold(conn, *, hold_id: uuid.UUID, amount: int, provider: str, pro
     Every refusal (a ``DomainError``) comes before the funding writes anything, so the caller's
     transaction stays usable. Only the unique constraint's refusal of a transaction credited at
     the same moment to another hold comes after a write: in a savepoint, it is rolled back and
-    answered 409 like the others; with ``savepoint=False`` (the settlement, whose transaction
-    has nothing to keep then: the provider's retry or the reconciler settles the payment again)
-    the error aborts the caller's transaction, two round trips fewer."""
+    answered 409 like the others; with ``savepoint=False`` the error aborts the caller's
+    transaction, two round trips fewer."""
     if _not_positive(amount):
         raise Invalid.fields("funding", {"amount": "Must be a positive whole number of minor units."})
     if provider not in ledger.PROVIDERS:
@@ -268,31 +267,86 @@ async def fund_hold(conn, *, hold_id: uuid.UUID, amount: int, provider: str, pro
 
 
 async def _fund(conn, hold_id, amount, provider, provider_transaction_id, payer_id, cause) -> Funding:
-    # Three statements: the hold locked with what the funding checks (is the transaction
-    # credited already; the clearing account), the entry, and the funding recorded with the
-    # hold's new amounts, its history and its event.
+    to_fund = await lock_to_fund(conn, hold_id, provider=provider, provider_transaction_id=provider_transaction_id)
+    check_fundable(to_fund, provider, provider_transaction_id)
+    funded = await write_funding(conn, to_fund, amount=amount, provider=provider,
+                                 provider_transaction_id=provider_transaction_id, payer_id=payer_id, cause=cause)
+    return funded.funding
+
+
+@dataclasses.dataclass(frozen=True)
+class ToFund:
+    """A hold as a funding reads it: locked (``lock_to_fund``), or read without a lock with its
+    version (settlement's credit: ``write_funding`` then writes only if it is unchanged)."""
+
+    hold: Hold
+    clearing_account_id: uuid.UUID  # the provider's, in the hold's currency
+    credited: tuple[uuid.UUID, uuid.UUID] | None = None  # (funding, hold) that credited the transaction
+    version: int | None = None  # the hold's xmin as read; None: the caller holds its lock
+
+
+@dataclasses.dataclass(frozen=True)
+class Settles:
+    """The payment a funding settles as succeeded, in the funding's own statement (settlement.py)."""
+
+    payment_id: uuid.UUID
+    receipt: str | None
+    now: datetime.datetime  # its settled_at (if it had none) and updated_at
+    note: str  # its timeline step's
+    event: tuple[uuid.UUID, str, dict]
+    version: int | None = None  # the payment's xmin as read; None: the caller holds its lock
+
+
+@dataclasses.dataclass(frozen=True)
+class Funded:
+    funding: Funding
+    hold: Hold
+    payment: asyncpg.Record | None  # the payment it settled, as stored (``Settles``)
+
+
+async def lock_to_fund(conn, hold_id: uuid.UUID, *, provider: str, provider_transaction_id: str) -> ToFund:
+    """The hold locked, with what a funding checks: whether the transaction is credited already
+    (``check_fundable``) and the provider's clearing account."""
     row = await _found(await repository.lock_hold_to_fund(
         conn, hold_id, provider=provider, provider_transaction_id=provider_transaction_id))
-    hold = Hold.from_row(row)
-    _refuse_credited(provider, provider_transaction_id, row["credited_funding_id"], row["credited_hold_id"])
-    if hold.state in CLOSED:
-        raise _closed(hold)
-    clearing = ledger.clearing_account_read(row["clearing_account_id"])
-    entry = await ledger.post(conn, kind="hold.funded", cause=cause, lines=[
-        Line(clearing, hold.currency, -amount), Line(hold.account_id, hold.currency, amount)])
+    credited = None if row["credited_funding_id"] is None else (row["credited_funding_id"], row["credited_hold_id"])
+    return ToFund(Hold.from_row(row), ledger.clearing_account_read(row["clearing_account_id"]), credited)
+
+
+def check_fundable(to_fund: ToFund, provider: str, provider_transaction_id: str) -> None:
+    if to_fund.credited is not None:
+        _refuse_credited(provider, provider_transaction_id, *to_fund.credited)
+    if to_fund.hold.state in CLOSED:
+        raise _closed(to_fund.hold)
+
+
+async def write_funding(conn, to_fund: ToFund, *, amount: int, provider: str, provider_transaction_id: str,
+                        payer_id: uuid.UUID | None, cause: Cause, funding_id: uuid.UUID | None = None,
+                        settles: Settles | None = None) -> Funded | None:
+    """The funding in one statement: its entry, the funding, the hold's new state, history and
+    event, and the payment it ``settles``. None, with nothing written, if the hold or the payment
+    read with a version changed since. The amount and the provider are the caller's to have
+    checked (``fund_hold`` does; a payment's were when it began)."""
+    hold = to_fund.hold
+    entry = ledger.unchecked_entry("hold.funded", cause, [
+        Line(to_fund.clearing_account_id, hold.currency, -amount), Line(hold.account_id, hold.currency, amount)])
     funded = hold.funded_amount + amount
     state = hold.state if hold.state == FROZEN else FUNDED if funded >= hold.expected_amount else OPEN
-    funding_id = uuid.uuid4()
+    funding_id = funding_id or uuid.uuid4()
     event = bus.pending(HOLD_FUNDED, {
         **_about(dataclasses.replace(hold, state=state)), "funding_id": str(funding_id),
         "payer_id": _str(payer_id), "provider": provider, "provider_transaction_id": provider_transaction_id,
-        "amount": amount, "currency": hold.currency, "entry_id": str(entry.id)})
-    hold = Hold.from_row(await repository.record_funding(
+        "amount": amount, "currency": hold.currency, "entry_id": str(entry["entry_id"])})
+    row = await repository.record_funding(
         conn, id=funding_id, hold_id=hold.id, payer_id=payer_id, provider=provider,
-        provider_transaction_id=provider_transaction_id, amount=amount, entry_id=entry.id, state=state,
-        cause_kind=cause.kind, cause_id=cause.id, reason=cause.reason, event=(uuid.uuid4(), *event)))
-    return Funding(funding_id, hold.id, payer_id, provider, provider_transaction_id, amount, 0, entry.id,
-                   hold.updated_at)
+        provider_transaction_id=provider_transaction_id, amount=amount, state=state, entry=entry,
+        event=(uuid.uuid4(), *event), hold_version=to_fund.version, settles=settles and vars(settles))
+    if row["hold"] is None:
+        return None
+    stored = Hold.from_row(row["hold"])
+    funding = Funding(funding_id, hold.id, payer_id, provider, provider_transaction_id, amount, 0, entry["entry_id"],
+                      stored.updated_at)
+    return Funded(funding, stored, row["payment"])
 
 
 async def _check_not_credited(conn, provider: str, transaction_id: str) -> None:

@@ -51,10 +51,21 @@ async def funding_by_transaction(conn, *, provider: str, provider_transaction_id
     return await _sql.funding_by_transaction(conn, provider=provider, provider_transaction_id=provider_transaction_id)
 
 
-async def record_funding(conn, *, event: tuple[uuid.UUID, str, dict], **columns) -> asyncpg.Record:
-    """The funding, the hold's new state, its history row and its event; the hold updated."""
+async def record_funding(conn, *, entry: dict, event: tuple[uuid.UUID, str, dict], hold_version: int | None,
+                         settles: dict | None, **columns) -> asyncpg.Record:
+    """The funding with its entry (``ledger.unchecked_entry``'s columns), the hold's new state,
+    its history row and its event, and the payment it ``settles`` (payment_id, receipt, now,
+    note, event, version), if any: the hold and the payment as stored (both NULL if a version
+    no longer matched)."""
     event_id, routing_key, payload = event
-    return await _sql.record_funding(conn, event_id=event_id, routing_key=routing_key, payload=payload, **columns)
+    settles = settles or {"payment_id": None, "receipt": None, "now": None, "note": None,
+                          "event": (None, None, None), "version": None}
+    payment_event_id, payment_routing_key, payment_payload = settles["event"]
+    return await _sql.record_funding(
+        conn, **entry, event_id=event_id, routing_key=routing_key, payload=payload, hold_version=hold_version,
+        payment_id=settles["payment_id"], payment_version=settles["version"], receipt=settles["receipt"],
+        now=settles["now"], note=settles["note"], payment_event_id=payment_event_id,
+        payment_routing_key=payment_routing_key, payment_payload=payment_payload, **columns)
 
 
 async def fundings(conn, hold_id: uuid.UUID) -> list[asyncpg.Record]:

@@ -38,6 +38,7 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
@@ -179,9 +180,7 @@ async def post(conn: asyncpg.Connection, *, kind: str, cause: Cause, lines: Sequ
     if not conn.is_in_transaction():
         raise RuntimeError("ledger.post runs inside the caller's transaction")
     _check_balanced(lines)
-    changes: dict[uuid.UUID, int] = defaultdict(int)
-    for line in lines:
-        changes[line.account_id] += line.amount
+    changes = _changes(lines)
     if _to_check(changes):
         locked = await repository.lock_accounts(conn, sorted(changes))
         if len(locked) != len(changes):
@@ -195,6 +194,25 @@ async def post(conn: asyncpg.Connection, *, kind: str, cause: Cause, lines: Sequ
         currencies=[line.currency for line in lines], amounts=[line.amount for line in lines],
     )
     return Entry(entry_id, kind, cause, tuple(lines), reverses, created_at)
+
+
+def unchecked_entry(kind: str, cause: Cause, lines: Sequence[Line]) -> dict[str, Any]:
+    """The columns of an entry with nothing to lock or check (it only adds to the one account it
+    touches that may not go negative: a payment into a hold), for a statement that writes it
+    beside the rows it belongs with (holds' ``record_funding``), as ``write_entry`` would."""
+    _check_balanced(lines)
+    if _to_check(_changes(lines)):
+        raise ValueError(f"a {kind} entry that takes from an account that may not go negative is posted by post()")
+    return {"entry_id": uuid.uuid4(), "entry_kind": kind, "cause_kind": cause.kind, "cause_id": cause.id,
+            "reason": cause.reason, "account_ids": [line.account_id for line in lines],
+            "currencies": [line.currency for line in lines], "amounts": [line.amount for line in lines]}
+
+
+def _changes(lines: Sequence[Line]) -> dict[uuid.UUID, int]:
+    changes: dict[uuid.UUID, int] = defaultdict(int)
+    for line in lines:
+        changes[line.account_id] += line.amount
+    return changes
 
 
 def _to_check(changes: dict[uuid.UUID, int]) -> bool:

@@ -5,6 +5,8 @@ import dataclasses
 import datetime
 import uuid
 
+import asyncpg
+
 from ...sql import queries
 
 _sql = queries("payments")
@@ -124,14 +126,29 @@ async def lock_payment_to_settle(conn, payment_id: uuid.UUID) -> tuple[Payment |
     return Payment(**fields), unverified, now
 
 
-async def settle_payment_and_tell(conn, payment: Payment, *, step: str, note: str,
-                                  event: tuple[uuid.UUID, str, dict]) -> Payment:
-    """``payment`` as a credit leaves it (status, receipt, funding) written, with its timeline
-    step and its event; the payment as stored."""
-    event_id, routing_key, payload = event
-    return _payment(await _sql.settle_payment_and_tell(
-        conn, id=payment.id, status=payment.status, receipt=payment.receipt, funding_id=payment.funding_id,
-        step=step, note=note[:500], event_id=event_id, routing_key=routing_key, payload=payload))
+@dataclasses.dataclass(frozen=True)
+class ToCredit:
+    """``payment_to_credit``'s read: the payment and its hold (a row of payment_holds), each with
+    its version, whether its method is still unverified, the provider's clearing account and
+    the time."""
+
+    payment: Payment
+    version: int
+    method_unverified: bool
+    now: datetime.datetime
+    hold: asyncpg.Record
+    hold_version: int
+    clearing_account_id: uuid.UUID | None
+
+
+async def payment_to_credit(conn, payment_id: uuid.UUID) -> ToCredit | None:
+    row = await _sql.payment_to_credit(conn, id=payment_id)
+    if row is None:
+        return None
+    fields = dict(row)
+    read = {name: fields.pop(name) for name in
+            ("version", "method_unverified", "now", "hold", "hold_version", "clearing_account_id")}
+    return ToCredit(Payment(**fields), **{**read, "method_unverified": bool(read["method_unverified"])})
 
 
 async def payment_by_transaction(conn, *, provider: str, provider_transaction_id: str) -> Payment | None:

@@ -2,14 +2,15 @@
 
 A callback is never trusted alone: whoever learns that a payment may have moved (a callback,
 the reconciler, an initiation that met an early callback) asks the provider's status endpoint
-and acts only on that answer. Under the payment's row lock, in one transaction: the hold's
-funding (once per provider transaction: the payment must still be pending, and the funding is
-unique on (provider, transaction id)), the payment's new state, its timeline step and its
-event, which the outbox carries to the bus and from there to the payer's devices
-(workers/payments_live.py, which also emails a succeeded payment's receipt, after the commit).
-The transaction holds nothing but SQL (the status query comes before it, the receipt after),
-seven statements for a credit, BEGIN and COMMIT included (bench/README.md, "One transaction a
-callback"). The rules:
+and acts only on that answer. A credit is one statement: the hold's funding (once per provider
+transaction: the payment must still be pending, and the funding is unique on (provider,
+transaction id)), the payment's new state, its timeline step and its event, which the outbox
+carries to the bus and from there to the payer's devices (workers/payments_live.py, which also
+emails a succeeded payment's receipt, after the commit). The common credit takes no lock
+across a round trip: it reads the payment and its hold with their versions, and its statement
+writes only if neither changed since (``_credit_unlocked``); anything else is decided under the
+payment's row lock, in one transaction. Nothing but SQL runs in either (the status query comes
+before, the receipt after; bench/README.md, "The credit without locks"). The rules:
 
 - succeeded, for the amount and currency asked, while pending: credited, ``succeeded``;
 - succeeded for another amount or currency, or after the payment expired or failed: ``review``,
@@ -26,6 +27,8 @@ import logging
 import uuid
 from collections.abc import Awaitable
 
+import asyncpg
+
 from ... import bus
 from ...config import Config
 from ...db import Database
@@ -33,7 +36,7 @@ from ...errors import DomainError
 from ...providers.mobile_money import (
     Money, MobileMoneyProvider, ProviderError, State, Transaction, UnknownTransaction,
 )
-from . import holds, methods
+from . import holds, ledger, methods
 from . import payments_repository as repository
 from .events import PAYMENT_EXPIRED, PAYMENT_FAILED, PAYMENT_FLAGGED, PAYMENT_SUCCEEDED
 from .ledger import Cause
@@ -44,6 +47,9 @@ log = logging.getLogger(__name__)
 
 CALLBACK, RECONCILIATION, INITIATION = "callback", "reconciliation", "initiation"
 RECONCILER = "payments_reconciler"
+# Reads without a lock a credit tries before it takes the locks (several payers funding one
+# hold at once change it under each other).
+CREDIT_TRIES = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,14 +86,45 @@ async def settle(database: Database, config: Config, client: MobileMoneyProvider
 
 async def apply(database: Database, config: Config, payment_id: uuid.UUID, answer: Answer, *, by: str,
                 reported: Transaction | None = None) -> Payment:
+    status = answer.transaction.state if answer.transaction else None
+    if status is State.SUCCEEDED:
+        credited = await _credit_unlocked(database, payment_id, answer.transaction, reported, by)
+        if credited is not None:
+            return credited
     async with database.transaction("payments.settle") as conn:
         payment, method_unverified, now = await repository.lock_payment_to_settle(conn, payment_id)
-        status = answer.transaction.state if answer.transaction else None
         if status is State.SUCCEEDED:
             return await _succeeded(conn, payment, answer.transaction, reported, by, method_unverified, now)
         if status is State.FAILED:
             return await _failed(conn, payment, answer.transaction, by)
         return await _still_unsettled(conn, config, payment, answer, by)
+
+
+async def _credit_unlocked(database: Database, payment_id: uuid.UUID, status: Transaction,
+                           reported: Transaction | None, by: str) -> Payment | None:
+    """The common credit (a pending payment of the amount asked, into a hold that takes it, from
+    a verified method) in two round trips and no transaction of its own: the payment and its
+    hold read, then the credit's one statement, which writes only if neither changed meanwhile.
+    None leaves the payment to the locked path: anything else (a duplicate, a mismatch, a closed
+    hold, a method to verify, a transaction credited elsewhere) or rows that kept changing."""
+    for _ in range(CREDIT_TRIES):
+        async with database.connection() as conn:
+            read = await repository.payment_to_credit(conn, payment_id)
+            if read is None or read.payment.status != "pending" or read.method_unverified \
+                    or _mismatch(read.payment, status, reported):
+                return None
+            to_fund = holds.ToFund(holds.Hold.from_row(read.hold), ledger.clearing_account_read(read.clearing_account_id),
+                                   version=read.hold_version)
+            if to_fund.hold.state in holds.CLOSED:
+                return None
+            try:
+                credited = await _credit(conn, read.payment, to_fund, status, reported, by, read.now,
+                                         version=read.version)
+            except asyncpg.UniqueViolationError:  # the transaction credited meanwhile: the locked path says where
+                return None
+            if credited is not None:
+                return credited
+    return None
 
 
 async def _succeeded(conn, payment: Payment, status: Transaction, reported: Transaction | None, by: str,
@@ -99,32 +136,49 @@ async def _succeeded(conn, payment: Payment, status: Transaction, reported: Tran
         mismatch = mismatch or f"the provider says it succeeded after it was marked {payment.status}"
     if mismatch:
         return await _flag(conn, payment, mismatch)
-    transaction_id = status.provider_id or payment.provider_transaction_id or payment.reference
+    transaction_id = _transaction_id(payment, status)
     try:
-        funding = await holds.fund_hold(
-            conn, hold_id=payment.hold_id, amount=payment.amount, provider=payment.provider,
-            provider_transaction_id=transaction_id, payer_id=payment.payer_id,
-            cause=Cause.provider_callback(payment.provider, transaction_id, f"payment {payment.reference} succeeded")
-            if by == CALLBACK else Cause.worker(RECONCILER, f"payment {payment.reference} succeeded"),
-            savepoint=False,  # a refusal comes before any write; the unique constraint's rolls all back
-        )
-    except DomainError as error:  # the hold was closed meanwhile (released, refunded)
+        to_fund = await holds.lock_to_fund(conn, payment.hold_id, provider=payment.provider,
+                                           provider_transaction_id=transaction_id)
+        holds.check_fundable(to_fund, payment.provider, transaction_id)
+    except DomainError as error:  # the hold was closed meanwhile (released, refunded), or the transaction credited
         return await _flag(conn, payment, f"the provider says it succeeded but the hold took nothing: {error.message}")
-    receipt = status.receipt or (reported.receipt if reported and reported.state is State.SUCCEEDED else None)
     if payment.method_id is not None and method_unverified:
         await methods.mark_verified_by_payment(conn, payment.method_id)
+    return await _credit(conn, payment, to_fund, status, reported, by, now)
+
+
+async def _credit(conn, payment: Payment, to_fund: holds.ToFund, status: Transaction, reported: Transaction | None,
+                  by: str, now: datetime.datetime, *, version: int | None = None) -> Payment | None:
+    """The credit's one statement: the hold funded and the payment succeeded, each with its
+    event. None, with nothing written, if the payment or the hold read with a version changed."""
+    transaction_id = _transaction_id(payment, status)
+    receipt = status.receipt or (reported.receipt if reported and reported.state is State.SUCCEEDED else None)
     note = f"{payment.provider} confirmed it ({by})" + (f", receipt {receipt}" if receipt else "")
-    # The payment as settle_payment_and_tell leaves it, so that its event can be written in the
-    # same statement; what the statement stored must be that payment.
+    funding_id = uuid.uuid4()
+    # The payment as the statement leaves it, so that its event can be written in the same
+    # statement; what the statement stored must be that payment.
     credited = dataclasses.replace(
-        payment, status="succeeded", receipt=payment.receipt if receipt is None else receipt, failure_code=None, failure_message=None,
-        review_reason=None, funding_id=funding.id, next_check_at=None, settled_at=payment.settled_at or now,
-        updated_at=now)
-    stored = await repository.settle_payment_and_tell(conn, credited, step="succeeded", note=note,
-                                                      event=(uuid.uuid4(), *_event(credited, PAYMENT_SUCCEEDED)))
+        payment, status="succeeded", receipt=payment.receipt if receipt is None else receipt, failure_code=None,
+        failure_message=None, review_reason=None, funding_id=funding_id, next_check_at=None,
+        settled_at=payment.settled_at or now, updated_at=now)
+    funded = await holds.write_funding(
+        conn, to_fund, amount=payment.amount, provider=payment.provider, provider_transaction_id=transaction_id,
+        payer_id=payment.payer_id, funding_id=funding_id,
+        cause=Cause.provider_callback(payment.provider, transaction_id, f"payment {payment.reference} succeeded")
+        if by == CALLBACK else Cause.worker(RECONCILER, f"payment {payment.reference} succeeded"),
+        settles=holds.Settles(payment.id, receipt, now, note[:500], (uuid.uuid4(), *_event(credited, PAYMENT_SUCCEEDED)),
+                              version))
+    if funded is None:
+        return None
+    stored = Payment(**dict(funded.payment))
     if stored != credited:
         raise RuntimeError(f"payment {payment.id}: its event tells {credited}, but {stored} was stored")
     return stored
+
+
+def _transaction_id(payment: Payment, status: Transaction) -> str:
+    return status.provider_id or payment.provider_transaction_id or payment.reference
 
 
 def _mismatch(payment: Payment, status: Transaction, reported: Transaction | None) -> str | None:
