@@ -501,6 +501,8 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
         await _gather_limited(args.concurrency, [lambda m=m: fire(saturated, *m) for m in messages[:half]])
     saturated.seconds = time.perf_counter() - started
     cpu = {"saturated": pids.per(len(saturated.latencies))}
+    drained = await _drained(database, args)
+
 
     # Open loop: each callback sent at its time whatever became of the earlier ones, and timed
     # from then (a late send counts against the server, not hidden).
@@ -514,6 +516,7 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
     cpu["paced"] = pids.per(len(paced.latencies))
 
     figures = {"saturated": saturated.figures(), "paced": paced.figures()}
+    figures["saturated"]["drained_s"] = drained
     async with database.connection() as conn:
         fundings = await conn.fetchval("SELECT count(*) FROM payment_hold_fundings")
         distinct = await conn.fetchval(
@@ -534,6 +537,9 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
         if set(value["statuses"]) != {"200"}:
             problems.append(f"{name} callback answers: {value['statuses']}")
     print(f"callbacks at concurrency {args.concurrency}:   {_line(figures['saturated'])}", flush=True)
+    if drained is not None:
+        print(f"callbacks at concurrency {args.concurrency}: their events handled by {LIVE_GROUP} {drained} s after "
+              f"the last answer; the paced half began then", flush=True)
     print(f"callbacks sent {args.rate:g} a second: {_line(figures['paced'])}", flush=True)
     for name in ("saturated", "paced"):
         print(f"callbacks ({name}): CPU a callback: {_cpu_text(cpu[name])}", flush=True)
@@ -547,6 +553,24 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
     return {**figures, "cpu": cpu, "waits": {name: dict(value) for name, value in waits.items()}, **found,
             "problems": problems, "answered_at": answered_at,
             "settled": [(key, reference) for key, reference, *_ in settled], "held": held}
+
+
+async def _drained(database: Database, args) -> float | None:
+    """How long until every credit so far was handled by the payer's-devices group (when it runs):
+    the paced half is measured at its own rate, not while the saturated half's events still queue
+    behind it. None when the group does not run (or did not catch up in ``TOLD_WAIT_S``)."""
+    if LIVE_GROUP not in (*parse_names(args.workers), *parse_names(args.worker_processes)):
+        return None
+    started, deadline = time.perf_counter(), time.monotonic() + TOLD_WAIT_S
+    async with database.connection() as conn:
+        while time.monotonic() < deadline:
+            if await conn.fetchval(
+                    "SELECT count(*) FILTER (WHERE p.event_id IS NULL) FROM outbox o LEFT JOIN processed_events p"
+                    " ON p.event_id = o.id AND p.consumer = $1 WHERE o.routing_key = 'payments.payment.succeeded'",
+                    LIVE_GROUP) == 0:
+                return round(time.perf_counter() - started, 3)
+            await asyncio.sleep(0.05)
+    return None
 
 
 async def _told(database: Database, answered_at: float, args) -> dict:

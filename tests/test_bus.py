@@ -231,3 +231,67 @@ async def test_failing_consumer_dead_letters_after_retries_and_replay_brings_it_
     await eventually(lambda: recorder.handled)
     assert recorder.ids() == [event_id]
     assert await list_dead_letters(broker, group.name) == []
+
+
+class BatchRecorder:
+    """A batch handler that records each batch it was given, failing any batch with a poison."""
+
+    def __init__(self):
+        self.batches: list[list[uuid.UUID]] = []
+        self.poisoned: set[uuid.UUID] = set()
+
+    async def __call__(self, events, conn) -> None:
+        self.batches.append([event.id for event in events])
+        if any(event.payload["text"] == "poison" for event in events):
+            raise RuntimeError("cannot handle poison")
+
+    def committed(self, event_id: uuid.UUID) -> int:
+        """How many poison-free (so committed) batches held ``event_id``."""
+        return sum(1 for batch in self.batches if event_id in batch and all(b not in self.poisoned for b in batch))
+
+
+async def test_a_batched_group_handles_what_queued_together_once_each_and_a_failing_event_alone(
+    config, broker, make_client, scratch_catalogue
+):
+    core = (await make_client(config)).app[PLATFORM].core
+    suffix = uuid.uuid4().hex[:8]
+    routing_key = f"test.t{suffix}.happened"
+    declare("test", [event(routing_key, "a test's own event", n=INTEGER, text=STRING)])
+    recorder = BatchRecorder()
+    group = ConsumerGroup(f"test{suffix}", (routing_key,), None, core, handle_batch=recorder, batch=50)
+    TEST_GROUPS.add(group.name)
+    consumer = asyncio.create_task(Consumer(broker, group, prefetch=1).run())  # prefetch: at least the batch
+    try:
+        await eventually(lambda: _queue_exists(broker, group.name))
+        async with core.transaction("tests.setup") as conn:
+            ids = [await bus.emit(conn, routing_key, {"n": n, "text": "poison" if n == 7 else f"event {n}"})
+                   for n in range(20)]
+        recorder.poisoned = {ids[7]}
+        relay = OutboxRelay(core, broker, poll_interval=0.1)
+        assert await relay.publish_batch() == (20, True)
+        await eventually(lambda: _claimed(core, group.name, 19))
+        async with core.transaction("tests.setup") as conn:  # more, behind one of the first published again
+            ids += [await bus.emit(conn, routing_key, {"n": n, "text": f"event {n}"}) for n in range(20, 25)]
+            await conn.execute("UPDATE outbox SET published_at = NULL, created_at = now() + interval '1 s'"
+                               " WHERE id = $1", ids[3])
+        assert await relay.publish_batch() == (6, True)
+
+        letters = await eventually(lambda: list_dead_letters(broker, group.name), timeout=15)
+        assert [letter.message_id for letter in letters] == [str(ids[7])] and letters[0].attempts == 3
+        good = [event_id for event_id in ids if event_id != ids[7]]
+        await eventually(lambda: _claimed(core, group.name, len(good)))
+        assert any(len(batch) > 1 for batch in recorder.batches)  # what queued up came together
+        assert [recorder.committed(event_id) for event_id in good] == [1] * len(good)  # each once
+        assert recorder.batches.count([ids[7]]) >= 3  # the poison alone, at each of its attempts
+        async with core.connection() as conn:
+            claimed = {row["event_id"] for row in await conn.fetch(
+                "SELECT event_id FROM processed_events WHERE consumer = $1", group.name)}
+        assert claimed == set(good)
+    finally:
+        consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+
+
+async def _claimed(core, group: str, count: int) -> bool:
+    async with core.connection() as conn:
+        return await conn.fetchval("SELECT count(*) FROM processed_events WHERE consumer = $1", group) >= count

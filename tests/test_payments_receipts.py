@@ -3,14 +3,19 @@ email worker over real SMTP: the JSON, the printable page as a browser parses it
 the refusals (another's payment, one not succeeded)."""
 from __future__ import annotations
 
+import uuid
 from html.parser import HTMLParser
 
 import pytest
 
+from nexgate.domain.payments import receipts
+
 from tests.conftest import eventually
-from tests.support.payment_methods import call
+from tests.support.payment_methods import call, events
 from tests.support.payments_flow import sandboxes  # noqa: F401 (a fixture)
-from tests.support.payments_flow import SELCOM_PAYER, WORKERS, method, open_hold, pay, payment, start_app
+from tests.support.payments_flow import (
+    SELCOM_PAYER, WORKERS, method, open_hold, pay, payment, platform, start_app,
+)
 
 SCRIPT_NAME = "Amina <script>alert(1)</script>"
 SUBJECT = "Your Nexgate receipt"
@@ -121,3 +126,24 @@ async def test_another_users_receipt_is_not_found_and_an_unsettled_one_is_409(ap
     conflict = await call(app, "GET", f"/api/payments/{refused_prompt['id']}/receipt", payer.tokens, 409)
     assert conflict["error"]["code"] == "payment_not_succeeded"
     assert conflict["error"]["details"]["status"] == "failed"
+
+
+async def test_receipts_handled_together_each_go_to_their_own_payer_and_none_for_an_unsettled_payment(app, users):
+    payers = [await users.new(app.server) for _ in range(3)]
+    paid = [await succeeded_tzs_payment(app, payer, amount=100_000 * (n + 1)) for n, payer in enumerate(payers)]
+    refusing = await method(app, payers[0].tokens, "15", prefix=SELCOM_PAYER)  # the sandbox refuses the prompt
+    failed = await pay(app, payers[0].tokens, await open_hold(app, [payers[0].user_id], currency="TZS"), refusing)
+    emails = [payer.tokens["user"]["email"] for payer in payers]
+    for email in emails:  # payments_live's own request for each, first
+        await eventually(lambda email=email: events(app, "notifications.email.requested", to=email))
+    before = {email: len(await events(app, "notifications.email.requested", to=email)) for email in emails}
+
+    async with platform(app).core.transaction("tests.receipts") as conn:  # as payments_live's batch does
+        await receipts.email_receipts(conn, [uuid.UUID(p["id"]) for p in (*reversed(paid), failed)])
+
+    for email, payment_of_payer in zip(emails, paid):
+        requested = await events(app, "notifications.email.requested", to=email)
+        assert len(requested) == before[email] + 1
+        receipt = requested[-1]["context"]["receipt"]
+        assert (receipt["number"], receipt["payer"]["email"]) == (payment_of_payer["reference"], email)
+        assert receipt["amount"]["minor"] == payment_of_payer["amount"]

@@ -8,6 +8,6 @@
 """
 from .broker import Broker, Topology
 from .event import Event
-from .outbox import PendingEvent, emit, pending
+from .outbox import PendingEvent, emit, emit_many, pending
 
-__all__ = ["Broker", "Event", "PendingEvent", "Topology", "emit", "pending"]
+__all__ = ["Broker", "Event", "PendingEvent", "Topology", "emit", "emit_many", "pending"]

@@ -2,7 +2,11 @@
 
 A delivery is handled inside a transaction on the group's database that first claims
 the event id in ``processed_events``; a redelivered or re-published event finds it
-claimed and is acknowledged without running the handler again. A handler that raises
+claimed and is acknowledged without running the handler again. A group that handles events in
+batches (``handle_batch``) gets the deliveries that arrived while it handled the last ones
+together, up to ``batch``, in one transaction whose one statement claims them all; if that
+transaction fails, each of them is handled again alone, as an unbatched delivery is, so that
+one bad event is retried or dead-lettered without the others. A handler that raises
 rolls back its claim; the message goes to the group's retry queue for the next backoff
 step and, after ``max_attempts`` deliveries, to the group's dead-letter queue. An error that
 says it is ``permanent`` (a number the gateway will never text) goes to the dead-letter
@@ -30,6 +34,7 @@ from .event import Event, MalformedEvent
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Event, asyncpg.Connection], Awaitable[None]]
+BatchHandler = Callable[[list[Event], asyncpg.Connection], Awaitable[None]]
 ATTEMPT_HEADER = "x-attempt"
 
 
@@ -58,10 +63,25 @@ def is_permanent(error: Exception) -> bool:
 class ConsumerGroup:
     name: str
     routing_keys: tuple[str, ...]
-    handle: Handler
+    handle: Handler | None  # one event at a time; or None, and handle_batch
     database: Database
     prefetch: int | None = None  # the group's own limit on deliveries in hand, if not the bus-wide one
     on_failure: FailureHook | None = None
+    handle_batch: BatchHandler | None = None  # the new events of up to ``batch`` deliveries, in delivery order
+    batch: int = 1
+
+    def __post_init__(self) -> None:
+        if (self.handle is None) == (self.handle_batch is None):
+            raise ValueError(f"consumer group {self.name} needs handle or handle_batch, not both")
+        if self.batch < 1 or (self.batch > 1 and self.handle_batch is None):
+            raise ValueError(f"consumer group {self.name}: a batch of more than one needs handle_batch")
+
+    async def handle_events(self, events: list[Event], conn: asyncpg.Connection) -> None:
+        if self.handle_batch is not None:
+            await self.handle_batch(events, conn)
+            return
+        for event in events:
+            await self.handle(event, conn)
 
 
 async def declare_group_queues(broker: Broker, group_name: str, routing_keys: tuple[str, ...]):
@@ -103,13 +123,25 @@ class Consumer:
 
     async def run(self) -> None:
         await declare_group_queues(self.broker, self.group.name, self.group.routing_keys)
-        channel = await self.broker.channel(prefetch=self.prefetch)
+        channel = await self.broker.channel(prefetch=max(self.prefetch, self.group.batch))
         queue = await channel.get_queue(self.broker.topology.queue(self.group.name))
-        tag = await queue.consume(self._on_message)
+        if self.group.batch == 1:
+            tag = await queue.consume(self._on_message)
+            batches = None
+        else:
+            inbox: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+
+            async def deliver(message: AbstractIncomingMessage) -> None:
+                inbox.put_nowait(message)
+
+            batches = asyncio.create_task(self._take_batches(inbox), name=f"{self.name}:batches")
+            tag = await queue.consume(deliver)
         log.info("consumer %s listening on %s", self.group.name, ", ".join(self.group.routing_keys))
         try:
-            await asyncio.Future()  # runs until cancelled
+            await (batches or asyncio.Future())  # runs until cancelled
         finally:
+            if batches is not None:
+                batches.cancel()
             await asyncio.shield(self._stop(queue, tag, channel))
 
     @staticmethod
@@ -119,17 +151,25 @@ class Consumer:
         await close_channel(channel)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        delivery = await self._read(message)
+        if delivery is not None:
+            await self._handle_alone(*delivery)
+
+    async def _read(self, message: AbstractIncomingMessage) -> tuple[AbstractIncomingMessage, Event, int] | None:
+        """The delivery with its event and attempt; None if its body is no event (dead-lettered)."""
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
         try:
-            event = Event.from_json(message.body)
+            return message, Event.from_json(message.body), attempt
         except MalformedEvent as error:
             await self._dead_letter(message, attempt, str(error))
-            return
+            return None
+
+    async def _handle_alone(self, message: AbstractIncomingMessage, event: Event, attempt: int) -> None:
         started = time.perf_counter()
         try:
             async with self.group.database.transaction(self.transaction_name) as conn:
                 if await outbox.claim_event(conn, self.group.name, event.id):
-                    await self.group.handle(event, conn)
+                    await self.group.handle_events([event], conn)
                 else:
                     log.info("consumer %s skips %s: already handled", self.group.name, event.id)
         except Exception as error:
@@ -137,6 +177,40 @@ class Consumer:
             return
         await message.ack()
         log.debug("consumer %s handled %s in %.1f ms", self.group.name, event.id, 1000 * (time.perf_counter() - started))
+
+    async def _take_batches(self, inbox: asyncio.Queue[AbstractIncomingMessage]) -> None:
+        """One batch at a time: whatever arrived while the last one was handled, up to ``batch``."""
+        while True:
+            messages = [await inbox.get()]
+            while len(messages) < self.group.batch and not inbox.empty():
+                messages.append(inbox.get_nowait())
+            deliveries = [delivery for delivery in [await self._read(message) for message in messages] if delivery]
+            if len(deliveries) == 1:
+                await self._handle_alone(*deliveries[0])
+            elif deliveries:
+                await self._handle_batch(deliveries)
+
+    async def _handle_batch(self, deliveries: list[tuple[AbstractIncomingMessage, Event, int]]) -> None:
+        started = time.perf_counter()
+        try:
+            async with self.group.database.transaction(self.transaction_name) as conn:
+                claimed = await outbox.claim_events(conn, self.group.name, [event.id for _, event, _ in deliveries])
+                # In delivery order, each once (a redelivery may come beside its first delivery).
+                events = list({event.id: event for _, event, _ in deliveries if event.id in claimed}.values())
+                if events:
+                    await self.group.handle_events(events, conn)
+        except Exception as error:
+            log.info("consumer %s: a batch of %d failed (%r); each alone", self.group.name, len(deliveries), error)
+            for delivery in deliveries:
+                await self._handle_alone(*delivery)
+            return
+        for message, _, _ in deliveries:
+            try:
+                await message.ack()
+            except Exception as error:  # its channel closed: redelivered, it finds its claim
+                log.warning("consumer %s cannot acknowledge %s: %r", self.group.name, message.message_id, error)
+        log.debug("consumer %s handled %d in %.1f ms", self.group.name, len(deliveries),
+                  1000 * (time.perf_counter() - started))
 
     async def _failed(self, message: AbstractIncomingMessage, event: Event, attempt: int, error: Exception) -> None:
         """The group told, then the message retried after its delay or, if none is left, dead-lettered."""

@@ -27,6 +27,16 @@ async def emit(conn: asyncpg.Connection, routing_key: str, payload: dict[str, An
     return event_id
 
 
+async def emit_many(conn: asyncpg.Connection, events: list[PendingEvent]) -> list[uuid.UUID]:
+    """``emit`` for several events (each checked by ``pending``) in one statement."""
+    if not events:
+        return []
+    ids = [uuid.uuid4() for _ in events]
+    await _sql.insert_events(conn, ids=ids, routing_keys=[key for key, _ in events],
+                             payloads=[payload for _, payload in events])
+    return ids
+
+
 def pending(
     routing_key: str, payload: dict[str, Any], *, added_later: frozenset[str] = frozenset()
 ) -> PendingEvent:
@@ -56,3 +66,8 @@ async def count_unpublished(conn: asyncpg.Connection) -> int:
 async def claim_event(conn: asyncpg.Connection, consumer: str, event_id: uuid.UUID) -> bool:
     """Record that ``consumer`` handles ``event_id``; False if it already had."""
     return bool(await _sql.claim_event(conn, consumer=consumer, event_id=event_id))
+
+
+async def claim_events(conn: asyncpg.Connection, consumer: str, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """``claim_event`` for several in one statement: those ``consumer`` had not handled yet."""
+    return {row["event_id"] async for row in _sql.claim_events(conn, consumer=consumer, event_ids=event_ids)}

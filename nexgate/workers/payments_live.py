@@ -8,13 +8,14 @@ group appends it to the payer's stream under the event's own name and id, carryi
 payment's view as REST shows it, so a redelivered event reaches each device once and a crash
 between the commit and the publish loses nothing (DESIGN.md §13).
 
-A succeeded payment's receipt is emailed from here too (``receipts.email_receipt``), on
+A succeeded payment's receipt is emailed from here too (``receipts.email_receipts``), on
 ``payments.payment.succeeded`` and on ``payments.payment.resolved`` when an operator credited
 it: the email's request is written in the group's transaction that claims the event, so it is
 requested once, after the settlement committed, and never from inside it.
 """
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from ..bus.consumer import ConsumerGroup
@@ -33,13 +34,20 @@ TOLD = {**{name: ("payer_id", "payment") for name in PAYMENT_SETTLEMENTS},
 RECEIPTS = (PAYMENT_SUCCEEDED, PAYMENT_RESOLVED)  # a receipt is emailed if the payment then stands succeeded
 
 
-def consumer_group(platform: Platform) -> ConsumerGroup:
-    async def handle(event, conn):
-        if event.type in RECEIPTS:
-            await receipts.email_receipt(conn, uuid.UUID(event.payload["payment_id"]))
-        if event.type in TOLD:
-            recipient, view = TOLD[event.type]
-            await platform.realtime.publish_to_user(
-                uuid.UUID(event.payload[recipient]), event.type, {view: event.payload[view]}, event_id=event.id)
+BATCH = 100  # events handled together once they queue up (bus.consumer: one transaction, one claim)
 
-    return ConsumerGroup(name=NAME, routing_keys=(*TOLD, PAYMENT_RESOLVED), handle=handle, database=platform.core)
+
+def consumer_group(platform: Platform) -> ConsumerGroup:
+    async def handle_batch(events, conn):
+        paid = [uuid.UUID(event.payload["payment_id"]) for event in events if event.type in RECEIPTS]
+        if paid:
+            await receipts.email_receipts(conn, paid)
+        # Concurrently: the Redis client sends commands issued together in one round trip.
+        await asyncio.gather(*(
+            platform.realtime.publish_to_user(uuid.UUID(event.payload[TOLD[event.type][0]]), event.type,
+                                              {TOLD[event.type][1]: event.payload[TOLD[event.type][1]]},
+                                              event_id=event.id)
+            for event in events if event.type in TOLD))
+
+    return ConsumerGroup(name=NAME, routing_keys=(*TOLD, PAYMENT_RESOLVED), handle=None, handle_batch=handle_batch,
+                         batch=BATCH, database=platform.core)

@@ -9,6 +9,11 @@ SELECT id, username, display_name, email, email_verified_at, phone, phone_verifi
        password_hash, roles, status, created_at
   FROM users WHERE id = :id;
 
+-- name: users_by_ids(ids)
+SELECT id, username, display_name, email, email_verified_at, phone, phone_verified_at,
+       password_hash, roles, status, created_at
+  FROM users WHERE id = ANY(:ids);
+
 -- name: user_by_username(username)^
 SELECT id, username, display_name, email, email_verified_at, phone, phone_verified_at,
        password_hash, roles, status, created_at

@@ -30,11 +30,11 @@ RETURNING *;
 -- name: payment(id)^
 SELECT * FROM payments WHERE id = :id;
 
--- name: payment_for_receipt(id)^
--- The payment and what its hold pays for, for its receipt (receipts.py).
+-- name: payments_for_receipts(ids)
+-- The payments and what their holds pay for, for their receipts (receipts.py).
 SELECT p.*, h.payable_kind AS paid_for_kind, h.payable_id AS paid_for_id
   FROM payments p JOIN payment_holds h ON h.id = p.hold_id
- WHERE p.id = :id;
+ WHERE p.id = ANY(:ids);
 
 -- name: payment_of_payer(id, payer_id)^
 SELECT * FROM payments WHERE id = :id AND payer_id = :payer_id;

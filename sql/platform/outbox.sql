@@ -3,6 +3,10 @@
 -- would queue every commit that writes an event behind the others. The relay polls instead.
 INSERT INTO outbox (id, routing_key, payload) VALUES (:id, :routing_key, :payload);
 
+-- name: insert_events(ids, routing_keys, payloads)!
+INSERT INTO outbox (id, routing_key, payload)
+SELECT * FROM unnest(:ids::uuid[], :routing_keys::text[], :payloads::jsonb[]);
+
 -- name: lock_unpublished(batch_size)
 SELECT id, routing_key, payload, created_at
   FROM outbox

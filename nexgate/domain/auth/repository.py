@@ -49,6 +49,10 @@ async def user_by_id(conn, user_id: uuid.UUID) -> Account | None:
     return Account.from_row(await _sql.user_by_id(conn, id=user_id))
 
 
+async def users_by_ids(conn, user_ids) -> dict[uuid.UUID, Account]:
+    return {row["id"]: Account.from_row(row) async for row in _sql.users_by_ids(conn, ids=list(user_ids))}
+
+
 async def user_by_username(conn, username: str) -> Account | None:
     return Account.from_row(await _sql.user_by_username(conn, username=username))
 

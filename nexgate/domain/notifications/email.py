@@ -20,12 +20,23 @@ async def request_email(core: asyncpg.Connection, *, to: str, template: str, con
     rendered first, to refuse now what the worker could never render; a consumer that has no one
     to refuse it to (whose failure would only be retried) passes ``rendered_first=False`` and
     leaves the one rendering to the email worker."""
+    return await bus.emit(core, *_requested(to, template, context, delivery_id, rendered_first))
+
+
+async def request_emails(core: asyncpg.Connection, *, template: str, emails: list[tuple[str, dict[str, Any]]],
+                         rendered_first: bool = True) -> None:
+    """``request_email`` for several emails of one template, each (to, context), in one statement."""
+    await bus.emit_many(core, [_requested(to, template, context, None, rendered_first) for to, context in emails])
+
+
+def _requested(to: str, template: str, context: dict[str, Any], delivery_id: uuid.UUID | None,
+               rendered_first: bool) -> bus.PendingEvent:
     if "@" not in to or any(c.isspace() for c in to):
         raise Invalid(f"{to!r} is not an email address", details={"to": to})
     if rendered_first:
         templates.render(template, to, context)  # refuse now what the worker could never render
-    return await bus.emit(core, EMAIL_REQUESTED, {"to": to, "template": template, "context": context,
-                                                  "delivery_id": None if delivery_id is None else str(delivery_id)})
+    return bus.pending(EMAIL_REQUESTED, {"to": to, "template": template, "context": context,
+                                         "delivery_id": None if delivery_id is None else str(delivery_id)})
 
 
 NOTIFICATION_TEMPLATE = "notification"

@@ -99,13 +99,13 @@ class PaidFor:
     payable_id: uuid.UUID
 
 
-async def payment_for_receipt(conn, payment_id: uuid.UUID) -> tuple[Payment, PaidFor] | None:
-    row = await _sql.payment_for_receipt(conn, id=payment_id)
-    if row is None:
-        return None
-    fields = dict(row)
-    paid_for = PaidFor(fields["hold_id"], fields.pop("paid_for_kind"), fields.pop("paid_for_id"))
-    return Payment(**fields), paid_for
+async def payments_for_receipts(conn, payment_ids: list[uuid.UUID]) -> list[tuple[Payment, PaidFor]]:
+    found = []
+    async for row in _sql.payments_for_receipts(conn, ids=payment_ids):
+        fields = dict(row)
+        paid_for = PaidFor(fields["hold_id"], fields.pop("paid_for_kind"), fields.pop("paid_for_id"))
+        found.append((Payment(**fields), paid_for))
+    return found
 
 
 async def payment_of_payer(conn, payment_id: uuid.UUID, payer_id: uuid.UUID) -> Payment | None:

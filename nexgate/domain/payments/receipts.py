@@ -27,7 +27,7 @@ from ...providers.mobile_money import MINOR_UNIT_DIGITS
 from ..auth import repository as accounts
 from ..auth.caller import Caller
 from ..notifications import templates
-from ..notifications.email import request_email
+from ..notifications.email import request_emails
 from . import holds, operators, payments
 from . import payments_repository as repository
 from .payments_repository import Payment
@@ -63,9 +63,12 @@ def local_time(at: datetime.datetime) -> datetime.datetime:
     return at.astimezone(TIME_ZONE)
 
 
-async def _receipt(conn, payment: Payment, hold=None) -> dict[str, Any]:
+async def _receipt(conn, payment: Payment) -> dict[str, Any]:
     payer = await accounts.user_by_id(conn, payment.payer_id)
-    hold = hold or await holds.get_hold(conn, hold_id=payment.hold_id)
+    return _receipt_view(payment, payer, await holds.get_hold(conn, hold_id=payment.hold_id))
+
+
+def _receipt_view(payment: Payment, payer, hold) -> dict[str, Any]:
     issued = local_time(payment.settled_at)
     return receipt_view(
         payment, payer, hold, amount_text=format_amount(payment.amount, payment.currency),
@@ -92,15 +95,15 @@ def receipt_page(receipt: dict[str, Any]) -> str:
     return templates.render_html(TEMPLATE, {"receipt": json_ready(receipt)})
 
 
-async def email_receipt(conn, payment_id: uuid.UUID) -> None:
-    """For the consumer of a payment's success, in its transaction: the receipt to the payer's
+async def email_receipts(conn, payment_ids: list[uuid.UUID]) -> None:
+    """For the consumer of payments' successes, in its transaction: each receipt to its payer's
     email, if they gave one and the payment succeeded; sent by the email worker only if that
-    transaction commits (so once per event: the consumer group claims each event once)."""
-    found = await repository.payment_for_receipt(conn, payment_id)
-    payment, paid_for = found or (None, None)
-    if payment is None or payment.status != "succeeded":
-        return
-    receipt = await _receipt(conn, payment, paid_for)
-    if receipt["payer"]["email"]:  # rendered once, by the email worker (the same view renders the page)
-        await request_email(conn, to=receipt["payer"]["email"], template=TEMPLATE,
-                            context={"receipt": json_ready(receipt)}, rendered_first=False)
+    transaction commits (so once per event: the consumer group claims each event once). Three
+    statements however many: the payments, their payers, the requests."""
+    found = [(payment, paid_for) for payment, paid_for in await repository.payments_for_receipts(conn, payment_ids)
+             if payment.status == "succeeded"]
+    payers = await accounts.users_by_ids(conn, {payment.payer_id for payment, _ in found})
+    receipts = [_receipt_view(payment, payers[payment.payer_id], paid_for) for payment, paid_for in found]
+    # Rendered once, by the email worker (the same view renders the page).
+    await request_emails(conn, template=TEMPLATE, rendered_first=False, emails=[
+        (receipt["payer"]["email"], {"receipt": json_ready(receipt)}) for receipt in receipts if receipt["payer"]["email"]])
