@@ -55,11 +55,12 @@ SELECT p.*, (m.verified_at IS NULL AND m.removed_at IS NULL) AS method_unverifie
  WHERE p.id = :id
    FOR UPDATE OF p;
 
--- name: payment_to_credit(id)^
--- What a credit without locks decides on (settlement.py): the payment and its hold, each with
--- its version (xmin: record_funding writes only if neither changed since), whether the
--- payment's method still waits for its verifying payment, the provider's clearing account in
--- the hold's currency, and the time the credit stamps.
+-- name: payment_to_credit(id, provider, provider_transaction_id)^
+-- What a credit without locks decides on (settlement.py): the payment (by its id, or by the
+-- provider's transaction id, as a callback names it) and its hold, each with its version (xmin:
+-- record_funding writes only if neither changed since), whether the payment's method still
+-- waits for its verifying payment, the provider's clearing account in the hold's currency, and
+-- the time the credit stamps.
 SELECT p.*, p.xmin AS version, (m.verified_at IS NULL AND m.removed_at IS NULL) AS method_unverified, now() AS now,
        h AS hold, h.xmin AS hold_version,
        (SELECT a.id FROM ledger_accounts a
@@ -67,7 +68,7 @@ SELECT p.*, p.xmin AS version, (m.verified_at IS NULL AND m.removed_at IS NULL) 
   FROM payments p
   JOIN payment_holds h ON h.id = p.hold_id
   LEFT JOIN payment_methods m ON m.id = p.method_id
- WHERE p.id = :id;
+ WHERE p.id = :id OR (p.provider = :provider AND p.provider_transaction_id = :provider_transaction_id);
 
 -- name: payment_by_transaction(provider, provider_transaction_id)^
 SELECT * FROM payments WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id;

@@ -20,7 +20,7 @@ from ...platform import Platform
 from ...providers.mobile_money import CallbackAnswer, CallbackRejected, Kind, MobileMoneyProvider, Transaction
 from . import payments_repository as repository
 from . import disbursements, settlement
-from .payments_repository import Payment
+from .payments_repository import ToCredit
 
 
 def _not_found() -> NotFound:
@@ -40,10 +40,10 @@ async def receive(platform: Platform, *, provider: str, secret: str, kind: str, 
     if reported.kind is Kind.PAYOUT:
         await disbursements.called_back(platform, client, reported)
         return client.callback_answer
-    payment = await _payment_named(platform, client, reported)
-    if payment is not None:
-        await settlement.settle(platform.core, platform.config, client, payment, by=settlement.CALLBACK,
-                                reported=reported)
+    read = await _payment_named(platform, client, reported)
+    if read is not None:
+        await settlement.settle(platform.core, platform.config, client, read.payment, by=settlement.CALLBACK,
+                                reported=reported, read=read)
     return client.callback_answer
 
 
@@ -64,28 +64,30 @@ def allowed(sender: str | None, networks: tuple[str, ...]) -> bool:
     return any(address in ipaddress.ip_network(network) for network in networks)
 
 
-async def _payment_named(platform: Platform, client: MobileMoneyProvider, reported: Transaction) -> Payment | None:
-    """The payment the callback names, or None (remembered as early when it names a provider id).
-    A payment found at once needs no lock (its initiation has recorded what named it); only one
-    not found yet is looked for again under the transaction id's lock, which the initiation
-    takes to record the provider's id, before the callback is remembered as early."""
+async def _payment_named(platform: Platform, client: MobileMoneyProvider, reported: Transaction) -> ToCredit | None:
+    """The payment the callback names, read as a credit reads it (``settlement``), or None
+    (remembered as early when it names a provider id). A payment found at once needs no lock
+    (its initiation has recorded what named it); only one not found yet is looked for again
+    under the transaction id's lock, which the initiation takes to record the provider's id,
+    before the callback is remembered as early."""
     transaction_id = reported.provider_id or reported.reference
     if not transaction_id:
         raise Invalid("The callback names no transaction", code="callback_rejected")
     async with platform.core.connection() as conn:
-        payment = await _lookup(conn, client, reported, transaction_id)
-    if payment is not None:
-        return payment
+        read = await _lookup(conn, client, reported, transaction_id)
+    if read is not None:
+        return read
     async with platform.core.transaction("payments.callback_match") as conn:
         await repository.lock_transaction_id(conn, provider=client.name, provider_transaction_id=transaction_id)
-        payment = await _lookup(conn, client, reported, transaction_id)
-        if payment is None:
+        read = await _lookup(conn, client, reported, transaction_id)
+        if read is None:
             await repository.remember_early_callback(conn, provider=client.name, provider_transaction_id=transaction_id)
-        return payment
+        return read
 
 
-async def _lookup(conn, client: MobileMoneyProvider, reported: Transaction, transaction_id: str) -> Payment | None:
-    payment = await repository.payment_by_transaction(conn, provider=client.name, provider_transaction_id=transaction_id)
-    if payment is None and reported.reference:
+async def _lookup(conn, client: MobileMoneyProvider, reported: Transaction, transaction_id: str) -> ToCredit | None:
+    read = await repository.payment_to_credit(conn, provider=client.name, provider_transaction_id=transaction_id)
+    if read is None and reported.reference:
         payment = await repository.payment_by_reference(conn, provider=client.name, reference=reported.reference)
-    return payment
+        read = payment and await repository.payment_to_credit(conn, payment.id)
+    return read

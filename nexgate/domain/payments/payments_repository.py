@@ -141,8 +141,11 @@ class ToCredit:
     clearing_account_id: uuid.UUID | None
 
 
-async def payment_to_credit(conn, payment_id: uuid.UUID) -> ToCredit | None:
-    row = await _sql.payment_to_credit(conn, id=payment_id)
+async def payment_to_credit(conn, payment_id: uuid.UUID | None = None, *, provider: str | None = None,
+                            provider_transaction_id: str | None = None) -> ToCredit | None:
+    """``payment_id``'s, or the one ``provider`` knows by ``provider_transaction_id``."""
+    row = await _sql.payment_to_credit(conn, id=payment_id, provider=provider,
+                                       provider_transaction_id=provider_transaction_id)
     if row is None:
         return None
     fields = dict(row)

@@ -78,17 +78,19 @@ async def ask(status_query: Awaitable[Transaction]) -> Answer:
 
 
 async def settle(database: Database, config: Config, client: MobileMoneyProvider, payment: Payment, *, by: str,
-                 reported: Transaction | None = None) -> Payment:
-    """Ask the provider about ``payment`` and apply its answer; the payment as it now stands."""
+                 reported: Transaction | None = None, read: repository.ToCredit | None = None) -> Payment:
+    """Ask the provider about ``payment`` and apply its answer; the payment as it now stands.
+    ``read``: the payment as ``payment_to_credit`` read it just before (a callback's look-up),
+    for the credit's first try."""
     answer = await ask_provider(client, payment)
-    return await apply(database, config, payment.id, answer, by=by, reported=reported)
+    return await apply(database, config, payment.id, answer, by=by, reported=reported, read=read)
 
 
 async def apply(database: Database, config: Config, payment_id: uuid.UUID, answer: Answer, *, by: str,
-                reported: Transaction | None = None) -> Payment:
+                reported: Transaction | None = None, read: repository.ToCredit | None = None) -> Payment:
     status = answer.transaction.state if answer.transaction else None
     if status is State.SUCCEEDED:
-        credited = await _credit_unlocked(database, payment_id, answer.transaction, reported, by)
+        credited = await _credit_unlocked(database, payment_id, answer.transaction, reported, by, read)
         if credited is not None:
             return credited
     async with database.transaction("payments.settle") as conn:
@@ -101,15 +103,16 @@ async def apply(database: Database, config: Config, payment_id: uuid.UUID, answe
 
 
 async def _credit_unlocked(database: Database, payment_id: uuid.UUID, status: Transaction,
-                           reported: Transaction | None, by: str) -> Payment | None:
+                           reported: Transaction | None, by: str, read: repository.ToCredit | None) -> Payment | None:
     """The common credit (a pending payment of the amount asked, into a hold that takes it, from
     a verified method) in two round trips and no transaction of its own: the payment and its
-    hold read, then the credit's one statement, which writes only if neither changed meanwhile.
+    hold read (``read``: by the callback's own look-up), then the credit's one statement, which
+    writes only if neither changed meanwhile.
     None leaves the payment to the locked path: anything else (a duplicate, a mismatch, a closed
     hold, a method to verify, a transaction credited elsewhere) or rows that kept changing."""
     for _ in range(CREDIT_TRIES):
         async with database.connection() as conn:
-            read = await repository.payment_to_credit(conn, payment_id)
+            read = read or await repository.payment_to_credit(conn, payment_id)
             if read is None or read.payment.status != "pending" or read.method_unverified \
                     or _mismatch(read.payment, status, reported):
                 return None
@@ -124,6 +127,7 @@ async def _credit_unlocked(database: Database, payment_id: uuid.UUID, status: Tr
                 return None
             if credited is not None:
                 return credited
+            read = None  # changed since: read again
     return None
 
 
