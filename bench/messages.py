@@ -218,12 +218,12 @@ def _machine_cpu() -> tuple[int, int]:
     return sum(fields) - fields[3] - fields[4], sum(fields)
 
 
-SERVICES = {"postgres": "postgres", "redis-server": "redis"}
+SERVICES = {"postgres": "postgres", "redis-server": "redis", "beam.smp": "rabbitmq"}
 
 
 def _services_cpu() -> dict[str, float]:
-    """CPU seconds so far of every PostgreSQL and Redis process on the machine, by service (the
-    bench's databases are the busy ones while it runs)."""
+    """CPU seconds so far of every PostgreSQL, Redis and RabbitMQ process on the machine, by
+    service (the bench's databases and queues are the busy ones while it runs)."""
     seconds = dict.fromkeys(SERVICES.values(), 0.0)
     for entry in os.listdir("/proc"):
         if not entry.isdigit():

@@ -649,12 +649,14 @@ def _waits_text(counts: Counter) -> str:
 
 def _cpu_text(cpu: dict) -> str:
     return (f"server {cpu['server_ms']} ms, worker processes {cpu['workers_ms']} ms, PostgreSQL "
-            f"{cpu['postgres_ms']} ms, Redis {cpu['redis_ms']} ms, sandbox {cpu['sandbox_ms']} ms")
+            f"{cpu['postgres_ms']} ms, Redis {cpu['redis_ms']} ms, RabbitMQ {cpu['rabbitmq_ms']} ms, "
+            f"sandbox {cpu['sandbox_ms']} ms")
 
 
 class Pids:
-    """The CPU the server, the worker processes (together), every PostgreSQL and Redis process
-    and the sandbox have used since it was made; ``per(count)``: milliseconds of it a callback."""
+    """The CPU the server, the worker processes (together), every PostgreSQL, Redis and RabbitMQ
+    process and the sandbox have used since it was made; ``per(count)``: milliseconds of it a
+    callback."""
 
     def __init__(self, server: int, workers: list[int], sandbox: int):
         self.processes = {"server": [server], "workers": workers, "sandbox": [sandbox]}
