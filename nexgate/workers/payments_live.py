@@ -42,12 +42,13 @@ def consumer_group(platform: Platform) -> ConsumerGroup:
         paid = [uuid.UUID(event.payload["payment_id"]) for event in events if event.type in RECEIPTS]
         if paid:
             await receipts.email_receipts(conn, paid)
-        # Concurrently: the Redis client sends commands issued together in one round trip.
-        await asyncio.gather(*(
-            platform.realtime.publish_to_user(uuid.UUID(event.payload[TOLD[event.type][0]]), event.type,
-                                              {TOLD[event.type][1]: event.payload[TOLD[event.type][1]]},
-                                              event_id=event.id)
-            for event in events if event.type in TOLD))
+        # Together: the Redis client sends the commands issued at once in one round trip.
+        await asyncio.gather(*(tell(event) for event in events if event.type in TOLD))
+
+    def tell(event):
+        recipient, view = TOLD[event.type]
+        return platform.realtime.publish_to_user(
+            uuid.UUID(event.payload[recipient]), event.type, {view: event.payload[view]}, event_id=event.id)
 
     return ConsumerGroup(name=NAME, routing_keys=(*TOLD, PAYMENT_RESOLVED), handle=None, handle_batch=handle_batch,
                          batch=BATCH, database=platform.core)

@@ -239,7 +239,7 @@ async def _lock(conn, hold_id: uuid.UUID) -> Hold:
 # funding
 
 async def fund_hold(conn, *, hold_id: uuid.UUID, amount: int, provider: str, provider_transaction_id: str,
-                    payer_id: uuid.UUID | None, cause: Cause, savepoint: bool = True) -> Funding:
+                    payer_id: uuid.UUID | None, cause: Cause) -> Funding:
     """Credit a provider's collected payment to the hold: its clearing account gives, the hold
     takes. A provider transaction is credited once: again, 409
     ``provider_transaction_already_credited`` names the funding it made (the unique
@@ -248,14 +248,11 @@ async def fund_hold(conn, *, hold_id: uuid.UUID, amount: int, provider: str, pro
     Every refusal (a ``DomainError``) comes before the funding writes anything, so the caller's
     transaction stays usable. Only the unique constraint's refusal of a transaction credited at
     the same moment to another hold comes after a write: in a savepoint, it is rolled back and
-    answered 409 like the others; with ``savepoint=False`` the error aborts the caller's
-    transaction, two round trips fewer."""
+    answered 409 like the others."""
     if _not_positive(amount):
         raise Invalid.fields("funding", {"amount": "Must be a positive whole number of minor units."})
     if provider not in ledger.PROVIDERS:
         raise Invalid.fields("funding", {"provider": f"Must be one of: {', '.join(ledger.PROVIDERS)}."})
-    if not savepoint:
-        return await _fund(conn, hold_id, amount, provider, provider_transaction_id, payer_id, cause)
     try:
         async with conn.transaction():
             return await _fund(conn, hold_id, amount, provider, provider_transaction_id, payer_id, cause)
@@ -300,7 +297,6 @@ class Settles:
 @dataclasses.dataclass(frozen=True)
 class Funded:
     funding: Funding
-    hold: Hold
     payment: asyncpg.Record | None  # the payment it settled, as stored (``Settles``)
 
 
@@ -343,10 +339,9 @@ async def write_funding(conn, to_fund: ToFund, *, amount: int, provider: str, pr
         event=(uuid.uuid4(), *event), hold_version=to_fund.version, settles=settles and vars(settles))
     if row["hold"] is None:
         return None
-    stored = Hold.from_row(row["hold"])
     funding = Funding(funding_id, hold.id, payer_id, provider, provider_transaction_id, amount, 0, entry["entry_id"],
-                      stored.updated_at)
-    return Funded(funding, stored, row["payment"])
+                      row["hold"]["updated_at"])
+    return Funded(funding, row["payment"])
 
 
 async def _check_not_credited(conn, provider: str, transaction_id: str) -> None:
