@@ -555,6 +555,16 @@ async def _call_back(session, database: Database, sandbox: SandboxProcess, serve
             "settled": [(key, reference) for key, reference, *_ in settled], "held": held}
 
 
+# Each credit's payments.payment.succeeded with when payments_live handled it and when the relay took it.
+TOLD_QUERY = ("SELECT count(*) AS events, count(p.event_id) AS handled,"
+              " extract(epoch FROM max(p.processed_at)) AS last_at,"
+              " array_agg(extract(epoch FROM p.processed_at - o.created_at)) FILTER (WHERE p.event_id IS NOT NULL) AS lags,"
+              " array_agg(extract(epoch FROM o.published_at - o.created_at)) FILTER (WHERE o.published_at IS NOT NULL)"
+              "   AS relayed"
+              "  FROM outbox o LEFT JOIN processed_events p ON p.event_id = o.id AND p.consumer = $1"
+              " WHERE o.routing_key = 'payments.payment.succeeded'")
+
+
 async def _drained(database: Database, args) -> float | None:
     """How long until every credit so far was handled by the payer's-devices group (when it runs):
     the paced half is measured at its own rate, not while the saturated half's events still queue
@@ -564,10 +574,8 @@ async def _drained(database: Database, args) -> float | None:
     started, deadline = time.perf_counter(), time.monotonic() + TOLD_WAIT_S
     async with database.connection() as conn:
         while time.monotonic() < deadline:
-            if await conn.fetchval(
-                    "SELECT count(*) FILTER (WHERE p.event_id IS NULL) FROM outbox o LEFT JOIN processed_events p"
-                    " ON p.event_id = o.id AND p.consumer = $1 WHERE o.routing_key = 'payments.payment.succeeded'",
-                    LIVE_GROUP) == 0:
+            row = await conn.fetchrow(TOLD_QUERY, LIVE_GROUP)
+            if row["handled"] == row["events"]:
                 return round(time.perf_counter() - started, 3)
             await asyncio.sleep(0.05)
     return None
@@ -578,16 +586,9 @@ async def _told(database: Database, answered_at: float, args) -> dict:
     ``payments.payment.succeeded`` relayed to the bus and handled by the payer's-devices group,
     counted in its ``processed_events``, timed from the credit's transaction to its handling; and
     when the last was handled after the last callback's answer."""
-    query = ("SELECT count(*) AS events, count(p.event_id) AS handled,"
-             " extract(epoch FROM max(p.processed_at)) AS last_at,"
-             " array_agg(extract(epoch FROM p.processed_at - o.created_at)) FILTER (WHERE p.event_id IS NOT NULL) AS lags,"
-             " array_agg(extract(epoch FROM o.published_at - o.created_at)) FILTER (WHERE o.published_at IS NOT NULL)"
-             "   AS relayed"
-             "  FROM outbox o LEFT JOIN processed_events p ON p.event_id = o.id AND p.consumer = $1"
-             " WHERE o.routing_key = 'payments.payment.succeeded'")
     deadline = time.monotonic() + TOLD_WAIT_S
     async with database.connection() as conn:
-        while (row := await conn.fetchrow(query, LIVE_GROUP))["handled"] < row["events"] \
+        while (row := await conn.fetchrow(TOLD_QUERY, LIVE_GROUP))["handled"] < row["events"] \
                 and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
     lags = sorted(float(x) for x in row["lags"] or ())

@@ -70,9 +70,6 @@ SELECT p.*, p.xmin AS version, (m.verified_at IS NULL AND m.removed_at IS NULL) 
   LEFT JOIN payment_methods m ON m.id = p.method_id
  WHERE p.id = :id OR (p.provider = :provider AND p.provider_transaction_id = :provider_transaction_id);
 
--- name: payment_by_transaction(provider, provider_transaction_id)^
-SELECT * FROM payments WHERE provider = :provider AND provider_transaction_id = :provider_transaction_id;
-
 -- name: payment_by_reference(provider, reference)^
 SELECT * FROM payments WHERE provider = :provider AND reference = :reference;
 

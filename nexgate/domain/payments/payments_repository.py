@@ -154,11 +154,6 @@ async def payment_to_credit(conn, payment_id: uuid.UUID | None = None, *, provid
     return ToCredit(Payment(**fields), **{**read, "method_unverified": bool(read["method_unverified"])})
 
 
-async def payment_by_transaction(conn, *, provider: str, provider_transaction_id: str) -> Payment | None:
-    return _payment(await _sql.payment_by_transaction(
-        conn, provider=provider, provider_transaction_id=provider_transaction_id))
-
-
 async def payment_by_reference(conn, *, provider: str, reference: str) -> Payment | None:
     return _payment(await _sql.payment_by_reference(conn, provider=provider, reference=reference))
 

@@ -118,7 +118,9 @@ async def _credit_unlocked(database: Database, payment_id: uuid.UUID, status: Tr
                 return None
             to_fund = holds.ToFund(holds.Hold.from_row(read.hold), ledger.clearing_account_read(read.clearing_account_id),
                                    version=read.hold_version)
-            if to_fund.hold.state in holds.CLOSED:
+            try:
+                holds.check_fundable(to_fund, read.payment.provider, _transaction_id(read.payment, status))
+            except DomainError:  # the hold closed meanwhile: the locked path flags the payment
                 return None
             try:
                 credited = await _credit(conn, read.payment, to_fund, status, reported, by, read.now,
